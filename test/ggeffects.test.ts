@@ -39,11 +39,11 @@ const dir = join(import.meta.dirname, 'fixtures', 'ggeffects');
 type Cell = string | number | null;
 interface Row { x: Cell; predicted: number; 'std.error': number | null; 'conf.low': number | null; 'conf.high': number | null; group: string; facet: string | null }
 interface Case { name: string; model: string; fun: 'ggpredict' | 'ggemmeans'; terms: string[]; type: 'fixed' | 'random'; level: number; typical: 'mean' | 'median'; condition?: Record<string, number>; rows: Row[]; printed: string[]; messages: string[] | string }
-interface Model { formula: string; data: string; factors: string[]; family?: string; theta: number[] | number; beta: number[]; vcov: number[][]; sigma: number; df_wald: number | null; b: number[] }
+interface Model { formula: string; data: string; factors: string[]; weights?: string; family?: string; theta: number[] | number; beta: number[]; vcov: number[][]; sigma: number; df_wald: number | null; b: number[] }
 const fx = JSON.parse(readFileSync(join(dir, 'ggeffects.json'), 'utf8')) as { models: Record<string, Model>; cases: Case[] };
 
 const dataOf = (name: string) => readCsv(readFileSync(name === 'factor_covariate' ? join(dir, 'factor_covariate.csv') : join(import.meta.dirname, 'fixtures', 'data', `${name}.csv`))).table;
-const factorsOf = (name: string) => Object.values(fx.models).find((m) => m.data === name)!.factors ?? [];
+const factorsOf = (name: string) => [Object.values(fx.models).find((m) => m.data === name)!.factors ?? []].flat();
 const fits = new Map<string, LmmFit | GlmmFit>();
 const atTheta = new Map<string, LmmFit>();
 beforeAll(() => fitFixtureModels(Object.fromEntries(Object.entries(fx.models).map(([k, m]) => [k, { ...m, factors: undefined } as never])), dataOf, factorsOf, { fits, atTheta }), 120_000);

@@ -4,7 +4,8 @@
  *
  * ggpredict — predictions at a data grid: the focal terms at their representative values (x fastest
  * in ggeffects's table order: x, then group, then facet), every other fixed-part variable at a
- * typical value (a covariate's mean, or median with `typical: 'median'`; a factor's first level, its
+ * typical value (a covariate's mean — weighted by an lmer fit's prior weights —, or median with
+ * `typical: 'median'`; a factor's first level, its
  * reference), grouping factors at population level (ggeffects's "0 (population-level)"), `condition`
  * where given. With x the grid row's model-matrix row (predict's design of new data):
  *   η = xᵀβ̂,   SE = √(xᵀ V x)  (V = vcov(fit), ggeffects's .vcov_helper),
@@ -276,6 +277,8 @@ function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median'
   }
   const constants = new Map<string, GridValue>();
   const listed: ConstantValue[] = [];
+  // an lmer fit's prior weights (not all 1): ggeffects's typical "mean" is then their weighted mean
+  const w = isLmm(fit) && frame.weights && frame.weights.some((v) => v !== 1) ? frame.weights : null;
   for (const name of names) {
     if (parsed.some((t) => t.name === name)) continue;
     if (cond.has(name)) { constants.set(name, cond.get(name)!); continue; }
@@ -284,13 +287,20 @@ function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median'
       constants.set(name, info.levels[0]);
       listed.push({ name, value: info.levels[0], population: false });
     } else {
-      const value = typical === 'mean' ? info.mean : quantile7(valuesOf(info, 'the median'), [0.5])[0];
+      const value = typical === 'median' ? quantile7(valuesOf(info, 'the median'), [0.5])[0] : w ? weightedMean(valuesOf(info, 'the weighted mean (the fit has prior weights)'), w) : info.mean;
       constants.set(name, value);
       listed.push({ name, value, population: false });
     }
   }
   for (const g of grouping) if (!parsed.some((t) => t.name === g)) listed.push({ name: g, value: 0, population: true });
   return { focal, constants, listed, condition: cond };
+}
+
+/** R's weighted.mean: Σ w x / Σ w */
+function weightedMean(x: ArrayLike<number>, w: ArrayLike<number>): number {
+  let sw = 0, swx = 0;
+  for (let i = 0; i < x.length; i++) { sw += w[i]; swx += w[i] * x[i]; }
+  return swx / sw;
 }
 
 /** ggeffects's title: Predicted values / probabilities / counts of the response */

@@ -34,7 +34,8 @@ x <- round(runif(n, 0, 12), 3)
 b <- rnorm(20, 0, 1.2)
 y <- round(5 + c(a = 0, b = 1.5, c = -1)[f] + (0.3 + c(a = 0, b = 0.2, c = -0.25)[f]) * x + ifelse(h == "hi", 2, 0) +
   b[as.integer(factor(g))] + rnorm(n, 0, 1.5), 4)
-fx <- data.frame(y, f, h, x, g)
+w <- as.numeric(sample(1:3, n, replace = TRUE))
+fx <- data.frame(y, f, h, x, g, w)
 write.csv(fx, file.path(out, "factor_covariate.csv"), row.names = FALSE)
 fx$f <- factor(fx$f); fx$h <- factor(fx$h); fx$g <- factor(fx$g)
 
@@ -49,6 +50,9 @@ models <- list(
                   formula = "log(Reaction) ~ Days + (Days | Subject)", data = "sleepstudy", factors = list("Subject")),
   fx = list(fit = lmer(y ~ f * x + h + (1 | g), fx, control = tight),
             formula = "y ~ f * x + h + (1 | g)", data = "factor_covariate", factors = list()),
+  # prior weights: ggeffects holds the other covariates at their weighted mean
+  fxw = list(fit = lmer(y ~ f * x + h + (1 | g), fx, weights = w, control = tight),
+             formula = "y ~ f * x + h + (1 | g)", data = "factor_covariate", factors = list(), weights = "w"),
   cbpp = list(fit = glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial, control = gtight),
               formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", data = "cbpp", factors = list("period", "herd"), family = "binomial"),
   grouse = list(fit = glmer(TICKS ~ YEAR + cHEIGHT + (1 | BROOD), grouse, poisson, control = gtight),
@@ -92,6 +96,8 @@ cases <- list(
   list(name = "fx_f_condition", model = "fx", fun = "ggpredict", terms = list("f"), condition = list(x = 2)),
   list(name = "fx_f_condition_emm", model = "fx", fun = "ggemmeans", terms = list("f"), condition = list(x = 2)),
   list(name = "fx_f_x", model = "fx", fun = "ggpredict", terms = list("f", "x")),
+  list(name = "fxw_f", model = "fxw", fun = "ggpredict", terms = list("f")),
+  list(name = "fxw_h_emm", model = "fxw", fun = "ggemmeans", terms = list("h")),
   list(name = "fx_quart", model = "fx", fun = "ggpredict", terms = list("x [quart]")),
   list(name = "fx_n5", model = "fx", fun = "ggpredict", terms = list("x [n=5]", "h")),
   list(name = "fx_random", model = "fx", fun = "ggpredict", terms = list("x [0, 6, 12]", "f"), type = "random"),
@@ -134,7 +140,7 @@ out_cases <- lapply(cases, function(cs) {
 
 out_models <- lapply(models, function(m) {
   fit <- m$fit
-  list(formula = m$formula, data = m$data, factors = m$factors, family = m$family,
+  list(formula = m$formula, data = m$data, factors = m$factors, family = m$family, weights = m$weights,
        theta = unname(getME(fit, "theta")), beta = unname(fixef(fit)), names = names(fixef(fit)), b = as.vector(getME(fit, "b")),
        vcov = unname(as.matrix(vcov(fit))), sigma = sigma(fit), df_wald = insight::get_df(fit, type = "wald"),
        deviance = if (isGLMM(fit)) NULL else REMLcrit(fit))
