@@ -146,6 +146,12 @@ describe('ggeffects: bad input', () => {
     expect(() => ggpredict(fxFit(), 'f', { condition: { h: 'mid' } })).toThrow(/'mid' is not a level of 'h'/);
     expect(() => ggpredict(fxFit(), 'f', { condition: { f: 'a' } })).toThrow(/'f' is a focal term/);
   });
+  it('refuses a model with an offset', async () => {
+    const { glmer } = await import('../src/fit/glmer.js');
+    const pois = readCsv(readFileSync(join(import.meta.dirname, 'fixtures', 'emmeans', 'poisson.csv'))).table;
+    const g = await glmer('count ~ trt + offset(log(expo)) + (1 | g)', pois, { family: 'poisson' });
+    expect(() => ggpredict(g, 'trt')).toThrow(/a model with an offset is not supported/);
+  });
   it('checks the options', () => {
     expect(() => ggpredict(sleep(), 'Days', { type: 're' as never })).toThrow(/type must be 'fixed' or 'random'/);
     expect(() => ggpredict(sleep(), 'Days', { level: 95 })).toThrow(/level must be a number between 0 and 1/);
