@@ -339,7 +339,7 @@ function responseTransform(fit: LmmFit | GlmmFit): { name: string; inverse(x: nu
   return { name: r.expr.fn, inverse: f };
 }
 
-/** the grid: every combination of the focal values, x fastest within group within facet reversed to ggeffects's order (x, then group, then facet) */
+/** the grid: every combination of the focal values in ggeffects's table order (sorted by x, then group, then facet: the facet varies fastest) */
 function combinations(focal: Setup['focal']): GridValue[][] {
   const out: GridValue[][] = [];
   const rec = (k: number, acc: GridValue[]) => {
@@ -350,7 +350,7 @@ function combinations(focal: Setup['focal']): GridValue[][] {
   return out;
 }
 
-/** The grid as new data: focal values and constants, factors as strings. */
+/** The grid as new data: focal values and constants, factors as strings (and, with a grouping factor among the terms, the other grouping factors at a level none of theirs). */
 function gridTable(fit: LmmFit | GlmmFit, s: Setup, combos: GridValue[][]): arrow.Table {
   const vectors: Record<string, arrow.Vector> = {};
   const n = combos.length;
