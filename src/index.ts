@@ -288,6 +288,9 @@ export { smoothCon, type ConstructedSmooth, type SmoothSpec } from './smooth/smo
 export { smoothToRandom, type SmoothMixedForm } from './smooth/mixedForm.js';
 export type { AnovaType, AnovaTypeOption } from './inference/anovaType.js';
 export { emmeans, EmmGrid, EmmContrasts, parseSpecs } from './inference/emmeans.js';
+export { ggpredict, ggemmeans, GgEffects, predictionsAt } from './inference/ggpredict.js';
+export type { GgOptions, GgRow, GgType, ConstantValue } from './inference/ggpredict.js';
+export { pretty, prettyRange, valuesAt } from './inference/prettyRange.js';
 export { jointTests, JointTests } from './inference/jointTests.js';
 export type { JointTestsOptions, JointTestRow } from './inference/jointTests.js';
 export type { EmmeansOptions, EmmRow, ContrastRow, ContrastOptions, EmmDdf, EmmInferenceMethod, EmmWeights } from './inference/emmeans.js';

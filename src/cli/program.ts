@@ -51,6 +51,7 @@ import { runModcomp } from './modcompCommand.js';
 import { runMixed } from './mixedCommand.js';
 import { runPower } from './powerCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
+import { runGgeffects } from './ggeffectsCommand.js';
 import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
@@ -491,6 +492,26 @@ export function buildProgram(): Command {
       const { file, rest: [formula, specs] } = dataArguments(positional, opts, ['FORMULA', 'SPECS']);
       process.exitCode = await runEmmeans({ ...opts, file, formula, specs }, io());
     });
+
+  for (const method of ['ggpredict', 'ggemmeans'] as const) {
+    common(program
+      .command(method)
+      .description(method === 'ggpredict'
+        ? "ggeffects's ggpredict: adjusted predictions with confidence (or prediction) intervals at the focal terms' representative values, other covariates at their mean and factors at their reference level, for lmer and glmer fits"
+        : "ggeffects's ggemmeans: adjusted predictions as estimated marginal means (other factors averaged over), for lmer and glmer fits")
+      .argument('<file>', 'data file')
+      .argument('<formula>', 'lme4 model formula')
+      .option('--terms <term>', "a focal term: 'x', 'x [1, 5, 10]', 'x [meansd]', 'x [minmax]', 'x [quart]', 'x [n=5]', 'x [0:10 by=2]', 'f [a, b]'; repeat for the group and facet terms (at most 3)", collect, [])
+      .option('--type <type>', 'fixed (default: confidence intervals) or random (prediction intervals with the residual variance)')
+      .option('--level <p>', 'confidence level (default 0.95)')
+      .option('--typical <how>', "the other covariates' value: mean (default) or median")
+      .option('--condition <values>', "values of non-focal variables, e.g. 'x=2;h=lo'")
+      .option('--ml', 'fit by maximum likelihood')
+      .option('--reml', 'fit by REML (the default)'))
+      .action(async (file: string, formula: string, opts: Record<string, string | string[] | boolean | undefined>) => {
+        process.exitCode = await runGgeffects(method, { ...opts, file, formula } as never, io());
+      });
+  }
 
   rowEngineOptions(common(program
     .command('joint-tests')

@@ -27,6 +27,7 @@ import { type RanovaOptions, type RanovaRow, ranovaTable } from './ranova.js';
 import { type StepOptions, type StepResult, stepLmm } from './step.js';
 import { type WaldRow, type WaldType, checkWaldType, waldAnova } from './waldAnova.js';
 import { type EmmGrid, type EmmeansOptions, type EmtrendsOptions, emmeans, emtrends } from './emmeans.js';
+import { type GgEffects, type GgOptions, ggemmeans, ggpredict } from './ggpredict.js';
 import { type Influence, type InfluenceOptions, influenceGlmm, influenceLmm } from './influence.js';
 import { type JointTests, type JointTestsOptions, jointTests } from './jointTests.js';
 import { type Lme4AnovaRow, lme4Anova } from './lme4Anova.js';
@@ -82,6 +83,10 @@ declare module '../lmm/lmmFit.js' {
     hatvalues(): Float64Array;
     /** emmeans's estimated marginal means (specs '~ A', '~ A | B', ['A', 'B']) with their contrasts (src/inference/emmeans.ts) */
     emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
+    /** ggeffects's ggpredict: adjusted predictions at the focal terms' representative values (src/inference/ggpredict.ts) */
+    ggpredict(terms: string | string[], options?: GgOptions): GgEffects;
+    /** ggeffects's ggemmeans: the focal terms' estimated marginal means as adjusted predictions (src/inference/ggpredict.ts) */
+    ggemmeans(terms: string | string[], options?: GgOptions): GgEffects;
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
     emtrends(specs: string | string[], options: EmtrendsOptions): EmmGrid;
     /** emmeans's joint_tests: an F test of each model term from the means' interaction contrasts (src/inference/jointTests.ts) */
@@ -125,6 +130,10 @@ declare module '../glmm/glmmFit.js' {
     simulate(nsim?: number, options?: SimulateOptions): SimulateResult;
     /** emmeans's estimated marginal means on the link or response scale (src/inference/emmeans.ts) */
     emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
+    /** ggeffects's ggpredict: adjusted predictions on the response scale (src/inference/ggpredict.ts) */
+    ggpredict(terms: string | string[], options?: GgOptions): GgEffects;
+    /** ggeffects's ggemmeans: the focal terms' estimated marginal means on the response scale (src/inference/ggpredict.ts) */
+    ggemmeans(terms: string | string[], options?: GgOptions): GgEffects;
     /** car's Anova: a Wald χ² test per fixed-effects term, type 'II' (default) or 'III' (src/inference/waldAnova.ts) */
     anova(options?: { type?: WaldType | 2 | 3 }): WaldRow[];
     /** lme4's anova(fit): the fixed-effects terms' sequential sums of squares and F values (Wald F = χ²/df, no df) (src/inference/lme4Anova.ts) */
@@ -193,6 +202,8 @@ Object.assign(LmmFit.prototype, {
   confIntCR(this: LmmFit, options?: ConfIntOptions) { return confIntCR(this, options); },
   waldTest(this: LmmFit, constraints: Constraints, options?: WaldTestOptions) { return waldTest(this, constraints, options); },
   emmeans(this: LmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
+  ggpredict(this: LmmFit, terms: string | string[], options?: GgOptions) { return ggpredict(this, terms, options); },
+  ggemmeans(this: LmmFit, terms: string | string[], options?: GgOptions) { return ggemmeans(this, terms, options); },
   lme4Anova(this: LmmFit) { return lme4Anova(this); },
   getME(this: LmmFit, name: string) { return getME(this, name); },
   emtrends(this: LmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
@@ -214,6 +225,8 @@ Object.assign(GlmmFit.prototype, {
   powerSim(this: GlmmFit, options?: PowerSimOptions) { return powerSim(this, options); },
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return padSimulation(this, simulateFit(this, nsim, options)); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
+  ggpredict(this: GlmmFit, terms: string | string[], options?: GgOptions) { return ggpredict(this, terms, options); },
+  ggemmeans(this: GlmmFit, terms: string | string[], options?: GgOptions) { return ggemmeans(this, terms, options); },
   lme4Anova(this: GlmmFit) { return lme4Anova(this); },
   getME(this: GlmmFit, name: string) { return getME(this, name); },
   anova(this: GlmmFit, options: { type?: WaldType | 2 | 3 } = {}) {

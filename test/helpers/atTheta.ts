@@ -22,7 +22,7 @@ export function fitAtTheta(model: LmmModel, theta: ArrayLike<number>, gram: Gram
 }
 
 /** a model of an R fixture: its formula and data, lmer's REML or glmer's family, and lme4's θ */
-export interface FixtureModel { formula: string; data: string; reml?: boolean; family?: string; link?: string; theta: number[] | number }
+export interface FixtureModel { formula: string; data: string; reml?: boolean; family?: string; link?: string; theta: number[] | number; /** lmer's prior weights: a column */ weights?: string }
 
 /**
  * Each fixture model fitted here (lmer, or glmer with its family) into `fits` and, for lmer, also
@@ -38,7 +38,7 @@ export async function fitFixtureModels(
     const factors = factorsOf(m.data);
     into.fits.set(name, m.family
       ? await glmer(m.formula, data, { family: m.family as 'binomial' | 'poisson', link: m.link as 'logit', factors })
-      : await lmer(m.formula, data, { REML: m.reml, factors }));
-    if (!m.family) into.atTheta.set(name, fitAtTheta(buildLmm(m.formula, data, { REML: m.reml, factors }), [m.theta].flat()));
+      : await lmer(m.formula, data, { REML: m.reml, factors, ...(m.weights ? { weights: m.weights } : {}) }));
+    if (!m.family) into.atTheta.set(name, fitAtTheta(buildLmm(m.formula, data, { REML: m.reml, factors, ...(m.weights ? { weights: m.weights } : {}) }), [m.theta].flat()));
   }
 }

@@ -1,0 +1,58 @@
+/**
+ * `mixedgpu ggpredict FILE FORMULA --terms 'x [1, 5]' [--terms f] [--type fixed|random] [--level p]
+ * [--typical mean|median] [--condition 'x=2;h=lo'] [--json]` and `mixedgpu ggemmeans …`: ggeffects's
+ * adjusted predictions (src/inference/ggpredict.ts) of an lmer or glmer (--family) fit, printed as
+ * ggeffects prints them, or as JSON.
+ */
+import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
+import { type GgOptions, ggemmeans, ggpredict } from '../inference/ggpredict.js';
+
+export interface GgeffectsArgs extends FitArgs {
+  /** the focal terms (x, group, facet), each 'name' or 'name [values]' */
+  terms?: string[];
+  /** fixed (default) or random */
+  type?: string;
+  level?: string;
+  typical?: string;
+  /** non-focal variables' values: 'x=2;h=lo' */
+  condition?: string;
+}
+
+/** 'x=2;h=lo' → { x: 2, h: 'lo' } */
+export function parseCondition(text: string): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const part of text.split(';').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0 || part.slice(eq + 1).trim().length === 0) throw new CliError(`--condition '${part}': give name=value, e.g. --condition 'x=2;h=lo'`);
+    const name = part.slice(0, eq).trim(), value = part.slice(eq + 1).trim();
+    if (value.includes(',')) throw new CliError(`--condition '${part}': one value per variable (give several as a term's values instead)`);
+    out[name] = Number.isFinite(Number(value)) ? Number(value) : value;
+  }
+  return out;
+}
+
+/** Runs `mixedgpu ggpredict` or `mixedgpu ggemmeans`; returns the exit code. */
+export async function runGgeffects(method: 'ggpredict' | 'ggemmeans', args: GgeffectsArgs, io: CliIO): Promise<number> {
+  try {
+    const terms = args.terms ?? [];
+    if (terms.length === 0) throw new CliError(`${method} needs at least one --terms (the focal variable, e.g. --terms 'x [1, 5, 10]')`);
+    const level = args.level === undefined ? undefined : Number(args.level);
+    if (level !== undefined && !Number.isFinite(level)) throw new CliError(`--level must be a number such as 0.95, got '${args.level}'`);
+    const options: GgOptions = {
+      ...(args.type !== undefined ? { type: args.type as GgOptions['type'] } : {}),
+      ...(level !== undefined ? { level } : {}),
+      ...(args.typical !== undefined ? { typical: args.typical as GgOptions['typical'] } : {}),
+      ...(args.condition !== undefined ? { condition: parseCondition(args.condition) } : {}),
+    };
+    const { fit } = await fitFromArgs(args, io);
+    if (!('beta' in fit) || !('model' in fit) || !('frame' in (fit as { model: object }).model)) throw new CliError(`${method} is for lmer and glmer fits`);
+    const res = (method === 'ggpredict' ? ggpredict : ggemmeans)(fit as Parameters<typeof ggpredict>[0], terms, options);
+    for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+    if (args.json) io.stdout(`${JSON.stringify({ [method]: res.toJSON() }, null, 2)}\n`);
+    else io.stdout(`${res.toString()}\n`);
+    return 0;
+  } catch (e) {
+    io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);
+    return 1;
+  }
+}
