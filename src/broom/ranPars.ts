@@ -10,7 +10,7 @@
  * (prefix[0] for one variable, prefix[1] for two; the variables joined by '.', the residual's
  * "Observation"); a term whose grouping factor was already named gets `.1`, `.2` (lme4's names).
  */
-import { cov2cor, termCovariance, type VarCorrTerm } from '../results/components.js';
+import { type VarCorrRow, type VarCorrTerm, varCorrRows } from '../results/components.js';
 
 /** The scale of the variance parameters: standard deviations and correlations, or variances and covariances. */
 export type RanParsScale = 'sdcor' | 'vcov';
@@ -36,24 +36,16 @@ export function ranParsRows(
 ): RanParRow[] {
   // broom.mixed's sep1 option, "__"
   const name = (vars: string[]) => (prefix === null ? vars.join('.') : `${prefix[vars.length - 1]}__${vars.join('.')}`);
+  // lme4's as.data.frame(VarCorr) rows (variances, then covariances, per term) taken in lower.tri order:
+  // each column's variance followed by its covariances with the later columns
+  const vc = varCorrRows(terms, theta, sigma, useScale);
   const rows: RanParRow[] = [];
-  const seen = new Map<string, number>();
-  const s2 = sigma * sigma;
-  terms.forEach((term, t) => {
-    const count = seen.get(term.group) ?? 0;
-    seen.set(term.group, count + 1);
-    const group = count === 0 ? term.group : `${term.group}.${count}`;
-    const S = termCovariance(terms, theta, t, s2);
-    const q = term.q;
-    for (let j = 0; j < q; j++) {
-      for (let i = j; i < q; i++) {
-        const v = S[i * q + j];
-        if (i === j) rows.push({ group, term: name([term.cnames[j]]), estimate: scale === 'vcov' ? v : Math.sqrt(v) });
-        // below the diagonal: var1 the column's name, var2 the row's (as.data.frame.VarCorr.merMod)
-        else rows.push({ group, term: name([term.cnames[j], term.cnames[i]]), estimate: scale === 'vcov' ? v : cov2cor(v, S[j * q + j], S[i * q + i]) });
-      }
-    }
-  });
-  if (useScale) rows.push({ group: 'Residual', term: name(['Observation']), estimate: scale === 'vcov' ? s2 : sigma });
+  const row = (r: VarCorrRow, vars: string[]) => rows.push({ group: r.group, term: name(vars), estimate: scale === 'vcov' ? r.vcov : r.sdcor });
+  for (const v of vc) {
+    if (v.var2 !== null) continue;
+    if (v.var1 === null) { row(v, ['Observation']); continue; }
+    row(v, [v.var1]);
+    for (const c of vc) if (c.group === v.group && c.var2 !== null && c.var1 === v.var1) row(c, [c.var1!, c.var2]);
+  }
   return rows;
 }
