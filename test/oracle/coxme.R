@@ -326,7 +326,7 @@ for (cs in cases) {
   for (s in m$terms) {
     q <- ncol(s$cols); L <- nlevels(s$g)
     B <- matrix(pm$b[o + seq_len(L * q)], ncol = q, byrow = TRUE, dimnames = list(levels(s$g), s$cnames))
-    rn[[s$name]] <- as.data.frame(B); o <- o + L * q
+    rn[[s$name]] <- cbind(level = levels(s$g), as.data.frame(B, row.names = NULL)); o <- o + L * q
   }
   frail_default <- NULL
   if (!is.null(cs$frailty) && ncol(m$Z) > 0 && length(m$terms) == 1 && ncol(m$terms[[1]]$cols) == 1) {
