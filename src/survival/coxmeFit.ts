@@ -153,7 +153,7 @@ export class CoxmeFit {
     };
   }
 
-  /** print.coxme's printout */
+  /** print.coxme's printout (the notes in `messages` are not part of it, as in coxme) */
   print(): string {
     const L: string[] = ['Cox mixed-effects model fit by maximum likelihood'];
     if (this.dataName) L.push(`  Data: ${this.dataName}`);
@@ -211,7 +211,6 @@ export class CoxmeFit {
     for (let c = 0; c < numCols.length; c++) numCols[c] = byRow.map((r) => r[c]);
     const heads = ['Group', 'Variable', 'Std Dev', 'Variance', ...(maxq > 1 ? ['Corr', ...Array(maxq - 2).fill('')] : [])];
     L.push(...printMatrix([gcol, vcol, ...numCols], gcol.map(() => ''), heads, false));
-    for (const m of this.messages) L.push(m);
     return L.join('\n') + '\n';
   }
 

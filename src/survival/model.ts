@@ -110,7 +110,15 @@ export function buildCoxmeModel(formulaText: string, data: arrow.Table, options:
   if (data.getChild(ROW_COLUMN)) throw new DataError(`the data have a column named '${ROW_COLUMN}', which coxme uses internally; rename it`, { column: ROW_COLUMN });
   const table = data.assign(new arrow.Table({ [ROW_COLUMN]: arrow.makeVector(rowIndex) }));
   const text = `\`${ROW_COLUMN}\` ~ ${surv.rhs}`;
-  const formula = parseFormula(text, { dataColumns: table.schema.fields.map((c) => c.name) });
+  // errors of the parser and the frame name the data's columns, not the stand-in's
+  const ownColumns = (e: unknown): never => {
+    if (e instanceof Error) e.message = e.message.replaceAll(`, ${ROW_COLUMN}`, '').replaceAll(`\`${ROW_COLUMN}\``, 'Surv(...)');
+    throw e;
+  };
+  let formula: Formula;
+  try {
+    formula = parseFormula(text, { dataColumns: table.schema.fields.map((c) => c.name) });
+  } catch (e) { ownColumns(e); throw e; }
   if (formula.random.length === 0) {
     throw new ModelError(`no random-effects terms in '${formulaText}': a mixed-effects Cox model needs at least one term such as (1 | group) (a Cox model without random effects is survival's coxph)`);
   }
@@ -119,7 +127,10 @@ export function buildCoxmeModel(formulaText: string, data: arrow.Table, options:
     ...(options.contrasts ? { contrasts: options.contrasts } : {}),
     observationLevel: true,
   };
-  const frame = buildModelFrame(formula, table, frameOptions);
+  let frame: ModelFrame;
+  try {
+    frame = buildModelFrame(formula, table, frameOptions);
+  } catch (e) { ownColumns(e); throw e; }
   const n = frame.n;
   const rows = Int32Array.from(frame.y);
   if (frame.xnames[0] !== '(Intercept)') {

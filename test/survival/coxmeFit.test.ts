@@ -175,3 +175,12 @@ describe('mixedgpu coxme (CLI)', () => {
     expect(c.err).toMatch(/--fixed-theta must be numbers/);
   });
 });
+
+describe('coxme errors name the data\'s columns', () => {
+  it('an unknown grouping column is listed among the data\'s columns only', () => {
+    let msg = '';
+    try { coxme('Surv(time, status) ~ rx + (1 | nosuch)', table('rats_f.csv')); } catch (e) { msg = (e as Error).message; }
+    expect(msg).toMatch(/nosuch/);
+    expect(msg).not.toMatch(/coxme\.row/);
+  });
+});
