@@ -127,6 +127,19 @@ make_Lambda <- function(terms, theta) {
 # ---------------------------------------------------------------------------------------------
 # 3. The penalized mode at fixed θ and the Laplace IPL
 # ---------------------------------------------------------------------------------------------
+# PL pieces summed over strata (m$strata: NULL or a factor; risk sets within each stratum)
+m_pieces <- function(m, eta, M) {
+  if (is.null(m$strata)) return(cox_pieces(eta, m$start, m$stop, m$status, M, m$ties))
+  out <- NULL
+  for (s in levels(m$strata)) {
+    k <- which(m$strata == s)
+    pc <- cox_pieces(eta[k], m$start[k], m$stop[k], m$status[k], if (is.null(M)) NULL else M[k, , drop = FALSE], m$ties)
+    if (is.null(out)) out <- pc
+    else { out$loglik <- out$loglik + pc$loglik; if (!is.null(M)) { out$grad <- out$grad + pc$grad; out$H <- out$H + pc$H } }
+  }
+  out
+}
+
 penalized_mode <- function(theta, m, init = NULL) {
   Lam <- make_Lambda(m$terms, theta)
   ZL <- m$Z %*% Lam
@@ -135,11 +148,11 @@ penalized_mode <- function(theta, m, init = NULL) {
   cc <- if (is.null(init)) rep(0, P) else init
   ppl_of <- function(cc) {
     eta <- drop(M %*% cc)
-    cox_pieces(eta, m$start, m$stop, m$status, NULL, m$ties)$loglik - 0.5 * sum((pen * cc)^2)
+    m_pieces(m, eta, NULL)$loglik - 0.5 * sum((pen * cc)^2)
   }
   cur <- ppl_of(cc)
   for (it in 1:200) {
-    pc <- cox_pieces(drop(M %*% cc), m$start, m$stop, m$status, M, m$ties)
+    pc <- m_pieces(m, drop(M %*% cc), M)
     g <- pc$grad - pen * cc
     Hn <- pc$H + diag(pen, P)
     step <- solve(Hn, g)
@@ -153,7 +166,7 @@ penalized_mode <- function(theta, m, init = NULL) {
     if (max(abs(s * step)) < 1e-13) break
   }
   eta <- drop(M %*% cc)
-  pc <- cox_pieces(eta, m$start, m$stop, m$status, M, m$ties)
+  pc <- m_pieces(m, eta, M)
   Hn <- pc$H + diag(pen, P)
   Hinv <- solve(Hn)
   u <- cc[p + seq_len(q)]
@@ -189,8 +202,9 @@ fit_theta <- function(m) {
   th
 }
 
-null_loglik <- function(m) cox_pieces(rep(0, length(m$stop)) + m$offset, m$start, m$stop, m$status, NULL, m$ties)$loglik
+null_loglik <- function(m) m_pieces(m, rep(0, length(m$stop)) + m$offset, NULL)$loglik
 
+if (!exists("COXME_FUNCTIONS_ONLY")) {
 # ---------------------------------------------------------------------------------------------
 # Data sets and cases
 # ---------------------------------------------------------------------------------------------
@@ -351,4 +365,5 @@ for (cs in cases) {
   writeLines(toJSON(res, digits = NA, auto_unbox = TRUE, pretty = TRUE, matrix = "rowmajor", null = "null"),
              file.path(out, paste0(cs$name, ".json")))
   cat("  theta =", th, " beta =", pm$beta, " ipl =", pm$ipl, " ppl =", pm$ppl, "\n")
+}
 }

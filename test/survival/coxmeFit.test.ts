@@ -147,8 +147,25 @@ describe('coxme strata', () => {
       sum += coxLogLik(pick(eta), riskSchedule(pick(m.stop), null, Uint8Array.from(rows, (i) => m.status[i]), null), 'efron');
     }
     expect(Math.abs(all - sum)).toBeLessThan(1e-9);
-    const fit = coxme('Surv(time, status) ~ x1 + strata(x2) + (1 | centre)', t);
-    expect(fit.theta[0]).toBeGreaterThan(0);
+  });
+  it('PL at η (both ties), the IPL at fixed θ and the fit equal the oracle\'s (test/oracle/coxme_strata.R)', async () => {
+    const { buildCoxmeModel } = await import('../../src/survival/model.js');
+    const { riskSchedule } = await import('../../src/survival/riskSets.js');
+    const { coxLogLik } = await import('../../src/survival/partialLikelihood.js');
+    const ref = JSON.parse(readFileSync(join(fixtures, 'coxme', 'sim_strata.json'), 'utf8'));
+    const t = table('coxsim.csv');
+    const m = buildCoxmeModel(ref.formula, t);
+    const rs = riskSchedule(m.stop, m.start, m.status, m.strata);
+    for (const c of ref.pl_at_eta) expect(Math.abs(coxLogLik(Float64Array.from(c.eta), rs, c.ties) - c.loglik)).toBeLessThan(1e-10 * Math.abs(c.loglik));
+    const f0 = coxme(ref.formula, t, { fixedTheta: ref.at_theta[0].theta });
+    expect(rel(f0.loglik.integrated, ref.at_theta[0].ipl)).toBeLessThan(1e-8);
+    const fit = coxme(ref.formula, t);
+    expect(rel(fit.theta[0], ref.fit.theta[0])).toBeLessThan(1e-5);
+    expect(rel(fit.beta[0], ref.fit.beta[0])).toBeLessThan(1e-5);
+    expect(rel(fit.se[0], ref.fit.se[0])).toBeLessThan(1e-4);
+    expect(rel(fit.loglik.integrated, ref.fit.ipl)).toBeLessThan(1e-8);
+    expect(rel(fit.loglik.null, ref.fit.null)).toBeLessThan(1e-10);
+    expect(rel(fit.df.penalized, ref.fit.df_penalized)).toBeLessThan(1e-5);
   });
 });
 
