@@ -73,8 +73,6 @@ export interface CoxmeModel {
   messages: string[];
 }
 
-/** The stand-in response's column name. */
-const ROW_COLUMN = '.coxme.row';
 
 /** formula + data → the model. */
 export function buildCoxmeModel(formulaText: string, data: arrow.Table, options: CoxmeModelOptions = {}): CoxmeModel {
@@ -107,12 +105,15 @@ export function buildCoxmeModel(formulaText: string, data: arrow.Table, options:
     const missing = Number.isNaN(sd.stop[i]) || Number.isNaN(sd.status[i]) || (sd.start !== null && Number.isNaN(sd.start[i])) || (strataKey !== null && strataKey[i] === '');
     rowIndex[i] = missing ? NaN : i;
   }
+  // the stand-in response's column is named as the Surv() call is written, so that the formula the
+  // parser and the frame see (and show in their errors) reads `Surv(time, status)` ~ …
+  const ROW_COLUMN = surv.lhs.replace(/`/g, '');
   if (data.getChild(ROW_COLUMN)) throw new DataError(`the data have a column named '${ROW_COLUMN}', which coxme uses internally; rename it`, { column: ROW_COLUMN });
   const table = data.assign(new arrow.Table({ [ROW_COLUMN]: arrow.makeVector(rowIndex) }));
   const text = `\`${ROW_COLUMN}\` ~ ${surv.rhs}`;
   // errors of the parser and the frame name the data's columns, not the stand-in's
   const ownColumns = (e: unknown): never => {
-    if (e instanceof Error) e.message = e.message.replaceAll(`, ${ROW_COLUMN}`, '').replaceAll(`\`${ROW_COLUMN}\``, 'Surv(...)');
+    if (e instanceof Error) e.message = e.message.replaceAll(`, ${ROW_COLUMN})`, ')');
     throw e;
   };
   let formula: Formula;
@@ -175,7 +176,7 @@ export function buildCoxmeModel(formulaText: string, data: arrow.Table, options:
       `the model has ${q} random effects and ${p} fixed effects: the penalized partial likelihood's Hessian couples all of them through the risk sets, and coxme here solves it densely, for at most ${MAX_COXME_COEFFICIENTS} coefficients in all`,
     );
   }
-  const messages = [...frame.messages.map((m) => m.replace(`'${ROW_COLUMN}'`, 'Surv()'))];
+  const messages = [...frame.messages];
   if (sd.note) messages.push(sd.note);
   return {
     text: formulaText, surv, formula, frame, n, nInput, nDropped: nInput - n, stop, start, status, nevent, strata, strataLevels,

@@ -88,11 +88,13 @@ export function parseSurvFormula(text: string): SurvFormula {
       strata.push(unquote(a));
     }
   }
+  const inInteraction = /[:*/^]\s*strata\s*\(|strata\s*\([^()]*\)\s*[:*/^]/.exec(rhs);
+  if (inInteraction) throw new FormulaError('strata() must be a term of its own (x + strata(s)), not part of an interaction or nesting', text, t + 1 + inInteraction.index);
   if (strata.length > 0) {
     // remove each strata(...) term with its joining '+'
     rhs = rhs.replace(/\+\s*strata\s*\([^()]*\)/g, '').replace(/strata\s*\([^()]*\)\s*\+?/g, '').trim();
     if (rhs === '') rhs = '1';
-    if (/strata\s*\(/.test(rhs) || /[:*]\s*$|^\s*[:*]/.test(rhs)) throw new FormulaError('strata() must be a term of its own (x + strata(s)), not part of an interaction', text, text.indexOf('strata'));
+    if (/strata\s*\(/.test(rhs)) throw new FormulaError('strata() takes column names only: strata(s) or strata(s1, s2)', text, text.indexOf('strata'));
   }
   return { args: args.map(unquote), counting: args.length === 3, rhs, strata, lhs };
 }

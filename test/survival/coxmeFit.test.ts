@@ -124,6 +124,14 @@ describe('coxme refuses bad input', () => {
     expect(() => coxme('Surv(t, d) ~ x + (1 | g)', rows(), { ties: 'exact' as never })).toThrow(/ties/);
     expect(() => coxme('Surv(t, d) ~ x + (1 | g)', rows(), { nosuch: 1 } as never)).toThrow(/nosuch/);
   });
+  it('strata() inside an interaction; an unknown function points into the formula', () => {
+    expect(() => coxme('Surv(t, d) ~ x + x:strata(g) + (1 | g)', rows())).toThrow(/strata\(\) must be a term of its own/);
+    expect(() => coxme('Surv(t, d) ~ x + (1 | g) + foo(x)', rows())).toThrow(/unknown function 'foo'/);
+  });
+  it('more coefficients than the dense Newton takes', () => {
+    const big = Array.from({ length: 8004 }, (_, i) => ({ t: 1 + (i % 7), d: i % 3 === 0 ? 0 : 1, x: i % 11, g: `g${i % 4002}` }));
+    expect(() => coxme('Surv(t, d) ~ x + (1 | g)', big)).toThrow(/4002 random effects and 1 fixed effects.*at most 4000 coefficients/);
+  });
   it('a formula without an intercept', () => {
     expect(() => coxme('Surv(t, d) ~ 0 + x + (1 | g)', rows())).toThrow(/keeps its intercept/);
   });
