@@ -11,9 +11,10 @@
  *          the penalized df p + q − tr((H⁻¹)_uu) = coxme's p + q − tr((H_b⁻¹)_bb Σ⁻¹);
  *          the NULL log-likelihood PL(o) (coxme's fit0 loglik at β = 0).
  * coxme itself runs optim's BFGS on its own variance scale with a capped inner iteration
- * (inner.iter) and, for a grouping factor of more than 50 levels, treats H_bb as block-diagonal
- * ("sparse"); this fit maximizes the IPL with the exact Hessian and a converged inner loop, so
- * coxme's printed digits can differ from these in the last places.
+ * (inner.iter) and, for a grouping factor of 50 or more levels, treats as zero the off-diagonal
+ * elements of H_bb between levels that each hold at most 2% of the rows (coxme.control's sparse); this
+ * fit maximizes the IPL with the exact Hessian and a converged inner loop, so coxme's printed numbers
+ * can differ from these (in the last places, or more where its sparse approximation applies).
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import { spdInverse } from '../linalg/dense.js';
