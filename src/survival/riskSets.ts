@@ -25,7 +25,8 @@ export interface RiskSchedule {
 export function riskSchedule(stop: Float64Array, start: Float64Array | null, status: Uint8Array, strata: Int32Array | null): RiskSchedule {
   const n = stop.length;
   const stratumOf = (i: number) => (strata ? strata[i] : 0);
-  const nstrata = strata ? Math.max(0, ...strata) + 1 : 1;
+  let nstrata = 1;
+  if (strata) for (let i = 0; i < n; i++) if (strata[i] + 1 > nstrata) nstrata = strata[i] + 1;
   const byStratum: number[][] = Array.from({ length: nstrata }, () => []);
   for (let i = 0; i < n; i++) byStratum[stratumOf(i)].push(i);
   const enter: number[] = [], leave: number[] = [], death: number[] = [];
