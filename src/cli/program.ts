@@ -44,6 +44,7 @@ import { runAnova, runConfint, runDrop1, runEmmeans, runGetME, runR2, runRanova,
 import { runRlrt } from './rlrtCommand.js';
 import { runDharma } from './dharmaCommand.js';
 import { runClmm } from './clmmCommand.js';
+import { runCoxme } from './coxmeCommand.js';
 import { runZeroinfl } from './zeroinflCommand.js';
 import { runInfluence } from './influenceCommand.js';
 import { runAllFit } from './allFitCommand.js';
@@ -401,6 +402,20 @@ export function buildProgram(): Command {
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runClmm({ file, formula, ...opts }, io());
+    });
+
+  program
+    .command('coxme')
+    .description("mixed-effects Cox model for survival data (Therneau's coxme), on the CPU: Surv(time, status) or Surv(start, stop, status), strata(), random intercepts (nested, crossed) and slopes; the Laplace integrated partial likelihood, coefficients with z tests, random-effects variances")
+    .argument('<file>', 'data file')
+    .argument('<formula>', "e.g. 'Surv(time, status) ~ x + (1 | centre)'")
+    .option('--ties <method>', 'tied event times: efron (default, as coxme) or breslow')
+    .option('--factors <cols>', 'numeric columns to treat as factors (comma-separated)')
+    .option('--fixed-theta <values>', "hold θ (the random effects' standard deviations; lme4's layout for slopes) fixed, comma-separated: no optimization")
+    .option('--json', 'print the fit as JSON')
+    .option('--quiet', 'no notes on stderr')
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runCoxme({ file, formula, ...opts }, io());
     });
 
   program
