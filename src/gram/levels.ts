@@ -73,6 +73,11 @@ const LOGICAL: OrderedLevels = { labels: ['FALSE', 'TRUE'], keys: ['FALSE', 'TRU
 export function factorLevels(f: FactorVar, label: string, present: Iterable<LevelKey>, others: Iterable<LevelKey> = [], order: LevelOrder = 'locale'): OrderedLevels {
   const seen = [...present];
   const dropped = [...others];
+  if (f.cut) {
+    // cut(): the intervals some complete row is in, in their order (the key is the interval's index), by their labels
+    const keys = [...new Set(seen)].sort((a, b) => (a as number) - (b as number));
+    return { labels: keys.map((k) => f.cut!.labels![k as number]), keys, index: indexOf(keys) };
+  }
   const logical = f.kind === 'bool' || (f.kind === 'text' && seen.length + dropped.length > 0 && [...seen, ...dropped].every((k) => k === 'TRUE' || k === 'FALSE'));
   const lv = logical ? LOGICAL : orderLevels(f.kind, seen, dropped, order);
   if (!f.relevel?.ref) return lv;
