@@ -54,6 +54,13 @@ export interface FactorVar {
    * intervals needs the range of x over every row)
    */
   cut?: CutVar;
+  /**
+   * `interaction(f, h, sep =)` (column INTERACTION_KEY + its label, kind 'text'): a row's key is its
+   * components' keys joined by INTERACTION_SEP (none where one is missing); its levels the
+   * combinations some complete row has, the first component varying fastest, labelled by the
+   * components' labels joined by `sep` (src/gram/levels.ts, as memory's interactionColumn)
+   */
+  interaction?: { parts: FactorVar[]; sep: string };
 }
 
 /** A cut() factor's argument and what its breaks and labels are (filled by resolveCuts). */
@@ -65,6 +72,10 @@ export interface CutVar {
   breaks?: number[];
   labels?: string[];
 }
+
+/** The prefix of an interaction() variable's key name (FactorVar.column), and the separator of its key's parts. */
+export const INTERACTION_KEY = '\u0000interaction:';
+export const INTERACTION_SEP = '\u0001';
 
 /** The prefix of a cut() variable's key name (FactorVar.column): not a column of the data. */
 export const CUT_KEY = '\u0000cut:';
@@ -348,6 +359,17 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
         }) as [string, string];
       }
       return { column: CUT_KEY + v.label, kind: 'numeric', cut };
+    }
+    if (e.type === 'call' && e.fn === 'interaction') {
+      // each argument read as a factor (R's as.factor): a factor column, factor(x), or a numeric column's values
+      const parts = e.args.map((a): FactorVar => {
+        const f = a.type === 'var' && !isFactorColumn(a.name) ? { column: a.name, kind: 'numeric' as const } : factorVariable({ ...v, expr: a });
+        if (!f || f.logical || f.relevel || f.cut || f.interaction) {
+          throw new ModelError(`'${v.label}': the engines (stream, DuckDB, ClickHouse) take interaction() of columns and factor(column) only, not of an expression or a logical, relevel() or cut() (argument ${e.args.indexOf(a) + 1}): fit with --engine memory, or write it as a column first`);
+        }
+        return f;
+      });
+      return { column: INTERACTION_KEY + v.label, kind: 'text', interaction: { parts, sep: e.sep ?? '.' } };
     }
     if (e.type === 'call' && e.fn === 'C') {
       // C(f, contr): the factor f itself (its contrasts join the frame's: withCContrasts below)

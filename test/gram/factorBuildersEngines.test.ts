@@ -1,14 +1,16 @@
 /**
- * cut() and C() on the engines (src/gram/frameSpec.ts: cut's key the index of the row's interval,
+ * cut(), C() and interaction() on the engines (src/gram/frameSpec.ts: cut's key the index of the row's interval,
  * its breaks from the range of x over every row found by the summaries' pre-pass, its labels
- * src/frame/factorBuilders.ts's; C(f, contr) the factor f with its contrasts), against the in-memory
+ * src/frame/factorBuilders.ts's; C(f, contr) the factor f with its contrasts; interaction(f, h, sep =)
+ * keyed by its components' keys, its levels the combinations present with the first component varying
+ * fastest, as memory's interactionColumn and drop.unused.levels), against the in-memory
  * frame, which test/formulaFunctions2.test.ts checks against R: test/fixtures/formula_functions2's
  * models (ff2.csv, x with 10 missing values) fit by the stream as memory fits them (1e-12), by DuckDB
  * and two-shard ClickHouse at formulaParity.test.ts's tolerances (criterion 1e-10, β 1e-8, θ 1e-6),
  * with memory's column names (cut's labels, C's contrast columns), and the REML criterion at R's fixed
  * θ (objective_at) from each engine's A within 1e-8 relative of lme4's; bad input with memory's
- * messages: breaks not unique, cut() of a text column, C() of a numeric column. interaction() stays
- * refused by name.
+ * messages: breaks not unique, cut() of a text column, C() of a numeric column; interaction() of a
+ * relevel() (memory takes it) refused by name.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,13 +37,13 @@ import { tableToParquet } from '../helpers/parquetFile.js';
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'formula_functions2');
 const ff2 = readCsv(readFileSync(join(FIX, 'ff2.csv'), 'utf8')).table;
 const REF = JSON.parse(readFileSync(join(FIX, 'models.json'), 'utf8')).models as Record<string, { formula: string; xnames: string[]; objective_at: { theta: number[]; value: number } }>;
-const MODELS = ['cut_n', 'cut_inf', 'cut_lowest', 'cut_left', 'C_sum', 'C_poly_helmert'];
+const MODELS = ['cut_n', 'cut_inf', 'cut_lowest', 'cut_left', 'C_sum', 'C_poly_helmert', 'interaction', 'interaction_sep'];
 
 const BAD: [string, RegExp][] = [
   ['y ~ cut(x2, c(0, 1, 1, 3)) + (1 | g)', /'cut\(x2, c\(0, 1, 1, 3\)\)': the breaks are not unique/],
   ['y ~ cut(f, 3) + (1 | g)', /'cut\(f, 3\)': 'f' is a factor; cut\(\) needs a numeric variable/],
   ['y ~ C(x2, contr.sum) + (1 | g)', /'C\(x2, contr.sum\)': 'x2' is numeric; C\(\) takes a factor: write C\(factor\(x2\), …\), or list 'x2' in factors/],
-  ['y ~ interaction(f, h) + (1 | g)', /'interaction\(f, h\)': interaction\(\) builds a factor .* fit with --engine memory/],
+  ['y ~ interaction(relevel(f, "b"), h) + (1 | g)', /'interaction\(relevel\(f, "b"\), h\)': the engines \(stream, DuckDB, ClickHouse\) take interaction\(\) of columns and factor\(column\) only, not of an expression or a logical, relevel\(\) or cut\(\) \(argument 1\): fit with --engine memory/],
 ];
 
 let dir: string;
@@ -98,7 +100,7 @@ describe('the stream (Parquet, batches of 100 rows)', () => {
   }
   for (const [formula, error] of BAD) {
     it(`bad input: ${formula}`, async () => {
-      if (!formula.includes('interaction')) await expect(lmer(formula, ff2)).rejects.toThrow(error);
+      if (!formula.includes('interaction(')) await expect(lmer(formula, ff2)).rejects.toThrow(error);
       const src = await openBatchSource(join(dir, 'ff2.parquet'));
       try {
         await expect(lmerStream(src, formula)).rejects.toThrow(error);

@@ -26,7 +26,7 @@
  */
 import type { Expr } from '../../formula/types.js';
 import type { GroupSpec } from '../assemble.js';
-import { CUT_KEY, type CutVar, type DesignColumn, type FactorVar, type FrameSpec, LOGICAL_KEY, comparedLevel } from '../frameSpec.js';
+import { CUT_KEY, type CutVar, type DesignColumn, type FactorVar, type FrameSpec, INTERACTION_SEP, LOGICAL_KEY, comparedLevel } from '../frameSpec.js';
 import { scaleCenterOf, scaleKey } from '../../frame/columns.js';
 import type { FrameSummary, MomentPlan } from '../moments.js';
 import type { Dialect, FrameLayer } from './dialect.js';
@@ -278,6 +278,14 @@ export class SqlFrame {
     if (!k) {
       k = { alias: A.key(this.keyAlias.size), kind: f.kind };
       this.keyAlias.set(f.column, k);
+      if (f.interaction) {
+        // interaction(): the components' keys as text joined by INTERACTION_SEP, NULL where one is missing
+        const parts = f.interaction.parts.map((p) => ({ key: this.key(p), kind: p.kind }));
+        const sep = this.d.text(INTERACTION_SEP);
+        const texts = parts.flatMap((p, c) => (c === 0 ? [] : [sep]).concat([this.d.keyText(p.key, p.kind)]));
+        this.layer1.push([k.alias, this.d.concatIf(this.d.and(parts.map((p) => this.d.keyPresent(p.key, p.kind))), texts)]);
+        return k.alias;
+      }
       if (f.cut) {
         // cut(): the index k of x's interval (memory's binCode), NaN outside the breaks or where x is missing
         this.layer1.push([k.alias, this.cutKey(f.cut, f.column.slice(CUT_KEY.length))]);

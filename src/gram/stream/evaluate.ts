@@ -7,7 +7,7 @@
 import { evalExpr, formatNumberLevel } from '../../frame/columns.js';
 import type { Column, DataColumn, ScaleParams } from '../../frame/columns.js';
 import type { GroupSpec } from '../assemble.js';
-import { CUT_KEY, type CutVar, type DesignColumn, type FrameSpec, LOGICAL_KEY, columnFactor } from '../frameSpec.js';
+import { CUT_KEY, type CutVar, type DesignColumn, type FrameSpec, INTERACTION_KEY, INTERACTION_SEP, LOGICAL_KEY, columnFactor } from '../frameSpec.js';
 import { binCode } from '../../frame/factorBuilders.js';
 import { type LevelKey, numericLevelKey } from '../levels.js';
 import type { FrameSummary } from '../moments.js';
@@ -160,6 +160,16 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
   const keys = new Map<string, (LevelKey | null)[]>();
   const factorKeys = (column: string, kind: string, logical?: Parameters<typeof evalExpr>[0], cut?: CutVar) => {
     if (keys.has(column)) return;
+    const inter = spec.factors.get(column.slice(INTERACTION_KEY.length))?.interaction ?? spec.removed.factors.get(column.slice(INTERACTION_KEY.length))?.interaction;
+    if (column.startsWith(INTERACTION_KEY) && inter) {
+      // interaction(): the components' keys joined by INTERACTION_SEP (numbers as their shortest decimals), none where one is missing
+      for (const p of inter.parts) factorKeys(p.column, p.kind);
+      const parts = inter.parts.map((p) => keys.get(p.column)!);
+      const k = Array.from({ length: n }, (_, i) => (parts.some((p) => p[i] === null) ? null : parts.map((p) => String(p[i])).join(INTERACTION_SEP)));
+      keys.set(column, k);
+      for (let i = 0; i < n; i++) if (k[i] === null) ok[i] = 0;
+      return;
+    }
     if (cut) {
       // cut(): the index of the row's interval (memory's binCode), none outside the breaks or where x is missing
       const x = numeric(column.slice(CUT_KEY.length), cut.arg);
@@ -191,7 +201,7 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) ok[i] = 0;
   }
   for (const f of spec.removed.factors.values()) {
-    if (f.cut) {
+    if (f.cut || f.interaction) {
       factorKeys(f.column, f.kind, undefined, f.cut);
       continue;
     }
