@@ -29,6 +29,7 @@ import { centreTransform } from '../../src/gram/fit.js';
 import type { GramSourceResult } from '../../src/gram/source.js';
 import { thetaToInternal } from '../../src/model/reparam.js';
 import { lmer } from '../../src/fit/lmer.js';
+import { emmeans } from '../../src/inference/emmeans.js';
 import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import { fitDifferences, objectiveAt } from '../helpers/gramCompare.js';
 import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
@@ -98,6 +99,17 @@ describe('the stream (Parquet, batches of 100 rows)', () => {
       }
     }, 60_000);
   }
+  it("emmeans over cut(), C() or interaction(): refused as memory refuses it (src/inference/referenceGrid.ts)", async () => {
+    for (const name of ['cut_n', 'C_sum', 'interaction']) {
+      const src = await openBatchSource(join(dir, 'ff2.parquet'));
+      try {
+        const { fit } = await lmerStream(src, REF[name].formula, { batchSize: 100 });
+        expect(() => emmeans(fit, '~ 1')).toThrow(/emmeans: '.*' is in the fixed part: a reference grid over a summary of a column \(mean\(x\), …\), cut\(\), interaction\(\) or C\(\) is not supported/);
+      } finally {
+        await src.close();
+      }
+    }
+  });
   for (const [formula, error] of BAD) {
     it(`bad input: ${formula}`, async () => {
       if (!formula.includes('interaction(')) await expect(lmer(formula, ff2)).rejects.toThrow(error);
