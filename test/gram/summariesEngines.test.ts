@@ -12,6 +12,9 @@
  *    the stream as memory (1e-12), DuckDB and ClickHouse at formulaParity.test.ts's tolerances
  *    (criterion 1e-10, β 1e-8, θ 1e-6), and the REML criterion at R's fixed θ (objective_at) from
  *    each engine's A within 1e-8 relative of lme4's, as memory's test;
+ *  - a GLMM (cbpp, binomial with cbind, `I((size - median(size)) / sd(size))`) through DuckDB and the
+ *    stream against the in-memory glmer fit (test/helpers/engineGlmm.ts's tolerances): the PIRLS
+ *    passes read the pre-pass's constants too;
  *  - bad input, with memory's messages (the engines' after the engine's name and stage): a summary of
  *    a text column, of a constant, a missing value without na.rm; a summary of scale() or of a
  *    summary, refused by name.
@@ -44,6 +47,11 @@ import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import { fitDifferences, objectiveAt } from '../helpers/gramCompare.js';
 import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
+import { glmer } from '../../src/fit/glmer.js';
+import { glmerSql } from '../../src/gram/sql/glmer.js';
+import { glmerStream } from '../../src/gram/stream/glmer.js';
+import { expectSameFit } from '../helpers/engineGlmm.js';
+import { dataPath, loadData } from '../helpers/reference.js';
 
 const FIX = join(import.meta.dirname, '..', 'fixtures', 'formula_functions2');
 const ff2 = readCsv(readFileSync(join(FIX, 'ff2.csv'), 'utf8')).table;
@@ -216,4 +224,24 @@ describe.skipIf(missing !== null)('ClickHouse (two shards)', () => {
   it(`bad input: ${BAD[0][0]}`, async () => {
     await expect(lmerSql(ch.engine, { from: from.get('ff2')!, name: 'ff2' }, BAD[0][0])).rejects.toThrow(/mean\(x\) in 'I\(x - mean\(x\)\)': 'x' has 10 missing values/);
   });
+});
+
+describe('a GLMM with summaries (cbpp, binomial)', () => {
+  const formula = 'cbind(incidence, size - incidence) ~ period + I((size - median(size)) / sd(size)) + (1 | herd)';
+  const options = { family: 'binomial' as const, factors: ['herd', 'period'] };
+  it('DuckDB and the stream equal the in-memory glmer fit', async () => {
+    const memory = await glmer(formula, loadData({ data: '../data/cbpp.csv' }), options);
+    const duck = await DuckDbEngine.open({ threads: 1 });
+    try {
+      expectSameFit(await glmerSql(duck, { from: duckdbSource(dataPath('cbpp.csv')), name: 'cbpp' }, formula, options), memory);
+    } finally {
+      await duck.close();
+    }
+    const src = await openBatchSource(dataPath('cbpp.csv'));
+    try {
+      expectSameFit(await glmerStream(src, formula, { ...options, batchSize: 10 }), memory);
+    } finally {
+      await src.close();
+    }
+  }, 120_000);
 });
