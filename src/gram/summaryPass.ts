@@ -76,16 +76,18 @@ export async function summaryValues(calls: SummaryCall[], scan: SummaryScan, sca
     if (c.fn === 'length') { value.set(c, s.n); return; }
     if (s.missing > 0 && !c.naRm) throw missingSummaryError(c.fn, c.what, c.columns, c.label, s.missing);
     const m = s.n - s.missing;
-    // R: min/max of no values ∓∞… (reductions.ts: min of none ∞, max −∞, sum 0)
+    // reductions.ts: min of no values ∞, max −∞, sum 0 (R's, with a warning)
     if (c.fn === 'min') value.set(c, m === 0 ? Infinity : s.min);
     if (c.fn === 'max') value.set(c, m === 0 ? -Infinity : s.max);
     if (c.fn === 'sum') value.set(c, m === 0 ? 0 : s.sum);
   });
   // R's mean: s = Σx/m, then x̄ = s + Σ(x − s)/m (not where s is not finite); var and sd about it
-  const m = (c: SummaryCall) => counts[calls.indexOf(c)].n - counts[calls.indexOf(c)].missing;
+  const nonMissing = new Map(calls.map((c, k) => [c, counts[k].n - counts[k].missing] as const));
+  const sums = new Map(calls.map((c, k) => [c, counts[k].sum] as const));
+  const m = (c: SummaryCall) => nonMissing.get(c)!;
   const needMean = calls.filter((c) => (c.fn === 'mean' && m(c) > 0) || ((c.fn === 'var' || c.fn === 'sd') && m(c) >= 2));
   const xbar = new Map<SummaryCall, number>();
-  for (const c of needMean) xbar.set(c, counts[calls.indexOf(c)].sum / m(c));
+  for (const c of needMean) xbar.set(c, sums.get(c)! / m(c));
   const refine = needMean.filter((c) => Number.isFinite(xbar.get(c)!));
   if (refine.length > 0) {
     const t = await scan.centred(refine, refine.map((c) => xbar.get(c)!));

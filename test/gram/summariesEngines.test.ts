@@ -12,6 +12,7 @@
  *    the stream as memory (1e-12), DuckDB and ClickHouse at formulaParity.test.ts's tolerances
  *    (criterion 1e-10, β 1e-8, θ 1e-6), and the REML criterion at R's fixed θ (objective_at) from
  *    each engine's A within 1e-8 relative of lme4's, as memory's test;
+ *  - a summary inside scale() (`scale(x2 - mean(x2))`) through the stream and DuckDB, as memory;
  *  - a GLMM (cbpp, binomial with cbind, `I((size - median(size)) / sd(size))`) through DuckDB and the
  *    stream against the in-memory glmer fit (test/helpers/engineGlmm.ts's tolerances): the PIRLS
  *    passes read the pre-pass's constants too;
@@ -224,6 +225,32 @@ describe.skipIf(missing !== null)('ClickHouse (two shards)', () => {
   it(`bad input: ${BAD[0][0]}`, async () => {
     await expect(lmerSql(ch.engine, { from: from.get('ff2')!, name: 'ff2' }, BAD[0][0])).rejects.toThrow(/mean\(x\) in 'I\(x - mean\(x\)\)': 'x' has 10 missing values/);
   });
+});
+
+describe('a summary inside scale() (the summaries first, then the centres and scales)', () => {
+  const formula = 'y ~ scale(x2 - mean(x2)) + scale(x, center = FALSE) + I(x - median(x, na.rm = TRUE)) + (1 | g)';
+  it('the stream (1e-12) and DuckDB (criterion 1e-10, β 1e-8, θ 1e-6) fit it as memory does', async () => {
+    const mem = await memoryFit(formula);
+    const src = await openBatchSource(join(dir, 'ff2.parquet'));
+    try {
+      const { fit } = await lmerStream(src, formula, { batchSize: 100 });
+      expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
+      const d = fitDifferences(mem, fit);
+      expect(Math.max(d.criterion, d.theta, d.beta)).toBeLessThan(1e-12);
+    } finally {
+      await src.close();
+    }
+    const duck = await DuckDbEngine.open({ threads: 1 });
+    try {
+      const { fit } = await lmerSql(duck, { from: duckdbSource(join(dir, 'ff2.parquet')), name: 'ff2' }, formula);
+      const d = fitDifferences(mem, fit);
+      expect(d.criterion).toBeLessThan(1e-10);
+      expect(d.beta).toBeLessThan(1e-8);
+      expect(d.theta).toBeLessThan(1e-6);
+    } finally {
+      await duck.close();
+    }
+  }, 60_000);
 });
 
 describe('a GLMM with summaries (cbpp, binomial)', () => {
