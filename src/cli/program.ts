@@ -154,7 +154,7 @@ export function buildProgram(): Command {
     .option('--exponentiate', 'with --tidy: exp() of the fixed effects and their intervals (odds or rate ratios), std.error by the delta method')
     .option('--nsim <n>', 'with --tidy --conf-int boot: bootstrap replicates (default 500)')
     .option('--seed <n>', 'with --tidy --conf-int boot: the random seed');
-  engineOptions(fit, 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); a GLMM (--family) on stream, duckdb and clickhouse: binomial (logit, probit, cloglog) and poisson (log, sqrt, identity), a pass over the rows per PIRLS iteration; default memory, duckdb for a glob or a file over 1 GiB')
+  engineOptions(fit, 'where the rows are read: memory (the whole table), stream (record batches of one file), duckdb (out of core; files and globs), clickhouse (a table at --url); a GLMM (--family) on stream, duckdb and clickhouse: binomial (logit, probit, cloglog, cauchit) and poisson (log, sqrt, identity), a pass over the rows per PIRLS iteration; default memory, duckdb for a glob or a file over 1 GiB')
     .action(async (positional: string[], opts: {
       ml?: boolean; reml?: boolean; factors?: string; contrasts?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string; type?: string;

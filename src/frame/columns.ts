@@ -515,7 +515,18 @@ export type LevelParams = { fn: 'relevel'; levels: string[] } | { fn: 'compare' 
  * centre and scale of a `scale(x)`, the coefficients or knots of a `poly()`, `ns()`, `bs()`.
  * Computed on the data when a model frame is built, and reused for new data (R's `makepredictcall`).
  */
-export type ScaleParams = Map<string, ScaleCenter | BasisCoefs | LevelParams>;
+export type ScaleParams = Map<string, ScaleCenter | BasisCoefs | LevelParams | SummaryValue>;
+
+/**
+ * The value of a whole-column summary (`mean(x)`, src/frame/reductions.ts) computed over every row by
+ * an engine's pre-pass (src/gram/summaryPass.ts), for its passes that evaluate the rows a batch at a
+ * time. Memory never records one (R's predict re-evaluates the summaries on new data), and an
+ * engine's fit leaves them out of what it keeps for new data (src/gram/fit.ts).
+ */
+export interface SummaryValue {
+  fn: 'summary';
+  value: number;
+}
 
 /** The centre and scale of a `scale()` call in `scales`, if computed. */
 export function scaleCenterOf(scales: ScaleParams | undefined, key: string): ScaleCenter | undefined {
@@ -892,6 +903,9 @@ function evalRowCall(expr: Extract<Expr, { type: 'call' }>, source: ColumnSource
     }
   }
   if (REDUCTIONS.has(expr.fn)) {
+    // an engine's batch: the value its pre-pass computed over every row (SummaryValue)
+    const kept = scales?.get(scaleKey(expr));
+    if (kept && 'fn' in kept && kept.fn === 'summary') return kept.value;
     // R's model.frame: over every row of the data (source), before na.omit
     const what = `${expr.fn}(${[...exprVariables(expr.args[0])].join(', ')})`;
     const x = arg(0);

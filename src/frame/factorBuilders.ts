@@ -78,11 +78,24 @@ function seqLength(from: number, to: number, n: number): number[] {
  * last). Rows outside every interval, or missing, are missing. `what` names the call in errors.
  */
 export function cutColumn(x: Float64Array, spec: CutArgs, what: string): FactorColumn {
+  let lo = Infinity, hi = -Infinity;
+  if (typeof spec.breaks === 'number') for (const v of x) if (!Number.isNaN(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  const breaks = cutBreaks(spec, lo, hi, what);
+  const labels = cutLabels(breaks, spec);
+  const codes = rowInt32(x.length);
+  for (let i = 0; i < x.length; i++) codes[i] = binCode(x[i], breaks, spec.right, spec.includeLowest);
+  return { kind: 'factor', codes, levels: labels };
+}
+
+/**
+ * cut's breaks: a number of intervals over [lo, hi] (the range of the non-missing x of every row;
+ * equal widths, the outer two moved out by diff/1000; lo > hi: no values, an error), or the breaks
+ * given, sorted; not unique: R's error.
+ */
+export function cutBreaks(spec: CutArgs, lo: number, hi: number, what: string): number[] {
   let breaks: number[];
   if (typeof spec.breaks === 'number') {
     const nb = Math.trunc(spec.breaks + 1);
-    let lo = Infinity, hi = -Infinity;
-    for (const v of x) if (!Number.isNaN(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
     if (!(lo <= hi)) throw new Error(`${what}: the variable has no values, so it has no range to cut`);
     let dx = hi - lo;
     if (dx === 0) {
@@ -96,8 +109,13 @@ export function cutColumn(x: Float64Array, spec: CutArgs, what: string): FactorC
   } else {
     breaks = [...spec.breaks].sort((a, b) => a - b);
   }
+  if (new Set(breaks).size !== breaks.length) throw new Error(`${what}: the breaks are not unique (R: 'breaks' are not unique)`);
+  return breaks;
+}
+
+/** cut's labels "(a,b]" of the intervals between `breaks` (cutColumn's rules). */
+export function cutLabels(breaks: number[], spec: CutArgs): string[] {
   const nb = breaks.length;
-  if (new Set(breaks).size !== nb) throw new Error(`${what}: the breaks are not unique (R: 'breaks' are not unique)`);
   let labels: string[] | null = null;
   for (let dig = spec.digLab; dig <= Math.max(12, spec.digLab); dig++) {
     const nonFinite = breaks.filter((b) => !Number.isFinite(b)).map((b) => (b > 0 ? 'Inf' : '-Inf'));
@@ -113,14 +131,11 @@ export function cutColumn(x: Float64Array, spec: CutArgs, what: string): FactorC
     if (spec.right) labels[0] = '[' + labels[0].slice(1);
     else labels[nb - 2] = labels[nb - 2].slice(0, -1) + ']';
   }
-  labels ??= Array.from({ length: nb - 1 }, (_, k) => `Range_${k + 1}`);
-  const codes = rowInt32(x.length);
-  for (let i = 0; i < x.length; i++) codes[i] = binCode(x[i], breaks, spec.right, spec.includeLowest);
-  return { kind: 'factor', codes, levels: labels };
+  return labels ?? Array.from({ length: nb - 1 }, (_, k) => `Range_${k + 1}`);
 }
 
 /** R's .bincode for one value: the interval k (0-based) holding x, or −1 (outside, or missing). */
-function binCode(x: number, breaks: number[], right: boolean, includeLowest: boolean): number {
+export function binCode(x: number, breaks: number[], right: boolean, includeLowest: boolean): number {
   if (Number.isNaN(x)) return -1;
   const nb1 = breaks.length - 1;
   let lo = 0, hi = nb1;

@@ -46,6 +46,19 @@ function median(v: number[]): number {
 }
 
 /**
+ * A summary without na.rm of a column with `missing` missing values: NA in every row, so na.omit would
+ * drop every row (the error names the call, the columns and the count, and suggests na.rm = TRUE).
+ */
+export function missingSummaryError(fn: ReductionName, what: string, columns: string[], label: string, missing: number): DataError {
+  const cols = columns.length === 1 ? `'${columns[0]}' has` : columns.length > 1 ? `${columns.map((c) => `'${c}'`).join(', ')} have` : 'its argument has';
+  return new DataError(
+    `${what} in '${label}': ${cols} ${missing} missing value${missing === 1 ? '' : 's'}, so ${what} is NA in every row (R evaluates it over the whole column) and every row would be dropped; ` +
+      `write ${fn}(…, na.rm = TRUE) to leave the missing values out`,
+    columns.length === 1 ? { column: columns[0] } : undefined,
+  );
+}
+
+/**
  * The summary `fn` of `x` (every row of the data; NaN is missing). `naRm`: skip missing values; else
  * one missing value is an error (R's NA in every row). `what` names the call (`mean(x)`) and
  * `columns` the columns it reads, for the message.
@@ -55,14 +68,7 @@ export function reduceColumn(fn: ReductionName, x: Float64Array, naRm: boolean, 
   const v: number[] = [];
   let missing = 0;
   for (let i = 0; i < x.length; i++) if (Number.isNaN(x[i])) missing++; else v.push(x[i]);
-  if (missing > 0 && !naRm) {
-    const cols = columns.length === 1 ? `'${columns[0]}' has` : columns.length > 1 ? `${columns.map((c) => `'${c}'`).join(', ')} have` : 'its argument has';
-    throw new DataError(
-      `${what} in '${label}': ${cols} ${missing} missing value${missing === 1 ? '' : 's'}, so ${what} is NA in every row (R evaluates it over the whole column) and every row would be dropped; ` +
-        `write ${fn}(…, na.rm = TRUE) to leave the missing values out`,
-      columns.length === 1 ? { column: columns[0] } : undefined,
-    );
-  }
+  if (missing > 0 && !naRm) throw missingSummaryError(fn, what, columns, label, missing);
   switch (fn) {
     case 'mean': return v.length === 0 ? NaN : mean(v);
     case 'var': return variance(v);

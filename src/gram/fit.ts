@@ -73,7 +73,8 @@ function fittedColumns(res: GramSourceResult): Map<string, Column> {
  * coded by them, as memory's relevelColumn codes them).
  */
 function levelScales(res: GramSourceResult): ScaleParams {
-  const scales: ScaleParams = new Map(res.spec.scales);
+  // the summaries' values (mean(x), …) are not kept: predict re-evaluates them on new data, as memory and R do
+  const scales: ScaleParams = new Map([...res.spec.scales].filter(([, p]) => !('fn' in p && p.fn === 'summary')));
   for (const [label, f] of res.spec.factors) {
     const levels = res.summary.levels.get(label);
     if (f.relevel && levels) scales.set(scaleKey(f.relevel), { fn: 'relevel', levels: levels.labels });

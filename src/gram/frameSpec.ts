@@ -13,16 +13,20 @@
  *    interaction varying fastest; a column's value is the product of its numeric variables (in the
  *    term's order) when its factors are at its levels, else 0.
  */
-import type { Expr, Formula, LinearPart, RandomTerm, ScaleArgs, TermVar } from '../formula/types.js';
+import type { CutArgs, Expr, Formula, LinearPart, RandomTerm, ScaleArgs, TermVar } from '../formula/types.js';
 import { engineRowCall } from './rowCalls.js';
-import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, RELEVEL } from '../formula/functions.js';
+import { BASIS_FUNCTIONS, FACTOR_FUNCTIONS, FORMULA_FUNCTIONS, NUM_FACTOR, REDUCTIONS, RELEVEL } from '../formula/functions.js';
 import { DataError, FormulaError, ModelError } from '../errors/errors.js';
 import { deparseString } from '../formula/parse.js';
 import { codingOf } from '../frame/modelMatrix.js';
 import { type Column, type ScaleParams, basisWidth, formatNumberLevel, isLogicalExpr, scaleKey } from '../frame/columns.js';
 import { type Contrasts, contrastMatrix } from '../frame/contrasts.js';
-import { frameContrasts } from '../frame/modelFrame.js';
+import { cutBreaks, cutLabels } from '../frame/factorBuilders.js';
+import { frameContrasts, withCContrasts } from '../frame/modelFrame.js';
 import type { BasisCall } from './basisPass.js';
+import type { SummaryCall } from './summaryPass.js';
+import type { ReductionName } from '../frame/reductions.js';
+import { exprVariables } from '../frame/covariates.js';
 
 /** How an engine's column reads into the model frame. */
 export type ColumnKind = 'numeric' | 'text' | 'bool';
@@ -43,7 +47,38 @@ export interface FactorVar {
   logical?: Expr;
   /** `relevel(f, ref)`: the call (its `ref` the level moved first, R's relevel.factor) */
   relevel?: Extract<Expr, { type: 'call' }>;
+  /**
+   * `cut(x, breaks, …)` (column CUT_KEY + its label, kind 'numeric'): a row's key is the index k of
+   * its interval (src/frame/factorBuilders.ts binCode; none outside or missing), level k labelled
+   * labels[k]; breaks and labels filled by resolveCuts after the summaries' pre-pass (a number of
+   * intervals needs the range of x over every row)
+   */
+  cut?: CutVar;
+  /**
+   * `interaction(f, h, sep =)` (column INTERACTION_KEY + its label, kind 'text'): a row's key is its
+   * components' keys joined by INTERACTION_SEP (none where one is missing); its levels the
+   * combinations some complete row has, the first component varying fastest, labelled by the
+   * components' labels joined by `sep` (src/gram/levels.ts, as memory's interactionColumn)
+   */
+  interaction?: { parts: FactorVar[]; sep: string };
 }
+
+/** A cut() factor's argument and what its breaks and labels are (filled by resolveCuts). */
+export interface CutVar {
+  arg: Expr;
+  args: CutArgs;
+  /** the keys of min(x, na.rm = TRUE) and max(x, na.rm = TRUE) among spec.summaries (a number of intervals) */
+  range?: [string, string];
+  breaks?: number[];
+  labels?: string[];
+}
+
+/** The prefix of an interaction() variable's key name (FactorVar.column), and the separator of its key's parts. */
+export const INTERACTION_KEY = '\u0000interaction:';
+export const INTERACTION_SEP = '\u0001';
+
+/** The prefix of a cut() variable's key name (FactorVar.column): not a column of the data. */
+export const CUT_KEY = '\u0000cut:';
 
 /** The prefix of a logical variable's key name (FactorVar.column): not a column of the data. */
 export const LOGICAL_KEY = '\u0000logical:';
@@ -123,6 +158,11 @@ export interface FrameSpec {
   bases: BasisCall[];
   /** the basis columns among the numeric variables: the call and the column's index */
   basisColumns: Map<string, { call: BasisCall; index: number }>;
+  /**
+   * each distinct whole-column summary of the formula (`mean(x)`, `sd(x, na.rm = TRUE)`), its value
+   * filled by the engine's pre-pass (./summaryPass.ts) into `scales` before any other pass
+   */
+  summaries: SummaryCall[];
 }
 
 export interface FrameSpecOptions {
@@ -166,6 +206,16 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
     return kind !== 'numeric' || factorSet.has(name);
   };
   const scaled: FrameSpec['scaled'] = [];
+  const summaries: SummaryCall[] = [];
+  /** whether an expression has a call of `fns` */
+  const hasCall = (e: Expr, fns: (fn: string) => boolean): boolean => {
+    switch (e.type) {
+      case 'call': return fns(e.fn) || e.args.some((a) => hasCall(a, fns));
+      case 'neg': case 'not': return hasCall(e.arg, fns);
+      case 'binop': case 'compare': case 'and': return hasCall(e.left, fns) || hasCall(e.right, fns);
+      default: return false;
+    }
+  };
   const scales: ScaleParams = new Map();
   const levelTests: LevelTest[] = [];
   /** a factor compared with a level: the checks of memory's evalCompare (src/frame/columns.ts), before any row is read */
@@ -249,7 +299,22 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
           if (!scaled.some((s) => s.key === key)) scaled.push({ key, label, arg: expr.args[0], ...(expr.scaleArgs ? { scaleArgs: expr.scaleArgs } : {}) });
           return;
         }
-        // round(x, 1), pmin, ifelse, …: row by row (src/gram/rowCalls.ts); mean(x) and the other summaries refused there
+        if (REDUCTIONS.has(expr.fn)) {
+          // mean(x), sd(x), …: one number over every row, from a pre-pass of its own (./summaryPass.ts)
+          const arg = expr.args[0];
+          checkNumeric(arg, label);
+          const columns = [...exprVariables(arg)];
+          if (columns.length === 0) throw new FormulaError(`'${label}': ${expr.fn}() of a constant: it summarizes a column`, label, 0);
+          if (hasCall(arg, (fn) => REDUCTIONS.has(fn) || fn === 'scale')) {
+            throw new ModelError(`'${label}': ${expr.fn}() of an expression with ${hasCall(arg, (fn) => fn === 'scale') ? 'scale()' : 'another summary'} in it is not evaluated by the engines (stream, DuckDB, ClickHouse): fit with the rows in memory (--engine memory)`);
+          }
+          const key = scaleKey(expr);
+          if (!summaries.some((c) => c.key === key)) {
+            summaries.push({ key, fn: expr.fn as ReductionName, arg, naRm: expr.naRm === true, label, what: `${expr.fn}(${columns.join(', ')})`, columns });
+          }
+          return;
+        }
+        // round(x, 1), pmin, ifelse, …: row by row (src/gram/rowCalls.ts)
         if (engineRowCall(expr, label, isFactorColumn)) {
           for (const a of expr.args) checkNumeric(a, label);
           return;
@@ -277,6 +342,45 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
       return { column: LOGICAL_KEY + v.label, kind: 'bool', logical: e };
     }
     if (e.type === 'call' && FACTOR_FUNCTIONS.has(e.fn)) return asFactor(e, v.label);
+    if (e.type === 'call' && e.fn === 'cut' && e.cut) {
+      // R evaluates cut() over every row (before na.omit): a number of intervals spans the range of x there
+      const arg = e.args[0];
+      if (arg.type === 'var' && isFactorColumn(arg.name)) throw new DataError(`'${v.label}': '${arg.name}' is a factor; cut() needs a numeric variable`, { column: arg.name });
+      checkNumeric(arg, v.label);
+      const cut: CutVar = { arg, args: e.cut };
+      if (typeof e.cut.breaks === 'number') {
+        const columns = [...exprVariables(arg)];
+        if (columns.length === 0) throw new FormulaError(`'${v.label}': cut() of a constant: it cuts a variable`, v.label, 0);
+        cut.range = (['min', 'max'] as const).map((fn) => {
+          const call: Expr = { type: 'call', fn, args: [arg], naRm: true };
+          const key = scaleKey(call);
+          if (!summaries.some((c) => c.key === key)) summaries.push({ key, fn, arg, naRm: true, label: v.label, what: `${fn}(${columns.join(', ')})`, columns });
+          return key;
+        }) as [string, string];
+      }
+      return { column: CUT_KEY + v.label, kind: 'numeric', cut };
+    }
+    if (e.type === 'call' && e.fn === 'interaction') {
+      // each argument read as a factor (R's as.factor): a factor column, factor(x), or a numeric column's values
+      const parts = e.args.map((a): FactorVar => {
+        const f = a.type === 'var' && !isFactorColumn(a.name) ? { column: a.name, kind: 'numeric' as const } : factorVariable({ ...v, expr: a });
+        if (!f || f.logical || f.relevel || f.cut || f.interaction) {
+          throw new ModelError(`'${v.label}': the engines (stream, DuckDB, ClickHouse) take interaction() of columns and factor(column) only, not of an expression or a logical, relevel() or cut() (argument ${e.args.indexOf(a) + 1}): fit with --engine memory, or write it as a column first`);
+        }
+        return f;
+      });
+      return { column: INTERACTION_KEY + v.label, kind: 'text', interaction: { parts, sep: e.sep ?? '.' } };
+    }
+    if (e.type === 'call' && e.fn === 'C') {
+      // C(f, contr): the factor f itself (its contrasts join the frame's: withCContrasts below)
+      const arg = e.args[0];
+      const f = factorVariable({ ...v, expr: arg });
+      if (!f) {
+        const name = arg.type === 'var' ? arg.name : v.label;
+        throw new DataError(`'${v.label}': '${name}' is numeric; C() takes a factor: write C(factor(${name}), …), or list '${name}' in factors`, { column: name });
+      }
+      return f;
+    }
     if (e.type === 'call' && e.fn === RELEVEL) {
       const arg = e.args[0];
       let f: FactorVar;
@@ -398,13 +502,14 @@ export function describeFrame(formula: Formula, schema: ColumnSchema, options: F
   const kinds = new Map<string, Column>();
   for (const label of numeric.keys()) kinds.set(label, { kind: 'numeric', values: new Float64Array(0) });
   for (const label of factors.keys()) kinds.set(label, { kind: 'factor', codes: new Int32Array(0), levels: [] });
-  const contrasts = frameContrasts(formula, kinds, options.contrasts, (name) => schema.has(name), notes);
+  // C(f, contr.sum): its contrasts join lme4's, as in memory (withCContrasts)
+  const contrasts = frameContrasts(formula, kinds, withCContrasts(formula, options.contrasts), (name) => schema.has(name), notes);
   return {
     formula, yname: response.label, response: response.expr, numeric, factors, offsets, removed, weights, groups, random,
     columns: [...schema.keys()].filter((c) => used.has(c)),
     asFactors: [...factorSet], levelTests, ...(contrasts ? { contrasts } : {}), notes,
     levelOrder: options.levelOrder === 'C' ? 'C' : 'locale',
-    scaled, scales, bases, basisColumns,
+    scaled, scales, bases, basisColumns, summaries,
   };
 }
 
@@ -543,4 +648,27 @@ export function partMonomials(parts: LinearPart[], spec: FrameSpec): string[][] 
     }
   }
   return [...seen.values()];
+}
+
+/**
+ * Each cut() factor's breaks and labels (src/frame/factorBuilders.ts cutBreaks, cutLabels), from the
+ * range the summaries' pre-pass found where it cuts into a number of intervals; memory's errors.
+ */
+export function resolveCuts(spec: FrameSpec): void {
+  const all = [...spec.factors, ...spec.removed.factors];
+  for (const [label, f] of all) {
+    const cut = f.cut;
+    if (!cut || cut.breaks) continue;
+    const value = (key: string) => {
+      const p = spec.scales.get(key);
+      if (!p || !('fn' in p) || p.fn !== 'summary') throw new Error(`internal: the range of '${label}' is not known yet`);
+      return p.value;
+    };
+    try {
+      cut.breaks = cutBreaks(cut.args, cut.range ? value(cut.range[0]) : NaN, cut.range ? value(cut.range[1]) : NaN, `'${label}'`);
+    } catch (e) {
+      throw e instanceof DataError ? e : new DataError((e as Error).message);
+    }
+    cut.labels = cutLabels(cut.breaks, cut.args);
+  }
 }

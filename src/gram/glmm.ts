@@ -93,9 +93,10 @@ export function pairEntries(gram: GramMatrix): Map<number, number>[][] {
  * does (the SQL engines: src/gram/sql/links.ts, Φ by Cody's algorithm, expm1 and log1p by Kahan's
  * formulas; the stream engine: family.ts itself). logit and log are canonical (Fisher's steps are
  * Newton's); for probit, cloglog, sqrt and identity PIRLS asks the passes for Newton's weights
- * w·f (the observed information) and refactors L at Fisher's, as in memory.
+ * w·f (the observed information) and refactors L at Fisher's, as in memory; cauchit (its log-likelihood
+ * not concave in η) takes Fisher's steps, as in memory.
  */
-export const ENGINE_GLMM_FAMILIES: Readonly<Partial<Record<FamilyName, readonly LinkName[]>>> = { binomial: ['logit', 'probit', 'cloglog'], poisson: ['log', 'sqrt', 'identity'] };
+export const ENGINE_GLMM_FAMILIES: Readonly<Partial<Record<FamilyName, readonly LinkName[]>>> = { binomial: ['logit', 'probit', 'cloglog', 'cauchit'], poisson: ['log', 'sqrt', 'identity'] };
 
 /**
  * Links one engine cannot evaluate, with the reason. ClickHouse 18.16 expands a query's WITH aliases in

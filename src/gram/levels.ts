@@ -15,7 +15,7 @@
 import { type LevelOrder, factorFromStrings, formatNumberLevel } from '../frame/columns.js';
 import { DataError } from '../errors/errors.js';
 import { deparseString } from '../formula/parse.js';
-import type { ColumnKind, FactorVar } from './frameSpec.js';
+import { type ColumnKind, type FactorVar, INTERACTION_SEP } from './frameSpec.js';
 
 /** A factor's key as an engine returns it. */
 export type LevelKey = string | number;
@@ -73,6 +73,12 @@ const LOGICAL: OrderedLevels = { labels: ['FALSE', 'TRUE'], keys: ['FALSE', 'TRU
 export function factorLevels(f: FactorVar, label: string, present: Iterable<LevelKey>, others: Iterable<LevelKey> = [], order: LevelOrder = 'locale'): OrderedLevels {
   const seen = [...present];
   const dropped = [...others];
+  if (f.interaction) return interactionLevels(f.interaction, label, seen, dropped, order);
+  if (f.cut) {
+    // cut(): the intervals some complete row is in, in their order (the key is the interval's index), by their labels
+    const keys = [...new Set(seen)].sort((a, b) => (a as number) - (b as number));
+    return { labels: keys.map((k) => f.cut!.labels![k as number]), keys, index: indexOf(keys) };
+  }
   const logical = f.kind === 'bool' || (f.kind === 'text' && seen.length + dropped.length > 0 && [...seen, ...dropped].every((k) => k === 'TRUE' || k === 'FALSE'));
   const lv = logical ? LOGICAL : orderLevels(f.kind, seen, dropped, order);
   if (!f.relevel?.ref) return lv;
@@ -151,4 +157,26 @@ export function orderInteraction(components: OrderedLevels[], rows: LevelKey[][]
     return parts.join(':');
   });
   return { labels, code };
+}
+
+/**
+ * interaction()'s levels (memory's interactionColumn, then drop.unused.levels): the combinations some
+ * complete row has, each component's levels in its own order (orderLevels over the keys seen, those
+ * of dropped rows too), the first component varying fastest; labels joined by `sep`.
+ */
+function interactionLevels(inter: { parts: FactorVar[]; sep: string }, label: string, seen: LevelKey[], dropped: LevelKey[], order: LevelOrder): OrderedLevels {
+  const decode = (key: LevelKey): LevelKey[] => String(key).split(INTERACTION_SEP).map((p, c) => (inter.parts[c].kind === 'numeric' ? numericLevelKey(Number(p)) : p));
+  const present = [...new Set(seen)];
+  const tuples = present.map(decode);
+  const others = dropped.map(decode);
+  const comps = inter.parts.map((p, c) => orderLevels(p.kind, tuples.map((t) => t[c]), others.map((t) => t[c]), order));
+  // each key's place: Σ_c index_c · Π_{j<c} L_j, the last component slowest
+  const rank = tuples.map((t) => t.reduceRight<number>((acc, k, c) => acc * comps[c].keys.length + comps[c].index.get(k)!, 0));
+  const byRank = present.map((key, i) => ({ key, r: rank[i], t: tuples[i] })).sort((a, b) => a.r - b.r);
+  byRank.forEach((e, i) => {
+    if (i > 0 && byRank[i - 1].r === e.r) throw new DataError(`'${label}': two keys of the engine, ${deparseString(String(byRank[i - 1].key))} and ${deparseString(String(e.key))}, name one combination of levels`);
+  });
+  const keys = byRank.map((e) => e.key);
+  const labels = byRank.map((e) => e.t.map((k, c) => comps[c].labels[comps[c].index.get(k)!]).join(inter.sep));
+  return { labels, keys, index: indexOf(keys) };
 }

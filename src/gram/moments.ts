@@ -58,8 +58,9 @@ export function momentPlan(spec: FrameSpec): MomentPlan {
   pairs.push([y, y]);
   // the columns memory reads as factors are not covariates: text and boolean columns (factors, or only
   // compared with a level: `f2` of `I(f2 == "lo")`) and those named in `factors`; a numeric column is
-  // one also where the formula reads it as factor(x) (memory's too: emmeans's grid maps it to the factor)
-  const factorColumns = new Set([...spec.factors.values(), ...spec.levelTests].filter((f) => f.kind !== 'numeric').map((f) => f.column).concat(spec.asFactors));
+  // one also where the formula reads it as factor(x) (memory's too: emmeans's grid maps it to the factor);
+  // interaction()'s components are read as factors
+  const factorColumns = new Set([...[...spec.factors.values()].flatMap((f) => f.interaction?.parts ?? [f]), ...spec.levelTests].filter((f) => f.kind !== 'numeric').map((f) => f.column).concat(spec.asFactors));
   const covariates = fixedVariables(spec.formula).filter((name) => !factorColumns.has(name));
   return { spec, cellFactors: cellFactors(spec), monos, response, y, nvars: monos.length + 2, pairs, covariates };
 }

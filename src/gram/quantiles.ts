@@ -36,6 +36,11 @@ function interpolate(index: number, qs: number, xh: number): number {
 
 export interface QuantileResult {
   quantiles: number[];
+  /**
+   * per p, the order statistics type 7 interpolates between, x_(⌊h⌋) and x_(⌈h⌉) (equal when h is
+   * whole; NaN of no values): R's median of an even count is their mean, not the interpolation
+   */
+  order: [number, number][];
   /** scans used, and the values fetched in step 3 */
   scans: number;
   fetched: number;
@@ -47,11 +52,12 @@ export async function exactQuantiles(scan: QuantileScan, probs: number[], maxRou
   const st = await scan.stats(inner);
   let scans = 1;
   const { n, min, max } = st;
-  if (n === 0) return { quantiles: probs.map(() => NaN), scans, fetched: 0 };
+  if (n === 0) return { quantiles: probs.map(() => NaN), order: probs.map(() => [NaN, NaN]), scans, fetched: 0 };
   const wanted = inner.map((p) => ranks(n, p));
   const span = max - min;
   if (!(span > 0) || inner.length === 0) {
-    return { quantiles: probs.map((p) => (p >= 1 ? max : min)), scans, fetched: 0 };
+    const q = probs.map((p) => (p >= 1 ? max : min));
+    return { quantiles: q, order: q.map((v) => [v, v]), scans, fetched: 0 };
   }
   // brackets around the approximations, widened on the side that misses its ranks
   const width = inner.map(() => [span * 1e-3, span * 1e-3]);
@@ -76,14 +82,15 @@ export async function exactQuantiles(scan: QuantileScan, probs: number[], maxRou
   }
   const vals = await scan.values(brackets);
   scans++;
-  const quantiles = probs.map((p) => {
-    if (p <= 0) return min;
-    if (p >= 1) return max;
+  const order = probs.map((p): [number, number] => {
+    if (p <= 0) return [min, min];
+    if (p >= 1) return [max, max];
     const k = inner.indexOf(p);
     const [a, b] = brackets[k];
     const inside = vals.filter((v) => v >= a && v <= b).sort();
     const at = (r: number) => inside[r - below[k]];
-    return interpolate(wanted[k].index, at(wanted[k].lo), at(wanted[k].hi));
+    return [at(wanted[k].lo), at(wanted[k].hi)];
   });
-  return { quantiles, scans, fetched: vals.length };
+  const quantiles = probs.map((p, j) => (p <= 0 || p >= 1 ? order[j][0] : interpolate(wanted[inner.indexOf(p)].index, order[j][0], order[j][1])));
+  return { quantiles, order, scans, fetched: vals.length };
 }

@@ -1,9 +1,9 @@
 /**
  * Which of R's functions of several arguments (src/formula/functions.ts ROW_FUNCTIONS, REDUCTIONS) the
  * engines (stream, DuckDB, ClickHouse) evaluate: the row-wise ones row by row (the stream through
- * src/frame/columns.ts, the SQL engines as src/gram/sql/rowSql.ts writes them), not the summaries of
- * a whole column (mean(x), sd(x), …: they would need a pass of their own before the rows are read)
- * nor as.numeric() of a factor (its codes need the factor's levels, known after a pass), nor the
+ * src/frame/columns.ts, the SQL engines as src/gram/sql/rowSql.ts writes them); the summaries of a
+ * whole column (mean(x), sd(x), …) are constants from a pass of their own (src/gram/summaryPass.ts),
+ * handled before; not as.numeric() of a factor (its codes need the factor's levels, known after a pass), nor the
  * factors built from factors (interaction(), C()).
  */
 import type { Expr } from '../formula/types.js';
@@ -16,11 +16,10 @@ import { ModelError } from '../errors/errors.js';
  * `isFactorColumn`: whether a column is read as a factor.
  */
 export function engineRowCall(expr: Extract<Expr, { type: 'call' }>, label: string, isFactorColumn: (name: string) => boolean): boolean {
-  if (REDUCTIONS.has(expr.fn)) {
-    throw new ModelError(`'${label}': ${expr.fn}() summarizes the whole column (R evaluates it over every row before na.omit); the engines (stream, DuckDB, ClickHouse) do not evaluate it: fit with --engine memory, or write its value as a number (I(x - 3.25))`);
-  }
+  if (REDUCTIONS.has(expr.fn)) throw new Error(`internal: '${label}': ${expr.fn}() is a summary of the whole column (describeFrame's pre-pass), not a row-wise call`);
   if (FACTOR_BUILDERS.has(expr.fn)) {
-    throw new ModelError(`'${label}': ${expr.fn}() builds a factor from the whole columns' levels; the engines (stream, DuckDB, ClickHouse) do not evaluate it: fit with --engine memory${expr.fn === 'C' ? ", or give the engines' contrasts option ({ f: 'contr.sum' })" : ''}`);
+    // a factor is a whole variable of a term (the parser allows these nowhere else); C() is read by describeFrame
+    throw new ModelError(`'${label}': ${expr.fn}() builds a factor from the whole columns' levels; the engines (stream, DuckDB, ClickHouse) do not evaluate it: fit with --engine memory`);
   }
   if (!ROW_FUNCTIONS.has(expr.fn)) return false;
   if (expr.fn === 'as.numeric') {

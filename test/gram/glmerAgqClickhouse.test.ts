@@ -5,9 +5,13 @@
  * pass composed as glmerFromGram composes them, equals lme4's deviance function within 1e-8 and the
  * in-memory AGQ deviance within 1e-9 relative (the DuckDB and stream cases: test/gram/glmerAgq.test.ts);
  * and glmer(nAGQ = 9) through ClickHouse (glmerSql) equals the in-memory fit at the engines' tolerances
- * (test/helpers/engineGlmm.ts) and lme4's tight optimum (−2ℓ within 1e-7, checkEstimates).
+ * (test/helpers/engineGlmm.ts) and lme4's tight optimum (−2ℓ within 1e-7, checkEstimates); and the
+ * cauchit link's Laplace and AGQ deviances at lme4's fixed (θ, β) (binomial_cauchit, cbpp_cauchit).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readCsv } from '../../src/io/csv.js';
 import { parseFormula } from '../../src/formula/parse.js';
 import { buildGlmm } from '../../src/glmm/model.js';
 import { PirlsEngine } from '../../src/glmm/pirls.js';
@@ -74,4 +78,47 @@ describe.skipIf(missing !== null)('the AGQ pass on ClickHouse (two shards)', () 
     expect(Math.abs(ours.objective - t.deviance_laplace)).toBeLessThan(1e-7);
     checkEstimates(ours, t);
   }, 600_000);
+
+  // binomial(cauchit) (src/gram/sql/links.ts: pcauchy by atan, ClickHouse's own): at lme4's fixed (θ, β),
+  // the Laplace deviance of test/fixtures/links binomial_cauchit (0/1) and the AGQ deviance of
+  // test/fixtures/links_agq cbpp_cauchit (cbind), against lme4's deviance function and memory's (1e-9,
+  // as test/gram/glmerCauchit.test.ts checks DuckDB and the stream; a fit there takes ~1300 passes)
+  it('binomial(cauchit): the Laplace and AGQ deviances at lme4\'s fixed (θ, β) equal lme4\'s and memory\'s', async () => {
+    const fixtures = join(import.meta.dirname, '..', 'fixtures');
+    type Pt = { theta: number[]; beta: number[]; value: number; nAGQ: number };
+    const binary = JSON.parse(readFileSync(join(fixtures, 'links', 'binomial_cauchit.json'), 'utf8'));
+    const cbpp = JSON.parse(readFileSync(join(fixtures, 'links_agq', 'cbpp_cauchit.json'), 'utf8'));
+    const cases: [string, string, string, string[], Pt[]][] = [
+      ['cauchit_01', join(fixtures, 'links', binary.data), binary.formula, ['g'], (binary.objective_at as Pt[]).map((p) => ({ ...p, nAGQ: 1 }))],
+      ['cauchit_cbpp', join(fixtures, cbpp.data), cbpp.formula, ['herd', 'period'], (cbpp.fits as { nAGQ: number; objective_at: Pt[] }[]).flatMap((f) => f.objective_at.map((p) => ({ ...p, nAGQ: f.nAGQ })))],
+    ];
+    let checked = 0;
+    for (const [name, file, formula, factors, points] of cases) {
+      const table = readCsv(readFileSync(file, 'utf8')).table;
+      const dist = await loadSharded(ch.cluster, name, table, 50);
+      const family = engineFamily('clickhouse', 'binomial', 'cauchit');
+      const { formula: f, response } = engineGlmmFormula(parseFormula(formula), family.family);
+      const from = clickhouseSource(dist);
+      const res = await gramFromSql(ch.engine, { from, name: dist }, f, { factors });
+      const passes = new SqlGlmmPasses(ch.engine, res, from, response, family);
+      const agq = new SqlAgqPass(ch.engine, res, from, response, family);
+      const model = gramGlmm(res, family, await passes.rowSummary(), response.label, { factors });
+      const engine = new PirlsEngine(model.pirls, {
+        grams: { full: new EngineWeightedGram(passes, res.gram, res.summary.p, model.transforms), u: new EngineWeightedGram(passes, res.gram, 0, model.transforms, agq) },
+      });
+      const mm = buildGlmm(formula, table, { family: 'binomial', link: 'cauchit', factors });
+      const memory = new PirlsEngine(mm.pirls);
+      for (const pt of points) {
+        const r = await engine.runAsync(thetaToInternal(model, pt.theta), pt.beta);
+        const v = pt.nAGQ === 1 ? r.laplace : await engine.agqValue(ghRule(pt.nAGQ));
+        memory.reset();
+        const m = memory.run(thetaToInternal(mm, pt.theta), pt.beta);
+        const mem = pt.nAGQ === 1 ? m.laplace : memory.agq(ghRule(pt.nAGQ));
+        expect(Math.abs(v - mem) / mem, `${name} nAGQ ${pt.nAGQ}`).toBeLessThan(1e-9);
+        expect(Math.abs(v - pt.value) / pt.value, `${name} nAGQ ${pt.nAGQ}`).toBeLessThan(1e-9);
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThanOrEqual(8);
+  }, 300_000);
 });

@@ -5,7 +5,8 @@
 import type { GroupSums } from '../assemble.js';
 import type { ArgSummary, BasisCall, BasisScan } from '../basisPass.js';
 import type { FrameSpec } from '../frameSpec.js';
-import type { Dialect } from './dialect.js';
+import type { Dialect, FrameLayer } from './dialect.js';
+import type { QuantileScan } from '../quantiles.js';
 import { type GramQuery, SqlFrame } from './generate.js';
 import { missing, polyRecurrenceSql } from './basisColumns.js';
 
@@ -60,22 +61,30 @@ export function sqlBasisScan(d: Dialect, spec: FrameSpec, source: string, run: (
     },
     quantiles(call, lo, hi) {
       const x = argOf(call);
-      const inside = d.and([present(x), `${x} >= ${d.double(lo)}`, `${x} <= ${d.double(hi)}`]);
-      return {
-        stats: async (ps) => {
-          // one row per ClickHouse shard: counts add, extremes merge, any shard's approximation will do (the brackets widen)
-          const r = await run(query(`${call.label}: knots (count, range, t-digest)`, [d.count, d.min(x), d.max(x), ...ps.map((p) => d.approxQuantile(x, p))], inside), false);
-          return { n: r.values[0].reduce((a, b) => a + b, 0), min: Math.min(...r.values[1]), max: Math.max(...r.values[2]), approx: ps.map((_, k) => r.values[3 + k][0]) };
-        },
-        count: async (br) => {
-          const r = await run(query(`${call.label}: knots (brackets)`, br.flatMap(([a, b]) => [d.countIf(`${x} < ${d.double(a)}`), d.countIf(`${x} <= ${d.double(b)}`)]), inside));
-          return br.map((_, k) => [r.values[2 * k][0], r.values[2 * k + 1][0]]);
-        },
-        values: async (br) => {
-          const r = await run(query(`${call.label}: knots (values)`, [x], d.and([inside, d.or(br.map(([a, b]) => d.and([`${x} >= ${d.double(a)}`, `${x} <= ${d.double(b)}`])))])), false);
-          return r.values[0];
-        },
-      };
+      return sqlQuantileScan(d, source, layers, x, d.and([present(x), `${x} >= ${d.double(lo)}`, `${x} <= ${d.double(hi)}`]), `${call.label}: knots`, run);
+    },
+  };
+}
+
+/**
+ * ../quantiles.ts's scans of the values `x` (an alias over `layers`) of the rows where `inside` holds,
+ * as queries over the source; `stage` names them.
+ */
+export function sqlQuantileScan(d: Dialect, source: string, layers: FrameLayer[], x: string, inside: string, stage: string, run: (q: GramQuery, merge?: boolean) => Promise<GroupSums>): QuantileScan {
+  const query = (name: string, select: string[], where: string): GramQuery => ({ stage: `${stage} (${name})`, sql: d.query({ source, layers, select, where }), keys: [], values: select.length });
+  return {
+    stats: async (ps) => {
+      // one row per ClickHouse shard: counts add, extremes merge, any shard's approximation will do (the brackets widen)
+      const r = await run(query('count, range, t-digest', [d.count, d.min(x), d.max(x), ...ps.map((p) => d.approxQuantile(x, p))], inside), false);
+      return { n: r.values[0].reduce((a, b) => a + b, 0), min: Math.min(...r.values[1]), max: Math.max(...r.values[2]), approx: ps.map((_, k) => r.values[3 + k][0]) };
+    },
+    count: async (br) => {
+      const r = await run(query('brackets', br.flatMap(([a, b]) => [d.countIf(`${x} < ${d.double(a)}`), d.countIf(`${x} <= ${d.double(b)}`)]), inside));
+      return br.map((_, k) => [r.values[2 * k][0], r.values[2 * k + 1][0]]);
+    },
+    values: async (br) => {
+      const r = await run(query('values', [x], d.and([inside, d.or(br.map(([a, b]) => d.and([`${x} >= ${d.double(a)}`, `${x} <= ${d.double(b)}`])))])), false);
+      return r.values[0];
     },
   };
 }

@@ -33,6 +33,10 @@ export interface Dialect {
   factorKey(name: string, kind: 'numeric' | 'text' | 'bool'): string;
   /** a logical variable's key from its value 1 (TRUE), 0 (FALSE) or NaN (NA): 'TRUE', 'FALSE' or NULL */
   logicalKey(v: string): string;
+  /** a present factor key as text (a numeric key's double in its shortest round-trip decimal) */
+  keyText(key: string, kind: 'numeric' | 'text' | 'bool'): string;
+  /** texts joined, or NULL where `present` does not hold */
+  concatIf(present: string, parts: string[]): string;
   /** whether a factor key is present (not NULL, and not NaN for a numeric key) */
   keyPresent(key: string, kind: 'numeric' | 'text' | 'bool'): string;
   /** a formula function applied to `arg`; throws for one the engine lacks */
@@ -117,6 +121,8 @@ export const duckdb: Dialect = {
     return `CAST(${id} AS VARCHAR)`;
   },
   logicalKey: (v) => `(CASE WHEN ${v} = 1 THEN 'TRUE' WHEN ${v} = 0 THEN 'FALSE' END)`,
+  keyText: (key, kind) => (kind === 'numeric' ? `CAST(${key} AS VARCHAR)` : key),
+  concatIf: (present, parts) => `(CASE WHEN ${present} THEN (${parts.join(' || ')}) END)`,
   keyPresent: (key, kind) => (kind === 'numeric' ? `(${key} IS NOT NULL AND NOT isnan(${key}))` : `(${key} IS NOT NULL)`),
   call(fn, a, label) {
     const nan = "CAST('NaN' AS DOUBLE)";
@@ -176,6 +182,8 @@ export const clickhouse: Dialect = {
     return `toString(${id})`;
   },
   logicalKey: (v) => `multiIf(${v} = 1, 'TRUE', ${v} = 0, 'FALSE', NULL)`,
+  keyText: (key, kind) => (kind === 'numeric' ? `toString(assumeNotNull(${key}))` : `assumeNotNull(${key})`),
+  concatIf: (present, parts) => `if(${present}, concat(${parts.join(', ')}), NULL)`,
   keyPresent(key, kind) {
     return kind === 'numeric' ? this.and([`isNotNull(${key})`, `isNaN(ifNull(${key}, 0)) = 0`]) : `isNotNull(${key})`;
   },

@@ -26,11 +26,12 @@
  */
 import type { Expr } from '../../formula/types.js';
 import type { GroupSpec } from '../assemble.js';
-import { type DesignColumn, type FactorVar, type FrameSpec, LOGICAL_KEY, comparedLevel } from '../frameSpec.js';
+import { CUT_KEY, type CutVar, type DesignColumn, type FactorVar, type FrameSpec, INTERACTION_SEP, LOGICAL_KEY, comparedLevel } from '../frameSpec.js';
 import { scaleCenterOf, scaleKey } from '../../frame/columns.js';
 import type { FrameSummary, MomentPlan } from '../moments.js';
 import type { Dialect, FrameLayer } from './dialect.js';
 import { rowCallSql } from './rowSql.js';
+import { REDUCTIONS } from '../../formula/functions.js';
 import { basisColumnSql } from './basisColumns.js';
 
 /** A query with the layout of its result: `keys` key columns first, then `sums` numeric columns. */
@@ -157,6 +158,12 @@ export class SqlFrame {
           if (!b || !coefs || !('fn' in coefs) || (coefs.fn !== 'poly' && coefs.fn !== 'ns' && coefs.fn !== 'bs')) throw new Error(`internal: the coefficients of '${label}' are not known yet`);
           return basisColumnSql(d, coefs, this.expr(b.call.arg, label), b.index);
         }
+        if (REDUCTIONS.has(e.fn)) {
+          // mean(x), sd(x), …: the constant the pre-pass computed over every row (../summaryPass.ts)
+          const v = this.spec.scales.get(scaleKey(e));
+          if (!v || !('fn' in v) || v.fn !== 'summary') throw new Error(`internal: the value of ${e.fn}() in '${label}' is not known yet`);
+          return d.double(v.value);
+        }
         const arg = this.expr(e.args[0], label);
         // round(x, 1), pmin(x, 0), ifelse(…), log(x, base), … (./rowSql.ts)
         const row = rowCallSql(d, e.fn, [arg, ...e.args.slice(1).map((a) => this.expr(a, label))], e.args.map((a) => (a.type === 'num' ? a.value : null)), label);
@@ -225,6 +232,21 @@ export class SqlFrame {
   }
 
   /**
+   * A frame of the whole-column summaries' arguments alone (`spec.summaries`, as numeric variables
+   * with their own labels), for the pre-pass's queries (./summaryScan.ts); `args`: their aliases.
+   */
+  static summaryArguments(d: Dialect, spec: FrameSpec): { frame: SqlFrame; args: string[] } {
+    const numeric = new Map(spec.summaries.map((c, k) => [`${c.what} #${k}`, c.arg] as const));
+    const none = { numeric: new Map<string, Expr>(), factors: new Map<string, FactorVar>() };
+    const argSpec: FrameSpec = {
+      ...spec, numeric, factors: new Map(), groups: new Map(), removed: none, offsets: [], weights: null,
+      response: { type: 'num', value: 0 }, yname: '(none)', basisColumns: new Map(),
+    };
+    const frame = new SqlFrame(d, argSpec);
+    return { frame, args: [...numeric.keys()].map((l) => frame.varAlias.get(l)!) };
+  }
+
+  /**
    * A frame of the poly/ns/bs calls' arguments alone (`spec.bases`, as numeric variables with their
    * own labels), for the pre-pass's queries (./basisScan.ts); `args`: their aliases, in spec.bases' order.
    */
@@ -256,6 +278,19 @@ export class SqlFrame {
     if (!k) {
       k = { alias: A.key(this.keyAlias.size), kind: f.kind };
       this.keyAlias.set(f.column, k);
+      if (f.interaction) {
+        // interaction(): the components' keys as text joined by INTERACTION_SEP, NULL where one is missing
+        const parts = f.interaction.parts.map((p) => ({ key: this.key(p), kind: p.kind }));
+        const sep = this.d.text(INTERACTION_SEP);
+        const texts = parts.flatMap((p, c) => (c === 0 ? [] : [sep]).concat([this.d.keyText(p.key, p.kind)]));
+        this.layer1.push([k.alias, this.d.concatIf(this.d.and(parts.map((p) => this.d.keyPresent(p.key, p.kind))), texts)]);
+        return k.alias;
+      }
+      if (f.cut) {
+        // cut(): the index k of x's interval (memory's binCode), NaN outside the breaks or where x is missing
+        this.layer1.push([k.alias, this.cutKey(f.cut, f.column.slice(CUT_KEY.length))]);
+        return k.alias;
+      }
       if (f.logical) {
         // over layer 0's columns, so in layer 1 (before `ok`, which tests it)
         this.layer1.push([k.alias, this.d.logicalKey(this.expr(f.logical, f.column.slice(LOGICAL_KEY.length)))]);
@@ -270,6 +305,28 @@ export class SqlFrame {
       this.layer0.push([k.alias, e]);
     }
     return k.alias;
+  }
+
+  /**
+   * R's .bincode of x in SQL: interval k = (b_k, b_{k+1}] (right) or [b_k, b_{k+1}) (right = FALSE),
+   * the first closed below (right) or the last closed above (left) with include.lowest; NaN elsewhere
+   */
+  private cutKey(cut: CutVar, label: string): string {
+    const d = this.d;
+    const b = cut.breaks;
+    if (!b) throw new Error(`internal: the breaks of '${label}' are not known yet`);
+    const x = this.expr(cut.arg, label);
+    const { right, includeLowest } = cut.args;
+    const last = b.length - 2;
+    let acc = d.double(NaN);
+    for (let k = last; k >= 0; k--) {
+      const lo = d.double(b[k]), hi = d.double(b[k + 1]);
+      let inside = right ? d.and([`${x} > ${lo}`, `${x} <= ${hi}`]) : d.and([`${x} >= ${lo}`, `${x} < ${hi}`]);
+      if (includeLowest && right && k === 0) inside = d.or([inside, `${x} = ${lo}`]);
+      if (includeLowest && !right && k === last) inside = d.or([inside, `${x} = ${hi}`]);
+      acc = d.ifThen(inside, d.double(k), acc);
+    }
+    return d.ifThen(this.isNaN(x), d.double(NaN), acc);
   }
 
   private keyPresentOf(f: FactorVar): string {

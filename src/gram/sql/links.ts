@@ -7,6 +7,9 @@
  *   log      μ = dμ/dη = max(ε, e^η)
  *   sqrt     μ = η²,  dμ/dη = 2η
  *   identity μ = η,   dμ/dη = 1
+ *   cauchit  μ = min(1 − ε, pcauchy(η)),         dμ/dη = dcauchy(η) = 1/(π(1 + η²))
+ *            (R's pcauchy: 1/2 + atan(η)/π for |η| ≤ 1, else 1 − atan(1/η)/π or −atan(1/η)/π, whose
+ *            tails keep their relative accuracy; atan is in both engines' SQL, no clamp below)
  * Neither DuckDB nor ClickHouse 18.16 has a float64-accurate Φ (DuckDB has no erf/erfc; an erfc of
  * −η/√2 would lose ~2η²ε relative in the tail to the rounding of its argument), nor expm1/log1p, so:
  *  - Φ(η) is Cody's algorithm, R's pnorm and src/glmm/rmath.ts pnormInto, written out in SQL with the
@@ -26,7 +29,7 @@ import { PNORM_COEFFICIENTS } from '../../glmm/rmath.js';
 import type { Dialect, FrameLayer } from './dialect.js';
 
 /** The links the SQL passes evaluate. */
-export const SQL_LINKS: readonly LinkName[] = ['logit', 'probit', 'cloglog', 'log', 'sqrt', 'identity'];
+export const SQL_LINKS: readonly LinkName[] = ['logit', 'probit', 'cloglog', 'cauchit', 'log', 'sqrt', 'identity'];
 
 /** A value computed over frame layers: the layers to add, then the expression (over their aliases). */
 export interface LayeredValue { layers: FrameLayer[]; value: string }
@@ -152,6 +155,13 @@ export function linkInverseSql(d: Dialect, link: LinkName, eta: string, tag: str
         muEta: `greatest(${eps}, exp((${eta} - exp(${eta}))))`,
       };
     }
+    case 'cauchit': {
+      // family.ts pcauchy, the same operations: y = atan(1/η)/π in the tails, μ = (1/2 − y) + 1/2 (η > 1), −y (η < −1)
+      const pi = d.double(Math.PI), half = d.double(0.5);
+      const y = `(atan((${one} / ${eta})) / ${pi})`;
+      const p = d.ifThen(`abs(${eta}) > ${one}`, d.ifThen(`${eta} > ${d.double(0)}`, `((${half} - ${y}) + ${half})`, `(-${y})`), `(${half} + (atan(${eta}) / ${pi}))`);
+      return { layers: [], mu: `least((${one} - ${eps}), ${p})`, muEta: `(${one} / (${pi} * (${one} + (${eta} * ${eta}))))` };
+    }
     case 'log': return { layers: [], mu: `greatest(${eps}, exp(${eta}))`, muEta: `greatest(${eps}, exp(${eta}))` };
     case 'sqrt': return { layers: [], mu: `(${eta} * ${eta})`, muEta: `(${d.double(2)} * ${eta})` };
     case 'identity': return { layers: [], mu: eta, muEta: one };
@@ -170,6 +180,8 @@ export function linkFunSql(d: Dialect, link: LinkName, mu: string, tag: string):
       const L = log1pLayers(d, `(-${mu})`, tag);
       return { layers: L.layers, value: d.call('log', `(-${L.value})`, 'the link') };
     }
+    // tan(π(μ − 1/2)), as family.ts
+    case 'cauchit': return { layers: [], value: `tan((${d.double(Math.PI)} * (${mu} - ${d.double(0.5)})))` };
     case 'log': return { layers: [], value: d.call('log', mu, 'the link') };
     case 'sqrt': return { layers: [], value: d.call('sqrt', mu, 'the link') };
     case 'identity': return { layers: [], value: mu };

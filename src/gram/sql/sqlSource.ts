@@ -7,7 +7,7 @@ import { infiniteValueError } from '../../frame/checks.js';
 import { parseFormula, usesDot } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import { type GroupSums, type SecondPass, assembleGram, groupSpecs, mergeDuplicateKeys, pairKey } from '../assemble.js';
-import { type FactorVar, type FrameSpecOptions, checkLevelTests, describeFrame } from '../frameSpec.js';
+import { type FactorVar, type FrameSpecOptions, checkLevelTests, describeFrame, resolveCuts } from '../frameSpec.js';
 import { type LevelKey, numericLevelKey } from '../levels.js';
 import { type CellTable, type MomentPlan, mergeCells, momentPlan, summarizeFrame } from '../moments.js';
 import type { GramSourceResult } from '../source.js';
@@ -17,6 +17,8 @@ import { gridCells, twoValueCandidates } from '../gridCells.js';
 import { scaleCentre, scaleParams } from '../../frame/columns.js';
 import { basisCoefficients } from '../basisPass.js';
 import { sqlBasisScan } from './basisScan.js';
+import { summaryValues } from '../summaryPass.js';
+import { sqlSummaryScan } from './summaryScan.js';
 
 export interface SqlGramOptions extends FrameSpecOptions {
   /** the most levels a grouping factor may have (default 50 million) */
@@ -106,6 +108,12 @@ export async function gramFromSql(engine: SqlEngine, source: SqlSourceRef, formu
   const schema = await engine.schema(source.from);
   queries.push({ stage: 'reading the schema', ms: performance.now() - t0, rows: schema.size });
   const spec = await inStage(engine.name, `the model frame of ${source.name}`, () => describeFrame(f, schema, options));
+  if (spec.summaries.length > 0) {
+    // mean(x), sd(x), …: their values over every row (../summaryPass.ts), before any query reads them
+    await inStage(engine.name, 'whole-column summaries', () => summaryValues(spec.summaries, sqlSummaryScan(engine.dialect, spec, source.from, run), spec.scales));
+  }
+  // cut(): its breaks (a number of intervals from the range just found) and labels
+  resolveCuts(spec);
   if (spec.scaled.length > 0) {
     // scale(): each centre (the mean), then Σ (e − centre)², over the whole column, before na.omit (as R)
     const first = await run(scaleQuery(engine.dialect, spec, source.from));

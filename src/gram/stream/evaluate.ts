@@ -5,9 +5,10 @@
  * so the same doubles per row.
  */
 import { evalExpr, formatNumberLevel } from '../../frame/columns.js';
-import type { DataColumn } from '../../frame/columns.js';
+import type { Column, DataColumn, ScaleParams } from '../../frame/columns.js';
 import type { GroupSpec } from '../assemble.js';
-import { type DesignColumn, type FrameSpec, LOGICAL_KEY, columnFactor } from '../frameSpec.js';
+import { CUT_KEY, type CutVar, type DesignColumn, type FrameSpec, INTERACTION_KEY, INTERACTION_SEP, LOGICAL_KEY, columnFactor } from '../frameSpec.js';
+import { binCode } from '../../frame/factorBuilders.js';
 import { type LevelKey, numericLevelKey } from '../levels.js';
 import type { FrameSummary } from '../moments.js';
 import { monoKey } from '../frameSpec.js';
@@ -83,10 +84,30 @@ export function basisArguments(spec: FrameSpec, batch: Batch): Float64Array[] {
   return spec.bases.map((b) => (evalExpr(b.arg, source, b.label, batch.n, spec.scales) as { values: Float64Array }).values);
 }
 
-/** The arguments of the formula's scale() calls (spec.scaled) on one batch, for their centres and scales. */
+/**
+ * The arguments of the formula's scale() calls (spec.scaled) on one batch, for their centres and
+ * scales (a summary inside one, `scale(x - mean(x))`, its value from the pre-pass, spec.scales).
+ */
 export function scaleArguments(spec: FrameSpec, batch: Batch): Float64Array[] {
   const source = numericSource(batch);
-  return spec.scaled.map((s) => (evalExpr(s.arg, source, s.label, batch.n) as { values: Float64Array }).values);
+  return spec.scaled.map((s) => asValues(evalExpr(s.arg, source, s.label, batch.n, summariesOf(spec)), batch.n));
+}
+
+/** The arguments of the formula's whole-column summaries (spec.summaries) on one batch, every row. */
+export function summaryArguments(spec: FrameSpec, batch: Batch): Float64Array[] {
+  const source = numericSource(batch, spec);
+  return spec.summaries.map((c) => asValues(evalExpr(c.arg, source, c.label, batch.n, spec.scales), batch.n));
+}
+
+/** spec.scales' summaries alone (memory's evaluator records a scale()'s centre where it finds none: not here) */
+function summariesOf(spec: FrameSpec): ScaleParams {
+  return new Map([...spec.scales].filter(([, p]) => 'fn' in p && p.fn === 'summary'));
+}
+
+/** a numeric column's values (a constant broadcast to the batch's n rows) */
+function asValues(c: Column, n: number): Float64Array {
+  if (c.kind !== 'numeric') throw new Error('internal: a summary\'s or scale()\'s argument is not numeric');
+  return c.values.length === n ? c.values : new Float64Array(n).fill(c.values[0]);
 }
 
 export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
@@ -137,8 +158,26 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     for (let i = 0; i < n; i++) yp[i] = y[i] - offset[i];
   }
   const keys = new Map<string, (LevelKey | null)[]>();
-  const factorKeys = (column: string, kind: string, logical?: Parameters<typeof evalExpr>[0]) => {
+  const factorKeys = (column: string, kind: string, logical?: Parameters<typeof evalExpr>[0], cut?: CutVar) => {
     if (keys.has(column)) return;
+    const inter = spec.factors.get(column.slice(INTERACTION_KEY.length))?.interaction ?? spec.removed.factors.get(column.slice(INTERACTION_KEY.length))?.interaction;
+    if (column.startsWith(INTERACTION_KEY) && inter) {
+      // interaction(): the components' keys joined by INTERACTION_SEP (numbers as their shortest decimals), none where one is missing
+      for (const p of inter.parts) factorKeys(p.column, p.kind);
+      const parts = inter.parts.map((p) => keys.get(p.column)!);
+      const k = Array.from({ length: n }, (_, i) => (parts.some((p) => p[i] === null) ? null : parts.map((p) => String(p[i])).join(INTERACTION_SEP)));
+      keys.set(column, k);
+      for (let i = 0; i < n; i++) if (k[i] === null) ok[i] = 0;
+      return;
+    }
+    if (cut) {
+      // cut(): the index of the row's interval (memory's binCode), none outside the breaks or where x is missing
+      const x = numeric(column.slice(CUT_KEY.length), cut.arg);
+      const k = Array.from(x, (v) => { const b = binCode(v, cut.breaks!, cut.args.right, cut.args.includeLowest); return b < 0 ? null : b; });
+      keys.set(column, k);
+      for (let i = 0; i < n; i++) if (k[i] === null) ok[i] = 0;
+      return;
+    }
     if (logical) {
       // R's logical (memory's evalExpr: a factor FALSE, TRUE; NA missing)
       const c = evalExpr(logical, source, column.slice(LOGICAL_KEY.length), n, spec.scales) as { codes: Int32Array };
@@ -154,7 +193,7 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     keys.set(column, k);
     for (let i = 0; i < n; i++) if (k[i] === null) ok[i] = 0;
   };
-  for (const f of spec.factors.values()) factorKeys(f.column, f.kind, f.logical);
+  for (const f of spec.factors.values()) factorKeys(f.column, f.kind, f.logical, f.cut);
   for (const comps of spec.groups.values()) for (const f of comps) factorKeys(f.column, f.kind);
   // variables only in removed terms (`y ~ a - x`): in na.omit's marks only, as in memory
   for (const [label, e] of spec.removed.numeric) {
@@ -162,6 +201,10 @@ export function evaluateBatch(spec: FrameSpec, batch: Batch): BatchFrame {
     for (let i = 0; i < n; i++) if (Number.isNaN(v[i])) ok[i] = 0;
   }
   for (const f of spec.removed.factors.values()) {
+    if (f.cut || f.interaction) {
+      factorKeys(f.column, f.kind, undefined, f.cut);
+      continue;
+    }
     if (f.logical) {
       const c = evalExpr(f.logical, source, f.column.slice(LOGICAL_KEY.length), n, spec.scales) as { codes: Int32Array };
       for (let i = 0; i < n; i++) if (c.codes[i] < 0) ok[i] = 0;

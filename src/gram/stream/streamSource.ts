@@ -9,7 +9,7 @@ import { infiniteValueError } from '../../frame/checks.js';
 import { parseFormula, usesDot } from '../../formula/parse.js';
 import type { Formula } from '../../formula/types.js';
 import { assembleGram, groupSpecs } from '../assemble.js';
-import { type FrameSpecOptions, checkLevelTests, describeFrame } from '../frameSpec.js';
+import { type FrameSpecOptions, checkLevelTests, describeFrame, resolveCuts } from '../frameSpec.js';
 import { momentPlan, summarizeFrame } from '../moments.js';
 import { gridCells } from '../gridCells.js';
 import { type GramSourceResult, type QueryTiming } from '../source.js';
@@ -21,6 +21,8 @@ import { ColumnSums, NormalEquations } from './exact.js';
 import { inStage } from '../source.js';
 import { basisCoefficients } from '../basisPass.js';
 import { streamBasisScan } from './basisScan.js';
+import { summaryValues } from '../summaryPass.js';
+import { streamSummaryScan } from './summaryScan.js';
 
 export interface StreamGramOptions extends FrameSpecOptions {
   /** rows per batch (default 65 536) */
@@ -61,6 +63,15 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     return { spec, plan: momentPlan(spec) };
   });
   let scalePasses = 0;
+  if (spec.summaries.length > 0) {
+    // mean(x), sd(x), …: their values over every row (../summaryPass.ts), before any pass reads them
+    t = performance.now();
+    const { scans } = await inStage('stream', 'whole-column summaries', () => summaryValues(spec.summaries, streamSummaryScan(source, spec, batchSize, abort), spec.scales));
+    queries.push({ stage: 'whole-column summaries', ms: performance.now() - t, rows: 0 });
+    scalePasses += scans;
+  }
+  // cut(): its breaks (a number of intervals from the range just found) and labels
+  resolveCuts(spec);
   if (spec.scaled.length > 0) {
     // scale(), as the in-memory frame's scaleColumn: the mean over the whole column's non-missing values, then
     // Σ (x − centre)², each summed in input order (the same doubles), before na.omit (as R)
@@ -76,7 +87,7 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     }
     spec.scaled.forEach((s, k) => spec.scales.set(s.key, sums[k].params()));
     queries.push({ stage: 'scale(): the centres and sums of squares', ms: performance.now() - t, rows: 0 });
-    scalePasses = 2;
+    scalePasses += 2;
   }
   if (spec.bases.length > 0) {
     // poly/ns/bs: their coefficients and knots over every row (../basisPass.ts), before any pass evaluates them
