@@ -216,49 +216,34 @@ export class SqlFrame {
   }
 
   /**
-   * A frame of the scale() calls' arguments alone (`spec.scaled`, as numeric variables with their own
-   * labels), for the queries that give their centres and scales: SqlFrame's layers without the
-   * model's other variables, factors and checks.
+   * A frame of some calls' arguments alone (as numeric variables with their own labels), for a
+   * pre-pass's queries: SqlFrame's layers without the model's other variables, factors and checks;
+   * `args`: their aliases, in `labelled`'s order. `clearBases`: without the poly/ns/bs columns.
    */
+  private static argumentFrame(d: Dialect, spec: FrameSpec, labelled: (readonly [string, Expr])[], clearBases: boolean): { frame: SqlFrame; args: string[] } {
+    const numeric = new Map(labelled);
+    const none = { numeric: new Map<string, Expr>(), factors: new Map<string, FactorVar>() };
+    const argSpec: FrameSpec = {
+      ...spec, numeric, factors: new Map(), groups: new Map(), removed: none, offsets: [], weights: null,
+      response: { type: 'num', value: 0 }, yname: '(none)', ...(clearBases ? { basisColumns: new Map() } : {}),
+    };
+    const frame = new SqlFrame(d, argSpec);
+    return { frame, args: [...numeric.keys()].map((l) => frame.varAlias.get(l)!) };
+  }
+
+  /** The scale() calls' arguments (`spec.scaled`), for the queries that give their centres and scales. */
   static scaleArguments(d: Dialect, spec: FrameSpec): { frame: SqlFrame; args: string[] } {
-    const numeric = new Map(spec.scaled.map((s, k) => [`${s.label} #${k}`, s.arg] as const));
-    const none = { numeric: new Map<string, Expr>(), factors: new Map<string, FactorVar>() };
-    const argSpec: FrameSpec = {
-      ...spec, numeric, factors: new Map(), groups: new Map(), removed: none, offsets: [], weights: null,
-      response: { type: 'num', value: 0 }, yname: '(none)',
-    };
-    const frame = new SqlFrame(d, argSpec);
-    return { frame, args: [...numeric.keys()].map((l) => frame.varAlias.get(l)!) };
+    return SqlFrame.argumentFrame(d, spec, spec.scaled.map((s, k) => [`${s.label} #${k}`, s.arg] as const), false);
   }
 
-  /**
-   * A frame of the whole-column summaries' arguments alone (`spec.summaries`, as numeric variables
-   * with their own labels), for the pre-pass's queries (./summaryScan.ts); `args`: their aliases.
-   */
+  /** The whole-column summaries' arguments (`spec.summaries`), for the pre-pass's queries (./summaryScan.ts). */
   static summaryArguments(d: Dialect, spec: FrameSpec): { frame: SqlFrame; args: string[] } {
-    const numeric = new Map(spec.summaries.map((c, k) => [`${c.what} #${k}`, c.arg] as const));
-    const none = { numeric: new Map<string, Expr>(), factors: new Map<string, FactorVar>() };
-    const argSpec: FrameSpec = {
-      ...spec, numeric, factors: new Map(), groups: new Map(), removed: none, offsets: [], weights: null,
-      response: { type: 'num', value: 0 }, yname: '(none)', basisColumns: new Map(),
-    };
-    const frame = new SqlFrame(d, argSpec);
-    return { frame, args: [...numeric.keys()].map((l) => frame.varAlias.get(l)!) };
+    return SqlFrame.argumentFrame(d, spec, spec.summaries.map((c, k) => [`${c.what} #${k}`, c.arg] as const), true);
   }
 
-  /**
-   * A frame of the poly/ns/bs calls' arguments alone (`spec.bases`, as numeric variables with their
-   * own labels), for the pre-pass's queries (./basisScan.ts); `args`: their aliases, in spec.bases' order.
-   */
+  /** The poly/ns/bs calls' arguments (`spec.bases`), for the pre-pass's queries (./basisScan.ts). */
   static basisArguments(d: Dialect, spec: FrameSpec): { frame: SqlFrame; args: string[] } {
-    const numeric = new Map(spec.bases.map((b, k) => [`${b.label} #${k}`, b.arg] as const));
-    const none = { numeric: new Map<string, Expr>(), factors: new Map<string, FactorVar>() };
-    const argSpec: FrameSpec = {
-      ...spec, numeric, factors: new Map(), groups: new Map(), removed: none, offsets: [], weights: null,
-      response: { type: 'num', value: 0 }, yname: '(none)', basisColumns: new Map(),
-    };
-    const frame = new SqlFrame(d, argSpec);
-    return { frame, args: [...numeric.keys()].map((l) => frame.varAlias.get(l)!) };
+    return SqlFrame.argumentFrame(d, spec, spec.bases.map((b, k) => [`${b.label} #${k}`, b.arg] as const), true);
   }
 
   /** the alias of a raw numeric column (as a double) */
