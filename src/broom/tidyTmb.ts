@@ -13,7 +13,9 @@
  *             Laplace's (LLᵀ)⁻¹ plus the parameters' uncertainty, src/zeroinfl/ranefVariance.ts)
  * Intervals (conf.int, Wald only):
  *   fixed     confint.glmmTMB: x̂ ± z_{(1+level)/2} SE
- *   ran_pars  confint(fit, parm = "theta_") bound column-wise: for a scalar term, exp(ψ̂ ± z SE(ψ̂)),
+ *   ran_pars  confint(fit, parm = "theta_") bound column-wise: glmmTMB's .CI_univariate_monotone, every
+ *             SD and correlation f(ψ) at ψ̂ − z SE(ψ̂) and at ψ̂ + z SE(ψ̂) (all of ψ moved at once, SE
+ *             the square roots of Var(x̂)'s diagonal), the two sorted: a scalar term's exp(ψ̂ ± z SE),
  *             ψ = log SD (the SD's scale even when scales = 'vcov', as broom.mixed binds them)
  *   ran_vals  b̂ ± z condsd
  * exponentiate (fixed): estimate and bounds exp'd, std.error × exp(estimate) (statistic and p.value kept).
@@ -26,6 +28,7 @@ import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { ZeroInflatedFit, ZiCoefRow, ZiVarCorrRow } from '../zeroinfl/zeroInflatedFit.js';
 import { type Schema, bool, checkObject, oneOf } from '../options/rules.js';
 import { qnorm } from '../stats/distributions.js';
+import { termCovariance } from '../zeroinfl/covariance.js';
 import type { RanParsScale } from './ranPars.js';
 import { type Cell, type TidyTable, bindTidyRows } from './table.js';
 
@@ -74,15 +77,15 @@ function useScale(fit: ZeroInflatedFit): boolean {
   return fit.family === 'gaussian';
 }
 
-interface RanPar { component: TidyTmbComponent; group: string; vars: string[]; sdcor: number; vcov: number; psi: number | null }
+interface RanPar {
+  component: TidyTmbComponent; group: string; vars: string[]; sdcor: number; vcov: number;
+  /** the row's SD or correlation at another ψ (all terms' ψ, the fit's layout); null for the residual's */
+  at: ((psi: ArrayLike<number>) => number) | null;
+}
 
-/**
- * as.data.frame(VarCorr.merMod) of each component's terms (cov.last order), ψ's index of each scalar
- * term's SD (its Wald interval; null for a correlation or a vector term's SD)
- */
+/** as.data.frame(VarCorr.merMod) of each component's terms (cov.last order) */
 function ranParRows(fit: ZeroInflatedFit, components: readonly TidyTmbComponent[]): RanPar[] {
   const m = fit.model;
-  const psi0 = m.p + m.pz + m.pd;
   const out: RanPar[] = [];
   for (const comp of components) {
     let rowAt = 0, psiAt = 0;
@@ -96,16 +99,16 @@ function ranParRows(fit: ZeroInflatedFit, components: readonly TidyTmbComponent[
       psiAt += nPsi;
       if ((k >= m.nCondTerms ? 'zi' : 'cond') !== comp) return;
       // the SDs of the term's columns: √Σ_jj
-      termRows.forEach((r) => rows.push({ component: comp, group: t.group, vars: [r.name], sdcor: r.sd, vcov: r.variance, psi: q === 1 ? psi0 + at : null }));
+      termRows.forEach((r, j) => rows.push({ component: comp, group: t.group, vars: [r.name], sdcor: r.sd, vcov: r.variance, at: (psi) => termCovariance(q, psi, at).sd[j] }));
       // then the correlations ρ_ij = Σ_ij / √(Σ_ii Σ_jj), j < i, column-major below the diagonal; Σ_ij = ρ_ij sd_i sd_j
       for (let j = 0; j < q; j++) {
         for (let i = j + 1; i < q; i++) {
           const rho = termRows[i].corr![j];
-          rows.push({ component: comp, group: t.group, vars: [termRows[j].name, termRows[i].name], sdcor: rho, vcov: rho * termRows[i].sd * termRows[j].sd, psi: null });
+          rows.push({ component: comp, group: t.group, vars: [termRows[j].name, termRows[i].name], sdcor: rho, vcov: rho * termRows[i].sd * termRows[j].sd, at: (psi) => termCovariance(q, psi, at).corr[i * q + j] });
         }
       }
     });
-    if (termsOf(fit, comp) && useScale(fit)) rows.push({ component: comp, group: 'Residual', vars: [], sdcor: fit.sigma, vcov: fit.sigma * fit.sigma, psi: null });
+    if (termsOf(fit, comp) && useScale(fit)) rows.push({ component: comp, group: 'Residual', vars: [], sdcor: fit.sigma, vcov: fit.sigma * fit.sigma, at: null });
     out.push(...rows);
   }
   return out;
@@ -172,13 +175,20 @@ export function tidyGlmmTmb(fit: ZeroInflatedFit, options: TidyTmbOptions = {}):
       if (pars.some((r) => r.group === 'Residual') || pars.length !== nTheta) {
         throw new ModelError(`tidy: broom.mixed 0.2.9.4 cannot bind glmmTMB's ${nTheta} interval(s) of theta to these ${pars.length} ran_pars rows (a residual row, or one component of two); ask for effects 'fixed' or 'ran_vals' with confInt, or ran_pars without it`);
       }
-      if (pars.some((r) => r.psi === null)) throw new ModelError('tidy: Wald intervals of a vector random-effects term\'s SDs and correlations (glmmTMB\'s confint(parm = "theta_")) are not implemented; ask for ran_pars without confInt');
-      const nx = fit.parNames.length;
+      // ψ̂ ∓ z SE(ψ̂), every variance parameter at once
+      const m = fit.model, nx = fit.parNames.length, off = m.p + m.pz + m.pd;
+      const lo = new Float64Array(nTheta), hi = new Float64Array(nTheta);
+      for (let k = 0; k < nTheta; k++) {
+        const psi = fit.par[off + k], se = Math.sqrt(fit.vcov[(off + k) * nx + off + k]);
+        lo[k] = psi - z * se;
+        hi[k] = psi + z * se;
+      }
       pars.forEach((r, i) => {
-        // exp(ψ̂ ± z √Var(ψ̂)), ψ = log SD
-        const psi = fit.par[r.psi!], se = Math.sqrt(fit.vcov[r.psi! * nx + r.psi!]);
-        rows[i]['conf.low'] = na(Math.exp(psi - z * se));
-        rows[i]['conf.high'] = na(Math.exp(psi + z * se));
+        // sort2: the two ends in order (NA where either is)
+        const a = r.at!(lo), b = r.at!(hi);
+        const bad = Number.isNaN(a) || Number.isNaN(b);
+        rows[i]['conf.low'] = bad ? null : Math.min(a, b);
+        rows[i]['conf.high'] = bad ? null : Math.max(a, b);
       });
     }
     if (rows.length === 0) alsoColumns.push('effect', 'component', 'group', 'term', 'estimate');

@@ -63,6 +63,13 @@ add("gauss_sleep", "glmmTMB", m, list(formula = "Reaction ~ Days + (Days | Subje
   t(list(effects = "ran_pars", scales = "vcov"), tidy(m, effects = "ran_pars", scales = "vcov")),
   t(list(effects = c("fixed", "ran_vals"), confInt = TRUE), tidy(m, effects = c("fixed", "ran_vals"), conf.int = TRUE))))
 
+# Gamma (log link) sleepstudy with a correlated slope: the Wald intervals of a vector term's SDs and
+# correlation (glmmTMB's .CI_univariate_monotone: every θ moved by ∓ z SE at once)
+m <- glmmTMB(Reaction ~ Days + (Days | Subject), family = Gamma(link = "log"), data = sleep, control = tight)
+add("gamma_sleep", "glmmTMB", m, list(formula = "Reaction ~ Days + (Days | Subject)", ziformula = "~ 0", dispformula = "~ 1", family = "Gamma", data = "sleepstudy"), list(
+  t(list(confInt = TRUE), tidy(m, conf.int = TRUE)),
+  t(list(effects = "ran_pars", scales = "vcov", confInt = TRUE, confLevel = 0.8), tidy(m, effects = "ran_pars", scales = "vcov", conf.int = TRUE, conf.level = 0.8))))
+
 # lme, sleepstudy, REML, a correlated slope. nlme's intervals() use the Hessian of fdHess with nlme's
 # default .relStep (eps^(1/3), about 6e-6 relative), round-off dominated here: the ends move by 4e-3
 # relative (sd((Intercept))'s lower 15.5175 → 15.5815) with .relStep 1e-4 or 1e-3, which agree to
