@@ -40,6 +40,7 @@ interface Case {
   fixed?: string; random?: string; method?: 'REML' | 'ML'; weights?: string | null;
   glance: Row[];
   tidy: { options: Record<string, unknown> | unknown[]; table: Row[] }[];
+  augment?: { columns: string[] } & Record<string, number[]>;
 }
 const oracle = JSON.parse(readFileSync(join(fixtures, 'broom', 'broom_tmb.json'), 'utf8')) as { cases: Case[] };
 const DATA: Record<string, { file: string; factors: string[] }> = {
@@ -109,6 +110,20 @@ describe('broom.mixed tidy and glance of glmmTMB and lme fits', () => {
         const ours = await tidy(fit as ZeroInflatedFit, optionsOf(t.options));
         expectTable(ours, t.table, c, `${c.name} tidy #${k + 1} ${JSON.stringify(t.options)}`);
       }
+      if (c.augment) {
+        // augment.lme(fit, data): the data's columns, then .fitted, .resid, .fixed; each within 1e-4 of the
+        // column's root mean square (a residual near 0 has the fit's error, not its own)
+        const a = augment(fit as LmeFit, { data: table(c.data) });
+        expect(a.columns).toEqual(c.augment.columns);
+        for (const col of ['.fitted', '.resid', '.fixed']) {
+          const theirs = c.augment[col];
+          expect(a.rows.length).toBe(theirs.length);
+          const rms = Math.sqrt(theirs.reduce((x, v) => x + v * v, 0) / theirs.length);
+          const e = Math.max(...theirs.map((v, i) => Math.abs((a.rows[i][col] as number) - v))) / rms;
+          worst.set(`${c.name} augment ${col}`, e);
+          expect(e, `${c.name} augment ${col}`).toBeLessThan(1e-4);
+        }
+      }
     });
   }
 });
@@ -127,7 +142,7 @@ describe('refusals', () => {
     const t = await tidy(fit, { component: 'zi', effects: 'ran_pars' });
     expect(t.rows).toEqual([]);
     expect(() => augment(fit as never)).toThrow(ModelError);
-    expect(() => augment(fit as never)).toThrow(/augment for lmer and glmer only/);
+    expect(() => augment(fit as never)).toThrow(/augment for lmer, glmer and lme only/);
   });
   it('glmmTMB: ran_pars intervals where broom.mixed cannot bind them are refused, not misaligned', async () => {
     const sleep = table('sleepstudy');

@@ -5,9 +5,10 @@
  * in test/broomTmb.test.ts; here 1e-4 relative, that file's glmmTMB tolerance), the options through
  * commander, and the refusals.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { CliIO } from '../src/cli/fitCommand.js';
 import { runZeroinfl, type ZeroinflArgs } from '../src/cli/zeroinflCommand.js';
 import { runLme, type LmeArgs } from '../src/cli/lmeCommand.js';
@@ -19,6 +20,8 @@ const orthodont = join(fixtures, 'data', 'Orthodont.csv');
 type Row = Record<string, unknown>;
 const oracle = JSON.parse(readFileSync(join(fixtures, 'broom', 'broom_tmb.json'), 'utf8')) as { cases: { name: string; glance: Row[]; tidy: { options: unknown; table: Row[] }[] }[] };
 const ref = (name: string) => oracle.cases.find((c) => c.name === name)!;
+const dir = mkdtempSync(join(tmpdir(), 'broom-tmb-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function capture(): { io: CliIO; out: string[]; err: string[] } {
   const out: string[] = [], err: string[] = [];
@@ -125,6 +128,27 @@ describe('lme --tidy, --glance', () => {
     expect(Object.keys(j.glance[0])).toEqual(['nobs', 'sigma', 'logLik', 'AIC', 'BIC', 'deviance']);
   });
 
+  it('--augment OUT.csv: the data\'s columns, .fitted, .resid, .fixed; the summary printed; never overwritten', async () => {
+    const out = join(dir, 'orth_aug.csv');
+    const r = await lmeRun({ augment: out });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Linear mixed-effects model fit by maximum likelihood/);
+    expect(r.stderr).toMatch(/wrote 108 rows with \.fitted, \.resid, \.fixed/);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    const aug = (ref('lme_orth_varident') as unknown as { augment: Record<string, number[]> & { columns: string[] } }).augment;
+    expect(lines[0]).toBe(aug.columns.map((c) => `"${c}"`).join(','));
+    expect(lines.length - 1).toBe(108);
+    const first = cells(lines[1]);
+    expect(Math.abs((first[5] as number) - aug['.fitted'][0])).toBeLessThan(1e-4);
+    const again = await lmeRun({ augment: out });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/exists \(not overwritten\)/);
+    expect(existsSync(join(dir, 'zi_aug.csv'))).toBe(false);
+    const z = await zeroinfl({ tidy: true, augment: join(dir, 'zi_aug.csv') } as Partial<ZeroinflArgs>);
+    expect(z.stderr).toMatch(/--augment is for lmer, glmer and lme fits; not implemented for glmmTMB fits/);
+    expect(existsSync(join(dir, 'zi_aug.csv'))).toBe(false);
+  });
+
   it('refusals name the option', async () => {
     expect((await lmeRun({ tidy: 'ran_foo' })).stderr).toMatch(/--tidy: unknown effect 'ran_foo' \(choose from var_model, ran_pars, fixed, ran_vals, ran_coefs/);
     expect((await lmeRun({ tidy: true, confInt: 'profile' })).stderr).toMatch(/--conf-int takes no method for an lme fit/);
@@ -132,6 +156,6 @@ describe('lme --tidy, --glance', () => {
     expect((await lmeRun({ tidy: true, intervals: true })).stderr).toMatch(/--intervals prints nlme's intervals with the summary/);
     const c = capture();
     expect(await runLme({ file: orthodont, formula: 'distance ~ age', tidy: true } as LmeArgs, c.io, 'gls')).toBe(1);
-    expect(c.err.join('')).toMatch(/--tidy and --glance are for lme fits/);
+    expect(c.err.join('')).toMatch(/--tidy, --glance and --augment are for lme fits/);
   });
 });

@@ -128,7 +128,7 @@ export function broomTidyOptions(args: BroomArgs, kind: BroomKind = 'merMod'): T
 /** tidy's and glance's tables on stdout, augment's written to its file; returns the exit code. */
 export async function printBroom(fit: CliFit | ZeroInflatedFit | LmeFit, args: BroomArgs, io: CliIO, data: arrow.Table | undefined, kind: BroomKind = 'merMod'): Promise<number> {
   const tidyOptions = broomTidyOptions(args, kind);
-  if (args.augment !== undefined && kind !== 'merMod') throw new CliError(`--augment is for lmer and glmer fits (broom.mixed's augment.merMod); not implemented for ${kind === 'glmmTMB' ? 'glmmTMB' : 'lme'} fits`);
+  if (args.augment !== undefined && kind === 'glmmTMB') throw new CliError('--augment is for lmer, glmer and lme fits; not implemented for glmmTMB fits (augment.glmmTMB\'s .se.fit needs predict\'s standard errors)');
   if (args.augment !== undefined) {
     if (!args.augment.trim()) throw new CliError('--augment needs a file name (the CSV it writes)');
     if (existsSync(args.augment)) throw new CliError(`--augment: ${args.augment} exists (not overwritten)`);
@@ -148,7 +148,7 @@ export async function printBroom(fit: CliFit | ZeroInflatedFit | LmeFit, args: B
     texts.push(tidyCsv(g));
   }
   if (args.augment !== undefined) {
-    const a = augment(fit as CliFit, { data });
+    const a = augment(fit as CliFit | LmeFit, { data });
     // 'wx': a file that appeared since the check is not overwritten either
     writeFileSync(args.augment, tidyCsv(a), { flag: 'wx' });
     if (!args.quiet) io.stderr(`mixedgpu: note: wrote ${a.rows.length} rows with ${a.columns.filter((c) => c.startsWith('.')).join(', ')} to ${args.augment}\n`);

@@ -219,6 +219,7 @@ export function buildProgram(): Command {
       cmd.option('--random <formula>', "nlme's random effects: '~ 1 | g', '~ x | g', nested '~ 1 | A/B', or the named list 'list(A = ~ x, B = pdSymm(~ 1))' (pdMat classes pdDiag, pdIdent, pdCompSymm, pdSymm, pdNatural, pdBlocked)")
         .option('--tidy [effects]', "print broom.mixed's tidy() table (tidy.lme) as CSV instead of the summary: effects var_model, ran_pars, fixed, ran_vals, ran_coefs, comma-separated (default var_model,ran_pars,fixed); with --json as JSON")
         .option('--glance', "print broom.mixed's glance() row as CSV (after --tidy's table, a blank line between), or with --json as JSON")
+        .option('--augment <file>', "write broom.mixed's augment() rows (the data's columns, .fitted, .resid, .fixed) to a new CSV file; never overwritten")
         .option('--conf-int', "with --tidy: nlme's intervals() as conf.low, conf.high (the fixed effects' t intervals, the random effects' SDs and correlations')")
         .option('--conf-level <p>', "with --tidy: the intervals' level (default 0.95; implies --conf-int)")
         .option('--scales <scale>', 'with --tidy: ran_pars as sdcor (standard deviations and correlations, the default) or vcov (variances and covariances)');

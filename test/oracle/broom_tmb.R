@@ -1,5 +1,5 @@
 #!/usr/bin/env Rscript
-# broom.mixed 0.2.9.4's tidy() and glance() of glmmTMB 1.1.5 and nlme fits, for test/broomTmb.test.ts.
+# broom.mixed 0.2.9.4's tidy() and glance() of glmmTMB 1.1.5 and nlme fits, and augment() of the nlme fits,, for test/broomTmb.test.ts.
 # glmmTMB fits run nlminb to tight tolerances (rel.tol 1e-14: the optimum our fit reaches, about 5e-5
 # closer than glmmTMB's default stop); lme fits with nlme's defaults. Every column of broom.mixed's
 # tables is written, NA as null; the estimates (glmmTMB's fit$par, lme's coef) with them.
@@ -17,13 +17,19 @@ orth <- rd("Orthodont.csv")
 
 rows <- function(tb) { d <- as.data.frame(tb); d[] <- lapply(d, function(x) if (is.factor(x)) as.character(x) else if (is.numeric(x)) as.numeric(x) else x); d }
 cases <- list()
-add <- function(name, kind, fit, spec, tidies) {
+# augment.lme(fit, data): the data's column names, then each of .fitted, .resid, .fixed
+aug <- function(m, data) {
+  a <- as.data.frame(augment(m, data = data))
+  keep <- grep("^\\.", names(a), value = TRUE)
+  c(list(columns = names(a)), lapply(setNames(keep, keep), function(k) as.numeric(a[[k]])))
+}
+add <- function(name, kind, fit, spec, tidies, augment = NULL) {
   # glmmTMB: the gradient at the optimum (nlminb's stop; "singular convergence" at rel.tol 1e-14 is its
   # relative-function test failing at the floor of the objective's rounding)
   est <- if (kind == "glmmTMB") list(par = unname(fit$fit$par), objective = fit$fit$objective, maxGradient = max(abs(fit$obj$gr(fit$fit$par)))) else list(beta = unname(fixef(fit)), logLik = as.numeric(logLik(fit)))
   cases[[length(cases) + 1]] <<- c(list(name = name, kind = kind), spec, list(estimates = est,
     glance = rows(glance(fit)),
-    tidy = lapply(tidies, function(o) list(options = o$options, table = rows(o$table)))))
+    tidy = lapply(tidies, function(o) list(options = o$options, table = rows(o$table)))), if (is.null(augment)) list() else list(augment = augment))
 }
 t <- function(options, table) list(options = options, table = table)
 
@@ -80,13 +86,13 @@ add("lme_sleep", "lme", m, list(fixed = "Reaction ~ Days", random = "~ Days | Su
   t(list(), tidy(m)),
   t(list(confInt = TRUE), tidy(m, conf.int = TRUE)),
   t(list(effects = "ran_pars", scales = "vcov"), tidy(m, effects = "ran_pars", scales = "vcov")),
-  t(list(effects = c("ran_vals", "ran_coefs")), tidy(m, effects = c("ran_vals", "ran_coefs")))))
+  t(list(effects = c("ran_vals", "ran_coefs")), tidy(m, effects = c("ran_vals", "ran_coefs")))), augment = aug(m, sleep))
 
 # lme, Orthodont, ML, varIdent by Sex: the var_model rows
 m <- lme(distance ~ age + Sex, random = ~1 | Subject, weights = varIdent(form = ~1 | Sex), data = orth, method = "ML")
 add("lme_orth_varident", "lme", m, list(fixed = "distance ~ age + Sex", random = "~ 1 | Subject", method = "ML", weights = "varIdent(form = ~ 1 | Sex)", data = "Orthodont"), list(
   t(list(), tidy(m)),
-  t(list(confInt = TRUE, effects = c("fixed", "ran_pars", "var_model", "ran_vals", "ran_coefs")), tidy(m, conf.int = TRUE, effects = c("fixed", "ran_pars", "var_model", "ran_vals", "ran_coefs")))))
+  t(list(confInt = TRUE, effects = c("fixed", "ran_pars", "var_model", "ran_vals", "ran_coefs")), tidy(m, conf.int = TRUE, effects = c("fixed", "ran_pars", "var_model", "ran_vals", "ran_coefs")))), augment = aug(m, orth))
 
 writeLines(toJSON(list(versions = list(glmmTMB = as.character(packageVersion("glmmTMB")), nlme = as.character(packageVersion("nlme")),
   broom.mixed = as.character(packageVersion("broom.mixed"))), cases = cases), auto_unbox = TRUE, digits = NA, na = "null", null = "null", pretty = FALSE), out)
