@@ -371,3 +371,4 @@ export { tidyGlmmTmb, glanceGlmmTmb, TIDY_TMB_EFFECTS, TIDY_TMB_COMPONENTS } fro
 export type { TidyTmbOptions, TidyTmbEffect, TidyTmbComponent } from './broom/tidyTmb.js';
 export { tidyLme, glanceLme, TIDY_LME_EFFECTS } from './broom/tidyLme.js';
 export type { TidyLmeOptions, TidyLmeEffect } from './broom/tidyLme.js';
+export { augmentLme, augmentLmeColumns } from './broom/augmentLme.js';

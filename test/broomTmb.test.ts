@@ -47,6 +47,7 @@ const DATA: Record<string, { file: string; factors: string[] }> = {
   salamanders: { file: 'salamanders.csv', factors: [] },
   sleepstudy: { file: 'sleepstudy.csv', factors: ['Subject'] },
   Orthodont: { file: 'Orthodont.csv', factors: [] },
+  Oats: { file: 'Oats.csv', factors: ['Block', 'Variety'] },
 };
 const table = (name: string) => readCsv(readFileSync(join(fixtures, 'data', DATA[name].file), 'utf8'), { factors: DATA[name].factors }).table;
 
@@ -156,6 +157,16 @@ describe('refusals', () => {
     const fit = await lme('distance ~ age', table('Orthodont'), { random: '~ 1 | Subject' });
     await expect(tidy(fit, { effects: 'ran_foo' as 'fixed' })).rejects.toThrow(/unknown effect type "ran_foo"/);
     await expect(tidy(fit, { exponentiate: true } as never)).rejects.toThrow(/exponentiate/);
+  });
+  it('lme: ran_pars of a pdDiag level, on which broom.mixed 0.2.9.4 fails (test/oracle/broom_tmb.R checks it), refused; the other effects there', async () => {
+    const fit = await lme('Reaction ~ Days', table('sleepstudy'), { random: 'list(Subject = pdDiag(~ Days))', factors: ['Subject'] });
+    await expect(tidy(fit)).rejects.toThrow(/Subject level's Ψ \(pdDiag\) has 2 parameter\(s\) for its 3 lower-triangle entries: broom.mixed 0.2.9.4's tidy.lme fails/);
+    expect((await tidy(fit, { effects: ['fixed', 'ran_vals'] })).rows.length).toBe(2 + 36);
+  });
+  it('lme with two levels of grouping: no ran_pars rows, with broom.mixed\'s warning', async () => {
+    const c = oracle.cases.find((x) => x.name === 'lme_oats_nested')!;
+    const t = await tidy(await fitCase(c) as LmeFit);
+    expect(t.messages).toEqual(['ran_pars not yet implemented for multiple levels of nesting (broom.mixed)']);
   });
   it("lme: nlme's interval names as broom.mixed's terms", () => {
     expect(lmeIntervalTerm('sd((Intercept))')).toBe('sd_(Intercept)');

@@ -22,6 +22,7 @@
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { LmeFit } from '../nlme/lmeFit.js';
 import { lmeIntervals } from '../nlme/intervals.js';
+import { levelUnits, pdParameterCount } from '../nlme/pdMat.js';
 import { type Schema, bool, checkObject, oneOf } from '../options/rules.js';
 import { qt } from '../stats/distributions.js';
 import type { RanParsScale } from './ranPars.js';
@@ -91,6 +92,11 @@ export function tidyLme(fit: LmeFit, options: TidyLmeOptions = {}): TidyTable & 
       const prefix = scale === 'vcov' ? ['var', 'cov'] : ['sd', 'cor'];
       const [lv] = fit.varCorrLevels;
       const q = lv.names.length;
+      // tidy.lme names the rows' groups by the pdMat's parameter count (plen) and the terms by Ψ's lower
+      // triangle: they agree only for a general Ψ (pdSymm, pdLogChol) or one random effect
+      const lev = fit.levels[0], block = fit.model.blocks[lev.block];
+      const plen = levelUnits(lev, block).reduce((a, u) => a + pdParameterCount(u, block), 0);
+      if (plen !== (q * (q + 1)) / 2) throw new ModelError(`tidy: ran_pars of an lme fit whose ${lev.name} level's Ψ (${lv.pd}) has ${plen} parameter(s) for its ${(q * (q + 1)) / 2} lower-triangle entries: broom.mixed 0.2.9.4's tidy.lme fails on it (a general Ψ, pdSymm, or one random effect only); ask for effects 'fixed', 'var_model', 'ran_vals' or 'ran_coefs'`);
       // lower.tri(Ψ, diag = TRUE) down the columns: (i, j), i ≥ j
       for (let j = 0; j < q; j++) {
         for (let i = j; i < q; i++) {

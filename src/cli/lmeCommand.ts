@@ -3,7 +3,9 @@
  * and `mixedgpu gls FILE MODEL [--weights …] [--correlation …] [--ml] [--intervals] [--factors a,b] [--json]`:
  * nlme's lme and gls (src/nlme) with residual variance functions and correlation structures, printed
  * as nlme's summary (and its intervals), or as one JSON object. `mixedgpu lme ... --tidy [effects] [--conf-int]
- * [--conf-level p] [--scales vcov] --glance`: broom.mixed's tidy.lme and glance.lme tables instead (broomCommand.ts).
+ * [--conf-level p] [--scales vcov] --glance`: broom.mixed's tidy.lme and glance.lme tables instead
+ * (broomCommand.ts); `--augment OUT.csv`: augment.lme's rows written to a new file (with the summary,
+ * or with the tables).
  */
 import { basename, extname } from 'node:path';
 import { readTableFileAsync } from '../io/node.js';

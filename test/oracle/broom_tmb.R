@@ -94,5 +94,16 @@ add("lme_orth_varident", "lme", m, list(fixed = "distance ~ age + Sex", random =
   t(list(), tidy(m)),
   t(list(confInt = TRUE, effects = c("fixed", "ran_pars", "var_model", "ran_vals", "ran_coefs")), tidy(m, conf.int = TRUE, effects = c("fixed", "ran_pars", "var_model", "ran_vals", "ran_coefs")))), augment = aug(m, orth))
 
+# lme with pdDiag: broom.mixed 0.2.9.4's tidy.lme fails on its ran_pars (the group names repeat the
+# pdMat's 2 parameters, the terms are Ψ's 3 lower-triangle entries): checked here, refused by ours
+m <- lme(Reaction ~ Days, random = list(Subject = pdDiag(~Days)), data = sleep)
+stopifnot(inherits(try(tidy(m), silent = TRUE), "try-error"), nrow(tidy(m, effects = "fixed")) == 2)
+
+# two levels of grouping: broom.mixed gives no ran_pars rows (with its warning)
+oats <- rd("Oats.csv"); oats$Block <- factor(oats$Block); oats$Variety <- factor(oats$Variety)
+m <- lme(yield ~ nitro, random = ~1 | Block/Variety, data = oats)
+add("lme_oats_nested", "lme", m, list(fixed = "yield ~ nitro", random = "~ 1 | Block/Variety", method = "REML", weights = NULL, data = "Oats"), list(
+  t(list(), suppressWarnings(tidy(m)))))
+
 writeLines(toJSON(list(versions = list(glmmTMB = as.character(packageVersion("glmmTMB")), nlme = as.character(packageVersion("nlme")),
   broom.mixed = as.character(packageVersion("broom.mixed"))), cases = cases), auto_unbox = TRUE, digits = NA, na = "null", null = "null", pretty = FALSE), out)
