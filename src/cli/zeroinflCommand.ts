@@ -11,7 +11,9 @@
  * [--level 0.95] [--contrast pairwise] [--ref LEVEL] [--adjust METHOD] [--offset 0]`: the fit's estimated marginal
  * means (emmeans on glmmTMB, src/zeroinfl/emmeans.ts) and their contrasts instead, as `mixedgpu clmm
  * --emmeans` prints them; `--trend VAR` with it: the component's slopes in VAR (emtrends). With
- * `--joint-tests [--component zi] [--by B]`: emmeans's joint_tests of the component's terms.
+ * `--joint-tests [--component zi] [--by B]`: emmeans's joint_tests of the component's terms. With
+ * `--tidy [effects] [--component cond,zi] [--conf-int] [--conf-level p] [--scales vcov] [--ran-prefix a,b]
+ * [--exponentiate] --glance`: broom.mixed's tidy.glmmTMB and glance.glmmTMB tables instead (broomCommand.ts).
  */
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
