@@ -91,6 +91,8 @@ function ranParRows(fit: ZeroInflatedFit, components: readonly TidyTmbComponent[
     let rowAt = 0, psiAt = 0;
     const vc = fit.varCorr;
     const rows: RanPar[] = [];
+    // VarCorr's names of the component's terms: R's make.unique of the grouping factors (site, site.1)
+    const seen = new Map<string, number>();
     m.reTerms.forEach((t, k) => {
       const termRows: ZiVarCorrRow[] = vc.slice(rowAt, rowAt + t.q);
       rowAt += t.q;
@@ -98,13 +100,16 @@ function ranParRows(fit: ZeroInflatedFit, components: readonly TidyTmbComponent[
       const at = psiAt;
       psiAt += nPsi;
       if ((k >= m.nCondTerms ? 'zi' : 'cond') !== comp) return;
+      const dup = seen.get(t.group) ?? 0;
+      seen.set(t.group, dup + 1);
+      const group = dup === 0 ? t.group : `${t.group}.${dup}`;
       // the SDs of the term's columns: √Σ_jj
-      termRows.forEach((r, j) => rows.push({ component: comp, group: t.group, vars: [r.name], sdcor: r.sd, vcov: r.variance, at: (psi) => termCovariance(q, psi, at).sd[j] }));
+      termRows.forEach((r, j) => rows.push({ component: comp, group, vars: [r.name], sdcor: r.sd, vcov: r.variance, at: (psi) => termCovariance(q, psi, at).sd[j] }));
       // then the correlations ρ_ij = Σ_ij / √(Σ_ii Σ_jj), j < i, column-major below the diagonal; Σ_ij = ρ_ij sd_i sd_j
       for (let j = 0; j < q; j++) {
         for (let i = j + 1; i < q; i++) {
           const rho = termRows[i].corr![j];
-          rows.push({ component: comp, group: t.group, vars: [termRows[j].name, termRows[i].name], sdcor: rho, vcov: rho * termRows[i].sd * termRows[j].sd, at: (psi) => termCovariance(q, psi, at).corr[i * q + j] });
+          rows.push({ component: comp, group, vars: [termRows[j].name, termRows[i].name], sdcor: rho, vcov: rho * termRows[i].sd * termRows[j].sd, at: (psi) => termCovariance(q, psi, at).corr[i * q + j] });
         }
       }
     });

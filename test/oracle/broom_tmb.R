@@ -69,6 +69,13 @@ add("gauss_sleep", "glmmTMB", m, list(formula = "Reaction ~ Days + (Days | Subje
   t(list(effects = "ran_pars", scales = "vcov"), tidy(m, effects = "ran_pars", scales = "vcov")),
   t(list(effects = c("fixed", "ran_vals"), confInt = TRUE), tidy(m, effects = c("fixed", "ran_vals"), conf.int = TRUE))))
 
+# two terms of one grouping factor: VarCorr names them Subject, Subject.1 (make.unique); ranef keeps Subject
+# (test/broomTmb.test.ts compares this case's names only: our optimizer stops at a worse optimum here)
+m <- glmmTMB(Reaction ~ Days + (1 | Subject) + (0 + Days | Subject), family = gaussian, data = sleep, control = tight)
+add("gauss_sleep_uncorr", "glmmTMB", m, list(formula = "Reaction ~ Days + (1 | Subject) + (0 + Days | Subject)", ziformula = "~ 0", dispformula = "~ 1", family = "gaussian", data = "sleepstudy"), list(
+  t(list(), tidy(m)),
+  t(list(effects = "ran_vals"), tidy(m, effects = "ran_vals"))))
+
 # Gamma (log link) sleepstudy with a correlated slope: the Wald intervals of a vector term's SDs and
 # correlation (glmmTMB's .CI_univariate_monotone: every θ moved by ∓ z SE at once)
 m <- glmmTMB(Reaction ~ Days + (Days | Subject), family = Gamma(link = "log"), data = sleep, control = tight)
