@@ -371,3 +371,9 @@ export type { AugmentOptions } from './broom/augment.js';
 export { tidyCsv, tidyJson, TIDY_COLUMNS } from './broom/table.js';
 export type { TidyTable, Cell as TidyCell } from './broom/table.js';
 export { ranParsRows } from './broom/ranPars.js';
+// broom.mixed's tidy.glmmTMB / glance.glmmTMB and tidy.lme / glance.lme (tidy() and glance() dispatch to them)
+export { tidyGlmmTmb, glanceGlmmTmb, TIDY_TMB_EFFECTS, TIDY_TMB_COMPONENTS } from './broom/tidyTmb.js';
+export type { TidyTmbOptions, TidyTmbEffect, TidyTmbComponent } from './broom/tidyTmb.js';
+export { tidyLme, glanceLme, TIDY_LME_EFFECTS } from './broom/tidyLme.js';
+export type { TidyLmeOptions, TidyLmeEffect } from './broom/tidyLme.js';
+export { augmentLme, augmentLmeColumns } from './broom/augmentLme.js';

@@ -173,7 +173,7 @@ describe('tidy: the rules', () => {
     const g = await fitOf('cbpp_binomial');
     await expect(tidy(g, { ddf: 'Satterthwaite' })).rejects.toThrow(/lmer fits/);
     await expect(tidy({} as never)).rejects.toThrow(ModelError);
-    expect(() => glance({ formula: 'y ~ x' } as never)).toThrow(/lmer and glmer fits/);
+    expect(() => glance({ formula: 'y ~ x' } as never)).toThrow(/lmer, glmer, glmmTMB and lme fits/);
   });
 
   it('ran_coefs with intervals: NA, with broom.mixed\'s warning', async () => {

@@ -22,6 +22,8 @@ import { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { glmmHatValues, hatValues } from '../inference/fitInference.js';
 import { broomFit } from './tidy.js';
+import { LmeFit } from '../nlme/lmeFit.js';
+import { augmentLme } from './augmentLme.js';
 import type { Cell, TidyTable } from './table.js';
 
 export interface AugmentOptions {
@@ -93,8 +95,11 @@ export function augmentColumns(fitIn: LmmFit | GlmmFit): Record<string, Float64A
   return ordered;
 }
 
+/** a fit with a model frame and random-effects blocks (lmer, glmer, lme) */
+type FramedFit = Pick<LmmFit, 'model'> | Pick<GlmmFit, 'model'>;
+
 /** The model frame's variables at the rows used: the response, the formula's evaluated columns, the grouping factors. */
-function frameVariables(fit: LmmFit | GlmmFit): Record<string, Cell[]> {
+export function frameVariables(fit: FramedFit): Record<string, Cell[]> {
   const { frame, blocks } = fit.model;
   const out: Record<string, Cell[]> = {};
   out[frame.yname] = Array.from(frame.y);
@@ -108,7 +113,7 @@ function frameVariables(fit: LmmFit | GlmmFit): Record<string, Cell[]> {
 }
 
 /** The data table's columns at the rows used (frame.rows: each used row's input row). */
-function dataVariables(fit: LmmFit | GlmmFit, data: arrow.Table): Record<string, Cell[]> {
+export function dataVariables(fit: FramedFit, data: arrow.Table): Record<string, Cell[]> {
   const { frame } = fit.model;
   if (data.numRows !== frame.nInput) throw new ModelError(`augment: data has ${data.numRows} rows, but the model was fitted to ${frame.nInput}: pass the data the model was fitted to`);
   const out: Record<string, Cell[]> = {};
@@ -126,8 +131,9 @@ function dataVariables(fit: LmmFit | GlmmFit, data: arrow.Table): Record<string,
   return out;
 }
 
-/** broom.mixed's augment(fit): one row per observation used, the data's columns then augment's. */
-export function augment(fitIn: LmmFit | GlmmFit, options: AugmentOptions = {}): TidyTable {
+/** broom.mixed's augment(fit): one row per observation used, the data's columns then augment's (augment.lme: augmentLme.ts). */
+export function augment(fitIn: LmmFit | GlmmFit | LmeFit, options: AugmentOptions = {}): TidyTable {
+  if (fitIn instanceof LmeFit) return augmentLme(fitIn, options);
   const fit = broomFit(fitIn, 'augment');
   if (fit.model.source) throw new ModelError(`augment: the rows of this fit are in ${fit.rowsSource}, not in memory; write the fitted values and residuals there (the CLI's --residuals), or fit with the rows in memory`);
   const vars = options.data ? dataVariables(fit, options.data) : frameVariables(fit);

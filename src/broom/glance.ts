@@ -8,10 +8,16 @@
 import { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { broomFit } from './tidy.js';
+import { ZeroInflatedFit } from '../zeroinfl/zeroInflatedFit.js';
+import { LmeFit } from '../nlme/lmeFit.js';
+import { glanceGlmmTmb } from './tidyTmb.js';
+import { glanceLme } from './tidyLme.js';
 import type { TidyTable } from './table.js';
 
-/** broom.mixed's glance(fit): a table of one row. */
-export function glance(fitIn: LmmFit | GlmmFit): TidyTable {
+/** broom.mixed's glance(fit): a table of one row (glance.merMod; glance.glmmTMB and glance.lme: tidyTmb.ts, tidyLme.ts). */
+export function glance(fitIn: LmmFit | GlmmFit | ZeroInflatedFit | LmeFit): TidyTable {
+  if (fitIn instanceof ZeroInflatedFit) return glanceGlmmTmb(fitIn);
+  if (fitIn instanceof LmeFit) return glanceLme(fitIn);
   const fit = broomFit(fitIn, 'glance');
   const reml = fit instanceof LmmFit && fit.reml;
   const deviance = fit instanceof LmmFit ? fit.objective : fit.deviance;

@@ -21,13 +21,22 @@ export const TIDY_COLUMNS = [
 ] as const;
 
 /**
- * dplyr's bind_rows of blocks of rows (each with its own columns), then reorder_cols: every row gets
- * every column of any block (null where its block has none), in TIDY_COLUMNS's order.
+ * broom.mixed 0.2.9.4's tidy.lme: its select(any_of(...)) of these columns, in this order (not
+ * reorder_cols: no component, no index).
  */
-export function bindTidyRows(blocks: readonly Record<string, Cell>[][]): TidyTable {
-  const present = new Set<string>();
+export const TIDY_LME_COLUMNS = [
+  'effect', 'group', 'level', 'term', 'estimate', 'estimated', 'std.error', 'df', 'statistic', 'p.value', 'conf.low', 'conf.high',
+] as const;
+
+/**
+ * dplyr's bind_rows of blocks of rows (each with its own columns), then reorder_cols: every row gets
+ * every column of any block (null where its block has none), in `order` (TIDY_COLUMNS's by default);
+ * `alsoColumns`: the columns of blocks with no rows (a tibble of none still has its columns).
+ */
+export function bindTidyRows(blocks: readonly Record<string, Cell>[][], order: readonly string[] = TIDY_COLUMNS, alsoColumns: readonly string[] = []): TidyTable {
+  const present = new Set<string>(alsoColumns);
   for (const rows of blocks) for (const r of rows) for (const k of Object.keys(r)) present.add(k);
-  const columns = TIDY_COLUMNS.filter((c) => present.has(c));
+  const columns = order.filter((c) => present.has(c));
   const rows = blocks.flat().map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null])));
   return { columns, rows };
 }

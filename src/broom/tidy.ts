@@ -29,6 +29,10 @@ import { qnorm, qt } from '../stats/distributions.js';
 import { type Schema, bool, checkObject, integer, nested, oneOf } from '../options/rules.js';
 import { type RanParsScale, defaultRanPrefix, ranParsRows } from './ranPars.js';
 import { type Cell, type TidyTable, bindTidyRows } from './table.js';
+import { ZeroInflatedFit } from '../zeroinfl/zeroInflatedFit.js';
+import { LmeFit } from '../nlme/lmeFit.js';
+import { type TidyTmbOptions, tidyGlmmTmb } from './tidyTmb.js';
+import { type TidyLmeOptions, tidyLme } from './tidyLme.js';
 
 /** broom.mixed's effects of a merMod */
 export const TIDY_EFFECTS = ['fixed', 'ran_pars', 'ran_vals', 'ran_coefs'] as const;
@@ -106,11 +110,25 @@ const TIDY_SCHEMA: Schema = {
 export function broomFit(fit: unknown, what: string): LmmFit | GlmmFit {
   if (fit instanceof LmmFit || fit instanceof GlmmFit) return fit;
   const name = typeof fit === 'object' && fit !== null ? fit.constructor?.name ?? 'an object' : showValue(fit);
-  throw new ModelError(`${what}: broom.mixed's methods are implemented for lmer and glmer fits (LmmFit, GlmmFit), not ${name}; glmmTMB (zeroInflated), nlme (lme, gls), clmm and nlmer fits have their own summaries and JSON`);
+  throw new ModelError(`${what}: broom.mixed's methods are implemented for lmer, glmer, glmmTMB and lme fits (LmmFit, GlmmFit, ZeroInflatedFit, LmeFit${what === 'augment' ? '; augment for lmer, glmer and lme only (glmmTMB\'s augment needs predict\'s se.fit)' : ''}), not ${name}; nlme's gls, clmm and nlmer fits have their own summaries and JSON`);
 }
 
-/** broom.mixed's tidy(fit, effects, scales, ran_prefix, conf.int, conf.level, conf.method, ddf.method, exponentiate). */
-export async function tidy(fitIn: LmmFit | GlmmFit, options: TidyOptions = {}): Promise<TidyResult> {
+/**
+ * broom.mixed's tidy(fit, ...), dispatching on the fit's class: tidy.merMod (lmer, glmer: effects,
+ * scales, ran_prefix, conf.int, conf.level, conf.method, ddf.method, exponentiate), tidy.glmmTMB
+ * (ZeroInflatedFit: tidyTmb.ts, with component) or tidy.lme (LmeFit: tidyLme.ts, with var_model).
+ */
+export async function tidy(fit: ZeroInflatedFit, options?: TidyTmbOptions): Promise<TidyResult>;
+export async function tidy(fit: LmeFit, options?: TidyLmeOptions): Promise<TidyResult>;
+export async function tidy(fit: LmmFit | GlmmFit, options?: TidyOptions): Promise<TidyResult>;
+export async function tidy(fitIn: LmmFit | GlmmFit | ZeroInflatedFit | LmeFit, options: TidyOptions | TidyTmbOptions | TidyLmeOptions = {}): Promise<TidyResult> {
+  if (fitIn instanceof ZeroInflatedFit) return tidyGlmmTmb(fitIn, options as TidyTmbOptions);
+  if (fitIn instanceof LmeFit) return tidyLme(fitIn, options as TidyLmeOptions);
+  return tidyMerMod(fitIn, options as TidyOptions);
+}
+
+/** broom.mixed's tidy.merMod(fit, effects, scales, ran_prefix, conf.int, conf.level, conf.method, ddf.method, exponentiate). */
+async function tidyMerMod(fitIn: LmmFit | GlmmFit, options: TidyOptions = {}): Promise<TidyResult> {
   const fit = broomFit(fitIn, 'tidy');
   checkObject(options, 'tidy', TIDY_SCHEMA);
   const effects = new Set<TidyEffect>(options.effects === undefined ? ['ran_pars', 'fixed'] : Array.isArray(options.effects) ? options.effects : [options.effects]);

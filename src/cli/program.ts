@@ -216,7 +216,15 @@ export function buildProgram(): Command {
         : "nlme's gls: a linear model with a residual variance function (--weights) and correlation structure (--correlation), printed as nlme's summary")
       .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
       .argument('<formula>', fn === 'lme' ? "fixed-effects formula 'y ~ x' (or an lme4 formula with one (… | g) term, without --random)" : "model formula 'y ~ x'");
-    if (fn === 'lme') cmd.option('--random <formula>', "nlme's random effects: '~ 1 | g', '~ x | g', nested '~ 1 | A/B', or the named list 'list(A = ~ x, B = pdSymm(~ 1))' (pdMat classes pdDiag, pdIdent, pdCompSymm, pdSymm, pdNatural, pdBlocked)");
+    if (fn === 'lme') {
+      cmd.option('--random <formula>', "nlme's random effects: '~ 1 | g', '~ x | g', nested '~ 1 | A/B', or the named list 'list(A = ~ x, B = pdSymm(~ 1))' (pdMat classes pdDiag, pdIdent, pdCompSymm, pdSymm, pdNatural, pdBlocked)")
+        .option('--tidy [effects]', "print broom.mixed's tidy() table (tidy.lme) as CSV instead of the summary: effects var_model, ran_pars, fixed, ran_vals, ran_coefs, comma-separated (default var_model,ran_pars,fixed); with --json as JSON")
+        .option('--glance', "print broom.mixed's glance() row as CSV (after --tidy's table, a blank line between), or with --json as JSON")
+        .option('--augment <file>', "write broom.mixed's augment() rows (the data's columns, .fitted, .resid, .fixed) to a new CSV file; never overwritten")
+        .option('--conf-int', "with --tidy: nlme's intervals() as conf.low, conf.high (the fixed effects' t intervals, the random effects' SDs and correlations')")
+        .option('--conf-level <p>', "with --tidy: the intervals' level (default 0.95; implies --conf-int)")
+        .option('--scales <scale>', 'with --tidy: ran_pars as sdcor (standard deviations and correlations, the default) or vcov (variances and covariances)');
+    }
     cmd
       .option('--weights <varFunc>', "variance function: 'varIdent(form = ~ 1 | s)', 'varPower(form = ~ x)', 'varExp(form = ~ x | s)', 'varConstPower(form = ~ x)', 'varFixed(~ x)', 'varComb(varIdent(form = ~ 1 | s), varPower())'")
       .option('--correlation <corStruct>', "correlation structure: 'corAR1(form = ~ 1 | g)', 'corAR1(form = ~ t | g)', 'corARMA(form = ~ t | g, p = 1, q = 1)', 'corCAR1(form = ~ t | g)', 'corCompSymm(form = ~ 1 | g)', 'corSymm(form = ~ 1 | g)', 'corNatural(form = ~ 1 | g)', 'corExp(form = ~ x + y | g, nugget = TRUE)', 'corGaus(…)', 'corSpher(…)', 'corLin(…)', 'corRatio(…)'")
@@ -436,7 +444,7 @@ export function buildProgram(): Command {
     .option('--unconditional', "--dharma: new random effects in each simulation (glmmTMB 1.1.5's simulate; default: on the fitted ones, DHARMa 0.5.0's default)")
     .option('--check', "print performance's check_overdispersion and check_zeroinflation instead")
     .option('--emmeans <specs>', "print the fit's estimated marginal means instead of its summary (emmeans on glmmTMB): '~ mined', '~ mined | spp', or mined,spp")
-    .option('--component <name>', "--emmeans, --joint-tests: glmmTMB's component: cond (default: the conditional model, link scale), zi (the zero model, logit scale) or disp (the dispersion model, log scale; a dispformula other than '~ 1')")
+    .option('--component <name>', "--emmeans, --joint-tests: glmmTMB's component: cond (default: the conditional model, link scale), zi (the zero model, logit scale) or disp (the dispersion model, log scale; a dispformula other than '~ 1'); --tidy: the models whose rows are shown, cond,zi (default both)")
     .option('--by <columns>', '--emmeans, --joint-tests: comma-separated variables whose levels form separate groups')
     .option('--at <values>', "--emmeans: values of the reference grid's variables, e.g. 'cover=-1,1;mined=yes'")
     .option('--emm-weights <how>', '--emmeans: how to average over the other factors: equal (default), proportional, outer, cells, flat')
@@ -448,6 +456,13 @@ export function buildProgram(): Command {
     .option('--offset <value>', "--emmeans: a constant offset in place of the grid's (e.g. 0: rates per unit exposure)")
     .option('--trend <var>', "--emmeans: the slopes of the component's linear predictor in this numeric variable (emtrends) instead of the means")
     .option('--joint-tests', "print emmeans's joint_tests of the component's terms instead (--component, --by): an F test of each term with glmmTMB's residual df")
+    .option('--tidy [effects]', "print broom.mixed's tidy() table (tidy.glmmTMB) as CSV instead of the summary: effects fixed, ran_pars, ran_vals, comma-separated (default ran_pars,fixed); --component cond,zi chooses the models' rows; with --json as JSON")
+    .option('--glance', "print broom.mixed's glance() row as CSV (after --tidy's table, a blank line between), or with --json as JSON")
+    .option('--conf-int [method]', 'with --tidy: Wald confidence intervals (conf.low, conf.high; Wald only)')
+    .option('--conf-level <p>', "with --tidy: the intervals' level (default 0.95; implies --conf-int)")
+    .option('--scales <scale>', 'with --tidy: ran_pars as sdcor (standard deviations and correlations, the default) or vcov (variances and covariances)')
+    .option('--ran-prefix <a,b>', "with --tidy: ran_pars's term prefixes for one variable and for two (default sd,cor or var,cov), or NA for none")
+    .option('--exponentiate', 'with --tidy: exp() of the fixed effects and their intervals (rate or odds ratios), std.error by the delta method')
     .option('--backend <name>', 'cpu (zero-inflated models run on the CPU only)')
     .option('--json', 'print the fit (or the means) as JSON')
     .option('--quiet', 'no notes on stderr')

@@ -11,7 +11,9 @@
  * [--level 0.95] [--contrast pairwise] [--ref LEVEL] [--adjust METHOD] [--offset 0]`: the fit's estimated marginal
  * means (emmeans on glmmTMB, src/zeroinfl/emmeans.ts) and their contrasts instead, as `mixedgpu clmm
  * --emmeans` prints them; `--trend VAR` with it: the component's slopes in VAR (emtrends). With
- * `--joint-tests [--component zi] [--by B]`: emmeans's joint_tests of the component's terms.
+ * `--joint-tests [--component zi] [--by B]`: emmeans's joint_tests of the component's terms. With
+ * `--tidy [effects] [--component cond,zi] [--conf-int] [--conf-level p] [--scales vcov] [--ran-prefix a,b]
+ * [--exponentiate] --glance`: broom.mixed's tidy.glmmTMB and glance.glmmTMB tables instead (broomCommand.ts).
  */
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
@@ -32,8 +34,9 @@ import type { AdjustMethod } from '../inference/emmAdjust.js';
 import { printEmmGrid } from './emmeansOutput.js';
 import type { EmmWeights } from '../inference/emmeans.js';
 import { parseAt } from './inferenceCommands.js';
+import { type BroomArgs, broomTidyOptions, printBroom, wantsBroom } from './broomCommand.js';
 
-export interface ZeroinflArgs {
+export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'confInt' | 'confLevel' | 'scales' | 'ranPrefix' | 'exponentiate'> {
   file?: string;
   formula?: string;
   family?: string;
@@ -90,17 +93,20 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     if (args.predict !== undefined && !PREDICT_TYPES.includes(args.predict)) throw new CliError(`--predict must be one of ${PREDICT_TYPES.join(', ')}, got '${args.predict}'`);
-    const modes = [args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null].filter((x) => x !== null);
+    const modes = [args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance' : null].filter((x) => x !== null);
     if (modes.length > 1) throw new CliError(`give one of ${modes.join(', ')}`);
     if (!args.dharma && (args.nsim !== undefined || args.seed !== undefined || args.unconditional)) throw new CliError('--nsim, --seed and --unconditional are options of --dharma');
     if (args.emmeans === undefined) {
-      const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)));
+      // --component is also tidy's (cond, zi)
+      const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)) && !(k === 'component' && args.tidy !== undefined));
       if (stray) throw new CliError(`${flag(stray)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ mined' --component zi)${args.jointTests ? '; --joint-tests takes --component and --by' : ''}`);
     }
     if (args.jointTests && args.component !== undefined && !(ZI_EMM_COMPONENTS as readonly string[]).includes(args.component)) {
       throw new CliError(`--component must be one of ${ZI_EMM_COMPONENTS.join(', ')} (glmmTMB 1.1.5's), got '${args.component}'`);
     }
     const emm = args.emmeans === undefined ? null : emmOptions(args);
+    // broom.mixed's tidy.glmmTMB options, checked before the fit
+    broomTidyOptions(args, 'glmmTMB');
     const nsim = numberArg(args.nsim, 'nsim', true);
     if (nsim !== undefined && nsim < 2) throw new CliError(`--nsim must be at least 2 (scaled residuals compare the observation with its simulations), got ${nsim}`);
     const seed = numberArg(args.seed, 'seed', true);
@@ -121,6 +127,7 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
       printMeans(fit, args, emm, io);
       return 0;
     }
+    if (wantsBroom(args)) return await printBroom(fit, args, io, table, 'glmmTMB');
     if (args.jointTests) {
       const res = fit.jointTests({
         ...(args.component !== undefined ? { component: args.component as ZiEmmComponent } : {}),
