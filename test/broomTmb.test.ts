@@ -104,10 +104,12 @@ function expectTable(ours: TidyTable, theirs: Row[], c: Case, what: string): voi
 
 /**
  * Cases whose names (columns, effects, components, groups, levels, terms) are compared, not their
- * numbers: gauss_sleep_uncorr, `(1 | Subject) + (0 + Days | Subject)` (VarCorr's Subject, Subject.1),
- * where our zeroInflated's optimizer stops at a worse optimum than glmmTMB's (logLik −887.04, the
- * intercept's SD at its boundary, against −876.00; our objective at glmmTMB's estimates is glmmTMB's
- * 876.0016 to 1e-12): an optimizer issue of src/zeroinfl, not of the tables.
+ * numbers: gauss_sleep_uncorr, `(1 | Subject) + (0 + Days | Subject)` (VarCorr's Subject, Subject.1).
+ * Its optimum is checked below (logLik and estimates: our optimizer stopped at a worse one, the intercept's
+ * SD at its boundary, until fit.ts restarted it from a moderate SD); its SEs are not compared: the
+ * intercept's is 1.4e-4 off glmmTMB's, the central-difference Hessian's noise (the objective's rounding over
+ * δ², fit.ts's absolute steps δ = 1e-3 and 5e-4 on β₀ ≈ 251, where the objective's curvature is small), beyond
+ * the 1e-4 of the other cases.
  */
 const NAMES_ONLY = new Set(['gauss_sleep_uncorr']);
 
@@ -118,10 +120,17 @@ function expectNames(ours: TidyTable, theirs: Row[], what: string): void {
 
 describe('broom.mixed tidy and glance of glmmTMB and lme fits', () => {
   for (const c of oracle.cases.filter((x) => NAMES_ONLY.has(x.name))) {
-    it(`${c.name}: names only`, async () => {
+    it(`${c.name}: names, and glmmTMB's optimum (logLik 1e-10, estimates 1e-5 relative)`, async () => {
       const fit = await fitCase(c);
       expect(glance(fit).columns).toEqual(Object.keys(c.glance[0]));
       for (const [k, t] of c.tidy.entries()) expectNames(await tidy(fit as ZeroInflatedFit, optionsOf(t.options)), t.table, `${c.name} tidy #${k + 1}`);
+      const g = glance(fit).rows[0];
+      expect(Math.abs((g.logLik as number) - (c.glance[0].logLik as number)) / Math.abs(c.glance[0].logLik as number)).toBeLessThan(1e-10);
+      const ours = (await tidy(fit as ZeroInflatedFit, {})).rows;
+      c.tidy[0].table.forEach((r, k) => {
+        const want = r.estimate as number;
+        expect(Math.abs((ours[k].estimate as number) - want) / Math.abs(want), `${r.term}`).toBeLessThan(1e-5);
+      });
     });
   }
   for (const c of oracle.cases.filter((x) => !NAMES_ONLY.has(x.name))) {

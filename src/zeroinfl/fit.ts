@@ -79,6 +79,8 @@ const OBJECTIVE_NOISE = 1e-11;
 const CHECK_EVERY = 100;
 /** BOBYQA runs at most (each boundary found or rejected restarts it) */
 const MAX_BOUNDARY_RUNS = 12;
+/** the most restarts of the optimizer from a random-effects SD gone to 0 where the objective was flat */
+const MAX_SD_RESTARTS = 3;
 
 /**
  * Step 2 of boundary.ts: steps of 2 in η along d (x + 2d, x + 4d, …) until the rows' min |η| reaches
@@ -223,50 +225,80 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   let x: Float64Array = Float64Array.from(x0);
   let fx = f0;
   let used = 0;
-  let opt: MinimizeResult;
-  for (let run = 0; ; run++) {
-    const Q = B.length > 0 ? complementBasis(B, nx) : null;
-    const xb = Float64Array.from(x);
-    // x = x_b + Q z (the identity, x itself, before any boundary)
-    const toX = (z: ArrayLike<number>) => {
-      if (!Q) return Float64Array.from(z);
-      const out = Float64Array.from(xb);
-      Q.forEach((q, a) => { for (let r = 0; r < nx; r++) out[r] += q[r] * z[a]; });
-      return out;
-    };
-    let bestX = xb;
-    let bestF = fx;
-    let count = 0;
-    const hit: { c: BoundaryCandidate | null } = { c: null };
-    const m = Q ? Q.length : nx;
-    opt = await bobyqaAsync(async (z) => {
-      const xz = toX(z);
-      const v = await objective(xz);
-      if (v < bestF) { bestF = v; bestX = xz; }
-      return v;
-    }, Q ? new Float64Array(m) : x, {
-      lower: lower.subarray(0, m), upper: upper.subarray(0, m), rhobeg: run === 0 ? 0.5 : 0.2, rhoend: 1e-8, maxfun: Math.max(1, maxfun - used),
-      // every CHECK_EVERY evaluations, the best point's rows tested for a drift to a boundary (boundary.ts)
-      shouldStop: () => ++count % CHECK_EVERY === 0 && (hit.c = candidateAt(bestX)) !== null,
-    });
-    used += opt.feval;
-    x = toX(opt.x);
-    fx = opt.fval;
-    const found = hit.c;
-    const candidate: BoundaryCandidate | null = found ?? (used < maxfun ? candidateAt(x) : null);
-    if (!candidate || run >= MAX_BOUNDARY_RUNS) break;
-    const stepped = await stepToBoundary(objective, model, candidate, found ? bestX : x, found ? bestF : fx, reml ? full : undefined);
-    if (stepped) {
-      x = stepped.x;
-      fx = stepped.f;
-      B.push(...candidate.directions);
-      for (const i of candidate.rows) atBoundary[candidate.part][i] = 1;
-      accepted.push({ candidate, directions: candidate.directions });
-    } else {
-      rejected.set(candidate.key, candidate.minAbsEta);
-      if (found) { x = bestX; fx = bestF; }
+  // BOBYQA from x (with the boundary machinery), leaving x, fx at its optimum; its last run's result
+  const optimize = async (): Promise<MinimizeResult> => {
+    let res!: MinimizeResult;
+    for (let run = 0; ; run++) {
+      const Q = B.length > 0 ? complementBasis(B, nx) : null;
+      const xb = Float64Array.from(x);
+      // x = x_b + Q z (the identity, x itself, before any boundary)
+      const toX = (z: ArrayLike<number>) => {
+        if (!Q) return Float64Array.from(z);
+        const out = Float64Array.from(xb);
+        Q.forEach((q, a) => { for (let r = 0; r < nx; r++) out[r] += q[r] * z[a]; });
+        return out;
+      };
+      let bestX = xb;
+      let bestF = fx;
+      let count = 0;
+      const hit: { c: BoundaryCandidate | null } = { c: null };
+      const m = Q ? Q.length : nx;
+      res = await bobyqaAsync(async (z) => {
+        const xz = toX(z);
+        const v = await objective(xz);
+        if (v < bestF) { bestF = v; bestX = xz; }
+        return v;
+      }, Q ? new Float64Array(m) : x, {
+        lower: lower.subarray(0, m), upper: upper.subarray(0, m), rhobeg: run === 0 ? 0.5 : 0.2, rhoend: 1e-8, maxfun: Math.max(1, maxfun - used),
+        // every CHECK_EVERY evaluations, the best point's rows tested for a drift to a boundary (boundary.ts)
+        shouldStop: () => ++count % CHECK_EVERY === 0 && (hit.c = candidateAt(bestX)) !== null,
+      });
+      used += res.feval;
+      x = toX(res.x);
+      fx = res.fval;
+      const found = hit.c;
+      const candidate: BoundaryCandidate | null = found ?? (used < maxfun ? candidateAt(x) : null);
+      if (!candidate || run >= MAX_BOUNDARY_RUNS) break;
+      const stepped = await stepToBoundary(objective, model, candidate, found ? bestX : x, found ? bestF : fx, reml ? full : undefined);
+      if (stepped) {
+        x = stepped.x;
+        fx = stepped.f;
+        B.push(...candidate.directions);
+        for (const i of candidate.rows) atBoundary[candidate.part][i] = 1;
+        accepted.push({ candidate, directions: candidate.directions });
+      } else {
+        rejected.set(candidate.key, candidate.minAbsEta);
+        if (found) { x = bestX; fx = bestF; }
+      }
+      if (!found && !stepped) break;
     }
-    if (!found && !stepped) break;
+    return res;
+  };
+  let opt = await optimize();
+  // A random-effects SD gone to 0 from where the objective is flat in its log SD (c + O(SD²) while the SD is
+  // small against the data's other scales: BOBYQA has no slope to follow there, where glmmTMB's nlminb
+  // follows TMB's gradient; sleepstudy's (1 | Subject) + (0 + Days | Subject) from SDs of 1 went to
+  // −log L 887.04 instead of 876.00): the objective with that log SD back at moderate values — glmmTMB's
+  // start 0, the other terms' log SDs, gaussian's log σ — and the optimizer restarted from the lowest where
+  // it is below the optimum (a true boundary optimum stays: there the objective rises off it)
+  for (let round = 0; round < MAX_SD_RESTARTS; round++) {
+    const sds = names.map((v, k) => (/^log\(sd\):/.test(v) ? k : -1)).filter((k) => k >= 0);
+    const logPhi = names.indexOf('log(phi)');
+    const moderate = [0, ...sds.map((j) => x[j]).filter((v) => v > -5), ...(model.dist === 'gaussian' && logPhi >= 0 ? [x[logPhi] / 2] : [])];
+    let trial: Float64Array | null = null;
+    let fTrial = fx - 1e-10 * Math.max(1, Math.abs(fx));
+    for (const k of sds.filter((j) => x[j] < -5)) {
+      for (const v of new Set(moderate)) {
+        const xt = Float64Array.from(x);
+        xt[k] = v;
+        const ft = await objective(xt);
+        if (ft < fTrial) { trial = xt; fTrial = ft; }
+      }
+    }
+    if (!trial) break;
+    x = trial;
+    fx = fTrial;
+    opt = await optimize();
   }
   // a random-effects SD on its way to 0 (log SD below −5, where the objective is flat, c + O(SD²)):
   // steps of −2 in its log SD while they lower the objective (to −30 at most; glmmTMB's nlminb drifts

@@ -70,7 +70,7 @@ add("gauss_sleep", "glmmTMB", m, list(formula = "Reaction ~ Days + (Days | Subje
   t(list(effects = c("fixed", "ran_vals"), confInt = TRUE), tidy(m, effects = c("fixed", "ran_vals"), conf.int = TRUE))))
 
 # two terms of one grouping factor: VarCorr names them Subject, Subject.1 (make.unique); ranef keeps Subject
-# (test/broomTmb.test.ts compares this case's names only: our optimizer stops at a worse optimum here)
+# (test/broomTmb.test.ts compares this case's names, logLik and estimates: not its SEs, see there)
 m <- glmmTMB(Reaction ~ Days + (1 | Subject) + (0 + Days | Subject), family = gaussian, data = sleep, control = tight)
 add("gauss_sleep_uncorr", "glmmTMB", m, list(formula = "Reaction ~ Days + (1 | Subject) + (0 + Days | Subject)", ziformula = "~ 0", dispformula = "~ 1", family = "gaussian", data = "sleepstudy"), list(
   t(list(), tidy(m)),
