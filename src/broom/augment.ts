@@ -137,9 +137,13 @@ export function augment(fitIn: LmmFit | GlmmFit | LmeFit, options: AugmentOption
   const fit = broomFit(fitIn, 'augment');
   if (fit.model.source) throw new ModelError(`augment: the rows of this fit are in ${fit.rowsSource}, not in memory; write the fitted values and residuals there (the CLI's --residuals), or fit with the rows in memory`);
   const vars = options.data ? dataVariables(fit, options.data) : frameVariables(fit);
-  const cols = augmentColumns(fit);
+  return augmentTable(vars, augmentColumns(fit), fit.model.frame.n);
+}
+
+/** augment's table: n rows, the data's columns `vars` then augment's `cols`. */
+export function augmentTable(vars: Record<string, ArrayLike<Cell>>, cols: Record<string, ArrayLike<Cell>>, n: number): TidyTable {
   const columns = [...Object.keys(vars), ...Object.keys(cols)];
-  const rows = Array.from({ length: fit.model.frame.n }, (_, i) => {
+  const rows = Array.from({ length: n }, (_, i) => {
     const r: Record<string, Cell> = {};
     for (const [k, v] of Object.entries(vars)) r[k] = v[i];
     for (const [k, v] of Object.entries(cols)) r[k] = v[i];

@@ -7,8 +7,8 @@
  * (broom's augment_columns with se.fit = NULL: no .se.fit; then .fixed).
  */
 import type { LmeFit } from '../nlme/lmeFit.js';
-import { dataVariables, frameVariables, type AugmentOptions } from './augment.js';
-import type { Cell, TidyTable } from './table.js';
+import { augmentTable, dataVariables, frameVariables, type AugmentOptions } from './augment.js';
+import type { TidyTable } from './table.js';
 
 /** augment.lme's columns, each of the rows used */
 export function augmentLmeColumns(fit: LmeFit): Record<string, Float64Array> {
@@ -22,13 +22,5 @@ export function augmentLmeColumns(fit: LmeFit): Record<string, Float64Array> {
 /** broom.mixed's augment(fit, data) of an lme fit: one row per observation used, the data's columns then augment's. */
 export function augmentLme(fit: LmeFit, options: AugmentOptions = {}): TidyTable {
   const vars = options.data ? dataVariables(fit, options.data) : frameVariables(fit);
-  const cols = augmentLmeColumns(fit);
-  const columns = [...Object.keys(vars), ...Object.keys(cols)];
-  const rows = Array.from({ length: fit.model.frame.n }, (_, i) => {
-    const r: Record<string, Cell> = {};
-    for (const [k, v] of Object.entries(vars)) r[k] = v[i];
-    for (const [k, v] of Object.entries(cols)) r[k] = v[i];
-    return r;
-  });
-  return { columns, rows };
+  return augmentTable(vars, augmentLmeColumns(fit), fit.model.frame.n);
 }
