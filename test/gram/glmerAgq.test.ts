@@ -25,31 +25,14 @@ import { tableToParquet } from '../helpers/parquetFile.js';
 import { readCsv } from '../../src/io/csv.js';
 import { type GlmerOptions, glmer } from '../../src/fit/glmer.js';
 import type { GlmmFit } from '../../src/glmm/glmmFit.js';
-import { buildGlmm } from '../../src/glmm/model.js';
-import { PirlsEngine } from '../../src/glmm/pirls.js';
-import { ghRule } from '../../src/glmm/rmath.js';
-import { parseFormula } from '../../src/formula/parse.js';
-import { thetaToInternal } from '../../src/model/reparam.js';
-import type { AgqPassRunner } from '../../src/gram/agq.js';
-import type { GlmFamily } from '../../src/glmm/family.js';
-import { EngineWeightedGram, type GlmmPassRunner, type GlmmRowSummary, engineFamily, engineGlmmFormula, gramGlmm } from '../../src/gram/glmm.js';
-import type { GramSourceResult } from '../../src/gram/source.js';
 import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
-import { SqlAgqPass } from '../../src/gram/sql/agqPass.js';
 import { type SqlGlmerOptions, glmerSql } from '../../src/gram/sql/glmer.js';
-import { SqlGlmmPasses } from '../../src/gram/sql/glmmPass.js';
-import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
-import { StreamAgqPass } from '../../src/gram/stream/agqPass.js';
 import { glmerStream } from '../../src/gram/stream/glmer.js';
-import { StreamGlmmPasses } from '../../src/gram/stream/glmmPass.js';
 import { openBatchSource } from '../../src/gram/stream/node.js';
-import { gramFromStream } from '../../src/gram/stream/streamSource.js';
 import { checkEstimates, loadTight, optionsOf } from '../helpers/glmmParity.js';
 import { dataPath, loadData } from '../helpers/reference.js';
 import { runMain } from '../helpers/cliEngines.js';
-
-const DEV_TOL = 1e-7;
-const EST_TOL = 1e-5;
+import { DEV_TOL, EST_TOL, engineDeviances, expectSameFit, near } from '../helpers/engineGlmm.js';
 
 let duck: DuckDbEngine;
 let dir: string;
@@ -62,79 +45,23 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const near = (a: number, b: number) => Math.abs(a - b) / Math.max(1, Math.abs(b));
 const CASES = ['cbpp_binomial_agq', 'epil_poisson_agq'] as const;
 const tightOf = (name: string) => (name.startsWith('epil') ? loadTight(name, 'datasets') : loadTight(name));
 const fileOf = (t: { data: string }) => dataPath(t.data.replace('../data/', ''));
 
-/** the engine's fit equals the in-memory fit of the same rows (test/gram/glmer.test.ts's tolerances) */
-function expectSameFit(ours: GlmmFit, memory: GlmmFit): void {
+/** the engine's fit equals the in-memory fit of the same rows (test/helpers/engineGlmm.ts), at the same nAGQ */
+function expectSameAgqFit(ours: GlmmFit, memory: GlmmFit): void {
   expect(ours.nAGQ).toBe(memory.nAGQ);
-  expect(ours.nobs).toBe(memory.nobs);
-  expect(ours.model.frame.xnames).toEqual(memory.model.frame.xnames);
-  expect(Math.abs(ours.objective - memory.objective) / Math.abs(memory.objective)).toBeLessThan(DEV_TOL);
-  ours.theta.forEach((t, k) => expect(near(t, memory.theta[k])).toBeLessThan(EST_TOL));
-  ours.beta.forEach((b, j) => expect(near(b, memory.beta[j])).toBeLessThan(EST_TOL));
-  for (const [name, se] of Object.entries(memory.se)) expect(Math.abs(ours.se[name] - se) / se).toBeLessThan(1e-4);
-  memory.ranef.forEach((g, k) => {
-    expect(ours.ranef[k].levels).toEqual(g.levels);
-    for (const [col, values] of Object.entries(g.values)) {
-      const scale = Math.max(...values.map(Math.abs));
-      ours.ranef[k].values[col].forEach((v, i) => expect(Math.abs(v - values[i]) / scale).toBeLessThan(EST_TOL));
-    }
-  });
+  expectSameFit(ours, memory);
 }
 
-/**
- * The engine's PIRLS and AGQ pass as glmerFromGram composes them (src/gram/glmm.ts), without its
- * optimizer: the deviance at fixed (θ, β).
- */
-function engineDeviance(res: GramSourceResult, runner: GlmmPassRunner, rows: GlmmRowSummary, agq: AgqPassRunner, yname: string, family: GlmFamily, factors: string[]) {
-  const model = gramGlmm(res, family, rows, yname, { factors });
-  const full = new EngineWeightedGram(runner, res.gram, res.summary.p, model.transforms);
-  const u = new EngineWeightedGram(runner, res.gram, 0, model.transforms, agq);
-  const engine = new PirlsEngine(model.pirls, { grams: { full, u } });
-  return async (theta: number[], beta: number[], nAGQ: number) => {
-    await engine.runAsync(thetaToInternal(model, theta), beta);
-    return engine.agqValue(ghRule(nAGQ));
-  };
-}
-
-/**
- * The AGQ deviance at the points (θ, β) by DuckDB, by the stream (batches of 50 rows) and in memory
- * (src/glmm/agq.ts), for each nAGQ; `check(nAGQ, point, sql, stream, memory)` compares them.
- */
-async function devianceAtPoints(
+/** engineDeviances (test/helpers/engineGlmm.ts) at each point for each rule: check(nAGQ, k, …), k the point's index */
+function devianceAtPoints(
   file: string, table: Table, formula: string, o: GlmerOptions, points: { theta: number[]; beta: number[] }[], rules: number[],
   check: (nAGQ: number, k: number, sql: number, stream: number, memory: number) => void,
 ): Promise<void> {
-  const family = engineFamily('duckdb', o.family, o.link);
-  const { formula: f, response } = engineGlmmFormula(parseFormula(formula), family.family);
-  const sqlRes = await gramFromSql(duck, { from: duckdbSource(file), name: file }, f, { factors: o.factors });
-  const sqlPasses = new SqlGlmmPasses(duck, sqlRes, duckdbSource(file), response, family);
-  const sqlAgq = new SqlAgqPass(duck, sqlRes, duckdbSource(file), response, family);
-  const sqlDev = engineDeviance(sqlRes, sqlPasses, await sqlPasses.rowSummary(), sqlAgq, response.label, family, o.factors ?? []);
-  const src = await openBatchSource(file);
-  try {
-    const stRes = await gramFromStream(src, f, { factors: o.factors, batchSize: 50 });
-    const stPasses = new StreamGlmmPasses(src, stRes, response.kind === 'cbind' ? response.failures : null, family, 50);
-    const stAgq = new StreamAgqPass(stPasses, stRes, family);
-    const stDev = engineDeviance(stRes, stPasses, await stPasses.rowSummary(response.label), stAgq, response.label, family, o.factors ?? []);
-    const model = buildGlmm(formula, table, o);
-    const memory = new PirlsEngine(model.pirls);
-    for (const nAGQ of rules) {
-      for (const [k, pt] of points.entries()) {
-        memory.reset();
-        memory.run(thetaToInternal(model, pt.theta), pt.beta);
-        check(nAGQ, k, await sqlDev(pt.theta, pt.beta, nAGQ), await stDev(pt.theta, pt.beta, nAGQ), memory.agq(ghRule(nAGQ)));
-      }
-    }
-    // one quadrature pass per evaluation
-    expect(sqlAgq.stats.passes).toBe(rules.length * points.length);
-    expect(stAgq.stats.passes).toBe(rules.length * points.length);
-  } finally {
-    await src.close();
-  }
+  const all = rules.flatMap((nAGQ) => points.map((p) => ({ theta: p.theta, beta: p.beta, nAGQ })));
+  return engineDeviances(duck, file, table, formula, o, all, (i, sql, st, mem) => check(all[i].nAGQ, i % points.length, sql, st, mem));
 }
 
 describe('the AGQ deviance at fixed (θ, β) on the engines (no optimizer)', () => {
@@ -232,7 +159,7 @@ describe('glmer(nAGQ = 5, 9) through DuckDB and the stream against the in-memory
       const ours = engine === 'duckdb'
         ? await glmerSql(duck, { from: duckdbSource(fileOf(t)), name: fileOf(t) }, t.formula, opts)
         : await throughStream(fileOf(t), t.formula, opts);
-      expectSameFit(ours, memory);
+      expectSameAgqFit(ours, memory);
       expect(ours.converged).toBe(true);
       expect(ours.vcovMethod).toBe('hessian');
       expect(ours.summary()).toContain(`Gauss-Hermite Quadrature, nAGQ = ${nAGQ}) [glmerMod]`);

@@ -15,34 +15,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Table } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { glmer } from '../../src/fit/glmer.js';
 import { makeFamily } from '../../src/glmm/family.js';
-import { buildGlmm } from '../../src/glmm/model.js';
-import { PirlsEngine } from '../../src/glmm/pirls.js';
-import { ghRule } from '../../src/glmm/rmath.js';
-import { parseFormula } from '../../src/formula/parse.js';
-import { thetaToInternal } from '../../src/model/reparam.js';
-import { EngineWeightedGram, engineFamily, engineGlmmFormula, gramGlmm } from '../../src/gram/glmm.js';
-import type { GramSourceResult } from '../../src/gram/source.js';
-import type { AgqPassRunner } from '../../src/gram/agq.js';
-import type { GlmmPassRunner, GlmmRowSummary } from '../../src/gram/glmm.js';
-import type { GlmFamily } from '../../src/glmm/family.js';
 import { DuckDbEngine, duckdbSource } from '../../src/gram/sql/duckdb.js';
 import { glmerSql } from '../../src/gram/sql/glmer.js';
-import { SqlGlmmPasses } from '../../src/gram/sql/glmmPass.js';
-import { SqlAgqPass } from '../../src/gram/sql/agqPass.js';
-import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
 import { duckdb } from '../../src/gram/sql/dialect.js';
 import { linkFunSql, linkInverseSql } from '../../src/gram/sql/links.js';
 import { glmerStream } from '../../src/gram/stream/glmer.js';
-import { StreamGlmmPasses } from '../../src/gram/stream/glmmPass.js';
-import { StreamAgqPass } from '../../src/gram/stream/agqPass.js';
-import { gramFromStream } from '../../src/gram/stream/streamSource.js';
 import { openBatchSource } from '../../src/gram/stream/node.js';
 import { readCsv } from '../../src/io/csv.js';
-import { expectSameFit } from '../helpers/engineGlmm.js';
+import { engineDeviances, expectSameFit } from '../helpers/engineGlmm.js';
 import type { FrameLayer } from '../../src/gram/sql/dialect.js';
 
 const FIXTURES = join(__dirname, '..', 'fixtures');
@@ -82,50 +65,13 @@ describe("the cauchit link's SQL (DuckDB)", () => {
   });
 });
 
-/** the engine's PIRLS (and AGQ pass) at fixed (θ, β), as glmerFromGram composes them (test/gram/glmerAgq.test.ts) */
-function engineDeviance(res: GramSourceResult, runner: GlmmPassRunner, rows: GlmmRowSummary, agq: AgqPassRunner, yname: string, family: GlmFamily, factors: string[]) {
-  const model = gramGlmm(res, family, rows, yname, { factors });
-  const full = new EngineWeightedGram(runner, res.gram, res.summary.p, model.transforms);
-  const u = new EngineWeightedGram(runner, res.gram, 0, model.transforms, agq);
-  const engine = new PirlsEngine(model.pirls, { grams: { full, u } });
-  return async (theta: number[], beta: number[], nAGQ: number) => {
-    const r = await engine.runAsync(thetaToInternal(model, theta), beta);
-    return nAGQ === 1 ? r.laplace : engine.agqValue(ghRule(nAGQ));
-  };
-}
-
-/** the deviance at each point by DuckDB, the stream and memory: check(point, nAGQ, sql, stream, memory) */
-async function deviances(file: string, table: Table, formula: string, factors: string[], points: { theta: number[]; beta: number[]; nAGQ: number }[], check: (k: number, sql: number, st: number, mem: number) => void) {
-  const family = engineFamily('duckdb', 'binomial', 'cauchit');
-  const { formula: f, response } = engineGlmmFormula(parseFormula(formula), family.family);
-  const sqlRes = await gramFromSql(duck, { from: duckdbSource(file), name: file }, f, { factors });
-  const sqlPasses = new SqlGlmmPasses(duck, sqlRes, duckdbSource(file), response, family);
-  const sqlDev = engineDeviance(sqlRes, sqlPasses, await sqlPasses.rowSummary(), new SqlAgqPass(duck, sqlRes, duckdbSource(file), response, family), response.label, family, factors);
-  const src = await openBatchSource(file);
-  try {
-    const stRes = await gramFromStream(src, f, { factors, batchSize: 50 });
-    const stPasses = new StreamGlmmPasses(src, stRes, response.kind === 'cbind' ? response.failures : null, family, 50);
-    const stDev = engineDeviance(stRes, stPasses, await stPasses.rowSummary(response.label), new StreamAgqPass(stPasses, stRes, family), response.label, family, factors);
-    const model = buildGlmm(formula, table, { family: 'binomial', link: 'cauchit', factors });
-    const memory = new PirlsEngine(model.pirls);
-    for (const [k, pt] of points.entries()) {
-      memory.reset();
-      const r = memory.run(thetaToInternal(model, pt.theta), pt.beta);
-      const mem = pt.nAGQ === 1 ? r.laplace : memory.agq(ghRule(pt.nAGQ));
-      check(k, await sqlDev(pt.theta, pt.beta, pt.nAGQ), await stDev(pt.theta, pt.beta, pt.nAGQ), mem);
-    }
-  } finally {
-    await src.close();
-  }
-}
-
 describe("the deviance at lme4's fixed (θ, β) through DuckDB and the stream (no optimizer)", () => {
   it('binomial_cauchit (0/1), Laplace: lme4\'s deviance function and memory\'s within 1e-9', async () => {
     const ref = JSON.parse(readFileSync(join(FIXTURES, 'links', 'binomial_cauchit.json'), 'utf8'));
     const file = join(FIXTURES, 'links', ref.data);
     const points = (ref.objective_at as { theta: number[]; beta: number[]; value: number }[]).map((p) => ({ ...p, nAGQ: 1 }));
     let checked = 0;
-    await deviances(file, readCsv(readFileSync(file, 'utf8')).table, ref.formula, ['g'], points, (k, sql, st, mem) => {
+    await engineDeviances(duck, file, readCsv(readFileSync(file, 'utf8')).table, ref.formula, OPTIONS_01, points, (k, sql, st, mem) => {
       const r = points[k].value;
       expect(Math.abs(sql - r) / r).toBeLessThan(1e-9);
       expect(Math.abs(st - r) / r).toBeLessThan(1e-9);
@@ -140,7 +86,7 @@ describe("the deviance at lme4's fixed (θ, β) through DuckDB and the stream (n
     const file = join(FIXTURES, ref.data);
     const points = (ref.fits as { nAGQ: number; objective_at: { theta: number[]; beta: number[]; value: number }[] }[]).flatMap((f) => f.objective_at.map((p) => ({ ...p, nAGQ: f.nAGQ })));
     let checked = 0;
-    await deviances(file, readCsv(readFileSync(file, 'utf8')).table, ref.formula, ['herd', 'period'], points, (k, sql, st, mem) => {
+    await engineDeviances(duck, file, readCsv(readFileSync(file, 'utf8')).table, ref.formula, OPTIONS_CBPP, points, (k, sql, st, mem) => {
       const r = points[k].value;
       expect(Math.abs(sql - r) / r).toBeLessThan(1e-9);
       expect(Math.abs(st - r) / r).toBeLessThan(1e-9);
