@@ -861,15 +861,16 @@ function evalNumeric(expr: Expr, source: ColumnSource, label: string, scales?: S
   }
 }
 
+/** the number of rows of a column */
+function columnLength(c: DataColumn): number {
+  return c.kind === 'factor' ? c.codes.length : c.values.length;
+}
+
 /**
  * R's row-wise functions of several arguments (round(x, digits), log(x, base), pmin, pmax, ifelse),
  * floor, ceiling, trunc, sign, as.numeric (a factor's codes 1..K), and the summaries of a whole column
  * (mean(x), sd(x), …: src/frame/reductions.ts); undefined for any other call.
  */
-function columnLength(c: DataColumn): number {
-  return c.kind === 'factor' ? c.codes.length : c.values.length;
-}
-
 function evalRowCall(expr: Extract<Expr, { type: 'call' }>, source: ColumnSource, label: string, scales?: ScaleParams): Float64Array | number | undefined {
   const arg = (k: number) => evalNumeric(expr.args[k], source, label, scales);
   switch (expr.fn) {
