@@ -181,14 +181,19 @@ export class EngineWeightedGram implements DeviceWeightedGram {
 
   /** η, μ, w, r and the deviance at the state in the engine's pass; A(w) with the fitted part added */
   async evaluateAsync(state: { beta: Float64Array; b: Float64Array[]; observed?: boolean }): Promise<number> {
-    const b = state.b.map((bk, k) => {
+    const b = this.modesOnFormulaScale(state.b);
+    const dev = await this.runner.pass({ beta: state.beta, b }, this.gram, this.transforms, state.observed === true);
+    addFittedPart(this.gram, state.b, this.gram.p > 0 ? state.beta : null);
+    return dev;
+  }
+
+  /** the modes b = M b_int on the formula's scale (the passes' Z is the formula's, not the internal Z̃ = Z M) */
+  private modesOnFormulaScale(bInternal: Float64Array[]): Float64Array[] {
+    return bInternal.map((bk, k) => {
       const out = Float64Array.from(bk);
       modesToOriginal(out, this.gram.blocks[k].q, this.transforms[k]);
       return out;
     });
-    const dev = await this.runner.pass({ beta: state.beta, b }, this.gram, this.transforms, state.observed === true);
-    addFittedPart(this.gram, state.b, this.gram.p > 0 ? state.beta : null);
-    return dev;
   }
 
   /** whether agqRowSums runs on the engine (a scalar term with an AGQ pass) */
@@ -202,11 +207,7 @@ export class EngineWeightedGram implements DeviceWeightedGram {
    */
   async agqRowSums(state: { beta: Float64Array; b: Float64Array[] }, scale: Float64Array, nodes: ArrayLike<number>): Promise<Float64Array> {
     if (!this.agq) throw new Error('internal: adaptive quadrature on an engine without its pass');
-    const b = state.b.map((bk, k) => {
-      const out = Float64Array.from(bk);
-      modesToOriginal(out, this.gram.blocks[k].q, this.transforms[k]);
-      return out;
-    });
+    const b = this.modesOnFormulaScale(state.b);
     const shift = Float64Array.from(scale);
     modesToOriginal(shift, 1, this.transforms[0]);
     return this.agq.rowSums({ beta: state.beta, b }, shift, nodes);
