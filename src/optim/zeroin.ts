@@ -1,6 +1,7 @@
 /**
  * Brent's zeroin as R's uniroot runs it (R_zeroin2), for emmeans's Dunnett quantile
- * (src/inference/emmAdjust.ts) and clubSandwich's saddlepoint (src/inference/robust/coefTest.ts).
+ * (src/inference/emmAdjust.ts), clubSandwich's saddlepoint (src/inference/robust/coefTest.ts) and
+ * glmmTMB's profile intervals (src/zeroinfl/confint.ts).
  */
 /**
  * Brent's zeroin as R's uniroot runs it (R_zeroin2): the root of f in [a, b] with f(a), f(b) of
@@ -8,6 +9,22 @@
  * it stays inside the bracket and shrinks it enough, else bisection.
  */
 export function zeroin(ax: number, bx: number, faIn: number, fbIn: number, f: (x: number) => number, tol: number, maxit: number): number {
+  const steps = zeroinSteps(ax, bx, faIn, fbIn, tol, maxit);
+  let step = steps.next();
+  while (!step.done) step = steps.next(f(step.value));
+  return step.value;
+}
+
+/** zeroin with an asynchronous f (a profile likelihood whose every value is an optimization) */
+export async function zeroinAsync(ax: number, bx: number, faIn: number, fbIn: number, f: (x: number) => Promise<number>, tol: number, maxit: number): Promise<number> {
+  const steps = zeroinSteps(ax, bx, faIn, fbIn, tol, maxit);
+  let step = steps.next();
+  while (!step.done) step = steps.next(await f(step.value));
+  return step.value;
+}
+
+/** zeroin's iteration: yields each point at which f is wanted, receives f there, returns the root */
+function* zeroinSteps(ax: number, bx: number, faIn: number, fbIn: number, tol: number, maxit: number): Generator<number, number, number> {
   let a = ax, b = bx, fa = faIn, fb = fbIn;
   let c = a, fc = fa;
   if (fa === 0) return a;
@@ -40,7 +57,7 @@ export function zeroin(ax: number, bx: number, faIn: number, fbIn: number, f: (x
     }
     if (Math.abs(newStep) < tolAct) newStep = newStep > 0 ? tolAct : -tolAct;
     a = b; fa = fb;
-    b += newStep; fb = f(b);
+    b += newStep; fb = yield b;
     if ((fb > 0 && fc > 0) || (fb < 0 && fc < 0)) { c = a; fc = fa; }
   }
   return b;

@@ -24,6 +24,7 @@
  *     truncated count: μ / (1 − f(0; μ))), 'zprob' p, 'response' (1 − p) × the conditional mean (the mean
  *     of y), 'disp' the dispersion on sigma()'s scale, as glmmTMB 1.1.5's predict.
  */
+import { type TmbConfint, type TmbConfintOptions, confintGlmmTmb } from './confint.js';
 import type { DataInput } from '../io/dataInput.js';
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import { checkObject, positiveNumber } from '../options/rules.js';
@@ -379,6 +380,16 @@ export class ZeroInflatedFit {
         return size ? { ...s, y: s.y.map(counts) } : s;
       },
     };
+  }
+
+  /**
+   * glmmTMB's confint(fit, parm, level, method, component, estimate, full): Wald intervals of the fixed
+   * effects and, through glmmTMB's monotone transformation, of σ and the random effects' SDs and
+   * correlations; or (method 'uniroot') the profile likelihood's ends of each parameter on its internal
+   * scale, as TMB's tmbroot finds them (confint.ts)
+   */
+  confint(options: TmbConfintOptions = {}): Promise<TmbConfint> {
+    return confintGlmmTmb(this, options);
   }
 
   /**
