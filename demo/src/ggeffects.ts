@@ -118,7 +118,8 @@ export function ggTable(m: GgMsg): TestTable {
   const [x, group, facet] = m.terms;
   const hasGroup = group !== undefined, hasFacet = facet !== undefined;
   const columns = [
-    col('x', x!, 'x', m.xKind === 'numeric' ? 'num' : 'text'),
+    // a numeric x as written (String: 0, 4.5, 6.0074125), as ggeffects's data frame holds it
+    col('x', x!, 'x', m.xKind === 'numeric' ? 'int' : 'text'),
     col('predicted', 'Predicted', 'predicted', 'num'),
     col('std_error', 'SE (link)', 'std.error', 'num'),
     col('conf_low', `${pct(m.level)} ${m.predictionInterval ? 'PI' : 'CI'} low`, 'conf.low', 'num'),

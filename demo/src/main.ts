@@ -3213,7 +3213,7 @@ function tidyExportGroup(prefix: string, fitId: () => number | null, fileBase: (
     } }, 'tidy CSV'),
     h('button', { type: 'button', id: `${prefix}export-glance`, onclick: () => get({ what: 'glance' }) }, 'glance CSV'),
     augmentRefusal
-      ? h('span', { class: 'hint', id: `${prefix}augment-refusal` }, `augment: ${augmentRefusal}`)
+      ? h('span', { class: 'hint', id: `${prefix}augment-refusal` }, augmentRefusal)
       : h('button', { type: 'button', id: `${prefix}export-augment`, title: "augment(fit, data): the data's columns at the rows used, then .fitted, .resid, .hat, .cooksd, …", onclick: () => get({ what: 'augment' }) }, 'augment CSV'),
   ];
 }
