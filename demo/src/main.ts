@@ -3155,14 +3155,7 @@ function renderGg(m: GgMsg): void {
   gg.status.textContent = `${m.method}(fit, terms = c(${m.request.terms.map((t) => `"${t}"`).join(', ')})${m.type === 'random' ? ', type = "re"' : ''}${m.level !== 0.95 ? `, ci.lvl = ${m.level}` : ''}): ${m.rows.length} predictions, ${fmtMs(m.elapsedMs)}`;
   gg.out.hidden = false;
   const t = ggTable(m);
-  clear(gg.plot);
-  const rows = ggPlotRows(m);
-  if (rows.length) {
-    gg.plot.append(ggPlot(rows, {
-      xKind: m.xKind, xLabel: m.terms[0]!, yLabel: ggAxisLabel(m), groupLabel: m.terms[1] ?? '',
-      intervalLabel: `${Math.round(m.level * 1000) / 10}% ${m.predictionInterval ? 'prediction' : 'confidence'} interval`,
-    }, plotWidth(gg.plot)));
-  }
+  drawGgPlot(m);
   clear(gg.table,
     h('h4', {}, t.title, ' ', h('button', { type: 'button', id: 'export-gg', title: "download ggeffects's data frame as CSV", onclick: () => download(`${baseName()}_${m.method}.csv`, ggCsv(m), 'text/csv') }, 'CSV')),
     testTable('ggeffects', t),
@@ -3173,6 +3166,17 @@ function renderGg(m: GgMsg): void {
     m.messages.length ? h('ul', { class: 'emm-notes', id: 'gg-messages' }, m.messages.map((n) => h('li', {}, n))) : null,
   );
   gg.text.textContent = m.text;
+}
+
+/** the plot at the card's width (drawn again when the window or the card's width changes) */
+function drawGgPlot(m: GgMsg): void {
+  clear(gg.plot);
+  const rows = ggPlotRows(m);
+  if (!rows.length) return;
+  gg.plot.append(ggPlot(rows, {
+    xKind: m.xKind, xLabel: m.terms[0]!, yLabel: ggAxisLabel(m), groupLabel: m.terms[1] ?? '',
+    intervalLabel: `${Math.round(m.level * 1000) / 10}% ${m.predictionInterval ? 'prediction' : 'confidence'} interval`,
+  }, plotWidth(gg.plot)));
 }
 
 /** the card's state for the address: open, with its settings */
@@ -4370,6 +4374,9 @@ function init(): void {
   ll.group.addEventListener('change', () => syncUrl());
   for (const card of [pw.card, ll.card, rb.card, af.card, ax.card, gg.card]) card.addEventListener('toggle', () => syncUrl());
   gg.run.addEventListener('click', requestGg);
+  // the plot at the card's width: drawn again on opening the card (a closed card has no width) and on resizing
+  gg.card.addEventListener('toggle', () => { if (gg.card.open && shownGg) drawGgPlot(shownGg); });
+  window.addEventListener('resize', () => { if (gg.card.open && shownGg && !el.results.hidden) drawGgPlot(shownGg); });
   for (const s of gg.slots) {
     s.variable.addEventListener('change', () => { s.values.value = ''; checkGgFields(); syncUrl(); });
     s.values.addEventListener('input', () => checkGgFields());
