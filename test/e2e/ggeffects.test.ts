@@ -7,7 +7,7 @@
  * other Chromium tests' estimates) and ggeffects 1.2.0's values (test/fixtures/ggeffects/ggeffects.json,
  * sleep_days) to 1e-6 (the library's tolerance at our optimum), its printout equals the library's line for
  * line, the plot is drawn, the CSV has ggeffects's columns and the address keeps the terms; a second page
- * opened from that address computes the same table without a click. glance's CSV has broom's columns and
+ * opened from that address at 390 px computes the same table without a click and does not scroll sideways. glance's CSV has broom's columns and
  * the fit's logLik. A streamed Parquet file's panel: the card's note quotes the library's answer for a
  * streamed fit's default values, augment is the library's refusal, glance's CSV has the fit's logLik.
  */
@@ -106,13 +106,14 @@ describe.skipIf(!enabled)('browser app: the Adjusted predictions (ggeffects) car
       await page.close();
     }
 
-    // the link: the card open with its terms, computed again once the fit is back
-    const p2 = await app().openPage({ query: new URL(link).search });
+    // the link, on a phone's width: the card open with its terms, computed again once the fit is back, and no sideways scroll
+    const p2 = await app().openPage({ query: new URL(link).search, width: 390, height: 844 });
     try {
       await p2.waitForSelector('#ggeffects-gg-table', { timeout: 120_000 });
       expect(await p2.$eval('#gg-card', (e) => (e as HTMLDetailsElement).open)).toBe(true);
       expect(await p2.$eval('#gg-x-values', (e) => (e as HTMLInputElement).value)).toBe('0, 5, 9');
       expectLibraryValues(await tableOf(p2), lib);
+      expect(await p2.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     } finally {
       await p2.close();
     }
