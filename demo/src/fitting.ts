@@ -15,6 +15,7 @@ import { emmVariables } from './inference.js';
 import { powerSetup } from './powerRun.js';
 import { robustSetup } from './robustRun.js';
 import { allFitSetup } from './allFitRun.js';
+import { ggSetup } from './ggeffectsRun.js';
 import { modelChecksSetup } from './modelChecksRun.js';
 import { pchisqUpper } from '../../src/stats/distributions.js';
 import type {
@@ -216,6 +217,7 @@ export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], 
     power: powerSetup(fit),
     robust: robustSetup(fit),
     allFit: allFitSetup(fit),
+    gg: ggSetup(fit),
     checks: modelChecksSetup(fit),
   };
   // the summary's prior lines (blme's "Cov prior : …", "Prior dev : …")

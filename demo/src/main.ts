@@ -28,7 +28,7 @@ import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url'
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
 import {
   MAX_CATERPILLAR, binnedPlot, caterpillarPlot, caterpillarRows, denseCaterpillarPlot, pngBlob, qqPlot, residualPlot, sharePlot,
-  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot, cooksPlot, powerCurvePlot, dharmaQqPlot, dharmaResidualPlot,
+  shrinkageCaption, shrinkagePlot, shrinkageRows, svgText, forestPlot, funnelPlot, emmPlot, ggPlot, cooksPlot, powerCurvePlot, dharmaQqPlot, dharmaResidualPlot,
 } from './plots.js';
 import { POWER_METHODS, type PowerFields, lmListTable, parseBreaks, powerCurveRows, powerPValuesCsvRows, powerRequest, powerTable, sortRows } from './power.js';
 import { powerInterval } from '../../src/inference/powerPrint.js';
@@ -36,11 +36,13 @@ import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTab
 import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  LmListMsg, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
+  LmListMsg, GgMsg, GgRequest, TidyRequest, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
   DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, NlmeResultMsg, NlmerResultMsg, GammResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
+import { GgFieldError, type GgFields, type GgUrlState, ggAxisLabel, ggCsv, ggFieldsOf, ggPlotRows, ggRequest, ggTable, ggUrlOf } from './ggeffects.js';
+import { TIDY_EXPORT_EFFECTS, tidyFileName, tidyRequest } from './tidyExport.js';
 import { type GammSplit, gammFormulaProblem, splitGammFormula } from './gammFormula.js';
 import { FIT_REPLIES, RequestLedger, cardReply } from './requests.js';
 import { type GammEls, drawGammPlots, renderGamm, smoothPlotCsv } from './gammView.js';
@@ -485,6 +487,7 @@ function abandonFitCards(): void {
   if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
   if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
   if (allFitId) endAllFit();
+  if (ggId) { endGg(); gg.status.textContent = ''; }
   if (afexId) endAfex();
   if (dharmaId) endDharma();
   if (perfId && ledger.isLive(perfId)) ck.perfStatus.textContent = '';
@@ -780,6 +783,17 @@ function onMessage(m: FromWorker): void {
       af.bar.max = Math.max(1, m.total);
       af.bar.value = m.done;
       af.progressText.textContent = m.label ? `${m.done} of ${m.total} refits done; refitting with ${m.label}…` : `${m.done} of ${m.total} refits done`;
+      break;
+    case 'ggeffectsDone':
+      if (m.id !== ggId) break;
+      endGg();
+      renderGg(m.result);
+      break;
+    case 'ggeffectsError':
+      if (m.id !== ggId) break;
+      endGg();
+      gg.status.textContent = '';
+      showError(gg.error, m.message);
       break;
     case 'allFitDone':
       if (m.id !== allFitId) break;
@@ -1979,6 +1993,8 @@ function renderResults(entry: HistoryEntry): void {
   startInferenceCard(inf, { lmm, fixef: r.fixef });
   renderEmmStart(r);
   applyPendingEmm(r);
+  renderGgStart(r);
+  clear(byId('tidy-export'), tidyExportGroup('', () => shown?.id ?? null, baseName, null, el.fitError));
   renderTestsStart(r);
   renderPowerStart(r);
   renderRobustStart(r);
@@ -3017,6 +3033,196 @@ function afexUrlState(): AfexUrlState | undefined {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Adjusted predictions (ggeffects's ggpredict and ggemmeans), computed in the worker
+
+/** the card's pending request (0: none) and the result shown */
+let ggId = 0;
+let shownGg: GgMsg | null = null;
+const gg = {
+  card: byId<HTMLDetailsElement>('gg-card'),
+  slots: (['x', 'group', 'facet'] as const).map((role) => ({ role, variable: byId<HTMLSelectElement>(`gg-${role}`), values: byId<HTMLInputElement>(`gg-${role}-values`) })),
+  method: byId<HTMLSelectElement>('gg-method'),
+  type: byId<HTMLSelectElement>('gg-type'),
+  level: byId<HTMLInputElement>('gg-level'),
+  run: byId<HTMLButtonElement>('gg-run'),
+  hint: byId('gg-hint'),
+  status: byId('gg-status'),
+  error: byId('gg-error'),
+  out: byId('gg-out'),
+  plot: byId('gg-plot'),
+  table: byId('gg-table'),
+  notes: byId('gg-notes'),
+  text: byId('gg-text'),
+};
+/** the card's settings read from the address, applied to the next fit shown (and computed again: a cheap, deterministic table) */
+let pendingGg: GgUrlState | null = null;
+
+function ggFields(): GgFields {
+  return {
+    method: gg.method.value, type: gg.type.value, level: gg.level.value,
+    terms: gg.slots.map((s) => ({ variable: s.variable.value, values: s.values.value })),
+  };
+}
+
+/** the fields checked as they are typed: the first bad one's message under the card's controls, its box marked */
+function checkGgFields(): boolean {
+  for (const s of gg.slots) { s.values.removeAttribute('aria-invalid'); s.variable.removeAttribute('aria-invalid'); }
+  gg.level.removeAttribute('aria-invalid');
+  gg.error.removeAttribute('data-field');
+  const setup = shown?.result.gg;
+  if (!setup) return false;
+  try {
+    ggRequest(ggFields(), setup);
+    gg.error.textContent = '';
+    return true;
+  } catch (e) {
+    const field = e instanceof GgFieldError ? e.field : '';
+    const slot = gg.slots.find((s) => s.role === field);
+    if (slot) (innerValues(slot.values.value) ? slot.values : slot.variable).setAttribute('aria-invalid', 'true');
+    if (field === 'level') gg.level.setAttribute('aria-invalid', 'true');
+    gg.error.dataset.field = field;
+    showError(gg.error, (e as Error).message);
+    return false;
+  }
+}
+const innerValues = (v: string) => v.trim().replace(/^\[|\]$/g, '').trim() !== '';
+
+/** a new fit shown: the card's choices from its fixed part (and grouping factors), or the library's refusal as a note; the address's settings applied */
+function renderGgStart(r: FitResult): void {
+  ggId = 0;
+  shownGg = null;
+  gg.out.hidden = true;
+  gg.error.textContent = '';
+  gg.status.textContent = '';
+  const s = r.gg;
+  const url = pendingGg;
+  pendingGg = null;
+  const before = url ? ggFieldsOf(url) : ggFields();
+  const kindText = { covariate: 'covariate', factor: 'factor', grouping: 'grouping factor: type random' } as const;
+  const options = s.variables.map((v) => ({ value: v.name, text: `${v.name} (${kindText[v.kind]})` }));
+  gg.slots.forEach((slot, k) => {
+    fillOptions(slot.variable, [...(k > 0 ? [{ value: '', text: 'none' }] : []), ...options], false);
+    const want = before.terms[k]!;
+    if (options.some((o) => o.value === want.variable) || (k > 0 && want.variable === '')) {
+      slot.variable.value = want.variable;
+      slot.values.value = want.values;
+    } else {
+      // this fit has not the variable: x is the first covariate (else the first variable), the others none
+      slot.variable.value = k > 0 ? '' : (s.variables.find((v) => v.kind === 'covariate') ?? s.variables[0])?.name ?? '';
+      slot.values.value = '';
+    }
+  });
+  if (url) {
+    gg.method.value = before.method;
+    gg.type.value = before.type;
+    gg.level.value = before.level;
+    gg.card.open = true;
+  }
+  const why = s.refusal ?? (s.variables.length === 0 ? 'the fixed part has no variables (an intercept-only model)' : null);
+  gg.run.disabled = !!why;
+  for (const c of [...gg.slots.flatMap((x) => [x.variable, x.values]), gg.method, gg.type, gg.level]) c.disabled = !!why;
+  gg.hint.textContent = why ? `Not available for this fit: ${why}.`
+    : 'Values in brackets as ggeffects writes them: numbers (0, 5, 9), a range (0:9 by = 3), levels (a, b), or one of pretty, n = 5, minmax, meansd, zeromax, quart, quart2, fivenum, terciles, terciles2, all; empty: ggeffects\'s default values. '
+      + `ggpredict holds the other covariates at their mean and the other factors at their reference level; ggemmeans averages over the other factors.${r.kind === 'glmer' ? ' Predictions are on the response scale; the SE is on the link scale.' : ''}`;
+  if (!why) checkGgFields();
+  if (url && !why) requestGg();
+}
+
+function requestGg(): void {
+  if (!shown || ggId) return;
+  gg.error.textContent = '';
+  syncUrl();
+  let request: GgRequest;
+  try {
+    request = ggRequest(ggFields(), shown.result.gg);
+  } catch (e) {
+    checkGgFields();
+    return;
+  }
+  ggId = nextId++;
+  gg.run.disabled = true;
+  gg.status.textContent = 'computing…';
+  sendFor('fit', { type: 'ggeffects', id: ggId, fit: shown.id, request });
+}
+
+function endGg(): void {
+  ggId = 0;
+  gg.run.disabled = !!shown?.result.gg.refusal || !shown;
+}
+
+function renderGg(m: GgMsg): void {
+  shownGg = m;
+  gg.status.textContent = `${m.method}(fit, terms = c(${m.request.terms.map((t) => `"${t}"`).join(', ')})${m.type === 'random' ? ', type = "re"' : ''}${m.level !== 0.95 ? `, ci.lvl = ${m.level}` : ''}): ${m.rows.length} predictions, ${fmtMs(m.elapsedMs)}`;
+  gg.out.hidden = false;
+  const t = ggTable(m);
+  drawGgPlot(m);
+  clear(gg.table,
+    h('h4', {}, t.title, ' ', h('button', { type: 'button', id: 'export-gg', title: "download ggeffects's data frame as CSV", onclick: () => download(`${baseName()}_${m.method}.csv`, ggCsv(m), 'text/csv') }, 'CSV')),
+    testTable('ggeffects', t),
+    h('p', { class: 'caption' }, t.caption),
+  );
+  clear(gg.notes,
+    m.adjustedFor.length ? h('p', { class: 'caption', id: 'gg-adjusted' }, 'Adjusted for: ', m.adjustedFor.flatMap((a, i) => [i ? ', ' : '', h('code', {}, `${a.name} = ${a.value}`)])) : null,
+    m.messages.length ? h('ul', { class: 'emm-notes', id: 'gg-messages' }, m.messages.map((n) => h('li', {}, n))) : null,
+  );
+  gg.text.textContent = m.text;
+}
+
+/** the plot at the card's width (drawn again when the window or the card's width changes) */
+function drawGgPlot(m: GgMsg): void {
+  clear(gg.plot);
+  const rows = ggPlotRows(m);
+  if (!rows.length) return;
+  gg.plot.append(ggPlot(rows, {
+    xKind: m.xKind, xLabel: m.terms[0]!, yLabel: ggAxisLabel(m), groupLabel: m.terms[1] ?? '',
+    intervalLabel: `${Math.round(m.level * 1000) / 10}% ${m.predictionInterval ? 'prediction' : 'confidence'} interval`,
+  }, plotWidth(gg.plot)));
+}
+
+/** the card's state for the address: open, with its settings */
+function ggUrlState(): GgUrlState | undefined {
+  if (pendingGg) return pendingGg;
+  if (!shown || !gg.card.open) return undefined;
+  return ggUrlOf(ggFields());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tidy output: broom.mixed's tidy, glance and augment as CSV, written in the worker
+
+/** the export group of a fit's results: effects and conf.int for tidy, the three downloads (augment, or the library's refusal of it) */
+function tidyExportGroup(prefix: string, fitId: () => number | null, fileBase: () => string, augmentRefusal: string | null, error: HTMLElement): HTMLElement[] {
+  const ticks = TIDY_EXPORT_EFFECTS.map((e) => h('input', { type: 'checkbox', id: `${prefix}tidy-${e}`, value: e, checked: e !== 'ran_vals' }));
+  const confInt = h('input', { type: 'checkbox', id: `${prefix}tidy-confint` });
+  const get = (request: TidyRequest) => {
+    const fit = fitId();
+    if (fit === null) return;
+    error.textContent = '';
+    const id = nextId++;
+    textWaiters.set(id, {
+      ok: (text) => download(tidyFileName(fileBase(), request), text, 'text/csv'),
+      fail: (message) => showError(error, `No ${request.what} export: ${message}.`),
+    });
+    send({ type: 'exportTidy', id, fit, request });
+  };
+  return [
+    h('span', { title: "broom.mixed's tables, with broom's column names" }, 'Tidy output'),
+    ...ticks.map((t) => h('label', { title: `tidy(fit, effects = ...): the ${t.value} rows` }, t, ` ${t.value}`)),
+    h('label', { title: "tidy's conf.int: Wald intervals at 95% (NA for ran_pars, as lme4's Wald intervals of the variance parameters)" }, confInt, ' conf.int'),
+    h('button', { type: 'button', id: `${prefix}export-tidy`, onclick: () => {
+      try {
+        get(tidyRequest({ effects: ticks.filter((t) => t.checked).map((t) => t.value), confInt: confInt.checked }));
+      } catch (e) {
+        showError(error, (e as Error).message);
+      }
+    } }, 'tidy CSV'),
+    h('button', { type: 'button', id: `${prefix}export-glance`, onclick: () => get({ what: 'glance' }) }, 'glance CSV'),
+    augmentRefusal
+      ? h('span', { class: 'hint', id: `${prefix}augment-refusal` }, augmentRefusal)
+      : h('button', { type: 'button', id: `${prefix}export-augment`, title: "augment(fit, data): the data's columns at the rows used, then .fitted, .resid, .hat, .cooksd, …", onclick: () => get({ what: 'augment' }) }, 'augment CSV'),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Model checks: DHARMa's simulated residuals and performance's checks, computed in the worker
 
 /** the card's pending runs (0: none) and the results shown */
@@ -3304,6 +3510,9 @@ function renderStream(id: number, r: StreamResultMsg): void {
     r.robustRefusal ? h('div', { class: 'hint', id: 'stream-robust-refusal' }, `Cluster-robust inference (clubSandwich) is not available: ${r.robustRefusal}.`) : null,
     r.allFitRefusal ? h('div', { class: 'hint', id: 'stream-allfit-refusal' }, `Refits by other optimizers (lme4's allFit) are not offered: ${r.allFitRefusal}.`) : null,
     r.dharmaRefusal ? h('div', { class: 'hint', id: 'stream-dharma-refusal' }, `Simulated residuals (DHARMa) are not offered: ${r.dharmaRefusal}.`) : null,
+    h('div', { class: 'hint', id: 'stream-gg-note' }, `Adjusted predictions (ggeffects) are not offered here: ${r.ggNote}.`),
+    h('div', { class: 'export tidy-export', role: 'group', 'aria-label': 'Tidy output (broom.mixed)', id: 'stream-tidy-export' },
+      tidyExportGroup('stream-', () => shownStream.id || null, () => shownStream.name.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '_') || 'stream', r.augmentRefusal, st.error)),
     h('div', {}, `${r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'stream-objective', 'data-value': String(r.objective) }, fmt(r.objective, 8)),
       ' · residual SD σ = ', h('b', { id: 'stream-sigma', 'data-value': String(r.sigma) }, fmt(r.sigma))),
   );
@@ -3894,6 +4103,7 @@ function applyOptions(u: UrlState): void {
   ciRun = u.ci ? { method: u.ci, nsim: u.cinsim ?? Number(inf.nsim?.value ?? 200) } : null;
   ciFromLink = !!ciRun;
   pendingEmm = u.emm ?? null;
+  pendingGg = u.gg ?? null;
   pendingRobust = u.robust ?? null;
   pendingAllFit = u.allfit ?? null;
   pendingAfex = u.afex ?? null;
@@ -3940,6 +4150,7 @@ function currentUrlState(): UrlState {
     ci: shown && ciRun ? ciRun.method : undefined,
     cinsim: shown && ciRun?.method === 'boot' ? ciRun.nsim : undefined,
     emm: emmUrlState(),
+    gg: ggUrlState(),
     robust: robustUrlState(),
     allfit: allFitUrlState(),
     afex: afexUrlState(),
@@ -4161,7 +4372,18 @@ function init(): void {
   pw.cancel.addEventListener('click', () => { if (powerId) { send({ type: 'cancel', id: powerId }); pw.progressText.textContent = 'cancelling…'; } });
   ll.run.addEventListener('click', requestLmList);
   ll.group.addEventListener('change', () => syncUrl());
-  for (const card of [pw.card, ll.card, rb.card, af.card, ax.card]) card.addEventListener('toggle', () => syncUrl());
+  for (const card of [pw.card, ll.card, rb.card, af.card, ax.card, gg.card]) card.addEventListener('toggle', () => syncUrl());
+  gg.run.addEventListener('click', requestGg);
+  // the plot at the card's width: drawn again on opening the card (a closed card has no width) and on resizing
+  gg.card.addEventListener('toggle', () => { if (gg.card.open && shownGg) drawGgPlot(shownGg); });
+  window.addEventListener('resize', () => { if (gg.card.open && shownGg && !el.results.hidden) drawGgPlot(shownGg); });
+  for (const s of gg.slots) {
+    s.variable.addEventListener('change', () => { s.values.value = ''; checkGgFields(); syncUrl(); });
+    s.values.addEventListener('input', () => checkGgFields());
+    s.values.addEventListener('change', () => syncUrl());
+    s.values.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') requestGg(); });
+  }
+  for (const c of [gg.method, gg.type, gg.level]) c.addEventListener('change', () => { checkGgFields(); syncUrl(); });
   ax.run.addEventListener('click', startAfex);
   ax.cancel.addEventListener('click', () => { if (afexId) { send({ type: 'cancel', id: afexId }); ax.progressText.textContent = 'cancelling…'; } });
   ax.method.addEventListener('change', () => { afexMethodChanged(); syncUrl(); });

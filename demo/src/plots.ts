@@ -594,3 +594,59 @@ export function nlmerCurvesPlot(c: { x: string; y: string; group: string; points
     ],
   });
 }
+
+/**
+ * ggeffects's plot of adjusted predictions: over a numeric x the predicted line with its interval as a
+ * ribbon, over a factor x points with error bars (dodged by group); one colour per group level (with a
+ * legend), one panel per facet value.
+ */
+export function ggPlot(rows: { x: number | string; predicted: number; low: number; high: number; group: string; facet: string }[],
+  o: { xKind: 'numeric' | 'factor'; xLabel: string; yLabel: string; groupLabel: string; intervalLabel: string }, width: number): Element {
+  type R = (typeof rows)[number];
+  const groups = [...new Set(rows.map((r) => r.group))];
+  const facets = [...new Set(rows.map((r) => r.facet))];
+  const grouped = groups.length > 1 || groups[0] !== '';
+  const faceted = facets.length > 1 || facets[0] !== '';
+  const fy = faceted ? 'facet' : undefined;
+  const color = grouped ? { legend: true, label: o.groupLabel, domain: groups } : undefined;
+  const stroke = grouped ? 'group' : '#4269d0';
+  const title = (d: R) => `${o.xLabel} = ${d.x}${d.group ? `, ${o.groupLabel} = ${d.group}` : ''}${d.facet ? `, ${d.facet}` : ''}\n${fmt(d.predicted, 5)} [${fmt(d.low, 5)}, ${fmt(d.high, 5)}]`;
+  const panel = 240;
+  const common = {
+    width,
+    height: 40 + panel * facets.length,
+    marginLeft: 56,
+    marginRight: faceted ? 110 : 20,
+    style: { fontSize: `${FONT}px` },
+    y: { label: `↑ ${o.yLabel} (${o.intervalLabel})`, grid: true },
+    fy: faceted ? { label: null, domain: facets } : undefined,
+    color,
+  };
+  if (o.xKind === 'numeric') {
+    const line = rows.map((r) => ({ ...r, x: r.x as number }));
+    return Plot.plot({
+      ...common,
+      x: { label: `${o.xLabel} →` },
+      marks: [
+        Plot.areaY(line, { x: 'x', y1: 'low', y2: 'high', z: grouped ? 'group' : undefined, fill: stroke, fillOpacity: 0.18, fy }),
+        Plot.line(line, { x: 'x', y: 'predicted', z: grouped ? 'group' : undefined, stroke, strokeWidth: 2, fy }),
+        Plot.dot(line, { x: 'x', y: 'predicted', fill: stroke, r: 2.5, fy }),
+        Plot.tip(line, Plot.pointer({ x: 'x', y: 'predicted', fy, title })),
+      ],
+    });
+  }
+  // a factor x: its levels as panels of the x axis (fx), the groups dodged within each
+  const levels = [...new Set(rows.map((r) => String(r.x)))];
+  const pts = rows.map((r) => ({ ...r, x: String(r.x) }));
+  return Plot.plot({
+    ...common,
+    marginBottom: 40,
+    fx: { label: `${o.xLabel} →`, domain: levels, padding: 0.1 },
+    x: grouped ? { axis: null, domain: groups, padding: 0.3 } : { axis: null, domain: [''] },
+    marks: [
+      Plot.ruleX(pts, { fx: 'x', x: grouped ? 'group' : () => '', y1: 'low', y2: 'high', stroke, strokeWidth: 2, fy }),
+      Plot.dot(pts, { fx: 'x', x: grouped ? 'group' : () => '', y: 'predicted', fill: stroke, r: 3.5, fy }),
+      Plot.tip(pts, Plot.pointer({ fx: 'x', x: grouped ? 'group' : () => '', y: 'predicted', fy, title })),
+    ],
+  });
+}

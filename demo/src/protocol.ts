@@ -16,6 +16,7 @@ import type { CoefTestName, CoefTestRow, ConfIntRow } from '../../src/inference/
 import type { WaldTestName, WaldTestRow } from '../../src/inference/robust/waldTest.js';
 import type { OptimizerMethod } from '../../src/optim/minimizers.js';
 import type { AllFitRow } from '../../src/fit/allFit.js';
+import type { GgRow } from '../../src/inference/ggpredict.js';
 import type { Collinearity } from '../../src/checks/collinearity.js';
 import type { Overdispersion } from '../../src/checks/overdispersion.js';
 import type { ZeroInflation } from '../../src/checks/zeroInflation.js';
@@ -111,6 +112,9 @@ export type ToWorker =
   | { type: 'lmList'; id: number; fit: number; request: LmListRequest }
   | { type: 'robust'; id: number; fit: number; request: RobustRequest }
   | { type: 'allFit'; id: number; fit: number; request: AllFitRequest }
+  | { type: 'ggeffects'; id: number; fit: number; request: GgRequest }
+  /** broom.mixed's tidy, glance or augment of a kept fit (the fit shown or the streamed fit) as CSV: a 'text' reply */
+  | { type: 'exportTidy'; id: number; fit: number; request: TidyRequest }
   | { type: 'dharma'; id: number; fit: number; request: DharmaRequest }
   | { type: 'perfChecks'; id: number; fit: number }
   | { type: 'afex'; id: number; fit: number; request: AfexRequest }
@@ -180,6 +184,10 @@ export interface StreamResultMsg {
   allFitRefusal: string | null;
   /** the Model checks card's simulated residuals (DHARMa): the library's refusal of a streamed fit (simulations need every row) */
   dharmaRefusal: string | null;
+  /** the Adjusted predictions card's note for a streamed fit (the card is drawn for in-memory fits; the library's answer quoted) */
+  ggNote: string;
+  /** broom.mixed's augment: the library's refusal of a streamed fit (its rows are not in memory) */
+  augmentRefusal: string | null;
 }
 
 /** lme4's confint on request: the profile or the parametric bootstrap (Wald is shown with the fit) */
@@ -619,6 +627,66 @@ export interface ModelChecksSetup {
   model: 'lme4' | 'glmmTMB';
 }
 
+/** ggeffects's adjusted predictions of a kept lmer or glmer fit: the Adjusted predictions card's settings */
+export interface GgRequest {
+  method: 'ggpredict' | 'ggemmeans';
+  /** one to three focal terms as ggeffects writes them (x, group, facet): 'Days', 'Days [0, 5, 9]', 'f [a, b]' */
+  terms: string[];
+  /** ggeffects's type "fe" (confidence intervals) or "re" (prediction intervals with the residual variance) */
+  type: 'fixed' | 'random';
+  /** ci.lvl */
+  level: number;
+}
+
+/** a row of ggeffects's data frame as the library gives it (GgRow): x, predicted, std_error (link scale), conf_low, conf_high, group, facet */
+export type GgRowMsg = GgRow;
+
+export interface GgMsg {
+  request: GgRequest;
+  method: 'ggpredict' | 'ggemmeans';
+  /** the focal terms' variable names (x, group, facet) */
+  terms: string[];
+  /** "Predicted values of Reaction", "Predicted probabilities of …" */
+  title: string;
+  type: 'fixed' | 'random';
+  level: number;
+  /** the interval quantile's df (Infinity: normal) */
+  df: number;
+  predictionInterval: boolean;
+  rows: GgRowMsg[];
+  /** whether x is a covariate (a line with a ribbon) or a factor (points with error bars) */
+  xKind: 'numeric' | 'factor';
+  /** ggeffects's "Adjusted for": each non-focal variable's value ('0 (population-level)' for a grouping factor) */
+  adjustedFor: { name: string; value: string }[];
+  /** the library's notes (a back-transformed response; prediction intervals) */
+  messages: string[];
+  /** print.ggeffects's printout */
+  text: string;
+  elapsedMs: number;
+}
+
+/** a focal term the card offers: a variable of the fixed part, or a grouping factor of one variable (ggpredict's type random) */
+export interface GgVariable {
+  name: string;
+  kind: 'factor' | 'covariate' | 'grouping';
+  /** a factor's levels (the first 200) and how many there are */
+  levels: string[];
+  nlevels: number;
+}
+
+/** what the Adjusted predictions card offers for a fit */
+export interface GgSetup {
+  /** the library's refusal of the fit as a whole (a model with an offset), or null */
+  refusal: string | null;
+  variables: GgVariable[];
+}
+
+/** broom.mixed's tables of a kept fit as CSV */
+export type TidyRequest =
+  | { what: 'tidy'; effects: ('fixed' | 'ran_pars' | 'ran_vals')[]; confInt: boolean; confLevel?: number }
+  | { what: 'glance' }
+  | { what: 'augment' };
+
 /** what the Optimizers (allFit) card offers for a fit */
 export interface AllFitSetup {
   /** the library's refusal (a fit without a record of its call), or null */
@@ -791,6 +859,8 @@ export interface FitResult {
   robust: RobustSetup;
   /** what the Optimizers (allFit) card offers */
   allFit: AllFitSetup;
+  /** what the Adjusted predictions (ggeffects) card offers */
+  gg: GgSetup;
   /** what the Model checks card offers */
   checks: ModelChecksSetup;
 }
@@ -1099,6 +1169,8 @@ export type FromWorker =
   | { type: 'allFitProgress'; id: number; done: number; total: number; label: string }
   | { type: 'allFitDone'; id: number; result: AllFitMsg }
   | { type: 'allFitError'; id: number; message: string; cancelled: boolean }
+  | { type: 'ggeffectsDone'; id: number; result: GgMsg }
+  | { type: 'ggeffectsError'; id: number; message: string }
   | { type: 'dharmaProgress'; id: number; done: number; total: number; label: string }
   | { type: 'dharmaDone'; id: number; result: DharmaMsg }
   | { type: 'dharmaError'; id: number; message: string; cancelled: boolean }

@@ -84,6 +84,7 @@ export const CARD_REPLIES: Readonly<Partial<Record<Extract<FromWorker, { id: num
   lmListDone: 'final', lmListError: 'final',
   robustDone: 'final', robustError: 'final',
   allFitProgress: 'progress', allFitDone: 'final', allFitError: 'final',
+  ggeffectsDone: 'final', ggeffectsError: 'final',
   dharmaProgress: 'progress', dharmaDone: 'final', dharmaError: 'final',
   perfChecksDone: 'final', perfChecksError: 'final',
   afexProgress: 'progress', afexDone: 'final', afexError: 'final',

@@ -22,6 +22,8 @@ import { MAX_POINTS, binnedMeansOf, qqPoints, transferOf } from './diagnostics.j
 import { emmVariables } from './inference.js';
 import { robustSetup } from './robustRun.js';
 import { allFitSetup } from './allFitRun.js';
+import { ggStreamNote } from './ggeffectsRun.js';
+import { augmentRefusal } from './tidyRun.js';
 import { wald95 } from './fitting.js';
 import type { DiagnosticsMsg, StreamProgressMsg, StreamRequest, StreamResultMsg } from './protocol.js';
 
@@ -122,6 +124,8 @@ export async function streamFit(
       robustRefusal: robustSetup(fit).refusal,
       allFitRefusal: allFitSetup(fit).refusal,
       dharmaRefusal: modelChecksSetup(fit).dharmaRefusal,
+      ggNote: ggStreamNote(fit),
+      augmentRefusal: augmentRefusal(fit),
     },
     transfer,
     fit,

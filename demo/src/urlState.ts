@@ -13,11 +13,14 @@
  * the order the user gave; a glmmTMB fit's zero-inflation formula (the families that take one) and
  * dispersion formula (the families with a dispersion parameter); each left out at its default '~ 1';
  * the ANOVA (afex) card, open, with its method, type, test_intercept, expand_re and PB's nsim and seed
- * (never run on opening: LRT and PB refit the model, PB simulates); an nlmer formula's start values.
+ * (never run on opening: LRT and PB refit the model, PB simulates); an nlmer formula's start values; the
+ * Adjusted predictions (ggeffects) card, open, with its terms, method, type and level (computed again:
+ * a cheap, deterministic table).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 import { ZI_FAMILY_CHOICES } from './fitting.js';
 import { type AfexUrlState, readAfexUrl, writeAfexUrl } from './afex.js';
+import { type GgUrlState, readGgUrl, writeGgUrl } from './ggeffects.js';
 
 export interface UrlState {
   example?: ExampleName;
@@ -65,6 +68,8 @@ export interface UrlState {
   emm?: EmmUrlState;
   /** the Cluster-robust card, open, with its settings (computed again once the fit is back) */
   robust?: RobustUrlState;
+  /** the Adjusted predictions (ggeffects) card, open, with its terms, method, type and level (computed again once the fit is back) */
+  gg?: GgUrlState;
   /** the Optimizers (allFit) card, open, with its settings (never run on opening the link) */
   allfit?: AllFitUrlState;
   /** the Model checks card, open, with the simulations' settings (performance's checks computed again; the simulations never run on opening the link) */
@@ -214,6 +219,7 @@ export function readUrlState(search: string): UrlState {
   if (q.get('allfit') === '1') out.allfit = readAllFit(q);
   if (q.get('checks') === '1') out.checks = readChecks(q);
   if (q.get('afex') === '1') out.afex = readAfexUrl(q);
+  if (q.get('gg') === '1') out.gg = readGgUrl(q);
   return out;
 }
 
@@ -374,6 +380,7 @@ export function writeUrlState(s: UrlState): string {
     if (s.checks.group) q.set('ckgroup', s.checks.group);
   }
   if (s.afex) writeAfexUrl(q, s.afex);
+  if (s.gg) writeGgUrl(q, s.gg);
   const text = q.toString();
   return text ? `?${text}` : '';
 }

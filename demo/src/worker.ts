@@ -15,6 +15,8 @@ import { runModelTest } from './modelTestsRun.js';
 import { runLmList, runPower } from './powerRun.js';
 import { runRobust } from './robustRun.js';
 import { runAllFit } from './allFitRun.js';
+import { runGgeffects } from './ggeffectsRun.js';
+import { tidyExportCsv } from './tidyRun.js';
 import { runAfex } from './afexRun.js';
 import { describeGamm, runGamm, splitGammFormula } from './gamm.js';
 import { type ChecksFit, runDharma, runPerformanceChecks } from './modelChecksRun.js';
@@ -382,6 +384,30 @@ scope.addEventListener('message', (ev) => {
         (result) => post({ type: 'allFitDone', id: msg.id, result }),
         (message, cancelled) => post({ type: 'allFitError', id: msg.id, message, cancelled }));
       break;
+    case 'ggeffects': {
+      // ggeffects's ggpredict or ggemmeans of the fit shown: one synchronous library call (a grid of at most a few hundred rows)
+      const f = keptFit(msg.fit);
+      try {
+        if (!f) throw new Error(NOT_KEPT);
+        post({ type: 'ggeffectsDone', id: msg.id, result: runGgeffects(f, msg.request) });
+      } catch (e) {
+        post({ type: 'ggeffectsError', id: msg.id, message: (e as Error).message ?? String(e) });
+      }
+      break;
+    }
+    case 'exportTidy': {
+      // broom.mixed's tidy, glance or augment of the fit shown or the streamed fit (augment's data: the table loaded now)
+      const f = keptFit(msg.fit);
+      void (async () => {
+        try {
+          if (!f) throw new Error(NOT_KEPT);
+          post({ type: 'text', id: msg.id, text: await tidyExportCsv(f, fits.has(msg.fit) ? table : null, msg.request) });
+        } catch (e) {
+          post({ type: 'textError', id: msg.id, message: (e as Error).message ?? String(e) });
+        }
+      })();
+      break;
+    }
     case 'dharma':
       // DHARMa's simulated residuals: a report per stage (every one goes), Cancel between the stages
       keptFitJob(msg.id, msg.fit, Number.MAX_SAFE_INTEGER, (fit, signal, onProgress) => runDharma(fit, msg.request, { signal, onProgress }),
