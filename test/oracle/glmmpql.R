@@ -16,7 +16,7 @@
 # fit by glmmPQL's control argument): the fixed-effects table (Value, Std.Error, DF, t-value, p-value), σ,
 # each level's random-effect SDs, ranef of the innermost level, the fitted values on the link scale
 # (level Q and 0), predict(type = "response"), the last lme's working response zz and invwt = 1/w (its
-# data, fit$data), that lme's log-likelihood (refitted on fit$data: glmmPQL sets logLik to NA), and
+# data, fit$data; `lmeFixed` its formula, MASS's fixed2), that lme's log-likelihood (refitted on fit$data: glmmPQL sets logLik to NA), and
 # print(summary(fit)). bacteria also has predictions on new rows (levels 0 and 1, link and response).
 # Usage (from the repository root):
 #   Rscript test/oracle/glmmpql.R test/fixtures/data test/fixtures/glmmpql
@@ -33,7 +33,6 @@ rd <- function(f) read.csv(file.path(dataDir, f))
 bacteria_csv <- rd("bacteria.csv")
 bacteria_csv$ID <- factor(bacteria_csv$ID); bacteria_csv$trt <- factor(bacteria_csv$trt)
 cbpp_csv <- rd("cbpp.csv"); cbpp_csv$herd <- factor(cbpp_csv$herd); cbpp_csv$period <- factor(cbpp_csv$period)
-cbpp_csv$failures <- cbpp_csv$size - cbpp_csv$incidence
 ticks <- rd("grouseticks.csv")
 for (v in c("YEAR", "BROOD", "LOCATION")) ticks[[v]] <- factor(ticks[[v]])
 
@@ -121,7 +120,7 @@ pqlCase <- function(name, dataName, fixed, random, family, ours, weights = NULL,
   } else { f2 <- fixed; f2[[2L]] <- quote(zz); f2 }
   lmeCall <- bquote(lme(.(fixed2), random = .(random), method = "ML", weights = varFixed(~invwt)))
   if (!is.null(correlation)) lmeCall$correlation <- correlation
-  res <- list(name = name, data = dataName, ours = ours,
+  res <- list(name = name, data = dataName, ours = ours, lmeFixed = deparse(fixed2),
               niter = def$niter, niterTight = tig$niter,
               default = record(def$f, d, lmeCall), tight = { lmeCall$control <- tight; record(tig$f, d, lmeCall) },
               nobs = nrow(def$f$data))
@@ -141,8 +140,8 @@ pqlCase("bacteria", "bacteria", yy ~ trt + I(week > 2), ~ 1 | ID, binomial,
         ours = list(fixed = "yy ~ trt + I(week > 2)", random = "~ 1 | ID", family = "binomial"),
         newdata = data.frame(ID = c("X01", "X02", "Z26", "new"), trt = c("placebo", "drug", "drug+", "drug"), week = c(0, 4, 11, 2)))
 pqlCase("cbpp_prop", "cbpp", incidence / size ~ period, ~ 1 | herd, binomial, weights = quote(size),
-        ours = list(fixed = "incidence / size ~ period", random = "~ 1 | herd", family = "binomial", weights = "size", factors = list("herd", "period")))
-pqlCase("cbpp_cbind", "cbpp", cbind(incidence, failures) ~ period, ~ 1 | herd, binomial,
+        ours = list(fixed = "incidence/size ~ period", random = "~ 1 | herd", family = "binomial", weights = "size", factors = list("herd", "period")))
+pqlCase("cbpp_cbind", "cbpp", cbind(incidence, size - incidence) ~ period, ~ 1 | herd, binomial,
         ours = list(fixed = "cbind(incidence, size - incidence) ~ period", random = "~ 1 | herd", family = "binomial", factors = list("herd", "period")))
 pqlCase("ticks", "grouseticks", TICKS ~ YEAR + cHEIGHT, ~ 1 | BROOD, poisson,
         ours = list(fixed = "TICKS ~ YEAR + cHEIGHT", random = "~ 1 | BROOD", family = "poisson", factors = list("YEAR", "BROOD", "LOCATION")))
