@@ -1,8 +1,8 @@
 /**
  * glmmPQL (src/pql) against MASS 7.3-58.2's glmmPQL on nlme 3.1-162 (test/oracle/glmmpql.R,
- * test/fixtures/glmmpql): bacteria (binomial 0/1, the ?glmmPQL example), cbpp (proportions with weights,
- * and cbind), grouseticks (Poisson; nested ~ 1 | LOCATION/BROOD), a Poisson simulation with corAR1 and
- * one with an offset, a Gamma(log) simulation.
+ * test/fixtures/glmmpql): bacteria (binomial 0/1, the ?glmmPQL example; also probit), cbpp (proportions
+ * with weights, and cbind), grouseticks (Poisson; nested ~ 1 | LOCATION/BROOD), a Poisson simulation with
+ * corAR1, one with an offset and one with a random slope, a Gamma(log) simulation.
  *
  * Tolerances. The lme of each iteration is fitted by ML; its criterion is flat in the variance
  * parameters: given MASS's last working data (zz, invwt), our lme reaches a log-likelihood at least
@@ -58,7 +58,7 @@ function expectAsMass(fit: GlmmPqlFit, r: any, tol: number, sdTol: number): void
     expectRel(t.p, arr<number>(fx.p)[j], tol * Math.max(1, Math.abs(t.t) * (Math.abs(t.t) + 1)), `p ${t.name}`, 1e-12);
   });
   expectRel(fit.sigma, r.sigma, tol, 'σ');
-  for (const l of fit.varCorrLevels) expectRel(l.stdDev[0], r.reSD[l.level], sdTol, `SD of ${l.level}`);
+  for (const l of fit.varCorrLevels) l.stdDev.forEach((v, k) => expectRel(v, arr<number>(r.reSD[l.level])[k], sdTol, `SD of ${l.level} ${l.names[k]}`));
   expectVec(fit.fitted(), r.fitted, tol, 'fitted (link, level Q)');
   expectVec(fit.fitted({ level: 0 }), r.fitted0, tol, 'fitted (link, level 0)');
   expectVec(fit.fitted({ type: 'response' }), r.response, tol, 'fitted (response)');
@@ -89,7 +89,7 @@ function expectPrintAsR(ours: string, theirs: string, tol: number): void {
   });
 }
 
-const CASES = ['bacteria', 'cbpp_prop', 'cbpp_cbind', 'ticks', 'ticks_nested', 'sim_ar1', 'sim_offset', 'gamma_log'];
+const CASES = ['bacteria', 'bacteria_probit', 'cbpp_prop', 'cbpp_cbind', 'ticks', 'ticks_nested', 'sim_ar1', 'sim_offset', 'sim_slope', 'gamma_log'];
 
 describe('glmmPQL as MASS 7.3-58.2', () => {
   for (const name of CASES) {
@@ -153,6 +153,13 @@ describe('glmmPQL: options, edge cases and refusals', () => {
     const fit = await glmmPQL(FIXED, '~ 1 | ID', bacteria(), { family: 'quasibinomial' });
     expectAsMass(fit, f.tight, 2e-6, 5e-6);
     expect(fit.toJSON().call).toMatchObject({ fn: 'glmmPQL', family: 'quasibinomial', link: 'logit' });
+  });
+
+  it('a factor response (n/y: the first level failure, as MASS\'s bacteria$y) is the 0/1 fit', async () => {
+    const f = fixture('bacteria');
+    const rows = bacteria().toArray().map((r) => { const o = r.toJSON(); return { ...o, y: o.yy === 1 ? 'y' : 'n' }; });
+    const fit = await glmmPQL('y ~ trt + I(week > 2)', '~ 1 | ID', rows, { family: 'binomial' });
+    expectAsMass(fit, f.tight, 2e-6, 5e-6);
   });
 
   it('a data column named zz or invwt: the working columns take other names, the fit is the same', async () => {

@@ -7,8 +7,9 @@
 # the factor y); lme4's cbpp as
 # proportions with prior weights and as cbind(successes, failures); lme4's grouseticks (Poisson,
 # ~ 1 | BROOD, and nested ~ 1 | LOCATION/BROOD); a seeded Poisson simulation with an AR(1) within-subject
-# correlation (corAR1(form = ~ time | id)) and one with an exposure offset (written to
-# test/fixtures/data/pql_sim.csv); a seeded Gamma(log) simulation (test/fixtures/data/pql_gamma.csv).
+# correlation (corAR1(form = ~ time | id)), one with an exposure offset and one with a random slope
+# (yslope, ~ time | id) (written to test/fixtures/data/pql_sim.csv); a seeded Gamma(log) simulation
+# (test/fixtures/data/pql_gamma.csv); bacteria with the probit link.
 #
 # Per case (one JSON each, test/fixtures/glmmpql/NAME.json): the number of "iteration k" messages MASS
 # printed (`niter`), and for glmmPQL's default lme control (`default`) and for a tight one (`tight`:
@@ -53,6 +54,9 @@ e <- unlist(lapply(1:nid, function(i) as.numeric(arima.sim(list(ar = 0.6), nt, s
 eta <- 0.4 + 0.08 * sim$time + 0.3 * sim$x + b[as.integer(factor(sim$id))] + e
 sim$y <- rpois(nrow(sim), exp(eta))
 sim$yexp <- rpois(nrow(sim), sim$expo * exp(eta - 0.5))
+# a random slope in time (SD 0.15, correlation 0.3 with the intercept's deviation)
+bs <- 0.15 * (0.3 * b / 0.5 + sqrt(1 - 0.09) * rnorm(nid))
+sim$yslope <- rpois(nrow(sim), exp(eta - 0.4 + bs[as.integer(factor(sim$id))] * (sim$time - 4.5)))
 sim$id <- as.character(sim$id)
 write.csv(sim, file.path(dataDir, "pql_sim.csv"), row.names = FALSE)
 sim$id <- factor(sim$id)
@@ -153,3 +157,7 @@ pqlCase("sim_offset", "pql_sim", yexp ~ time + x + offset(log(expo)), ~ 1 | id, 
         ours = list(fixed = "yexp ~ time + x + offset(log(expo))", random = "~ 1 | id", family = "poisson"))
 pqlCase("gamma_log", "pql_gamma", y ~ x, ~ 1 | g, Gamma(link = "log"),
         ours = list(fixed = "y ~ x", random = "~ 1 | g", family = "Gamma", link = "log"))
+pqlCase("sim_slope", "pql_sim", yslope ~ time + x, ~ time | id, poisson,
+        ours = list(fixed = "yslope ~ time + x", random = "~ time | id", family = "poisson"))
+pqlCase("bacteria_probit", "bacteria", yy ~ trt + I(week > 2), ~ 1 | ID, binomial(link = "probit"),
+        ours = list(fixed = "yy ~ trt + I(week > 2)", random = "~ 1 | ID", family = "binomial", link = "probit"))
