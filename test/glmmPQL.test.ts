@@ -203,6 +203,7 @@ describe('glmmPQL: options, edge cases and refusals', () => {
     // @ts-expect-error: random is required
     await expect(glmmPQL(FIXED, undefined, t, { family: 'binomial' })).rejects.toThrow(/random is required/);
     await expect(glmmPQL('yy ~ trt + (1 | ID)', '~ 1 | ID', t, { family: 'binomial' })).rejects.toThrow(/has a '\|' term: give the random effects as random/);
+    await expect(glmmPQL('yy ~ .', '~ 1 | ID', t, { family: 'binomial' })).rejects.toThrow(/'\.' in the fixed formula 'yy ~ \.' is not taken/);
     await expect(glmmPQL(FIXED, '~ 1 | ID', t, { family: 'binomial', niter: 0 })).rejects.toThrow(/niter must be a whole number ≥ 1, got 0/);
     // @ts-expect-error: an unknown option
     await expect(glmmPQL(FIXED, '~ 1 | ID', t, { family: 'binomial', nAGQ: 2 })).rejects.toThrow(/unknown option 'nAGQ'/);

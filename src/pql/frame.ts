@@ -43,7 +43,10 @@ export function splitFixed(fixed: string): { response: string; rhs: string } {
   if (k < 0 || fixed.slice(0, k).trim() === '') throw new OptionError('fixed', `glmmPQL: the fixed formula '${fixed}' has no response: write it as 'y ~ x'`);
   if (fixed.indexOf('~', k + 1) >= 0) throw new OptionError('fixed', `glmmPQL: the fixed formula '${fixed}' has more than one '~'`);
   if (/\|/.test(fixed)) throw new OptionError('fixed', `glmmPQL: the fixed formula '${fixed}' has a '|' term: give the random effects as random, in nlme's syntax ('~ 1 | g')`);
-  return { response: fixed.slice(0, k).trim(), rhs: fixed.slice(k + 1).trim() };
+  const rhs = fixed.slice(k + 1).trim();
+  // `.` (every column but the response) would take in the working columns and the response itself in lme's formula
+  if (/(^|[^\w.])\.(?![\w.])/.test(rhs)) throw new OptionError('fixed', `glmmPQL: '.' in the fixed formula '${fixed}' is not taken (lme's formula would take the response and the working columns in): name the variables`);
+  return { response: fixed.slice(0, k).trim(), rhs };
 }
 
 /** Stage: formula, random, data and options → the glm's frame on lme's rows. */
