@@ -213,6 +213,17 @@ describe('glmmPQL: options, edge cases and refusals', () => {
     await expect(glmmPQL(FIXED, '~ 1 | ID', bacteria(), { family: 'binomial', maxfun: 3 })).rejects.toThrow(/the lme of iteration 1 did not converge .*PQL cannot proceed/);
   });
 
+  it('a signal: aborted before the fit, or during the second lme fit, rejects with an AbortError', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(glmmPQL(FIXED, '~ 1 | ID', bacteria(), { family: 'binomial', signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    const ac2 = new AbortController();
+    const said: string[] = [];
+    const fit = glmmPQL(FIXED, '~ 1 | ID', bacteria(), { family: 'binomial', signal: ac2.signal, verbose: (m) => { said.push(m); if (m === 'iteration 2') ac2.abort(); } });
+    await expect(fit).rejects.toMatchObject({ name: 'AbortError' });
+    expect(said).toEqual(['iteration 1', 'iteration 2']);
+  });
+
   it('predict: type must be link or response', async () => {
     const fit = await glmmPQL(FIXED, '~ 1 | ID', bacteria(), { family: 'binomial' });
     // @ts-expect-error: not a type
