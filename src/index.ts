@@ -362,6 +362,11 @@ export type { GramSourceResult, QueryTiming } from './gram/source.js';
 export { EngineError } from './gram/source.js';
 // nlme's lme and gls with residual variance functions and correlation structures (src/nlme)
 export { lme, gls, LmeFit, GlsFit, anovaLme, formatAnova as formatLmeAnova, VAR_FUNCTIONS, COR_STRUCTURES } from './nlme/index.js';
+// MASS's glmmPQL: penalized quasi-likelihood GLMMs as a loop of lme (src/pql)
+export { glmmPQL } from './pql/glmmPQL.js';
+export type { GlmmPqlOptions } from './pql/glmmPQL.js';
+export { GlmmPqlFit } from './pql/glmmPQLFit.js';
+export type { PqlFamilyName, PredictType as PqlPredictType } from './pql/glmmPQLFit.js';
 export type { LmeOptions, GlsOptions, AnovaRow as LmeAnovaRow, ResidualType as LmeResidualType, TTableRow as LmeTTableRow } from './nlme/index.js';
 // broom.mixed's tidy(), glance() and augment() of lmer and glmer fits (src/broom)
 export { tidy, TIDY_EFFECTS, TIDY_CONF_METHODS } from './broom/tidy.js';

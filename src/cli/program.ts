@@ -29,6 +29,7 @@
  *   mixedgpu robust FILE FORMULA [--type CR2] [--cluster g] [--test Satterthwaite] [--level 0.95] [--wald x,z] [--wald-equal x,z] [--wald-test HTZ,…|All] [--json]
  *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
  *   mixedgpu lme FILE "y ~ x" --random "~ 1 | g" [--weights "varIdent(form = ~ 1 | s)"] [--correlation "corAR1(form = ~ 1 | g)"] [--ml] [--intervals] [--json]
+ *   mixedgpu glmmpql FILE "y ~ x" --random "~ 1 | g" --family binomial [--weights n] [--correlation "corAR1(form = ~ t | g)"] [--niter 10] [--verbose] [--json]
  *   mixedgpu gls FILE "y ~ x" [--weights "varPower(form = ~ x)"] [--correlation "corCompSymm(form = ~ 1 | g)"] [--ml] [--json]
  *   mixedgpu gamm4 FILE "y ~ s(x) + z" [--random "~ (1 | g)"] [--ml] [--factors a,b] [--backend cpu|webgpu|auto] [--points 50] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
@@ -58,6 +59,7 @@ import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
 import { runLmList } from './lmListCommand.js';
 import { runLme } from './lmeCommand.js';
+import { runGlmmPql } from './glmmpqlCommand.js';
 import { runNlmer } from './nlmerCommand.js';
 import { runGamm } from './gammCommand.js';
 import { runRobust } from './robustCommand.js';
@@ -240,6 +242,28 @@ export function buildProgram(): Command {
         process.exitCode = await runLme({ file, formula, ...opts }, io(), fn);
       });
   }
+
+  program
+    .command('glmmpql')
+    .description("MASS's glmmPQL: a GLMM by penalized quasi-likelihood (nlme's lme on the working response, iterated), printed as R's summary(glmmPQL(...)); biased for binary data with small clusters, where glmer's Laplace or AGQ is the better fit")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
+    .argument('<fixed>', "fixed-effects formula: 'y ~ x', 'cbind(s, n - s) ~ x', 'y/n ~ x' with --weights n, 'y ~ x + offset(log(t))'")
+    .option('--random <formula>', "nlme's random effects (required): '~ 1 | g', '~ x | g', nested '~ 1 | A/B'")
+    .option('--family <name>', 'binomial, quasibinomial, poisson, quasipoisson or Gamma (required)')
+    .option('--link <name>', "the link (default the family's canonical one)")
+    .option('--weights <column>', 'prior weights (binomial: the numbers of trials of a proportion response)')
+    .option('--correlation <corStruct>', "nlme's correlation structure within the innermost groups, e.g. 'corAR1(form = ~ t | g)'")
+    .option('--niter <n>', 'the most lme fits (MASS\'s niter, default 10)')
+    .option('--verbose', "MASS's 'iteration k' messages on stderr")
+    .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
+    .option('--json', 'print the result as one JSON object')
+    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--quiet', 'no notes or warnings on stderr')
+    .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runGlmmPql>[0], 'file' | 'formula'>) => {
+      process.exitCode = await runGlmmPql({ file, formula, ...opts }, io());
+    });
 
   program
     .command('nlmer')

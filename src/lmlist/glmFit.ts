@@ -1,15 +1,17 @@
 /**
  * One generalized linear model by iteratively reweighted least squares, as R's glm.fit (R 4.2):
  * from the family's μ start (family$initialize's mustart), each iteration
- *   z = η + (y − μ)/(dμ/dη),  w = √(wt (dμ/dη)² / V(μ)),
+ *   z = η − offset + (y − μ)/(dμ/dη),  w = √(wt (dμ/dη)² / V(μ)),
  *   β = the least-squares fit of w z on w X (leastSquares.ts, R's Cdqrls with tol min(1e-7, ε/1000)),
- *   η = X β, μ = g⁻¹(η), dev = Σ wt d(y, μ),
+ *   η = X β + offset, μ = g⁻¹(η), dev = Σ wt d(y, μ),
  * stopping when |dev − dev_old| / (|dev| + 0.1) < ε = 1e-8, or after 25 iterations (R's
  * glm.control); a non-finite deviance halves the step towards the previous β (glm.fit's inner loop).
  * The SEs are those of the last weighted fit (summary.glm's cov.unscaled from the last QR, at the
  * weights of the iteration that converged), with the dispersion 1 (binomial, Poisson).
  * The result has leastSquares's shape: `fitted` μ̂, `residuals` the deviance residuals (what lmList's
- * residuals() takes from a glm: resid(glm)), `rss` their sum of squares (the deviance).
+ * residuals() takes from a glm: resid(glm)), `rss` their sum of squares (the deviance); glm's
+ * `linear.predictors` η̂ (`eta`) and its working `weights` w² (`workingWeights`: of the last iteration's
+ * start, as glm.fit returns them, 0 off its good rows).
  */
 import { ModelError } from '../errors/errors.js';
 import type { GlmFamily } from '../glmm/family.js';
@@ -28,10 +30,14 @@ export interface GlmFit extends LeastSquaresFit {
   converged: boolean;
   /** glm.fit's warnings (did not converge, fitted probabilities 0 or 1, fitted rates 0) */
   warnings: string[];
+  /** the linear predictor η̂ = X β̂ + offset (glm's linear.predictors) */
+  eta: Float64Array;
+  /** glm's weights: wt (dμ/dη)²/V(μ) at the last iteration's start (0 on rows it left out) */
+  workingWeights: Float64Array;
 }
 
-/** glm.fit(X, y, weights = wt, family): see the file's comment. */
-export function glmFit(X: DesignMatrix, y: Float64Array, wt: Float64Array, family: GlmFamily): GlmFit {
+/** glm.fit(X, y, weights = wt, family, offset): see the file's comment. */
+export function glmFit(X: DesignMatrix, y: Float64Array, wt: Float64Array, family: GlmFamily, offset: Float64Array | null = null): GlmFit {
   const n = y.length;
   const p = X.columns.length;
   const deviance = (mu: Float64Array) => {
@@ -39,13 +45,13 @@ export function glmFit(X: DesignMatrix, y: Float64Array, wt: Float64Array, famil
     for (let i = 0; i < n; i++) d += family.devResid(y[i], mu[i], wt[i]);
     return d;
   };
-  // η = X β (aliased coefficients, NaN in the fit, count as 0: Cdqrls's coefficients beyond the rank)
+  // η = X β + offset (aliased coefficients, NaN in the fit, count as 0: Cdqrls's coefficients beyond the rank)
   const linear = (beta: Float64Array) => {
-    const eta = new Float64Array(n);
+    const eta = offset ? Float64Array.from(offset) : new Float64Array(n);
     X.columns.forEach((col, j) => { const b = Number.isNaN(beta[j]) ? 0 : beta[j]; if (b !== 0) for (let i = 0; i < n; i++) eta[i] += col[i] * b; });
     return eta;
   };
-  // the start: μ = mustart, η = g(μ)
+  // the start: μ = mustart, η = g(μ) (glm.fit's start ignores the offset)
   let mu = Float64Array.from(y, (v, i) => family.mustart(v, wt[i]));
   let eta = mu.map((m) => family.linkfun(m));
   mu = eta.map((e) => family.linkinv(e));
@@ -56,6 +62,7 @@ export function glmFit(X: DesignMatrix, y: Float64Array, wt: Float64Array, famil
   let beta: Float64Array = new Float64Array(p);
   let iter = 0;
   let converged = false;
+  let workingWeights = new Float64Array(n);
   for (iter = 1; iter <= MAXIT; iter++) {
     // the working response and weights, on the rows with a positive weight and dμ/dη ≠ 0 (glm.fit's good)
     const good: number[] = [];
@@ -65,9 +72,11 @@ export function glmFit(X: DesignMatrix, y: Float64Array, wt: Float64Array, famil
       const me = family.muEta(eta[i]);
       if (!(wt[i] > 0) || me === 0) continue;
       good.push(i);
-      z.push(eta[i] + (y[i] - mu[i]) / me);
+      z.push(eta[i] - (offset ? offset[i] : 0) + (y[i] - mu[i]) / me);
       w.push(Math.sqrt((wt[i] * me * me) / family.variance(mu[i])));
     }
+    workingWeights = new Float64Array(n);
+    good.forEach((i, k) => { workingWeights[i] = w[k] * w[k]; });
     const m = good.length;
     const Xw: DesignMatrix = { names: X.names, columns: X.columns.map((col) => Float64Array.from(good, (i, k) => col[i] * w[k])) };
     const zw = Float64Array.from(z, (v, k) => v * w[k]);
@@ -110,6 +119,6 @@ export function glmFit(X: DesignMatrix, y: Float64Array, wt: Float64Array, famil
   return {
     names: X.names.slice(), beta, aliased: last.aliased, rank: last.rank, covUnscaledDiag: last.covUnscaledDiag,
     fitted: mu, residuals, rss: dev, dfResidual: nOk - last.rank,
-    deviance: dev, iter, converged, warnings,
+    deviance: dev, iter, converged, warnings, eta, workingWeights,
   };
 }

@@ -28,9 +28,10 @@ export interface SummarySource {
   /** gls's model line */
   model?: string;
   dataName: string;
-  AIC: number;
-  BIC: number;
-  logLik: number;
+  /** null: R's NA (MASS's glmmPQL sets the log-likelihood to NA) */
+  AIC: number | null;
+  BIC: number | null;
+  logLik: number | null;
   /** the levels of grouping, outermost first (null: gls) */
   random: RandomLevelLines[] | null;
   corStruct: StructEstimates | null;
@@ -138,7 +139,8 @@ export function formatSummary(s: SummarySource): string {
   const lines: string[] = [s.title];
   if (s.model) lines.push(`  Model: ${s.model} `);
   lines.push(`  Data: ${s.dataName} `);
-  lines.push(...printMatrix([formatR([s.AIC], 7), formatR([s.BIC], 7), formatR([s.logLik], 7)], [' '], ['AIC', 'BIC', 'logLik'], true), '');
+  const cell = (x: number | null) => (x === null ? ['NA'] : formatR([x], 7));
+  lines.push(...printMatrix([cell(s.AIC), cell(s.BIC), cell(s.logLik)], [' '], ['AIC', 'BIC', 'logLik'], true), '');
   if (s.random) lines.push(...randomLines(s.random), '');
   if (s.corStruct) lines.push(...structLines('Correlation Structure: ', s.corStruct, ' Parameter estimate(s):'));
   if (s.varStruct) lines.push(...varLines(s.varStruct));
@@ -176,7 +178,7 @@ export function formatSummary(s: SummarySource): string {
 
 /** An lme fit's printout. */
 export function formatLmeSummary(fit: {
-  method: string; dataName: string; AIC: number; BIC: number; logLik: number; sigma: number;
+  method: string; dataName: string; AIC: number | null; BIC: number | null; logLik: number | null; sigma: number;
   varCorrLevels: { label: string; pd: string; formula: string; names: string[]; stdDev: number[]; corr: number[][]; blocks?: { pd: string; formula: string; col: number; q: number }[] }[];
   groupCounts: { label: string; count: number }[];
   corStruct: StructEstimates | null; varStruct: StructEstimates | null;
