@@ -224,8 +224,13 @@ async function profileRoots(fit: ZeroInflatedFit, lap: ZiLaplace, k: number, tar
     return x;
   };
   let last = performance.now();
-  // −log L with x_k = x̂_k + t, minimized over the others from x̂ (tmbroot's continuation = FALSE: a start
-  // from the previous t's optimum can follow a path into another local minimum, zinb2_mined's log φ)
+  // the others' optimum at x_k = x̂_k + t under the Gaussian approximation, E(x_o | x_k) = x̂_o + Σ_ok/Σ_kk t:
+  // the profile's start (tmbroot starts at x̂, continuation = FALSE; this start is a function of t alone,
+  // as that one, but nearer the optimum; a start from the previous t's optimum can follow a path into
+  // another local minimum, zinb2_mined's log φ)
+  const slope = others.map((j) => fit.vcov[j * nx + k] / fit.vcov[k * nx + k]);
+  const start = (t: number) => Float64Array.from(slope, (b) => (Number.isFinite(b) ? b * t : 0));
+  // −log L with x_k = x̂_k + t, minimized over the others
   const profile = async (t: number): Promise<number> => {
     counter.n++;
     try {
@@ -239,9 +244,9 @@ async function profileRoots(fit: ZeroInflatedFit, lap: ZiLaplace, k: number, tar
         }
         const v = lap.evaluate(at(t, z));
         return Number.isFinite(v) ? v : Infinity;
-      }, new Float64Array(others.length), {
+      }, start(t), {
         lower: new Float64Array(others.length).fill(-Infinity), upper: new Float64Array(others.length).fill(Infinity),
-        rhobeg: 0.5, rhoend: RHOEND, maxfun: 20000,
+        rhobeg: RHOBEG, rhoend: RHOEND, maxfun: 20000,
       });
       if (!Number.isFinite(res.fval)) return NaN;
       return res.fval;
@@ -265,7 +270,8 @@ async function profileRoots(fit: ZeroInflatedFit, lap: ZiLaplace, k: number, tar
   return [await root(-7 * se), await root(7 * se)];
 }
 
-/** BOBYQA's final trust radius in the profile's optimizations */
+/** BOBYQA's first and final trust radii in the profile's optimizations */
+const RHOBEG = 0.2;
 const RHOEND = 1e-7;
 
 const COMPONENT_CHECK = (v: unknown): TmbConfintComponent[] => {
