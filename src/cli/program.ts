@@ -110,7 +110,7 @@ export function buildProgram(): Command {
     })
     .exitOverride();
 
-  const fit = program
+  const fit = csvReadOptions(program
     .command('fit')
     .description('fit a linear mixed model (lmer) or, with --family, a GLMM (glmer) and print its lme4-style summary (or JSON)')
     .argument('<file-and-formula...>', 'FILE FORMULA: the data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet; a glob such as \'data/*.parquet\' with --engine duckdb) and the lme4 model formula, e.g. "Reaction ~ Days + (Days | Subject)"; with --engine clickhouse the formula alone')
@@ -132,10 +132,7 @@ export function buildProgram(): Command {
     .option('--prior <name>', "priors on the variance components: 'blme' (blmer's and bglmer's defaults, a Wishart on every term); the fit is the posterior mode")
     .option('--cov-prior <prior>', "blme's cov.prior in its syntax, e.g. \"gamma(shape = 2.5, rate = 0, posterior.scale = 'sd')\" or \"list(Subject ~ wishart, invgamma)\"")
     .option('--fixef-prior <prior>', "blme's fixef.prior, e.g. \"normal(sd = c(10, 2.5))\" or \"t(df = 3)\" (ML)")
-    .option('--resid-prior <prior>', "blme's resid.prior (lmer), e.g. \"point(value = 1)\" or \"invgamma(shape = 2, scale = 1)\"")
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--resid-prior <prior>', "blme's resid.prior (lmer), e.g. \"point(value = 1)\" or \"invgamma(shape = 2, scale = 1)\""))
     .option('--quiet', 'no progress or notes on stderr')
     .option('--ddf <method>', 'lmer: lmerTest\'s t tests and anova (type III unless --type) with satterthwaite or kenward-roger denominator df')
     .option('--type <type>', 'with --ddf: the anova\'s type, I (sequential), II or III (default III); also 1, 2, 3; with --family: car\'s Wald chi-square anova of type II or III')
@@ -191,7 +188,7 @@ export function buildProgram(): Command {
       process.exitCode = await runMeta({ file, ...opts }, io());
     });
 
-  program
+  csvReadOptions(program
     .command('lmlist')
     .description("lme4's lmList: one linear model per level of the grouping factor (y ~ x | g), printed as R prints the lmList, its summary (the pooled residual SD unless --no-pool) and confint")
     .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
@@ -201,10 +198,7 @@ export function buildProgram(): Command {
     .option('--pooled-confint', "confint with the pooled residual SD and df (lme4's confint(fit, pool = TRUE); lme4's confint(fit) is each group's own)")
     .option('--family <name>', 'a glm in each group: binomial or poisson (canonical links; no confint)')
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
-    .option('--json', 'print the result as one JSON object')
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--json', 'print the result as one JSON object'))
     .option('--quiet', 'no notes or warnings on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runLmList>[0], 'file' | 'formula'>) => {
       process.exitCode = await runLmList({ file, formula, ...opts }, io());
@@ -227,23 +221,20 @@ export function buildProgram(): Command {
         .option('--conf-level <p>', "with --tidy: the intervals' level (default 0.95; implies --conf-int)")
         .option('--scales <scale>', 'with --tidy: ran_pars as sdcor (standard deviations and correlations, the default) or vcov (variances and covariances)');
     }
-    cmd
+    csvReadOptions(cmd
       .option('--weights <varFunc>', "variance function: 'varIdent(form = ~ 1 | s)', 'varPower(form = ~ x)', 'varExp(form = ~ x | s)', 'varConstPower(form = ~ x)', 'varFixed(~ x)', 'varComb(varIdent(form = ~ 1 | s), varPower())'")
       .option('--correlation <corStruct>', "correlation structure: 'corAR1(form = ~ 1 | g)', 'corAR1(form = ~ t | g)', 'corARMA(form = ~ t | g, p = 1, q = 1)', 'corCAR1(form = ~ t | g)', 'corCompSymm(form = ~ 1 | g)', 'corSymm(form = ~ 1 | g)', 'corNatural(form = ~ 1 | g)', 'corExp(form = ~ x + y | g, nugget = TRUE)', 'corGaus(…)', 'corSpher(…)', 'corLin(…)', 'corRatio(…)'")
       .option('--ml', 'fit by maximum likelihood (default REML)')
       .option('--intervals', "also nlme's approximate 95% confidence intervals (intervals(fit))")
       .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
-      .option('--json', 'print the result as one JSON object')
-      .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-      .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-      .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+      .option('--json', 'print the result as one JSON object'))
       .option('--quiet', 'no notes or warnings on stderr')
       .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runLme>[0], 'file' | 'formula'>) => {
         process.exitCode = await runLme({ file, formula, ...opts }, io(), fn);
       });
   }
 
-  program
+  csvReadOptions(program
     .command('glmmpql')
     .description("MASS's glmmPQL: a GLMM by penalized quasi-likelihood (nlme's lme on the working response, iterated), printed as R's summary(glmmPQL(...)); biased for binary data with small clusters, where glmer's Laplace or AGQ is the better fit")
     .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
@@ -256,16 +247,13 @@ export function buildProgram(): Command {
     .option('--niter <n>', 'the most lme fits (MASS\'s niter, default 10)')
     .option('--verbose', "MASS's 'iteration k' messages on stderr")
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
-    .option('--json', 'print the result as one JSON object')
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--json', 'print the result as one JSON object'))
     .option('--quiet', 'no notes or warnings on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runGlmmPql>[0], 'file' | 'formula'>) => {
       process.exitCode = await runGlmmPql({ file, formula, ...opts }, io());
     });
 
-  program
+  csvReadOptions(program
     .command('nlmer')
     .description("lme4's nlmer: a nonlinear mixed model 'resp ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree' with R's self-starting models, printed as lme4's summary")
     .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
@@ -274,16 +262,13 @@ export function buildProgram(): Command {
     .option('--nagq <n>', "1: Laplace (default); 0: lme4's first stage only")
     .option('--optimizer <name>', "Nelder_Mead (lme4's default for nlmer) or bobyqa")
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
-    .option('--json', 'print the fit as one JSON object')
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--json', 'print the fit as one JSON object'))
     .option('--quiet', 'no notes or warnings on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runNlmer>[0], 'file' | 'formula'>) => {
       process.exitCode = await runNlmer({ file, formula, ...opts }, io());
     });
 
-  program
+  csvReadOptions(program
     .command('gamm4')
     .description("gamm4's generalized additive mixed model: smooth terms s(x), s(x, k = 8), s(x, bs = \"cr\" | \"cc\" | \"ps\"), s(x, by = f) and tensor products t2(x, z) written as mixed models and fitted by lmer (Gaussian) or glmer (--family binomial | poisson, Laplace); prints summary(gam) and the mer's summary")
     .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
@@ -294,10 +279,7 @@ export function buildProgram(): Command {
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
     .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
     .option('--points <n>', "values per smooth in the JSON's plot data (default 50)")
-    .option('--json', 'print the gam view, the mer and the plot data as one JSON object')
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--json', 'print the gam view, the mer and the plot data as one JSON object'))
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runGamm>[0], 'file' | 'formula'>) => {
       process.exitCode = await runGamm({ file, formula, ...opts }, io());
@@ -320,7 +302,7 @@ export function buildProgram(): Command {
     .action(async (file: string, opts: Omit<Parameters<typeof runEscalc>[0], 'file'>) => {
       process.exitCode = await runEscalc({ file, ...opts }, io());
     });
-  const common = (cmd: Command) => cmd
+  const common = (cmd: Command) => csvReadOptions(cmd
     .option('--factors <columns>', 'comma-separated columns to read as factors')
     .option('--contrasts <factor=contrast,...>', "R's contrasts for fixed-effects factors (lme4's contrasts argument): contr.treatment (default), contr.sum, contr.helmert, contr.SAS or contr.poly, e.g. a=contr.sum,b=contr.helmert (rows in memory)")
     .option('--json', 'print the result as JSON')
@@ -329,10 +311,7 @@ export function buildProgram(): Command {
     .option('--family <name>', 'GLMMs (glmer): binomial, poisson, negative.binomial, Gamma, inverse.gaussian or gaussian (with --link log or inverse); a command that takes fewer refuses the others by name')
     .option('--link <name>', 'the GLMM\'s link')
     .option('--nagq <n>', 'glmer\'s nAGQ')
-    .option('--weights <column>', 'prior weights')
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--weights <column>', 'prior weights'))
     .option('--quiet', 'no progress or notes on stderr');
 
   rowEngineOptions(common(program
@@ -743,6 +722,14 @@ function engineOptions(cmd: Command, engineHelp: string): Command {
     .option('--table <name>', 'clickhouse: the table (e.g. a Distributed table over shards)')
     .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
     .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB (past it, it spills to a temporary directory; default 80% of RAM)');
+}
+
+/** the CSV reader's options (--delimiter, --encoding, --stray-text) of the commands that read a file */
+function csvReadOptions(cmd: Command): Command {
+  return cmd
+    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)');
 }
 
 /** the positional arguments' help: how they go with a ClickHouse table */
