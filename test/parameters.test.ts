@@ -196,3 +196,13 @@ describe('standardize_parameters (effectsize 0.8.3)', () => {
     });
   }
 });
+
+describe('the fit methods', () => {
+  it('fit.modelParameters and fit.standardizeParameters (installed by src/parameters/methods.ts, which the index loads)', async () => {
+    await import('../src/parameters/methods.js');
+    const fit = fits.get('sleep')!;
+    const direct = await modelParameters(fit, { ciMethod: 'ml1', effects: 'fixed' });
+    expect((await fit.modelParameters({ ciMethod: 'ml1', effects: 'fixed' })).rows).toEqual(direct.rows);
+    expect((await fit.standardizeParameters({ method: 'smart' })).rows).toEqual((await standardizeParameters(fit, { method: 'smart' })).rows);
+  });
+});
