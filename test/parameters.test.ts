@@ -2,7 +2,7 @@
  * parameters 0.20.2's model_parameters() and effectsize 0.8.3's standardize_parameters() of lmer and
  * glmer fits against R (test/oracle/parameters.R, fixtures in test/fixtures/parameters): sleepstudy
  * (random slope), a factor + covariate + factor model (one grouping factor, unbalanced: Kenward–Roger's
- * SEs differ), crossed grouping factors with a random slope, cbpp (binomial, cbind) and grouseticks
+ * SEs differ; also with prior weights: the standardizations' weighted means and SDs), crossed grouping factors with a random slope, cbpp (binomial, cbind) and grouseticks
  * (Poisson); every ci_method implemented, effects fixed/random/all, exponentiate, ci = 0.9; every
  * standardization method; the printouts line for line; the refusals.
  *
@@ -33,7 +33,7 @@ import { printModelParameters, printStandardized, wrapMessage } from '../src/par
 
 const dir = join(import.meta.dirname, 'fixtures');
 type Cell = string | number | null;
-interface Model { formula: string; data: string; factors: string[]; family: string | null; reml: boolean }
+interface Model { formula: string; data: string; factors: string[]; family: string | null; reml: boolean; weights?: string }
 interface MpCase { name: string; model: string; args: { ci_method?: string; effects?: string; exponentiate?: boolean; ci?: number }; columns: string[]; rows: Record<string, Cell>[]; printed: string[]; messages: string[] | string }
 interface SpCase { name: string; model: string; method: string; args: { ci?: number; exponentiate?: boolean }; std_method: string; columns: string[]; rows: Record<string, Cell>[]; exact_rows?: Record<string, Cell>[]; printed: string[]; messages: string[] | string }
 const fx = JSON.parse(readFileSync(join(dir, 'parameters', 'parameters.json'), 'utf8')) as {
@@ -47,7 +47,7 @@ beforeAll(async () => {
     const factors = [m.factors].flat();
     fits.set(name, m.family
       ? await glmer(m.formula, data, { family: m.family as 'binomial' | 'poisson', factors })
-      : await lmer(m.formula, data, { factors }));
+      : await lmer(m.formula, data, { factors, ...(m.weights ? { weights: m.weights } : {}) }));
   }
 }, 120_000);
 
@@ -153,6 +153,10 @@ describe('refusals and bad input', () => {
     const fit = await lmer('y ~ f * x + (1 | g)', data, { factors: ['f', 'g'] });
     await expect(modelParameters(fit, { ciMethod: 'ml1' })).rejects.toThrow(/'fb:x', 'fc:x'.*refused/);
     await expect(standardizeParameters(fit, { method: 'posthoc' })).rejects.toThrow(/'fb:x', 'fc:x'/);
+    const called = await lmer('y ~ factor(f) + x + (1 | g)', data, { factors: ['g'] });
+    await expect(modelParameters(called, { ciMethod: 'ml1' })).rejects.toThrow(/'factor\(f\)' is a call/);
+    const logged = await lmer('y ~ log(x + 1) + (1 | g)', data, { factors: ['g'] });
+    await expect(standardizeParameters(logged, { method: 'refit' })).rejects.toThrow(/transformed term 'log\(x \+ 1\)'/);
     // basic standardizes X's columns, interactions included
     const basic = await standardizeParameters(fit, { method: 'basic' });
     expect(basic.rows.map((r) => r.Parameter)).toEqual(fit.model.frame.xnames);

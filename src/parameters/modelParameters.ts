@@ -219,6 +219,12 @@ export function ruleDof(fit: LmmFit | GlmmFit, rule: 'ml1' | 'betwithin'): numbe
     if (other.length > 0) {
       throw new ModelError(`ci_method 'ml1': the fixed effect${other.length > 1 ? 's' : ''} ${other.map((s) => `'${s}'`).join(', ')} ${other.length > 1 ? 'are' : 'is'} not a variable or a factor's level; parameters's ml1 rule assigns df per variable and, for such a term, recycles the variables' df over the columns (a df that belongs to no term): refused`);
     }
+    // a predictor written as a call (factor(x), log(x)): parameters reads the variable x itself, whose
+    // values (not the call's) decide within against between
+    const called = terms.predictors.filter((x) => !/^[A-Za-z.][A-Za-z0-9._]*$/.test(x.name)).map((x) => x.name);
+    if (called.length > 0) {
+      throw new ModelError(`ci_method 'ml1': the term${called.length > 1 ? 's' : ''} ${called.map((s) => `'${s}'`).join(', ')} ${called.length > 1 ? 'are calls' : 'is a call'} on a variable; parameters's ml1 rule reads the variable's raw values (insight's get_data), which the model frame does not keep: refused — give the column with factors: [...] instead of factor()`);
+    }
     return ml1Dof(terms.predictors, groups, terms.columnPredictor, hasIntercept);
   }
   // insight::find_random_slopes: the random terms' columns other than the intercept

@@ -3,7 +3,7 @@
  * and glmer fits:
  *  - refit: datawizard's standardize(model): every numeric variable of the model frame but the response's
  *    (glmer), the weights and the grouping factors — the response too for lmer — replaced by
- *    (x − mean) / SD over the rows used, and the model fitted again (lme4's update(data = ·): the fit's
+ *    (x − mean) / SD over the rows used (weighted by insight's weights where the fit has them), and the model fitted again (lme4's update(data = ·): the fit's
  *    recorded call through fit.update); its model_parameters (Wald) are the standardized coefficients;
  *  - posthoc, smart, basic, pseudo: model_parameters(fit) scaled per coefficient by
  *    Deviation_pred / Deviation_resp (standardizeInfo.ts): Coefficient, SE, CI_low, CI_high × d
@@ -29,7 +29,7 @@ import { type Schema, bool, checkObject } from '../options/rules.js';
 import { callOf, updateFit } from '../fit/update.js';
 import { toArrowTable } from '../io/dataInput.js';
 import { type ModelParametersOptions, coefficientName, fixedTerms, groupingFactors, modelParameters, parametersFit } from './modelParameters.js';
-import { pseudoInfo, stdInfo } from './standardizeInfo.js';
+import { pseudoInfo, stdInfo, weightedSd } from './standardizeInfo.js';
 
 export const STANDARDIZE_METHODS = ['refit', 'posthoc', 'smart', 'basic', 'pseudo'] as const;
 export type StandardizeMethod = (typeof STANDARDIZE_METHODS)[number];
@@ -88,14 +88,24 @@ function namesIn(text: string): string[] {
 /**
  * datawizard's standardized data of the fit's model frame: the rows used, the formula's variables, each
  * numeric one but the response's (unless `includeResponse`), the weights' and the grouping factors'
- * replaced by (x − mean) / SD; as columns for lmer/glmer's data.
+ * replaced by (x − mean) / SD (weighted mean and SD with the fit's weights); as columns for lmer/glmer's data.
  */
 export function standardizedData(fit: LmmFit | GlmmFit, includeResponse: boolean): Record<string, unknown[] | Float64Array> {
   const call = callOf(fit);
   if (!call) throw new ModelError("standardizeParameters: method 'refit' refits the model on standardized data and needs the fit's call (a fit by lmer or glmer of data in memory); use method 'posthoc', 'smart' or 'basic' for this fit");
   const frame = fit.model.frame;
-  const terms = fixedTerms(fit);
-  const transformed = frame.xnames.filter((_, j) => terms.kind[j] === 'other' && !frame.xnames[j].split(':').every((s) => /^[A-Za-z.][A-Za-z0-9._]*$/.test(s) || frame.columns.has(s)));
+  // a column's pieces (split at ':') must be variables or a factor's levels: a plain name, or
+  // factor()/as.factor() of one (the levels keep their grouping after standardizing)
+  const plain = (s: string) => /^[A-Za-z.][A-Za-z0-9._]*$/.test(s) || /^(as\.)?factor\([A-Za-z.][A-Za-z0-9._]*\)$/.test(s);
+  const pieceOk = (s: string) => {
+    if (s === '(Intercept)') return true;
+    const c = frame.columns.get(s);
+    if (c) return c.kind === 'numeric' && plain(s);
+    for (const [label, col] of frame.columns) if (col.kind === 'factor' && s.startsWith(label) && col.levels.includes(s.slice(label.length))) return plain(label);
+    return plain(s);
+  };
+  const columnsOf = [...frame.xnames, ...frame.reTerms.flatMap((t) => t.cnames)];
+  const transformed = [...new Set(columnsOf.filter((name) => !name.split(':').every(pieceOk)))];
   if (transformed.length > 0 || frame.offset) {
     throw new ModelError(`standardizeParameters: method 'refit' with ${frame.offset ? 'an offset' : `the transformed term${transformed.length > 1 ? 's' : ''} ${transformed.map((s) => `'${s}'`).join(', ')}`}: datawizard standardizes the variables before the formula transforms them (shifting log and sqrt terms to start at 1 or 0), which is not implemented here; use method 'basic'`);
   }
@@ -107,6 +117,7 @@ export function standardizedData(fit: LmmFit | GlmmFit, includeResponse: boolean
   const text = frame.formula.text;
   const used = namesIn(text).filter((v) => table.getChild(v) !== null);
   const rows = frame.rows ?? Int32Array.from({ length: frame.n }, (_, i) => i);
+  const w = insightWeights(fit);
   const out: Record<string, unknown[] | Float64Array> = {};
   for (const name of [...used, ...(weights && !used.includes(weights) ? [weights] : [])]) {
     const col = table.getChild(name)!;
@@ -114,17 +125,22 @@ export function standardizedData(fit: LmmFit | GlmmFit, includeResponse: boolean
     const numeric = values.every((v) => typeof v === 'number' || v === null);
     const keep = !numeric || factors.has(name) || groups.has(name) || name === weights || (!includeResponse && response.has(name));
     if (keep) { out[name] = values.map((v) => (typeof v === 'bigint' ? Number(v) : v)); continue; }
-    // (x − mean) / SD over the rows used
+    // (x − mean) / SD over the rows used; with weights (insight's get_weights), datawizard's weighted
+    // mean Σ w̃ x and weighted_sd
     const x = Float64Array.from(values as number[]);
     let m = 0;
-    for (const v of x) m += v;
-    m /= x.length;
-    let ss = 0;
-    for (const v of x) ss += (v - m) ** 2;
-    const sd = Math.sqrt(ss / (x.length - 1));
+    if (w) { let sw = 0; for (let i = 0; i < x.length; i++) { m += w[i] * x[i]; sw += w[i]; } m /= sw; }
+    else { for (const v of x) m += v; m /= x.length; }
+    const sd = weightedSd(x, w);
     out[name] = x.map((v) => (v - m) / sd);
   }
   return out;
+}
+
+/** insight::get_weights: lmer's prior weights, a glmer fit's (a binomial cbind response's numbers of trials); null when all are 1 (none given) */
+export function insightWeights(fit: LmmFit | GlmmFit): Float64Array | null {
+  const w = fit.model.frame.weights ?? null;
+  return w && w.some((v) => v !== 1) ? w : null;
 }
 
 /** effectsize's standardize_parameters(fit, method, ci, include_response) of an lmer or glmer fit. */
@@ -163,10 +179,7 @@ export async function standardizeParameters(fitIn: LmmFit | GlmmFit, options: St
   if (method !== 'basic' && other.length > 0) {
     throw new ModelError(`standardizeParameters: method '${method}' with the term${other.length > 1 ? 's' : ''} ${other.map((s) => `'${s}'`).join(', ')} (an interaction or a transformed variable): parameters's deviations of such terms are not ported here; use method 'basic' or 'refit'`);
   }
-  // insight::get_weights: lmer's prior weights; a glmer fit's (a binomial cbind response's numbers of trials)
-  // (a glmer fit's weights all 1: none given, insight's NULL)
-  const w = fit.model.frame.weights ?? null;
-  const weights = w && w.some((v) => v !== 1) ? w : null;
+  const weights = insightWeights(fit);
   const factorCodes = frame.xnames.map((_, j) => {
     if (terms.kind[j] !== 'factor') return null;
     const c = frame.columns.get(terms.predictors[terms.columnPredictor[j]!].name);

@@ -46,6 +46,9 @@ models <- list(
   # a factor, a covariate and a second factor, one grouping factor (unbalanced: Kenward-Roger's SE differ)
   fx = list(fit = lmer(y ~ f + x + h + (1 | g), fx, control = tight),
             formula = "y ~ f + x + h + (1 | g)", data = "parameters/factor_covariate.csv", factors = list("f", "h", "g")),
+  # the same with prior weights (the standardizations' weighted SDs and means)
+  fxw = list(fit = lmer(y ~ f + x + h + (1 | g), fx, weights = w, control = tight),
+             formula = "y ~ f + x + h + (1 | g)", data = "parameters/factor_covariate.csv", factors = list("f", "h", "g"), weights = "w"),
   # crossed grouping factors, a random slope
   twof = list(fit = lmer(y ~ x + (1 + x | g) + (1 | h), twof, control = tight),
               formula = "y ~ x + (1 + x | g) + (1 | h)", data = "data/broom_two_factors.csv", factors = list("g", "h")),
@@ -81,6 +84,8 @@ for (m in c("wald", "normal", "residual", "satterthwaite", "kenward", "ml1", "be
 for (m in c("wald", "normal", "residual", "ml1", "betwithin")) {
   for (model in c("cbpp", "grouse")) add_mp(paste0(model, "_", m), model, ci_method = m, effects = "fixed")
 }
+add_mp("fxw_wald", "fxw", effects = "fixed")
+add_mp("fxw_ml1", "fxw", ci_method = "ml1", effects = "fixed")
 add_mp("sleep_all", "sleep", effects = "all")
 add_mp("sleep_random", "sleep", effects = "random")
 add_mp("sleep_default", "sleep")
@@ -129,17 +134,18 @@ add_sp("fx_posthoc_ci90", "fx", "posthoc", ci = 0.9)
 add_sp("grouse_basic_exp", "grouse", "basic", exponentiate = TRUE)
 
 # the pseudo method's null model (lmer y ~ (1 | g), lme4's default settings) variances, for its tolerance
-pseudo_null <- lapply(c("sleep", "fx"), function(model) {
+pseudo_null <- lapply(c("sleep", "fx", "fxw"), function(model) {
   fit <- models[[model]]$fit
   d <- insight::get_data(fit, source = "mf")
   frm <- paste0(insight::find_formula(fit)$conditional[2], " ~ (1|", insight::find_random(fit)$random, ")")
-  m0 <- lmer(as.formula(frm), data = d)
+  w0 <- insight::get_weights(fit)
+  m0 <- if (is.null(w0)) lmer(as.formula(frm), data = d) else lmer(as.formula(frm), data = d, weights = w0)
   list(model = model, formula = frm, theta = getME(m0, "theta"), sigma = sigma(m0))
 })
 
 model_info <- lapply(models, function(m) {
   fit <- m$fit
-  list(formula = m$formula, data = m$data, factors = m$factors, family = m$family,
+  list(formula = m$formula, data = m$data, factors = m$factors, family = m$family, weights = m$weights,
        theta = getME(fit, "theta"), beta = fixef(fit), reml = isREML(fit))
 })
 write(toJSON(list(versions = list(parameters = as.character(packageVersion("parameters")), effectsize = as.character(packageVersion("effectsize")),
