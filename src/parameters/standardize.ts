@@ -119,7 +119,9 @@ export function standardizedData(fit: LmmFit | GlmmFit, includeResponse: boolean
   const rows = frame.rows ?? Int32Array.from({ length: frame.n }, (_, i) => i);
   const w = insightWeights(fit);
   const out: Record<string, unknown[] | Float64Array> = {};
-  for (const name of [...used, ...(weights && !used.includes(weights) ? [weights] : [])]) {
+  // the formula's variables, the weights' column and the call's factors (lmer and glmer look them up)
+  const names = [...new Set([...used, ...(weights ? [weights] : []), ...[...factors].filter((f) => table.getChild(f) !== null)])];
+  for (const name of names) {
     const col = table.getChild(name)!;
     const values = Array.from(rows, (i) => col.get(i) as unknown);
     const numeric = values.every((v) => typeof v === 'number' || v === null);
