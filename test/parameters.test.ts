@@ -30,6 +30,8 @@ import type { GlmmFit } from '../src/glmm/glmmFit.js';
 import { type CiMethod, type ModelParametersOptions, type ParameterEffects, modelParameters } from '../src/parameters/modelParameters.js';
 import { type StandardizeMethod, standardizeParameters } from '../src/parameters/standardize.js';
 import { printModelParameters, printStandardized, wrapMessage } from '../src/parameters/print.js';
+import { lmerStream } from '../src/gram/stream/lmer.js';
+import { openBatchSource } from '../src/gram/stream/node.js';
 
 const dir = join(import.meta.dirname, 'fixtures');
 type Cell = string | number | null;
@@ -208,5 +210,28 @@ describe('the fit methods', () => {
     const direct = await modelParameters(fit, { ciMethod: 'ml1', effects: 'fixed' });
     expect((await fit.modelParameters({ ciMethod: 'ml1', effects: 'fixed' })).rows).toEqual(direct.rows);
     expect((await fit.standardizeParameters({ method: 'smart' })).rows).toEqual((await standardizeParameters(fit, { method: 'smart' })).rows);
+  });
+});
+
+describe('an lmer fit whose rows are in an engine (a stream)', () => {
+  it("gives the in-memory fit's Wald and Satterthwaite tables; the rules that read the rows are refused", async () => {
+    const src = await openBatchSource(join(dir, 'parameters', 'factor_covariate.csv'));
+    let sfit: LmmFit;
+    try {
+      sfit = (await lmerStream(src, fx.models.fx.formula, { batchSize: 50 })).fit;
+    } finally {
+      await src.close();
+    }
+    for (const ciMethod of ['wald', 'satterthwaite'] as const) {
+      const a = await modelParameters(sfit, { ciMethod }), b = await modelParameters(fits.get('fx')!, { ciMethod });
+      expect(a.rows.map((r) => r.Parameter)).toEqual(b.rows.map((r) => r.Parameter));
+      // the two optimizers' θ̂ agree to ~1e-7 (the engines' own tests)
+      a.rows.forEach((r, i) => {
+        for (const k of ['Coefficient', 'SE', 'CI_low', 'CI_high', 'df_error'] as const) expectClose(r[k], b.rows[i][k], 1e-6, `stream ${ciMethod} ${r.Parameter} ${k}`);
+      });
+      expect(printModelParameters(a).lines).toEqual(printModelParameters(b).lines);
+    }
+    await expect(modelParameters(sfit, { ciMethod: 'ml1' })).rejects.toThrow(/ci_method 'ml1' reads the predictors' columns.*not in memory/);
+    await expect(standardizeParameters(sfit, { method: 'basic' })).rejects.toThrow(/method 'basic'.*not in memory/);
   });
 });

@@ -188,6 +188,11 @@ export function fixedTerms(fit: LmmFit | GlmmFit): FixedTerms {
   return { predictors, columnPredictor, kind, pretty };
 }
 
+/** an error for what reads the fit's rows (the predictors' columns, X, y) when they are in an engine or a file */
+export function requireRows(fit: LmmFit | GlmmFit, what: string): void {
+  if (fit.rowsSource) throw new ModelError(`${what} reads the predictors' columns and the grouping factors of the rows, and the rows of this fit are in ${fit.rowsSource}, not in memory: refused (ci_method 'wald', 'normal', 'residual', 'satterthwaite' and 'kenward' need the fit alone)`);
+}
+
 /** the grouping factors of the random part (each once), as insight::get_random gives them */
 export function groupingFactors(fit: LmmFit | GlmmFit): GroupingFactor[] {
   const seen = new Map<string, GroupingFactor>();
@@ -210,6 +215,7 @@ function nObsDisaggregated(fit: LmmFit | GlmmFit): number {
 
 /** the ddf of each fixed effect by parameters's ml1 or betwithin rule (dof.ts), or an error naming what the rule cannot assign */
 export function ruleDof(fit: LmmFit | GlmmFit, rule: 'ml1' | 'betwithin'): number[] {
+  requireRows(fit, `ci_method '${rule}'`);
   const terms = fixedTerms(fit);
   const xn = fit.model.frame.xnames;
   const hasIntercept = xn.includes('(Intercept)');

@@ -28,7 +28,7 @@ import { refitWithFormula } from '../inference/refitFrame.js';
 import { type Schema, bool, checkObject } from '../options/rules.js';
 import { callOf, updateFit } from '../fit/update.js';
 import { toArrowTable } from '../io/dataInput.js';
-import { type ModelParametersOptions, coefficientName, fixedTerms, groupingFactors, modelParameters, parametersFit } from './modelParameters.js';
+import { type ModelParametersOptions, coefficientName, fixedTerms, groupingFactors, modelParameters, parametersFit, requireRows } from './modelParameters.js';
 import { pseudoInfo, stdInfo, weightedSd } from './standardizeInfo.js';
 
 export const STANDARDIZE_METHODS = ['refit', 'posthoc', 'smart', 'basic', 'pseudo'] as const;
@@ -149,6 +149,8 @@ export function insightWeights(fit: LmmFit | GlmmFit): Float64Array | null {
 export async function standardizeParameters(fitIn: LmmFit | GlmmFit, options: StandardizeOptions = {}): Promise<StandardizedParameters> {
   const fit = parametersFit(fitIn, 'standardizeParameters');
   checkObject(options, 'standardizeParameters', SCHEMA);
+  // every method reads the rows: the standardized data, or the SDs of y, X and the variables
+  requireRows(fit, `standardizeParameters (method '${options.method ?? 'refit'}')`);
   let method: StandardizeMethod = options.method ?? 'refit';
   const ci = options.ci ?? 0.95;
   const exponentiate = options.exponentiate === true;
