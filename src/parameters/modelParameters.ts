@@ -52,6 +52,12 @@ export interface ModelParametersOptions {
   exponentiate?: boolean;
   /** ciMethod 'profile': lme4's profile settings */
   profile?: ProfileOptions;
+  /**
+   * parameters's standardize: the fixed effects standardized by effectsize's method (standardize.ts's
+   * standardizedParameterTable): the refit's table, or the post-hoc methods' scaled Coefficient, SE and
+   * interval with the fit's statistics and p-values
+   */
+  standardize?: 'refit' | 'posthoc' | 'smart' | 'basic' | 'pseudo';
 }
 
 export interface ParameterRow {
@@ -85,6 +91,8 @@ export interface ModelParameters {
   prettyNames: Record<string, string>;
   /** whether the fit's link is log or logit (the footer's note when not exponentiated) */
   logLink: boolean;
+  /** the standardization method of the table (parameters's standardize), or absent */
+  standardize?: string;
   /** notes for the user */
   messages: string[];
 }
@@ -106,6 +114,7 @@ const SCHEMA: Schema = {
   ci: ciLevel,
   effects: oneOf(...PARAMETER_EFFECTS),
   exponentiate: bool,
+  standardize: oneOf('refit', 'posthoc', 'smart', 'basic', 'pseudo'),
   profile: (v, at) => { if (typeof v !== 'object' || v === null) throw new OptionError('profile', `${at} must be an object of lme4's profile settings`); },
 };
 
@@ -270,6 +279,11 @@ export function randomRows(fit: LmmFit | GlmmFit): { Parameter: string; Group: s
 export async function modelParameters(fitIn: LmmFit | GlmmFit, options: ModelParametersOptions = {}): Promise<ModelParameters> {
   const fit = parametersFit(fitIn, 'modelParameters');
   checkObject(options, 'modelParameters', SCHEMA);
+  if (options.standardize !== undefined) {
+    // a thin call into standardize.ts (loaded here when asked: it imports this module)
+    const { standardize, ...rest } = options;
+    return (await import('./standardize.js')).standardizedParameterTable(fit, standardize, rest);
+  }
   const ciMethod = options.ciMethod ?? 'wald';
   const ci = options.ci ?? 0.95;
   const effects = options.effects ?? 'all';

@@ -96,7 +96,9 @@ export function footerSentence(mp: ModelParameters): string {
 function fixedBlock(mp: ModelParameters, rows: ParameterRow[]): string[] {
   const cols: Column[] = [
     { header: 'Parameter', cells: rows.map((r) => mp.prettyNames[r.Parameter] ?? r.Parameter) },
-    { header: mp.coefficientName, cells: rows.map((r) => formatValue(r.Coefficient)) },
+    // a post-hoc standardized table's coefficient: "Std. Coef.", or Std_ and the family's name
+    // ("Std_Log-Odds"); the refit's keeps its name
+    { header: !mp.standardize || mp.standardize === 'refit' ? mp.coefficientName : mp.coefficientName === 'Coefficient' ? 'Std. Coef.' : `Std_${mp.coefficientName}`, cells: rows.map((r) => formatValue(r.Coefficient)) },
     { header: 'SE', cells: rows.map((r) => formatValue(r.SE)) },
   ];
   if (rows.some((r) => r.CI_low !== null)) cols.push({ header: ciHeader(mp.ci), cells: ciCells(rows.map((r) => r.CI_low), rows.map((r) => r.CI_high)) });

@@ -28,7 +28,7 @@ import { refitWithFormula } from '../inference/refitFrame.js';
 import { type Schema, bool, checkObject } from '../options/rules.js';
 import { callOf, updateFit } from '../fit/update.js';
 import { toArrowTable } from '../io/dataInput.js';
-import { type ModelParametersOptions, coefficientName, fixedTerms, groupingFactors, modelParameters, parametersFit, requireRows } from './modelParameters.js';
+import { type ModelParameters, type ModelParametersOptions, coefficientName, fixedTerms, groupingFactors, modelParameters, parametersFit, requireRows } from './modelParameters.js';
 import { pseudoInfo, stdInfo, weightedSd } from './standardizeInfo.js';
 
 export const STANDARDIZE_METHODS = ['refit', 'posthoc', 'smart', 'basic', 'pseudo'] as const;
@@ -145,33 +145,14 @@ export function insightWeights(fit: LmmFit | GlmmFit): Float64Array | null {
   return w && w.some((v) => v !== 1) ? w : null;
 }
 
-/** effectsize's standardize_parameters(fit, method, ci, include_response) of an lmer or glmer fit. */
-export async function standardizeParameters(fitIn: LmmFit | GlmmFit, options: StandardizeOptions = {}): Promise<StandardizedParameters> {
-  const fit = parametersFit(fitIn, 'standardizeParameters');
-  checkObject(options, 'standardizeParameters', SCHEMA);
-  // every method reads the rows: the standardized data, or the SDs of y, X and the variables
-  requireRows(fit, `standardizeParameters (method '${options.method ?? 'refit'}')`);
-  let method: StandardizeMethod = options.method ?? 'refit';
-  const ci = options.ci ?? 0.95;
-  const exponentiate = options.exponentiate === true;
-  // include_response only for linear models (parameters's .safe_to_standardize_response)
-  const includeResponse = (options.includeResponse ?? true) && fit instanceof LmmFit;
+/**
+ * The post-hoc methods' deviations per fixed effect (standardizeInfo.ts): Deviation_pred and
+ * Deviation_resp of `method` (pseudo falls back to basic with more than one grouping factor), the
+ * response's 1 where it is not standardized.
+ */
+async function deviations(fit: LmmFit | GlmmFit, methodIn: Exclude<StandardizeMethod, 'refit'>, includeResponse: boolean): Promise<{ method: StandardizeMethod; dPred: number[]; dResp: number[]; messages: string[] }> {
+  let method: StandardizeMethod = methodIn;
   const messages: string[] = [];
-  const mpOptions: ModelParametersOptions = { ci, effects: 'fixed', exponentiate };
-  const coefficientColumn = (() => {
-    const name = coefficientName(fit, exponentiate);
-    return ['Odds Ratio', 'Risk Ratio', 'IRR'].includes(name) ? `Std_${name.replace(/ /g, '_')}` : 'Std_Coefficient';
-  })();
-  const asRows = (rows: { Parameter: string; Coefficient: number; CI_low: number | null; CI_high: number | null }[]): StandardizedRow[] =>
-    rows.map((r) => ({ Parameter: r.Parameter, Std_Coefficient: r.Coefficient, CI: ci, CI_low: r.CI_low, CI_high: r.CI_high }));
-
-  if (method === 'refit') {
-    const data = standardizedData(fit, includeResponse);
-    const refit = await updateFit(fit, { data });
-    const mp = await modelParameters(refit, mpOptions);
-    return { method, rows: asRows(mp.rows), ci, coefficientColumn, includeResponse, messages: [...messages, ...mp.messages] };
-  }
-
   const frame = fit.model.frame;
   const groups = groupingFactors(fit);
   if (method === 'pseudo' && groups.length !== 1) {
@@ -211,6 +192,40 @@ export async function standardizeParameters(fitIn: LmmFit | GlmmFit, options: St
     dResp = pseudo.responsePseudo;
   }
   if (!includeResponse) dResp = dResp.map(() => 1);
+  return { method, dPred, dResp, messages };
+}
+
+/** effectsize's standardize_parameters(fit, method, ci, include_response) of an lmer or glmer fit. */
+export async function standardizeParameters(fitIn: LmmFit | GlmmFit, options: StandardizeOptions = {}): Promise<StandardizedParameters> {
+  const fit = parametersFit(fitIn, 'standardizeParameters');
+  checkObject(options, 'standardizeParameters', SCHEMA);
+  // every method reads the rows: the standardized data, or the SDs of y, X and the variables
+  requireRows(fit, `standardizeParameters (method '${options.method ?? 'refit'}')`);
+  let method: StandardizeMethod = options.method ?? 'refit';
+  const ci = options.ci ?? 0.95;
+  const exponentiate = options.exponentiate === true;
+  // include_response only for linear models (parameters's .safe_to_standardize_response)
+  const includeResponse = (options.includeResponse ?? true) && fit instanceof LmmFit;
+  const messages: string[] = [];
+  const mpOptions: ModelParametersOptions = { ci, effects: 'fixed', exponentiate };
+  const coefficientColumn = (() => {
+    const name = coefficientName(fit, exponentiate);
+    return ['Odds Ratio', 'Risk Ratio', 'IRR'].includes(name) ? `Std_${name.replace(/ /g, '_')}` : 'Std_Coefficient';
+  })();
+  const asRows = (rows: { Parameter: string; Coefficient: number; CI_low: number | null; CI_high: number | null }[]): StandardizedRow[] =>
+    rows.map((r) => ({ Parameter: r.Parameter, Std_Coefficient: r.Coefficient, CI: ci, CI_low: r.CI_low, CI_high: r.CI_high }));
+
+  if (method === 'refit') {
+    const data = standardizedData(fit, includeResponse);
+    const refit = await updateFit(fit, { data });
+    const mp = await modelParameters(refit, mpOptions);
+    return { method, rows: asRows(mp.rows), ci, coefficientColumn, includeResponse, messages: [...messages, ...mp.messages] };
+  }
+
+  const dev = await deviations(fit, method, includeResponse);
+  method = dev.method;
+  messages.push(...dev.messages);
+  const { dPred, dResp } = dev;
   const mp = await modelParameters(fit, mpOptions);
   const rows = mp.rows.map((r, j) => {
     // d_j = Deviation_pred / Deviation_resp; x · d (exponentiated: x^d)
@@ -219,4 +234,35 @@ export async function standardizeParameters(fitIn: LmmFit | GlmmFit, options: St
     return { Parameter: r.Parameter, Std_Coefficient: scale(r.Coefficient)!, CI: ci, CI_low: scale(r.CI_low), CI_high: scale(r.CI_high) };
   });
   return { method, rows, ci, coefficientColumn, includeResponse, messages: [...messages, ...mp.messages] };
+}
+
+/**
+ * parameters's model_parameters(fit, standardize = method): the fixed effects' table of the refit on
+ * standardized data (refit: its coefficients, SEs, intervals, statistics and p-values), or the fit's
+ * table with Coefficient, SE, CI_low and CI_high scaled by the deviations' ratio (exponentiated: raised
+ * to its power) and the statistics and p-values kept (posthoc, smart, basic, pseudo); the random
+ * effects are dropped with parameters's warning.
+ */
+export async function standardizedParameterTable(fitIn: LmmFit | GlmmFit, method: StandardizeMethod, options: ModelParametersOptions = {}): Promise<ModelParameters> {
+  const fit = parametersFit(fitIn, 'modelParameters');
+  requireRows(fit, `modelParameters (standardize '${method}')`);
+  const messages: string[] = [];
+  if ((options.effects ?? 'all') !== 'fixed') messages.push('Standardizing coefficients only works for fixed effects of the mixed model.');
+  const base: ModelParametersOptions = { ...options, effects: 'fixed' };
+  const includeResponse = fit instanceof LmmFit;
+  if (method === 'refit') {
+    const refit = await updateFit(fit, { data: standardizedData(fit, includeResponse) });
+    const mp = await modelParameters(refit, base);
+    return { ...mp, standardize: 'refit', messages: [...messages, ...mp.messages] };
+  }
+  const dev = await deviations(fit, method, includeResponse);
+  const mp = await modelParameters(fit, base);
+  const exponentiate = options.exponentiate === true;
+  const rows = mp.rows.map((r, j) => {
+    // d_j = Deviation_pred / Deviation_resp: Coefficient, SE, CI_low, CI_high × d (exponentiated: ^d)
+    const d = dev.dPred[j] / dev.dResp[j];
+    const scale = (x: number | null) => (x === null ? null : exponentiate ? x ** d : x * d);
+    return { ...r, Coefficient: scale(r.Coefficient)!, SE: scale(r.SE), CI_low: scale(r.CI_low), CI_high: scale(r.CI_high) };
+  });
+  return { ...mp, rows, standardize: dev.method, messages: [...messages, ...dev.messages, ...mp.messages] };
 }

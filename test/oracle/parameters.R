@@ -86,6 +86,11 @@ for (m in c("wald", "normal", "residual", "ml1", "betwithin")) {
 }
 add_mp("fxw_wald", "fxw", effects = "fixed")
 add_mp("fxw_ml1", "fxw", ci_method = "ml1", effects = "fixed")
+# model_parameters(standardize = ): the refit's table, or the post-hoc scaling of the fixed effects
+add_mp("sleep_std_refit", "sleep", standardize = "refit", effects = "fixed")
+add_mp("sleep_std_basic", "sleep", standardize = "basic")
+add_mp("fx_std_smart", "fx", standardize = "smart", effects = "fixed", ci_method = "satterthwaite")
+add_mp("cbpp_std_posthoc", "cbpp", standardize = "posthoc", effects = "fixed")
 add_mp("sleep_all", "sleep", effects = "all")
 add_mp("sleep_random", "sleep", effects = "random")
 add_mp("sleep_default", "sleep")
