@@ -214,6 +214,10 @@ export function groupingFactors(fit: LmmFit | GlmmFit): GroupingFactor[] {
 /** insight::n_obs(disaggregate = TRUE): the rows, or a binomial cbind() response's total number of trials */
 function nObsDisaggregated(fit: LmmFit | GlmmFit): number {
   const frame = fit.model.frame;
+  if (fit instanceof GlmmFit && frame.formula.response.kind !== 'cbind' && frame.weights && frame.weights.some((w) => w !== 1)) {
+    // a proportion with weights: insight's n_obs(disaggregate = TRUE) rules for it are not ported
+    throw new ModelError("ci_method 'betwithin' of a glmer fit with prior weights and a response that is not cbind(): the number of observations its rule counts (insight's n_obs(disaggregate = TRUE)) is not ported for it; refused — write the response as cbind(successes, failures)");
+  }
   if (fit instanceof GlmmFit && frame.formula.response.kind === 'cbind' && frame.weights) {
     let s = 0;
     for (let i = 0; i < frame.n; i++) s += frame.weights[i];
