@@ -368,6 +368,13 @@ export type { GlmmPqlOptions } from './pql/glmmPQL.js';
 export { GlmmPqlFit } from './pql/glmmPQLFit.js';
 export type { PqlFamilyName, PredictType as PqlPredictType } from './pql/glmmPQLFit.js';
 export type { LmeOptions, GlsOptions, AnovaRow as LmeAnovaRow, ResidualType as LmeResidualType, TTableRow as LmeTTableRow } from './nlme/index.js';
+// parameters's model_parameters() and effectsize's standardize_parameters() of lmer and glmer fits (src/parameters; fit.modelParameters, fit.standardizeParameters)
+import './parameters/methods.js';
+export { modelParameters, CI_METHODS, PARAMETER_EFFECTS } from './parameters/modelParameters.js';
+export type { ModelParameters, ModelParametersOptions, ParameterRow, CiMethod, ParameterEffects } from './parameters/modelParameters.js';
+export { standardizeParameters, STANDARDIZE_METHODS } from './parameters/standardize.js';
+export type { StandardizeOptions, StandardizedParameters, StandardizedRow, StandardizeMethod } from './parameters/standardize.js';
+export { printModelParameters, printStandardized } from './parameters/print.js';
 // broom.mixed's tidy(), glance() and augment() of lmer and glmer fits (src/broom)
 export { tidy, TIDY_EFFECTS, TIDY_CONF_METHODS } from './broom/tidy.js';
 export type { TidyOptions, TidyResult, TidyEffect, TidyConfMethod } from './broom/tidy.js';

@@ -54,6 +54,7 @@ import { runMixed } from './mixedCommand.js';
 import { runPower } from './powerCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
 import { runGgeffects } from './ggeffectsCommand.js';
+import { runParameters } from './parametersCommand.js';
 import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
@@ -545,6 +546,22 @@ export function buildProgram(): Command {
         process.exitCode = await runGgeffects(method, { ...opts, file, formula } as never, io());
       });
   }
+
+  common(program
+    .command('parameters')
+    .description("parameters's model_parameters: the fixed effects with intervals and p-values by a ci_method, the random effects' SDs and correlations, for lmer and glmer fits; with --standardize, effectsize's standardize_parameters")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--ci-method <method>', 'wald (default), normal, residual, satterthwaite, kenward (lmer), ml1, betwithin or profile')
+    .option('--ci <p>', 'the intervals\' level (default 0.95)')
+    .option('--effects <which>', 'fixed, random or all (default)')
+    .option('--exponentiate', 'exp() of the fixed effects and their intervals (odds ratios, IRRs)')
+    .option('--standardize <method>', 'standardized coefficients: refit, posthoc, smart, basic or pseudo')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | string[] | boolean | undefined>) => {
+      process.exitCode = await runParameters({ ...opts, file, formula } as never, io());
+    });
 
   rowEngineOptions(common(program
     .command('joint-tests')
