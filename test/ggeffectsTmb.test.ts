@@ -22,6 +22,7 @@ import type { ZiFamily } from '../src/zeroinfl/model.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import type { GgEffects, GgOptions, GgType } from '../src/inference/ggpredict.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
+import { runZeroinfl, type ZeroinflArgs } from '../src/cli/zeroinflCommand.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 interface Model { data: string; formula: string; ziformula: string; dispformula: string; family: ZiFamily }
@@ -113,4 +114,34 @@ describe('glmmTMB ggeffects refusals', () => {
     expect(g.messages.join('\n')).toMatch(/random draws of the parameters/);
     expect(g.toString()).not.toMatch(/95% CI/);
   });
+});
+
+describe('mixedgpu zeroinfl --ggpredict / --ggemmeans', () => {
+  async function cli(args: Partial<ZeroinflArgs>) {
+    const out: string[] = [], err: string[] = [];
+    const code = await runZeroinfl({ file: join(fixtures, 'data', 'salamanders.csv'), formula: 'count ~ mined + cover + (1 | site)', zi: '~ mined', ...args }, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  }
+  const ref = (name: string) => REF.cases.find((c) => c.name === name)!;
+
+  it("prints ggeffects's printout, as the library's (its numbers tested above)", async () => {
+    const r = await cli({ ggpredict: ['cover [0, 1]', 'mined'], type: 'random' });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd()).toBe(`${ref('zip_cover_mined_re').printed!.trimEnd()}\n\nIntervals are prediction intervals.`);
+    const e = await cli({ ggemmeans: ['cover [0, 1]', 'mined'] });
+    expect(e.stdout.trimEnd()).toBe(ref('zip_emm').printed!.trimEnd());
+  }, 120_000);
+
+  it('--json, the zero-inflated type\'s note, and the refusals', async () => {
+    const j = await cli({ ggpredict: ['mined'], type: 'zero_inflated', json: true });
+    expect(j.code).toBe(0);
+    const rows = (JSON.parse(j.stdout) as { ggpredict: { rows: { x: string; predicted: number; conf_low: number | null }[] } }).ggpredict.rows;
+    const t = ref('zip_mined_zi').table;
+    rows.forEach((r, i) => expect(Math.abs(r.predicted - t.predicted[i])).toBeLessThan(1e-5 * t.predicted[i]));
+    expect(j.stderr).toMatch(/random draws of the parameters/);
+    expect((await cli({ typical: 'median' })).stderr).toMatch(/--typical and --condition are options of --ggpredict and --ggemmeans/);
+    expect((await cli({ ggpredict: ['mined'], emmeans: '~ mined' })).stderr).toMatch(/give one of --ggpredict, --emmeans/);
+    expect((await cli({ ggemmeans: ['mined'], type: 'zi_random' })).stderr).toMatch(/type 'zi_random' is not offered/);
+    expect((await cli({ ggpredict: ['mined'], contrast: 'pairwise' })).stderr).toMatch(/--contrast is an option of the means/);
+  }, 120_000);
 });

@@ -147,5 +147,6 @@ export function ggemmeansTmb(fit: ZeroInflatedFit, terms: string | string[], opt
   });
   // "Adjusted for": the conditional model's non-focal covariates (factors are averaged over)
   const listed = s.listed.filter((c) => !c.population && typeof c.value === 'number' && condVars.has(c.name));
-  return new GgEffects('ggemmeans', names, rows, titleOf(fit), listed, o.type, o.level, false, Infinity, [], 'NA');
+  // (the means' intervals are emmeans's t intervals on glmmTMB's df.residual)
+  return new GgEffects('ggemmeans', names, rows, titleOf(fit), listed, o.type, o.level, false, fit.dfResid, [], 'NA');
 }
