@@ -2,17 +2,18 @@
  * glmmTMB's predict(fit, se.fit = TRUE) on the fit's rows (re.form = NULL): TMB's sdreport of the
  * conditional linear predictor η̂_i = x_iᵀβ̂ + o_i + z_iᵀb̃(x̂) (sdreport's delta method with the random
  * effects: their conditional variance plus the parameters' uncertainty through the modes):
- *   Var(η̂_i) = z_iᵀ C_c z_i + g_iᵀ Var(x̂) g_i,
- *   C_c = Λ (L Lᵀ)⁻¹ Λᵀ's block of row i's level c (the inverse Hessian of −log f(y, b) in b at the mode,
- *         observed W: conditionalVariances, as ranef's condVar),
- *   g_i = ∂η̂_i/∂x = (x_i on β's entries) + Σ_s z_is ∂b̃_cs/∂x   (A = ∂b̃/∂x by central differences:
- *         ranefVariance.ts's modeDerivatives),
- * over the parameters with a variance (as ranef's condVar). Offered where the conditional model's random
- * effects form one block (one grouping factor: C's blocks between grouping factors are not formed here),
- * the zero model has none, and the fit is ML.
+ *   Var(η̂_i) = z_iᵀ Λ (L Lᵀ)⁻¹ Λᵀ z_i + g_iᵀ Var(x̂) g_i,
+ *   the first term the inverse Hessian of −log f(y, b) in b at the mode (L at ũ, observed W, as ranef's
+ *         condVar) read as ‖L⁻¹ Λᵀ z_i‖², one sparse forward solve a row over every grouping factor's
+ *         level of the row (src/inference/predictInterval.ts's predictionVariances, with no X part),
+ *   g_i = ∂η̂_i/∂x = (x_i on β's entries) + Σ_k Σ_s z_iks ∂b̃_k,c(k),s/∂x   (A = ∂b̃/∂x by central
+ *         differences: ranefVariance.ts's modeDerivatives),
+ * over the parameters with a variance (as ranef's condVar). Offered where the zero model has no random
+ * effects and the fit is ML.
  */
 import { ModelError } from '../errors/errors.js';
-import { conditionalVariances } from '../lmm/solution.js';
+import type { FixedTransform } from '../model/fixedTransform.js';
+import { predictionVariances } from '../inference/predictInterval.js';
 import { ZiLaplace } from './laplace.js';
 import type { ZeroInflatedModel } from './model.js';
 import { modeDerivatives } from './ranefVariance.js';
@@ -21,9 +22,6 @@ import { modeDerivatives } from './ranefVariance.js';
 export function etaStandardErrors(model: ZeroInflatedModel, x: ArrayLike<number>, vcov: ArrayLike<number>, reml: boolean): Float64Array {
   if (reml) throw new ModelError("predict's se.fit of a REML glmmTMB fit is not implemented here (β is among the random effects there); fit by ML");
   if (model.ziRandom) throw new ModelError(`predict's se.fit of a glmmTMB fit with random effects in its zero-inflation model (ziformula '${model.ziText}') is not implemented here`);
-  if (model.blocks.length > 1) {
-    throw new ModelError(`predict's se.fit of a glmmTMB fit with random effects on more than one grouping factor (${model.blocks.map((b) => b.group).join(', ')}) is not implemented here (the conditional covariances between grouping factors are not formed)`);
-  }
   const { n, p, X } = model;
   const nx = x.length;
   const out = new Float64Array(n);
@@ -32,28 +30,31 @@ export function etaStandardErrors(model: ZeroInflatedModel, x: ArrayLike<number>
   const m = usable.length;
   const V = new Float64Array(m * m);
   for (let a = 0; a < m; a++) for (let e = 0; e < m; e++) V[a * m + e] = vcov[usable[a] * nx + usable[e]];
-  const blk = model.blocks[0];
-  let C: Float64Array | null = null;
-  if (blk) {
+  const { blocks } = model;
+  // ‖L⁻¹ Λᵀ z_i‖² per row: the Laplace's factor at x̂ (its p1 = 1: no X part; every row at its own levels)
+  let condVar: Float64Array = new Float64Array(n);
+  if (blocks.length > 0) {
     const lap = new ZiLaplace(model);
     lap.evaluate(x);
-    C = conditionalVariances(lap.chol, 1)[0];
+    const none = { intercept: -1, means: new Float64Array(0) } as unknown as FixedTransform;
+    const rows = Array.from({ length: n }, (_, i) => ({
+      x: [],
+      groups: blocks.map((b) => ({ level: b.codes[i], z: b.Z.subarray(i * b.q, (i + 1) * b.q) })),
+    }));
+    condVar = Float64Array.from(predictionVariances(lap.chol, none, blocks, blocks.map(() => null), lap.T, blocks.map((b) => new Float64Array(b.q * b.q)), 1, rows), (v) => v.confidence);
   }
   const g = new Float64Array(m);
   for (let i = 0; i < n; i++) {
-    // g_i: x_i on β, plus z_iᵀ ∂b̃_c/∂x
+    // g_i: x_i on β, plus Σ_k z_ikᵀ ∂b̃_k,c/∂x
     for (let a = 0; a < m; a++) g[a] = usable[a] < p ? X[usable[a] * n + i] : 0;
-    let v = 0;
-    if (blk && C) {
-      const q = blk.q, c = blk.codes[i];
-      const z = blk.Z.subarray(i * q, (i + 1) * q);
+    blocks.forEach((b, k) => {
+      const q = b.q, c = b.codes[i];
       for (let a = 0; a < m; a++) {
-        const Aa = A[a][0];
-        for (let s = 0; s < q; s++) g[a] += z[s] * Aa[c * q + s];
+        const Ak = A[a][k];
+        for (let s = 0; s < q; s++) g[a] += b.Z[i * q + s] * Ak[c * q + s];
       }
-      // z_iᵀ C_c z_i
-      for (let s = 0; s < q; s++) for (let t = 0; t < q; t++) v += z[s] * C[c * q * q + s * q + t] * z[t];
-    }
+    });
+    let v = condVar[i];
     // g_iᵀ Var(x̂) g_i
     for (let a = 0; a < m; a++) {
       let t = 0;
