@@ -22,7 +22,8 @@ models <- list(
   gaussian_disp = list(data = "tmbfamilies", formula = "yg ~ x + f + (1 | g)", ziformula = "~ 0", dispformula = "~ f", family = "gaussian"),
   gamma = list(data = "tmbfamilies2", formula = "yga ~ x + (1 | g)", ziformula = "~ 0", dispformula = "~ 1", family = "Gamma"),
   gaussian_slope = list(data = "sleepstudy", formula = "Reaction ~ Days + (Days | Subject)", ziformula = "~ 0", dispformula = "~ 1", family = "gaussian"),
-  zip_crossed = list(data = "salamanders", formula = "count ~ mined + cover + (1 | site) + (1 | spp)", ziformula = "~ mined", dispformula = "~ 1", family = "poisson")
+  zip_crossed = list(data = "salamanders", formula = "count ~ mined + cover + (1 | site) + (1 | spp)", ziformula = "~ mined", dispformula = "~ 1", family = "poisson"),
+  zip_zi_site = list(data = "salamanders", formula = "count ~ mined + (1 | site)", ziformula = "~ mined + (1 | site)", dispformula = "~ 1", family = "poisson")
 )
 famOf <- function(name) switch(name, poisson = poisson(), nbinom2 = nbinom2(), truncated_poisson = truncated_poisson(),
   beta_family = beta_family(), gaussian = gaussian(), Gamma = Gamma(link = "log"))
