@@ -296,6 +296,8 @@ export type { AnovaType, AnovaTypeOption } from './inference/anovaType.js';
 export { emmeans, EmmGrid, EmmContrasts, parseSpecs } from './inference/emmeans.js';
 export { ggpredict, ggemmeans, GgEffects, predictionsAt } from './inference/ggpredict.js';
 export type { GgOptions, GgRow, GgType, ConstantValue } from './inference/ggpredict.js';
+export { ggpredictTmb, ggemmeansTmb } from './zeroinfl/ggpredict.js';
+export { etaStandardErrors } from './zeroinfl/etaVariance.js';
 export { pretty, prettyRange, valuesAt } from './inference/prettyRange.js';
 export { jointTests, JointTests } from './inference/jointTests.js';
 export type { JointTestsOptions, JointTestRow } from './inference/jointTests.js';
@@ -390,3 +392,4 @@ export type { TidyTmbOptions, TidyTmbEffect, TidyTmbComponent } from './broom/ti
 export { tidyLme, glanceLme, TIDY_LME_EFFECTS } from './broom/tidyLme.js';
 export type { TidyLmeOptions, TidyLmeEffect } from './broom/tidyLme.js';
 export { augmentLme, augmentLmeColumns } from './broom/augmentLme.js';
+export { augmentTmb, augmentTmbColumns } from './broom/augmentTmb.js';

@@ -79,7 +79,7 @@ export function runGgeffects(fit: AnyFit, req: GgRequest): GgMsg {
     method: g.method,
     terms: [...g.terms],
     title: g.title,
-    type: g.type,
+    type: req.type,
     level: g.level,
     df: g.df,
     predictionInterval: g.predictionInterval,

@@ -2,10 +2,11 @@
  * `mixedgpu ggpredict FILE FORMULA --terms 'x [1, 5]' [--terms f] [--type fixed|random] [--level p]
  * [--typical mean|median] [--condition 'x=2;h=lo'] [--json]` and `mixedgpu ggemmeans …`: ggeffects's
  * adjusted predictions (src/inference/ggpredict.ts) of an lmer or glmer (--family) fit, printed as
- * ggeffects prints them, or as JSON.
+ * ggeffects prints them, or as JSON. glmmTMB fits take theirs through `mixedgpu zeroinfl … --ggpredict TERM`
+ * (zeroinflCommand.ts), with the same --type, --level, --typical and --condition.
  */
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
-import { type GgOptions, ggemmeans, ggpredict } from '../inference/ggpredict.js';
+import { type GgEffects, type GgOptions, ggemmeans, ggpredict } from '../inference/ggpredict.js';
 
 export interface GgeffectsArgs extends FitArgs {
   /** the focal terms (x, group, facet), each 'name' or 'name [values]' */
@@ -31,25 +32,34 @@ export function parseCondition(text: string): Record<string, number | string> {
   return out;
 }
 
+/** ggeffects's options from the command line's --type, --level, --typical, --condition */
+export function ggOptionsFromArgs(args: Pick<GgeffectsArgs, 'type' | 'level' | 'typical' | 'condition'>): GgOptions {
+  const level = args.level === undefined ? undefined : Number(args.level);
+  if (level !== undefined && !Number.isFinite(level)) throw new CliError(`--level must be a number such as 0.95, got '${args.level}'`);
+  return {
+    ...(args.type !== undefined ? { type: args.type as GgOptions['type'] } : {}),
+    ...(level !== undefined ? { level } : {}),
+    ...(args.typical !== undefined ? { typical: args.typical as GgOptions['typical'] } : {}),
+    ...(args.condition !== undefined ? { condition: parseCondition(args.condition) } : {}),
+  };
+}
+
+/** the predictions' notes on stderr, then ggeffects's printout (or `{ggpredict: …}` JSON) on stdout */
+export function printGgEffects(method: 'ggpredict' | 'ggemmeans', res: GgEffects, json: boolean | undefined, io: CliIO): void {
+  for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+  if (json) io.stdout(`${JSON.stringify({ [method]: res.toJSON() }, null, 2)}\n`);
+  else io.stdout(`${res.toString()}\n`);
+}
+
 /** Runs `mixedgpu ggpredict` or `mixedgpu ggemmeans`; returns the exit code. */
 export async function runGgeffects(method: 'ggpredict' | 'ggemmeans', args: GgeffectsArgs, io: CliIO): Promise<number> {
   try {
     const terms = args.terms ?? [];
     if (terms.length === 0) throw new CliError(`${method} needs at least one --terms (the focal variable, e.g. --terms 'x [1, 5, 10]')`);
-    const level = args.level === undefined ? undefined : Number(args.level);
-    if (level !== undefined && !Number.isFinite(level)) throw new CliError(`--level must be a number such as 0.95, got '${args.level}'`);
-    const options: GgOptions = {
-      ...(args.type !== undefined ? { type: args.type as GgOptions['type'] } : {}),
-      ...(level !== undefined ? { level } : {}),
-      ...(args.typical !== undefined ? { typical: args.typical as GgOptions['typical'] } : {}),
-      ...(args.condition !== undefined ? { condition: parseCondition(args.condition) } : {}),
-    };
+    const options = ggOptionsFromArgs(args);
     const { fit } = await fitFromArgs(args, io);
-    if (!('beta' in fit) || !('model' in fit) || !('frame' in (fit as { model: object }).model)) throw new CliError(`${method} is for lmer and glmer fits`);
-    const res = (method === 'ggpredict' ? ggpredict : ggemmeans)(fit as Parameters<typeof ggpredict>[0], terms, options);
-    for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
-    if (args.json) io.stdout(`${JSON.stringify({ [method]: res.toJSON() }, null, 2)}\n`);
-    else io.stdout(`${res.toString()}\n`);
+    if (!('beta' in fit) || !('model' in fit) || !('frame' in (fit as { model: object }).model)) throw new CliError(`${method} is for lmer and glmer fits (glmmTMB fits: mixedgpu zeroinfl … --${method} TERM)`);
+    printGgEffects(method, (method === 'ggpredict' ? ggpredict : ggemmeans)(fit as Parameters<typeof ggpredict>[0], terms, options), args.json, io);
     return 0;
   } catch (e) {
     io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);

@@ -13,7 +13,11 @@
  * --emmeans` prints them; `--trend VAR` with it: the component's slopes in VAR (emtrends). With
  * `--joint-tests [--component zi] [--by B]`: emmeans's joint_tests of the component's terms. With
  * `--tidy [effects] [--component cond,zi] [--conf-int] [--conf-level p] [--scales vcov] [--ran-prefix a,b]
- * [--exponentiate] --glance`: broom.mixed's tidy.glmmTMB and glance.glmmTMB tables instead (broomCommand.ts).
+ * [--exponentiate] --glance`: broom.mixed's tidy.glmmTMB and glance.glmmTMB tables instead (broomCommand.ts);
+ * `--augment OUT.csv`: augment.glmmTMB's rows (the data's columns, .fitted, .se.fit, .resid) written to a new file.
+ * With `--ggpredict TERM [--ggpredict TERM2] [--type fixed|random|zero_inflated|zi_random] [--level p] [--typical
+ * median] [--condition 'x=2']` (or `--ggemmeans TERM`): ggeffects's adjusted predictions (src/zeroinfl/ggpredict.ts),
+ * printed as `mixedgpu ggpredict` prints them.
  */
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
@@ -35,8 +39,17 @@ import { printEmmGrid } from './emmeansOutput.js';
 import type { EmmWeights } from '../inference/emmeans.js';
 import { parseAt } from './inferenceCommands.js';
 import { type BroomArgs, broomTidyOptions, printBroom, wantsBroom } from './broomCommand.js';
+import { ggOptionsFromArgs, printGgEffects } from './ggeffectsCommand.js';
 
-export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'confInt' | 'confLevel' | 'scales' | 'ranPrefix' | 'exponentiate'> {
+export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales' | 'ranPrefix' | 'exponentiate'> {
+  /** ggeffects's ggpredict of the fit at these focal terms (x, group, facet) instead of the summary */
+  ggpredict?: string[];
+  /** ggeffects's ggemmeans of the fit at these focal terms */
+  ggemmeans?: string[];
+  /** --ggpredict, --ggemmeans: the other covariates' value, mean or median */
+  typical?: string;
+  /** --ggpredict, --ggemmeans: non-focal variables' values, 'x=2;h=lo' */
+  condition?: string;
   file?: string;
   formula?: string;
   family?: string;
@@ -93,18 +106,21 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     if (args.predict !== undefined && !PREDICT_TYPES.includes(args.predict)) throw new CliError(`--predict must be one of ${PREDICT_TYPES.join(', ')}, got '${args.predict}'`);
-    const modes = [args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance' : null].filter((x) => x !== null);
+    const gg = args.ggpredict?.length ? 'ggpredict' : args.ggemmeans?.length ? 'ggemmeans' : null;
+    const modes = [args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null].filter((x) => x !== null);
     if (modes.length > 1) throw new CliError(`give one of ${modes.join(', ')}`);
     if (!args.dharma && (args.nsim !== undefined || args.seed !== undefined || args.unconditional)) throw new CliError('--nsim, --seed and --unconditional are options of --dharma');
+    if (!gg && (args.typical !== undefined || args.condition !== undefined)) throw new CliError('--typical and --condition are options of --ggpredict and --ggemmeans');
     if (args.emmeans === undefined) {
-      // --component is also tidy's (cond, zi)
-      const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)) && !(k === 'component' && args.tidy !== undefined));
+      // --component is also tidy's (cond, zi); --type and --level also ggeffects's
+      const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)) && !(k === 'component' && args.tidy !== undefined) && !(gg && (k === 'type' || k === 'level')));
       if (stray) throw new CliError(`${flag(stray)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ mined' --component zi)${args.jointTests ? '; --joint-tests takes --component and --by' : ''}`);
     }
     if (args.jointTests && args.component !== undefined && !(ZI_EMM_COMPONENTS as readonly string[]).includes(args.component)) {
       throw new CliError(`--component must be one of ${ZI_EMM_COMPONENTS.join(', ')} (glmmTMB 1.1.5's), got '${args.component}'`);
     }
     const emm = args.emmeans === undefined ? null : emmOptions(args);
+    const ggOptions = gg ? ggOptionsFromArgs(args) : null;
     // broom.mixed's tidy.glmmTMB options, checked before the fit
     broomTidyOptions(args, 'glmmTMB');
     const nsim = numberArg(args.nsim, 'nsim', true);
@@ -125,6 +141,11 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (!args.quiet && !args.json) for (const m of fit.messages) io.stderr(`mixedgpu: note: ${m}\n`);
     if (emm) {
       printMeans(fit, args, emm, io);
+      return 0;
+    }
+    if (gg && ggOptions) {
+      // ggeffects's adjusted predictions (src/zeroinfl/ggpredict.ts)
+      printGgEffects(gg, gg === 'ggpredict' ? fit.ggpredict(args.ggpredict!, ggOptions) : fit.ggemmeans(args.ggemmeans!, ggOptions), args.json, io);
       return 0;
     }
     if (wantsBroom(args)) return await printBroom(fit, args, io, table, 'glmmTMB');
