@@ -59,6 +59,7 @@ export interface NlmeFTable {
 }
 
 const KNOWN = ['type', 'terms', 'L', 'adjustSigma'];
+const LINEAR = 'F-test for linear combination(s)';
 
 /** Checks the options of anova(fit) (the fit's kind names itself in the messages). */
 export function checkAnovaOptions(options: unknown): NlmeAnovaOptions {
@@ -173,7 +174,6 @@ export function nlmeAnovaF(src: FTestSource, options: NlmeAnovaOptions): NlmeFTa
   const glsDF = typeof src.denDF === 'number' ? src.denDF : null;
   const label: string[] = glsDF !== null ? [`Denom. DF: ${glsDF}`] : [];
   const dfOf = (ds: number[], what: string, by: string[]): number => {
-    if (glsDF !== null) return glsDF;
     const u = [...new Set(ds)];
     if (u.length > 1) throw new ModelError(`anova: ${what} (${by.map((b, i) => `${b}: ${ds[i]}`).join(', ')})`);
     return u[0];
@@ -202,7 +202,7 @@ export function nlmeAnovaF(src: FTestSource, options: NlmeAnovaOptions): NlmeFTa
   let L: number[][], Lmat: NlmeFTable['L'] = null, denDF: number;
   if (options.L === undefined) {
     const idx = termIndices(options.terms, termNames);
-    denDF = dfOf(idx.map((t) => (src.denDF as { terms: number[] }).terms[t]), 'terms must all have the same denominator DF', idx.map((t) => termNames[t]));
+    denDF = glsDF ?? dfOf(idx.map((t) => (src.denDF as { terms: number[] }).terms[t]), 'terms must all have the same denominator DF', idx.map((t) => termNames[t]));
     label.push(`F-test for: ${idx.map((t) => termNames[t]).join(', ')}`);
     L = idx.flatMap((t) => assign[t]).map((j) => Array.from({ length: p }, (_, c) => (c === j ? 1 : 0)));
   } else {
@@ -214,8 +214,8 @@ export function nlmeAnovaF(src: FTestSource, options: NlmeAnovaOptions): NlmeFTa
     const rowNames = names ? names.filter((_, i) => keep[i]) : L.map((_, i) => String(i + 1));
     const used = xnames.map((_, j) => L.some((r) => r[j] !== 0));
     const usedIdx = used.flatMap((u, j) => (u ? [j] : []));
-    denDF = dfOf(usedIdx.map((j) => (src.denDF as { X: number[] }).X[j]), 'L may only involve fixed effects with the same denominator DF', usedIdx.map((j) => xnames[j]));
-    label.push('F-test for linear combination(s)');
+    denDF = glsDF ?? dfOf(usedIdx.map((j) => (src.denDF as { X: number[] }).X[j]), 'L may only involve fixed effects with the same denominator DF', usedIdx.map((j) => xnames[j]));
+    label.push(LINEAR);
     Lmat = { rowNames, colNames: usedIdx.map((j) => xnames[j]), values: L.map((r) => usedIdx.map((j) => r[j])) };
   }
   const { q, rank } = waldQuadratic(L, V, beta);
@@ -228,7 +228,8 @@ export function nlmeAnovaF(src: FTestSource, options: NlmeAnovaOptions): NlmeFTa
 export function formatAnovaF(t: NlmeFTable): string {
   const lines: string[] = [];
   // gls's label lines after the first start with a space (nlme's paste(lab, …))
-  t.label.forEach((l, i) => lines.push(`${i > 0 && t.kind === 'gls' ? ' ' : ''}${l} `));
+  // (cat(lab): a label ends in a space, from paste, but for 'F-test for linear combination(s)')
+  t.label.forEach((l, i) => lines.push(`${i > 0 && t.kind === 'gls' ? ' ' : ''}${l}${l === LINEAR ? '' : ' '}`));
   if (t.L) {
     const z = zapsmall(t.L.values.flat(), 7);
     const cells = formatR(z, 7);

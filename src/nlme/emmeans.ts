@@ -47,10 +47,10 @@ const KNOWN = ['by', 'at', 'weights', 'mode', 'level', 'adjust'];
 function checkOptions(options: unknown, modes: readonly string[], kind: string): NlmeEmmeansOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new OptionError('options', `emmeans options must be an object, not ${showValue(options)}`);
   for (const k of Object.keys(options)) {
-    if (!KNOWN.includes(k)) throw new OptionError(k, `unknown emmeans option '${k}' for an ${kind} fit (options: ${KNOWN.join(', ')})${k === 'ddf' ? '; the df method is `mode`, as emmeans names it for nlme fits' : ''}`);
+    if (!KNOWN.includes(k)) throw new OptionError(k, `unknown emmeans option '${k}' for ${kind === 'lme' ? 'an' : 'a'} ${kind} fit (options: ${KNOWN.join(', ')})${k === 'ddf' ? '; the df method is `mode`, as emmeans names it for nlme fits' : ''}`);
   }
   const mode = (options as NlmeEmmeansOptions).mode;
-  if (mode !== undefined && !modes.includes(mode)) throw new OptionError('mode', `mode must be ${modes.map((m) => `'${m}'`).join(', ')} for an ${kind} fit, not ${showValue(mode)}`);
+  if (mode !== undefined && !modes.includes(mode)) throw new OptionError('mode', `mode must be ${modes.slice(0, -1).map((m) => `'${m}'`).join(', ')} or '${modes[modes.length - 1]}' for ${kind === 'lme' ? 'an' : 'a'} ${kind} fit, not ${showValue(mode)}`);
   return options as NlmeEmmeansOptions;
 }
 
