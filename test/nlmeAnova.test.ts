@@ -26,7 +26,7 @@ import { type NlmeAnovaOptions, formatAnovaF } from '../src/nlme/anovaF.js';
 const data = nlmeData({ Ovary: ['Mare'] });
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const fixture = (name: string): any => JSON.parse(readFileSync(`test/fixtures/nlme_anova/${name}.json`, 'utf8'));
-const DATA: Record<string, string> = { orth_ri: 'Orthodont', orth_ri_ml: 'Orthodont', orth_slope: 'Orthodont', oats_nested: 'Oats', orth_varident: 'Orthodont', ovary_ar1: 'Ovary', gls_cs_varident: 'Orthodont', gls_ar1_ml: 'Orthodont', gls_plain: 'Orthodont' };
+const DATA: Record<string, string> = { orth_ri: 'Orthodont', orth_ri_ml: 'Orthodont', orth_slope: 'Orthodont', oats_nested: 'Oats', orth_varident: 'Orthodont', ovary_ar1: 'Ovary', gls_cs_varident: 'Orthodont', gls_ar1_ml: 'Orthodont', gls_plain: 'Orthodont', schools3: 'schools3', orth_noint: 'Orthodont' };
 
 const fits = new Map<string, Promise<LmeFit | GlsFit>>();
 function fitOf(name: string): Promise<LmeFit | GlsFit> {
@@ -53,6 +53,7 @@ const ANOVA_BY_CASE: Record<string, Record<string, NlmeAnovaOptions>> = {
   },
   oats_nested: { terms: { terms: ['nitro', 'nitro:Variety'] } },
   ovary_ar1: { L: { L: [0, 1, -1] } },
+  schools3: { terms: { terms: ['x', 'x:w'] } },
   gls_cs_varident: { terms: { terms: ['Sex', 'age:Sex'] }, L: { L: { age: 1, 'age:SexMale': 1 } } },
 };
 

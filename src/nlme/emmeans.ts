@@ -50,7 +50,11 @@ function checkOptions(options: unknown, modes: readonly string[], kind: string):
     if (!KNOWN.includes(k)) throw new OptionError(k, `unknown emmeans option '${k}' for ${kind === 'lme' ? 'an' : 'a'} ${kind} fit (options: ${KNOWN.join(', ')})${k === 'ddf' ? '; the df method is `mode`, as emmeans names it for nlme fits' : ''}`);
   }
   const mode = (options as NlmeEmmeansOptions).mode;
-  if (mode !== undefined && !modes.includes(mode)) throw new OptionError('mode', `mode must be ${modes.slice(0, -1).map((m) => `'${m}'`).join(', ')} or '${modes[modes.length - 1]}' for ${kind === 'lme' ? 'an' : 'a'} ${kind} fit, not ${showValue(mode)}`);
+  if (mode !== undefined && !modes.includes(mode)) {
+    // emmeans's Satterthwaite modes of lme (gradV.kludge) regress Var(β̂) on refits to y + 0.01σ̂ × random noise
+    const why = kind === 'lme' && typeof mode === 'string' && /satterthwaite|auto/.test(mode) ? ' (emmeans\'s Satterthwaite df of an lme fit come from refits to randomly perturbed responses, gradV.kludge: not reproduced here)' : '';
+    throw new OptionError('mode', `mode must be ${modes.slice(0, -1).map((m) => `'${m}'`).join(', ')} or '${modes[modes.length - 1]}' for ${kind === 'lme' ? 'an' : 'a'} ${kind} fit, not ${showValue(mode)}${why}`);
+  }
   return options as NlmeEmmeansOptions;
 }
 

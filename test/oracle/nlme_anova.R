@@ -122,3 +122,15 @@ g3 <- gls(distance ~ age + Sex, data = orth)
 glsCase("gls_plain", g3, list(model = "distance ~ age + Sex", method = "REML"),
   list(sequential = anova(g3), marginal = anova(g3, type = "marginal")),
   list(Sex = emmeans(g3, ~ Sex, data = orth), Sex_pairs = pairs(emmeans(g3, ~ Sex, data = orth))))
+
+# three nested levels (nlme's DF: x within pupils, w between pupils) and a model without an intercept
+sch <- read.csv(file.path(dataDir, "schools3.csv"), stringsAsFactors = FALSE)
+sch$School <- factor(sch$School); sch$Class <- factor(sch$Class); sch$Pupil <- factor(sch$Pupil)
+m6 <- lme(y ~ x * w, data = sch, random = ~ 1 | School/Class/Pupil, control = tight)
+lmeCase("schools3", m6, list(fixed = "y ~ x * w", random = "~ 1 | School/Class/Pupil", method = "REML"),
+  list(sequential = anova(m6), marginal = anova(m6, type = "marginal"), terms = anova(m6, Terms = c("x", "x:w"))),
+  list(overall = emmeans(m6, ~ 1)))
+m7 <- lme(distance ~ Sex + age - 1, data = orth, random = ~ 1 | Subject, control = tight)
+lmeCase("orth_noint", m7, list(fixed = "distance ~ Sex + age - 1", random = "~ 1 | Subject", method = "REML"),
+  list(sequential = anova(m7), marginal = anova(m7, type = "marginal")),
+  list(Sex = emmeans(m7, ~ Sex), Sex_pairs = pairs(emmeans(m7, ~ Sex))))
