@@ -116,7 +116,7 @@ const EMM: Record<string, EmmCall> = {
   Sex_dferror: { specs: '~ Sex', options: { mode: 'df.error' } },
   age_by: { specs: '~ Sex | age', options: { at: { age: [8, 14] } } }, age_by_pairs: { specs: '~ Sex | age', options: { at: { age: [8, 14] } }, pairs: true },
   nitro: { specs: '~ nitro' }, nitro_pairs: { specs: '~ nitro', pairs: true }, Variety: { specs: '~ Variety' }, Variety_pairs: { specs: '~ Variety', pairs: true },
-  Variety_by: { specs: '~ Variety | nitro' }, overall: { specs: '~ 1' },
+  Variety_by: { specs: '~ Variety | nitro' }, overall: { specs: '~ 1' }, Sex_noAdjust: { specs: '~ Sex', options: { sigmaAdjust: false } },
 };
 
 describe('emmeans of lme and gls fits: emmeans 1.8.4\'s means, df modes and pairs', () => {

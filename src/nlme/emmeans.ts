@@ -40,9 +40,11 @@ export interface NlmeEmmeansOptions {
   level?: number;
   /** the multiplicity adjustment of the means' intervals (default 'none') */
   adjust?: AdjustMethod;
+  /** lme: an ML fit's Var(β̂) with σ̂² N/(N − p) (emmeans's sigmaAdjust, default true); false: σ̂²_ML */
+  sigmaAdjust?: boolean;
 }
 
-const KNOWN = ['by', 'at', 'weights', 'mode', 'level', 'adjust'];
+const KNOWN = ['by', 'at', 'weights', 'mode', 'level', 'adjust', 'sigmaAdjust'];
 
 function checkOptions(options: unknown, modes: readonly string[], kind: string): NlmeEmmeansOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new OptionError('options', `emmeans options must be an object, not ${showValue(options)}`);
@@ -80,8 +82,11 @@ function grid(frame: ModelFrame, beta: Float64Array, specs: string | string[], o
 /** emmeans(fit, specs) of an lme fit (emm_basis.lme). */
 export function lmeEmmeans(fit: LmeFit, specs: string | string[], options: NlmeEmmeansOptions = {}): EmmGrid {
   const o = checkOptions(options, ['containment', 'asymptotic'], 'lme');
-  const { p, xnames } = fit.model.frame;
-  const V = Float64Array.from(fit.vcov.flat());
+  if (o.sigmaAdjust !== undefined && typeof o.sigmaAdjust !== 'boolean') throw new OptionError('sigmaAdjust', `sigmaAdjust must be true or false, not ${showValue(o.sigmaAdjust)}`);
+  const { n, p, xnames } = fit.model.frame;
+  // vcov holds an ML fit's σ̂² N/(N − p) (emmeans's sigmaAdjust = TRUE); without it, σ̂²_ML
+  const s = fit.method === 'ML' && o.sigmaAdjust === false ? (n - p) / n : 1;
+  const V = Float64Array.from(fit.vcov.flat(), (v) => v * s);
   let inference: Inference;
   if (o.mode === 'asymptotic') inference = { method: 'fixed', V, p, df: () => Infinity };
   else {
@@ -132,6 +137,7 @@ function glsGradients(fit: GlsFit, ap: ReturnType<typeof glsApVar>, V: Float64Ar
 /** emmeans(fit, specs) of a gls fit (emm_basis.gls). */
 export function glsEmmeans(fit: GlsFit, specs: string | string[], options: NlmeEmmeansOptions = {}): EmmGrid {
   const o = checkOptions(options, ['auto', 'satterthwaite', 'df.error', 'asymptotic'], 'gls');
+  if (o.sigmaAdjust !== undefined) throw new OptionError('sigmaAdjust', 'sigmaAdjust is emm_basis.lme\'s option; a gls fit\'s Var(β̂) is nlme\'s vcov (an ML fit\'s already with σ̂² N/(N − p))');
   const { n, p } = fit.frame;
   const V = Float64Array.from(fit.vcov.flat());
   let mode = (o.mode ?? 'auto') as GlsEmmMode;

@@ -64,7 +64,7 @@ m1ml <- lme(distance ~ age * Sex, data = orth, random = ~ 1 | Subject, method = 
 lmeCase("orth_ri_ml", m1ml, list(fixed = "distance ~ age * Sex", random = "~ 1 | Subject", method = "ML"),
   list(sequential = anova(m1ml), marginal = anova(m1ml, type = "marginal"), noAdjust = anova(m1ml, adjustSigma = FALSE),
        noAdjustMarginal = anova(m1ml, type = "marginal", adjustSigma = FALSE)),
-  list(Sex = emmeans(m1ml, ~ Sex)))
+  list(Sex = emmeans(m1ml, ~ Sex), Sex_noAdjust = emmeans(m1ml, ~ Sex, sigmaAdjust = FALSE)))
 
 # Orthodont, random intercept and slope
 m2 <- lme(distance ~ age * Sex, data = orth, random = ~ age | Subject, control = tight)
