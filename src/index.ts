@@ -364,6 +364,7 @@ export type { GramSourceResult, QueryTiming } from './gram/source.js';
 export { EngineError } from './gram/source.js';
 // nlme's lme and gls with residual variance functions and correlation structures (src/nlme)
 export { lme, gls, LmeFit, GlsFit, anovaLme, formatAnova as formatLmeAnova, VAR_FUNCTIONS, COR_STRUCTURES } from './nlme/index.js';
+export { formatAnovaF, type NlmeAnovaOptions, type NlmeFTable, type NlmeEmmeansOptions } from './nlme/index.js';
 // MASS's glmmPQL: penalized quasi-likelihood GLMMs as a loop of lme (src/pql)
 export { glmmPQL } from './pql/glmmPQL.js';
 export type { GlmmPqlOptions } from './pql/glmmPQL.js';
