@@ -1792,7 +1792,9 @@ function renderTciStart(entry: ZiEntry): void {
   const setup = entry.result.confint;
   const url = pendingTci;
   pendingTci = null;
-  const before = url ? tmbCiFieldsOf(url, setup) : { ...tmbCiFieldsOfEls(tci), parm: setup.parms.some((p) => p.value === tci.parm.value) ? tci.parm.value : '' };
+  // the fields kept from the fit before, its parameter only where this fit has the same (position and name)
+  const label = tci.parm.selectedOptions[0]?.textContent ?? '';
+  const before = url ? tmbCiFieldsOf(url, setup) : { ...tmbCiFieldsOfEls(tci), parm: setup.parms.some((p) => p.value === tci.parm.value && p.label === label) ? tci.parm.value : '' };
   fillOptions(tci.parm, [{ value: '', text: 'every row' }, ...setup.parms.map((p) => ({ value: p.value, text: p.label }))], false);
   tci.parm.value = before.parm;
   tci.level.value = before.level;
@@ -1863,7 +1865,9 @@ function onTciMessage(m: Extract<FromWorker, { type: 'tmbConfintProgress' | 'tmb
   const method = tciMethod;
   endTci();
   if (m.type === 'tmbConfintError') {
-    if (m.cancelled) { tci.progress.hidden = false; tci.bar.hidden = true; tci.progressText.textContent = 'Cancelled.'; } else showError(tci.error, m.message);
+    delete tci.out.dataset.linkHint;
+    // Cancel keeps the table shown (the fields' Wald table); an error clears it (it is not the fields' table)
+    if (m.cancelled) { tci.progress.hidden = false; tci.bar.hidden = true; tci.progressText.textContent = 'Cancelled.'; } else { clear(tci.out); showError(tci.error, m.message); }
     if (method === 'uniroot') { tciShown = 'wald'; syncUrl(); }
     return;
   }
