@@ -27,24 +27,8 @@ models <- list(
 )
 famOf <- function(name) switch(name, poisson = poisson(), nbinom2 = nbinom2(), truncated_poisson = truncated_poisson(),
   beta_family = beta_family(), gaussian = gaussian(), Gamma = Gamma(link = "log"))
-tightFit <- function(fit) {
-  obj <- fit$obj
-  fn <- function(x) obj$fn(x)
-  gr <- function(x) as.numeric(obj$gr(x))
-  tp <- fit$fit$par
-  for (it in 1:20) {
-    g <- gr(tp)
-    if (max(abs(g)) < 1e-10) break
-    tp <- tp - solve(optimHess(tp, fn, gr), g)
-  }
-  stopifnot(max(abs(gr(tp))) < 1e-9)
-  tight <- fit
-  tight$fit$par <- tp
-  tight$fit$objective <- fn(tp)
-  tight$fit$parfull <- obj$env$last.par
-  tight$sdr <- TMB::sdreport(obj, par.fixed = tp)
-  tight
-}
+source(file.path(root, "test", "oracle", "tmb_common.R"))
+tightFit <- function(fit) tmbTightFit(fit, reset = FALSE)
 cases <- lapply(names(models), function(name) {
   m <- models[[name]]
   d <- data[[m$data]]

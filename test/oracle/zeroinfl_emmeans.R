@@ -48,26 +48,8 @@ fits <- lapply(models, function(m) {
 # steps on TMB's exact gradient from glmmTMB's optimum to max|gradient| < 1e-10 (glmmTMB's nlminb stops
 # at "relative convergence" with a gradient of up to ~5e-5, which moves the means by ~1e-5), the fit's
 # parameters replaced by those and its sdreport (vcov) recomputed there
-tightFit <- function(fit) {
-  obj <- fit$obj
-  fn <- function(x) obj$fn(x)
-  gr <- function(x) as.numeric(obj$gr(x))
-  tp <- fit$fit$par
-  for (it in 1:20) {
-    g <- gr(tp)
-    if (max(abs(g)) < 1e-10) break
-    tp <- tp - solve(optimHess(tp, fn, gr), g)
-  }
-  stopifnot(max(abs(gr(tp))) < 1e-9)
-  tight <- fit
-  tight$fit$par <- tp
-  tight$fit$objective <- fn(tp)
-  pf <- obj$env$last.par
-  tight$fit$parfull <- pf
-  tight$sdr <- TMB::sdreport(obj, par.fixed = tp)
-  fn(fit$fit$par)  # leave the object at glmmTMB's optimum
-  tight
-}
+source(file.path(here, "tmb_common.R"))
+tightFit <- function(fit) tmbTightFit(fit, reset = TRUE)
 tightFits <- lapply(fits, tightFit)
 
 tab <- function(s) {

@@ -34,25 +34,8 @@ fits <- lapply(models, function(m) {
   d <- if (m$data == "salamanders") sal else tmb
   glmmTMB(as.formula(m$formula), ziformula = as.formula(m$ziformula), dispformula = as.formula(m$dispformula), family = famOf(m$family), data = d)
 })
-tightFit <- function(fit) {
-  obj <- fit$obj
-  fn <- function(x) obj$fn(x)
-  gr <- function(x) as.numeric(obj$gr(x))
-  tp <- fit$fit$par
-  for (it in 1:20) {
-    g <- gr(tp)
-    if (max(abs(g)) < 1e-10) break
-    tp <- tp - solve(optimHess(tp, fn, gr), g)
-  }
-  stopifnot(max(abs(gr(tp))) < 1e-9)
-  tight <- fit
-  tight$fit$par <- tp
-  tight$fit$objective <- fn(tp)
-  tight$fit$parfull <- obj$env$last.par
-  tight$sdr <- TMB::sdreport(obj, par.fixed = tp)
-  fn(fit$fit$par)
-  tight
-}
+source(file.path(here, "tmb_common.R"))
+tightFit <- function(fit) tmbTightFit(fit, reset = TRUE)
 tightFits <- lapply(fits, tightFit)
 
 tab <- function(s) {
