@@ -64,3 +64,21 @@ varcorr_rows <- function(m) {
 write_json_file <- function(x, path) {
   writeLines(toJSON(x, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), path)
 }
+
+# a glmer fit moved (test/oracle/ggeffects.R, parameters.R) to the exact Laplace optimum: beta and the (theta, beta) Hessian of vcov.merMod
+exact_fit <- function(m) {
+  dev <- update(m, devFunOnly = TRUE)
+  exact <- exact_devfun(dev)
+  ex <- exact_optimum(exact, getME(m, "theta"), fixef(m), getME(m, "lower"))
+  der <- lme4:::deriv12(exact, c(ex$theta, ex$beta))
+  m@beta <- ex$beta
+  m@optinfo$derivs$Hessian <- der$Hessian
+  # the conditional modes at the exact optimum (PIRLS converged there), for predictions at a grouping
+  # factor's levels: the deviance function's predictor state, evaluated at the optimum, as the fit's
+  exact(c(ex$theta, ex$beta))
+  m@pp <- environment(dev)$pp$copy()
+  m@u <- m@pp$u(1)
+  m@theta <- ex$theta
+  stopifnot(max(abs(as.matrix(vcov(m)) - ex$vcov)) < 1e-8 * max(abs(ex$vcov)), max(abs(fixef(m) - ex$beta)) == 0)
+  m
+}

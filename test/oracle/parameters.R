@@ -25,20 +25,6 @@ twof <- read.csv(file.path(dataDir, "broom_two_factors.csv")); twof$g <- factor(
 cbpp <- read.csv(file.path(dataDir, "cbpp.csv")); cbpp$period <- factor(cbpp$period); cbpp$herd <- factor(cbpp$herd)
 grouse <- read.csv(file.path(dataDir, "grouseticks.csv")); grouse$YEAR <- factor(grouse$YEAR); grouse$BROOD <- factor(grouse$BROOD)
 
-exact_fit <- function(m) {
-  dev <- update(m, devFunOnly = TRUE)
-  exact <- exact_devfun(dev)
-  ex <- exact_optimum(exact, getME(m, "theta"), fixef(m), getME(m, "lower"))
-  der <- lme4:::deriv12(exact, c(ex$theta, ex$beta))
-  m@beta <- ex$beta
-  m@optinfo$derivs$Hessian <- der$Hessian
-  exact(c(ex$theta, ex$beta))
-  m@pp <- environment(dev)$pp$copy()
-  m@u <- m@pp$u(1)
-  m@theta <- ex$theta
-  stopifnot(max(abs(as.matrix(vcov(m)) - ex$vcov)) < 1e-8 * max(abs(ex$vcov)))
-  m
-}
 
 models <- list(
   sleep = list(fit = lmer(Reaction ~ Days + (Days | Subject), sleep, control = tight),
