@@ -15,10 +15,7 @@ import type { ClmmThreshold } from '../ordinal/thresholds.js';
 import type { ClmmFit } from '../ordinal/clmmFit.js';
 import { CLMM_EMM_MODES, type ClmmEmmMode } from '../ordinal/emmBasis.js';
 import type { ClmmEmmeansOptions } from '../ordinal/emmeans.js';
-import type { AdjustMethod } from '../inference/emmAdjust.js';
-import { printEmmGrid } from './emmeansOutput.js';
-import type { EmmWeights } from '../inference/emmeans.js';
-import { parseAt } from './inferenceCommands.js';
+import { printEmmGrid, sharedEmmOptions } from './emmeansOutput.js';
 
 export interface ClmmArgs {
   file?: string;
@@ -90,7 +87,6 @@ export async function runClmm(args: ClmmArgs, io: CliIO): Promise<number> {
 
 /** --emmeans's options, checked before the fit */
 function emmOptions(args: ClmmArgs): { specs: string | string[]; options: ClmmEmmeansOptions } {
-  const specs = args.emmeans!.includes('~') || args.emmeans!.includes('|') ? args.emmeans! : list(args.emmeans)!;
   if (args.mode !== undefined && !(CLMM_EMM_MODES as readonly string[]).includes(args.mode)) throw new CliError(`--mode must be one of ${CLMM_EMM_MODES.join(', ')}, got '${args.mode}'`);
   let rescale: [number, number] | undefined;
   if (args.rescale !== undefined) {
@@ -98,20 +94,14 @@ function emmOptions(args: ClmmArgs): { specs: string | string[]; options: ClmmEm
     if (v.length !== 2 || !v.every(Number.isFinite)) throw new CliError(`--rescale must be two numbers SHIFT,SCALE (e.g. 0,1), got '${args.rescale}'`);
     rescale = [v[0], v[1]];
   }
-  const level = args.level === undefined ? undefined : Number(args.level);
-  if (level !== undefined && !Number.isFinite(level)) throw new CliError(`--level must be a number, got '${args.level}'`);
-  if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
+  const { specs, options } = sharedEmmOptions(args);
   return {
     specs,
     options: {
       ...(args.mode !== undefined ? { mode: args.mode as ClmmEmmMode } : {}),
-      ...(args.by !== undefined ? { by: list(args.by) } : {}),
-      ...(args.at !== undefined ? { at: parseAt(args.at) } : {}),
-      ...(args.emmWeights !== undefined ? { weights: args.emmWeights as EmmWeights } : {}),
+      ...options,
       ...(rescale ? { rescale } : {}),
       ...(args.type !== undefined ? { type: args.type as 'link' | 'response' } : {}),
-      ...(level !== undefined ? { level } : {}),
-      ...(args.adjust !== undefined && args.contrast === undefined ? { adjust: args.adjust as AdjustMethod } : {}),
     },
   };
 }

@@ -7,7 +7,8 @@
 import type { AdjustMethod } from '../inference/emmAdjust.js';
 import type { ContrastMethod } from '../inference/emmContrasts.js';
 import type { EmmGrid } from '../inference/emmeans.js';
-import type { CliIO } from './fitCommand.js';
+import type { EmmWeights } from '../inference/emmeans.js';
+import { CliError, type CliIO } from './fitCommand.js';
 
 export interface EmmOutputArgs {
   contrast?: string;
@@ -15,6 +16,62 @@ export interface EmmOutputArgs {
   /** trt.vs.ctrl's reference level: its position (a whole number) or its name */
   ref?: string;
   json?: boolean;
+}
+
+/** the --emmeans arguments of every model's means */
+export interface EmmCliArgs extends EmmOutputArgs {
+  emmeans?: string;
+  by?: string;
+  at?: string;
+  emmWeights?: string;
+  level?: string;
+}
+
+/** the options every model's means take (emmeans's by, at, weights, level; adjust without a contrast) */
+export interface SharedEmmOptions {
+  by?: string[];
+  at?: Record<string, (string | number)[]>;
+  weights?: EmmWeights;
+  level?: number;
+  adjust?: AdjustMethod;
+}
+
+/** 'x=0,1;A=a1,a2' → { x: [0, 1], A: ['a1', 'a2'] } (numbers where every value is one) */
+export function parseAt(text: string): Record<string, (string | number)[]> {
+  const out: Record<string, (string | number)[]> = {};
+  for (const part of text.split(';').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) throw new CliError(`--at '${part}': give name=value[,value…], e.g. --at 'x=0,1;A=a1'`);
+    const name = part.slice(0, eq).trim();
+    const values = part.slice(eq + 1).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+    if (values.length === 0) throw new CliError(`--at '${part}': no values for '${name}'`);
+    const numeric = values.every((v) => v !== '' && Number.isFinite(Number(v)));
+    out[name] = numeric ? values.map(Number) : values;
+  }
+  return out;
+}
+
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+
+/**
+ * --emmeans SPECS ('~ a | b', or a,b) and the options every model's means take, checked before the fit
+ * (the model's own — mode, type, component, … — are the caller's)
+ */
+export function sharedEmmOptions(args: EmmCliArgs): { specs: string | string[]; options: SharedEmmOptions } {
+  const specs = args.emmeans!.includes('~') || args.emmeans!.includes('|') ? args.emmeans! : list(args.emmeans!);
+  const level = args.level === undefined ? undefined : Number(args.level);
+  if (level !== undefined && !Number.isFinite(level)) throw new CliError(`--level must be a number, got '${args.level}'`);
+  if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
+  return {
+    specs,
+    options: {
+      ...(args.by !== undefined ? { by: list(args.by) } : {}),
+      ...(args.at !== undefined ? { at: parseAt(args.at) } : {}),
+      ...(args.emmWeights !== undefined ? { weights: args.emmWeights as EmmWeights } : {}),
+      ...(level !== undefined ? { level } : {}),
+      ...(args.adjust !== undefined && args.contrast === undefined ? { adjust: args.adjust as AdjustMethod } : {}),
+    },
+  };
 }
 
 export function printEmmGrid(grid: EmmGrid, args: EmmOutputArgs, io: CliIO): void {

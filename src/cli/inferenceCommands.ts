@@ -20,7 +20,7 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import { checkBootType } from '../inference/bootCi.js';
 import { type EmmDdf, type EmmWeights, needsRemlRefit } from '../inference/emmeans.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
-import { printEmmGrid } from './emmeansOutput.js';
+import { parseAt, printEmmGrid } from './emmeansOutput.js';
 import { iccOf, printIcc, printIccByGroup, printR2, r2Nakagawa } from '../inference/r2Nakagawa.js';
 
 export interface AnovaArgs extends Omit<FitArgs, 'formula' | 'ddf'> {
@@ -249,21 +249,6 @@ export interface EmmeansArgs extends Omit<FitArgs, 'ddf'> {
   offset?: string | number;
   /** emtrends: the covariate whose slopes are estimated */
   trend?: string;
-}
-
-/** 'x=0,1;A=a1,a2' → { x: [0, 1], A: ['a1', 'a2'] } (numbers where every value is one) */
-export function parseAt(text: string): Record<string, (string | number)[]> {
-  const out: Record<string, (string | number)[]> = {};
-  for (const part of text.split(';').map((s) => s.trim()).filter((s) => s.length > 0)) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) throw new CliError(`--at '${part}': give name=value[,value…], e.g. --at 'x=0,1;A=a1'`);
-    const name = part.slice(0, eq).trim();
-    const values = part.slice(eq + 1).split(',').map((s) => s.trim()).filter((s) => s.length > 0);
-    if (values.length === 0) throw new CliError(`--at '${part}': no values for '${name}'`);
-    const numeric = values.every((v) => v !== '' && Number.isFinite(Number(v)));
-    out[name] = numeric ? values.map(Number) : values;
-  }
-  return out;
 }
 
 /** Runs `mixedgpu emmeans FILE FORMULA SPECS`; returns the exit code. */

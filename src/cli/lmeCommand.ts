@@ -22,9 +22,7 @@ import type { GlsFit } from '../nlme/glsFit.js';
 import { type NlmeAnovaOptions, anovaFJSON, formatAnovaF } from '../nlme/anovaF.js';
 import type { NlmeEmmeansOptions } from '../nlme/emmeans.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
-import type { EmmWeights } from '../inference/emmeans.js';
-import { parseAt } from './inferenceCommands.js';
-import { printEmmGrid } from './emmeansOutput.js';
+import { printEmmGrid, sharedEmmOptions } from './emmeansOutput.js';
 
 export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'>, Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales'> {
   file: string;
@@ -91,21 +89,8 @@ function anovaOptions(args: LmeArgs): NlmeAnovaOptions {
 
 /** --emmeans's options */
 function emmOptions(args: LmeArgs): { specs: string | string[]; options: NlmeEmmeansOptions } {
-  const specs = args.emmeans!.includes('~') || args.emmeans!.includes('|') ? args.emmeans! : list(args.emmeans!);
-  const level = args.level === undefined ? undefined : Number(args.level);
-  if (level !== undefined && !Number.isFinite(level)) throw new CliError(`--level must be a number, got '${args.level}'`);
-  if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
-  return {
-    specs,
-    options: {
-      ...(args.mode !== undefined ? { mode: args.mode as NlmeEmmeansOptions['mode'] } : {}),
-      ...(args.by !== undefined ? { by: list(args.by) } : {}),
-      ...(args.at !== undefined ? { at: parseAt(args.at) } : {}),
-      ...(args.emmWeights !== undefined ? { weights: args.emmWeights as EmmWeights } : {}),
-      ...(level !== undefined ? { level } : {}),
-      ...(args.adjust !== undefined && args.contrast === undefined ? { adjust: args.adjust as AdjustMethod } : {}),
-    },
-  };
+  const { specs, options } = sharedEmmOptions(args);
+  return { specs, options: { ...(args.mode !== undefined ? { mode: args.mode as NlmeEmmeansOptions['mode'] } : {}), ...options } };
 }
 
 /** Runs `mixedgpu lme` (fn 'lme') or `mixedgpu gls` (fn 'gls'); returns the exit code. */

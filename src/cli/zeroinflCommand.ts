@@ -36,10 +36,7 @@ import { printZeroInflation } from '../checks/zeroInflation.js';
 import { ZI_EMM_COMPONENTS, type ZiEmmComponent } from '../zeroinfl/emmBasis.js';
 import type { ZiEmmeansOptions } from '../zeroinfl/emmeans.js';
 import type { ZeroInflatedFit } from '../zeroinfl/zeroInflatedFit.js';
-import type { AdjustMethod } from '../inference/emmAdjust.js';
-import { printEmmGrid } from './emmeansOutput.js';
-import type { EmmWeights } from '../inference/emmeans.js';
-import { parseAt } from './inferenceCommands.js';
+import { printEmmGrid, sharedEmmOptions } from './emmeansOutput.js';
 import { type BroomArgs, broomTidyOptions, printBroom, wantsBroom } from './broomCommand.js';
 import { ggOptionsFromArgs, printGgEffects } from './ggeffectsCommand.js';
 import type { TmbConfintComponent } from '../zeroinfl/confint.js';
@@ -254,14 +251,11 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
 
 /** --emmeans's options, checked before the fit */
 function emmOptions(args: ZeroinflArgs): { specs: string | string[]; options: ZiEmmeansOptions } {
-  const specs = args.emmeans!.includes('~') || args.emmeans!.includes('|') ? args.emmeans! : list(args.emmeans)!;
   if (args.component !== undefined && !(ZI_EMM_COMPONENTS as readonly string[]).includes(args.component)) {
     throw new CliError(`--component must be one of ${ZI_EMM_COMPONENTS.join(', ')} (glmmTMB 1.1.5's), got '${args.component}'`);
   }
   if (args.type !== undefined && args.type !== 'link' && args.type !== 'response') throw new CliError(`--type must be link or response, got '${args.type}'`);
-  const level = args.level === undefined ? undefined : Number(args.level);
-  if (level !== undefined && !Number.isFinite(level)) throw new CliError(`--level must be a number, got '${args.level}'`);
-  if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
+  const { specs, options } = sharedEmmOptions(args);
   if (args.trend !== undefined && (args.type !== undefined || args.offset !== undefined)) throw new CliError('--type and --offset are for means, not for the slopes of --trend');
   const offset = args.offset === undefined ? undefined : Number(args.offset);
   if (offset !== undefined && (args.offset!.trim() === '' || !Number.isFinite(offset))) throw new CliError(`--offset must be a number, got '${args.offset}'`);
@@ -270,12 +264,8 @@ function emmOptions(args: ZeroinflArgs): { specs: string | string[]; options: Zi
     options: {
       ...(offset !== undefined ? { offset } : {}),
       ...(args.component !== undefined ? { component: args.component as ZiEmmComponent } : {}),
-      ...(args.by !== undefined ? { by: list(args.by) } : {}),
-      ...(args.at !== undefined ? { at: parseAt(args.at) } : {}),
-      ...(args.emmWeights !== undefined ? { weights: args.emmWeights as EmmWeights } : {}),
+      ...options,
       ...(args.type !== undefined ? { type: args.type as 'link' | 'response' } : {}),
-      ...(level !== undefined ? { level } : {}),
-      ...(args.adjust !== undefined && args.contrast === undefined ? { adjust: args.adjust as AdjustMethod } : {}),
     },
   };
 }
