@@ -35,11 +35,10 @@ import { fixedVariables } from '../frame/covariates.js';
 import type { Column } from '../frame/columns.js';
 import { newDataDesign, predictLinear } from '../results/predict.js';
 import { qnorm, qt } from '../stats/distributions.js';
-import { quantile7 } from '../frame/basis/bspline.js';
 import { emmeans } from './emmeans.js';
 import type { GridValue } from './referenceGrid.js';
 import { type FocalTerm, itemNumber, parseTerms } from './ggTerms.js';
-import { nDistinct, prettyRange, valuesAt } from './prettyRange.js';
+import { type ValueSummary, prettyRangeOf, summarizeValues, valuesAtOf } from './prettyRange.js';
 import { formatGgEffects } from './ggPrint.js';
 
 export type GgType = 'fixed' | 'random';
@@ -145,28 +144,52 @@ export class GgEffects {
   }
 }
 
-/** What is known of a fixed-part variable: a factor's levels, or a covariate's values over the rows used. */
-interface VariableInfo { name: string; kind: 'factor' | 'covariate'; levels: string[]; values: Float64Array | null; mean: number }
+/**
+ * What an engine's scans over the rows a fit used gave (./ggRows.ts), for a fit whose rows are not in
+ * memory: per covariate, the summary its representative values read, and with prior weights its
+ * weighted mean.
+ */
+export interface GgRowFacts {
+  summaries: Map<string, ValueSummary>;
+  weightedMeans: Map<string, number>;
+}
 
-function variableInfo(fit: LmmFit | GlmmFit, name: string): VariableInfo {
+/** What is known of a fixed-part variable: a factor's levels, or a covariate's values over the rows used (their summary). */
+interface VariableInfo { name: string; kind: 'factor' | 'covariate'; levels: string[]; values: ValueSummary | null; mean: number; weightedMean: (() => number) | null }
+
+/** a fit whose rows are in an engine (the engines keep scans over its rows: ggpredictAsync) */
+const inEngine = (fit: LmmFit | GlmmFit) => fit.model.source !== undefined;
+
+function variableInfo(fit: LmmFit | GlmmFit, name: string, facts: GgRowFacts | null = null): VariableInfo {
   const { frame } = fit.model;
   const col: Column | undefined = frame.columns.get(name);
   if (col?.kind === 'factor') {
     // the levels that occur in the rows used (droplevels); a fit whose rows are in an engine keeps the
     // levels its first pass saw, and no codes
-    if (!col.codes || col.codes.length !== frame.n) return { name, kind: 'factor', levels: [...col.levels], values: null, mean: NaN };
+    if (!col.codes || col.codes.length !== frame.n) return { name, kind: 'factor', levels: [...col.levels], values: null, mean: NaN, weightedMean: null };
     const seen = new Uint8Array(col.levels.length);
     for (let i = 0; i < col.codes.length; i++) if (col.codes[i] >= 0) seen[col.codes[i]] = 1;
-    return { name, kind: 'factor', levels: col.levels.filter((_, k) => seen[k]), values: null, mean: NaN };
+    return { name, kind: 'factor', levels: col.levels.filter((_, k) => seen[k]), values: null, mean: NaN, weightedMean: null };
   }
   const c = frame.covariates?.get(name);
   if (!c) throw new ModelError(`ggeffects: '${name}' is in the fixed part through an expression whose grid this model cannot rebuild (a factor read through relevel() or a comparison): refit with the variable itself`);
-  return { name, kind: 'covariate', levels: [], values: col?.kind === 'numeric' && col.values?.length === frame.n ? col.values : null, mean: c.mean };
+  if (facts) {
+    // the engine's scans over the rows used
+    const w = facts.weightedMeans.get(name);
+    return { name, kind: 'covariate', levels: [], values: facts.summaries.get(name) ?? null, mean: c.mean, weightedMean: w === undefined ? null : () => w };
+  }
+  const x = col?.kind === 'numeric' && col.values?.length === frame.n ? col.values : null;
+  // an lmer fit's prior weights (not all 1): ggeffects's typical "mean" is then their weighted mean
+  const w = isLmm(fit) && frame.weights && frame.weights.some((v) => v !== 1) ? frame.weights : null;
+  return { name, kind: 'covariate', levels: [], values: x ? summarizeValues(x) : null, mean: c.mean, weightedMean: x && w ? () => weightedMean(x, w) : null };
 }
 
-/** a covariate's values over the rows used, for the choices that read them */
-function valuesOf(v: VariableInfo, what: string): Float64Array {
-  if (!v.values) throw new ModelError(`ggeffects: ${what} of '${v.name}' need its values over the rows used, which this fit does not keep ('${v.name}' enters the model only inside an expression, or the rows are in an engine): give its values in brackets, as '${v.name} [1, 2, 3]'`);
+/** a covariate's values over the rows used (their summary), for the choices that read them */
+function valuesOf(fit: LmmFit | GlmmFit, v: VariableInfo, what: string): ValueSummary {
+  if (!v.values) {
+    if (inEngine(fit)) throw new ModelError(`ggeffects: ${what} of '${v.name}' need its values over the rows used, which are in ${fit.model.source!.engine} (${fit.model.source!.name}): use ggpredictAsync or ggemmeansAsync, which scan them there, or give its values in brackets, as '${v.name} [1, 2, 3]'`);
+    throw new ModelError(`ggeffects: ${what} of '${v.name}' need its values over the rows used, which this fit does not keep ('${v.name}' enters the model only inside an expression): give its values in brackets, as '${v.name} [1, 2, 3]'`);
+  }
   return v.values;
 }
 
@@ -174,11 +197,11 @@ function valuesOf(v: VariableInfo, what: string): Float64Array {
 function groupingInfo(fit: LmmFit | GlmmFit, term: FocalTerm): VariableInfo {
   const re = fit.model.frame.reTerms.find((t) => t.term.group.length === 1 && t.term.group[0] === term.name);
   if (!re) throw new OptionError('terms', `term '${term.text}': '${term.name}' is part of an interaction grouping factor (${fit.model.frame.reTerms.map((t) => t.group).join(', ')}); only a grouping factor of one variable can be a focal term`);
-  return { name: term.name, kind: 'factor', levels: [...re.levels], values: null, mean: NaN };
+  return { name: term.name, kind: 'factor', levels: [...re.levels], values: null, mean: NaN, weightedMean: null };
 }
 
 /** ggeffects's .prettify_data and .get_representative_values: a focal term's values. */
-function focalValues(term: FocalTerm, v: VariableInfo, position: number): GridValue[] {
+function focalValues(fit: LmmFit | GlmmFit, term: FocalTerm, v: VariableInfo, position: number): GridValue[] {
   const spec = term.values;
   if (v.kind === 'factor') {
     if (spec.kind === 'default' || (spec.kind === 'valuesAt' && spec.how === 'all')) return [...v.levels];
@@ -189,16 +212,16 @@ function focalValues(term: FocalTerm, v: VariableInfo, position: number): GridVa
   let values: number[];
   switch (spec.kind) {
     case 'default': {
-      const x = valuesOf(v, 'the default representative values');
-      const nd = nDistinct(x);
+      const x = valuesOf(fit, v, 'the default representative values');
+      const nd = x.nDistinct;
       // the group or facet with ≥ 10 distinct values: mean ± sd; fewer than 20: all; else pretty_range
-      if (position > 0 && nd >= 10) values = valuesAt(x, 'meansd');
-      else if (nd < 20) values = [...new Set(Array.from(x))].sort((a, b) => a - b);
-      else values = prettyRange(x);
+      if (position > 0 && nd >= 10) values = valuesAtOf(x, 'meansd');
+      else if (nd < 20) values = [...x.distinct!];
+      else values = prettyRangeOf(x);
       break;
     }
-    case 'pretty': values = prettyRange(valuesOf(v, 'pretty values'), spec.n); break;
-    case 'valuesAt': values = valuesAt(valuesOf(v, `the values '${spec.how}'`), spec.how); break;
+    case 'pretty': values = prettyRangeOf(valuesOf(fit, v, 'pretty values'), spec.n); break;
+    case 'valuesAt': values = valuesAtOf(valuesOf(fit, v, `the values '${spec.how}'`), spec.how); break;
     case 'seq': {
       // R's seq(from, to, by)
       const n = Math.floor((spec.to - spec.from) / spec.by + 1e-10);
@@ -242,7 +265,7 @@ function checkOptions(options: unknown): Required<Pick<GgOptions, 'type' | 'leve
 }
 
 /** the focal terms, the non-focal variables' values and what "Adjusted for" lists */
-function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median', condition: Record<string, number | string>, groupingFocal: 'ggpredict-random' | 'refuse'): Setup {
+function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median', condition: Record<string, number | string>, groupingFocal: 'ggpredict-random' | 'refuse', facts: GgRowFacts | null): Setup {
   const { frame } = fit.model;
   if (frame.formula.offsets.length > 0) throw new ModelError("ggeffects: a model with an offset is not supported here (ggeffects holds the offset's variable at a typical value and warns that predictions may not be correct)");
   const parsed = parseTerms(terms);
@@ -255,12 +278,12 @@ function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median'
         if (groupingFocal === 'refuse') {
           throw new OptionError('terms', `term '${term.text}': '${term.name}' groups random effects; predictions at its levels are ggpredict's with type 'random' (ggemmeans averages the random effects out, and ggpredict's type 'fixed' ignores them)`);
         }
-        return { term, info: groupingInfo(fit, term), values: focalValues(term, groupingInfo(fit, term), position) };
+        return { term, info: groupingInfo(fit, term), values: focalValues(fit, term, groupingInfo(fit, term), position) };
       }
       throw new OptionError('terms', `term '${term.text}': '${term.name}' is not a variable of the model's fixed part (its variables: ${names.join(', ') || 'none'})`);
     }
-    const info = variableInfo(fit, term.name);
-    return { term, info, values: focalValues(term, info, position) };
+    const info = variableInfo(fit, term.name, facts);
+    return { term, info, values: focalValues(fit, term, info, position) };
   });
   const cond = new Map<string, GridValue>();
   for (const [k, v] of Object.entries(condition)) {
@@ -277,23 +300,34 @@ function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median'
   }
   const constants = new Map<string, GridValue>();
   const listed: ConstantValue[] = [];
-  // an lmer fit's prior weights (not all 1): ggeffects's typical "mean" is then their weighted mean
-  const w = isLmm(fit) && frame.weights && frame.weights.some((v) => v !== 1) ? frame.weights : null;
   for (const name of names) {
     if (parsed.some((t) => t.name === name)) continue;
     if (cond.has(name)) { constants.set(name, cond.get(name)!); continue; }
-    const info = variableInfo(fit, name);
+    const info = variableInfo(fit, name, facts);
     if (info.kind === 'factor') {
       constants.set(name, info.levels[0]);
       listed.push({ name, value: info.levels[0], population: false });
     } else {
-      const value = typical === 'median' ? quantile7(valuesOf(info, 'the median'), [0.5])[0] : w ? weightedMean(valuesOf(info, 'the weighted mean (the fit has prior weights)'), w) : info.mean;
+      // the median, or (an lmer fit's prior weights not all 1) the weighted mean, or the mean
+      const value = typical === 'median' ? valuesOf(fit, info, 'the median').quantiles([0.5])[0] : weighted(fit) ? weightedMeanOf(fit, info) : info.mean;
       constants.set(name, value);
       listed.push({ name, value, population: false });
     }
   }
   for (const g of grouping) if (!parsed.some((t) => t.name === g)) listed.push({ name: g, value: 0, population: true });
   return { focal, constants, listed, condition: cond };
+}
+
+/** whether ggeffects's typical mean is weighted: an lmer fit's prior weights, not all 1 (an engine fit: it has a weights column) */
+function weighted(fit: LmmFit | GlmmFit): boolean {
+  if (!isLmm(fit)) return false;
+  const { frame } = fit.model;
+  return inEngine(fit) ? frame.weightsName !== undefined : !!frame.weights && frame.weights.some((v) => v !== 1);
+}
+
+function weightedMeanOf(fit: LmmFit | GlmmFit, info: VariableInfo): number {
+  if (!info.weightedMean) valuesOf(fit, { ...info, values: null }, 'the weighted mean (the fit has prior weights)');
+  return info.weightedMean!();
 }
 
 /** R's weighted.mean: Σ w x / Σ w */
@@ -400,8 +434,13 @@ function backTransform(fit: LmmFit | GlmmFit, rows: GgRow[], messages: string[])
 
 /** ggeffects::ggpredict(fit, terms, type, ci.lvl, typical, condition) of an lmer or glmer fit. */
 export function ggpredict(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions = {}): GgEffects {
+  return ggpredictWith(fit, terms, options, null);
+}
+
+/** ggpredict with an engine's facts about the rows used (./ggRows.ts) in place of the rows. */
+export function ggpredictWith(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions, facts: GgRowFacts | null): GgEffects {
   const o = checkOptions(options);
-  const s = setup(fit, terms, o.typical, o.condition, o.type === 'random' ? 'ggpredict-random' : 'refuse');
+  const s = setup(fit, terms, o.typical, o.condition, o.type === 'random' ? 'ggpredict-random' : 'refuse', facts);
   const combos = combinations(s.focal);
   const table = gridTable(fit, s, combos);
   const design = newDataDesign({ model: fit.model }, table, { groups: false });
@@ -431,8 +470,13 @@ export function ggpredict(fit: LmmFit | GlmmFit, terms: string | string[], optio
 
 /** ggeffects::ggemmeans(fit, terms, type, ci.lvl, typical, condition) of an lmer or glmer fit. */
 export function ggemmeans(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions = {}): GgEffects {
+  return ggemmeansWith(fit, terms, options, null);
+}
+
+/** ggemmeans with an engine's facts about the rows used (./ggRows.ts) in place of the rows. */
+export function ggemmeansWith(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions, facts: GgRowFacts | null): GgEffects {
   const o = checkOptions(options);
-  const s = setup(fit, terms, o.typical, o.condition, 'refuse');
+  const s = setup(fit, terms, o.typical, o.condition, 'refuse', facts);
   // emmeans's `at`: the focal values, the other covariates' typical values, condition's values
   const at: Record<string, GridValue | GridValue[]> = {};
   for (const f of s.focal) at[f.term.name] = f.values;
