@@ -5,7 +5,8 @@
  * ggeffects prints them, or as JSON.
  */
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
-import { type GgOptions, ggemmeans, ggpredict } from '../inference/ggpredict.js';
+import type { GgEffects, GgOptions } from '../inference/ggpredict.js';
+import { ggemmeansAsync, ggpredictAsync } from '../inference/ggRows.js';
 
 export interface GgeffectsArgs extends FitArgs {
   /** the focal terms (x, group, facet), each 'name' or 'name [values]' */
@@ -44,9 +45,12 @@ export async function runGgeffects(method: 'ggpredict' | 'ggemmeans', args: Ggef
       ...(args.typical !== undefined ? { typical: args.typical as GgOptions['typical'] } : {}),
       ...(args.condition !== undefined ? { condition: parseCondition(args.condition) } : {}),
     };
-    const { fit } = await fitFromArgs(args, io);
+    const run = (method === 'ggpredict' ? ggpredictAsync : ggemmeansAsync);
+    // an engine fit's default values need scans over its rows: computed while its file or connection is open
+    let res: GgEffects | null = null;
+    const { fit } = await fitFromArgs(args, io, undefined, { whileOpen: async (f) => { res = await run(f, terms, options); } });
     if (!('beta' in fit) || !('model' in fit) || !('frame' in (fit as { model: object }).model)) throw new CliError(`${method} is for lmer and glmer fits`);
-    const res = (method === 'ggpredict' ? ggpredict : ggemmeans)(fit as Parameters<typeof ggpredict>[0], terms, options);
+    res ??= await run(fit as Parameters<typeof ggpredictAsync>[0], terms, options);
     for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
     if (args.json) io.stdout(`${JSON.stringify({ [method]: res.toJSON() }, null, 2)}\n`);
     else io.stdout(`${res.toString()}\n`);
