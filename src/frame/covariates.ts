@@ -177,8 +177,8 @@ export interface UsedRowsScan {
   sums(names: string[]): Promise<UsedRowSums[]>;
   /** one scan: per covariate, Σ (x − c)² */
   squares(names: string[], centres: number[]): Promise<number[]>;
-  /** one scan: the distinct values in increasing order, or null where there are more than `cap` */
-  distinct(name: string, cap: number): Promise<number[] | null>;
+  /** per covariate, its distinct values in increasing order, or null where there are more than `cap` (one scan; SQL: one query each) */
+  distinct(names: string[], cap: number): Promise<(number[] | null)[]>;
   /** R's type-7 quantiles at probs, exact (a few scans, ../gram/quantiles.ts) */
   quantiles(name: string, probs: number[]): Promise<number[]>;
   /** R's fivenum (Tukey's five numbers), exact */

@@ -14,7 +14,9 @@ import { FIVENUM_INNER, type QuantileScan, exactQuantiles, fivenumIndex } from '
 export interface UsedRowsBase {
   sums(names: string[]): Promise<UsedRowSums[]>;
   squares(names: string[], centres: number[]): Promise<number[]>;
-  distinct(name: string, cap: number): Promise<number[] | null>;
+  distinct(names: string[], cap: number): Promise<(number[] | null)[]>;
+  /** whether `distinct` scans once for all its covariates (a stream) or once for each (SQL: a GROUP BY each) */
+  distinctScans: 'one' | 'each';
   quantileScan(name: string): QuantileScan;
 }
 
@@ -34,7 +36,7 @@ export function usedRowsScan(base: UsedRowsBase, source: Recorded, nInput: numbe
   return {
     sums: (names) => timed(`sums of ${names.join(', ')}`, () => 1, () => base.sums(names)),
     squares: (names, c) => timed(`sums of squares of ${names.join(', ')}`, () => 1, () => base.squares(names, c)),
-    distinct: (name, cap) => timed(`distinct values of ${name}`, () => 1, () => base.distinct(name, cap)),
+    distinct: (names, cap) => timed(`distinct values of ${names.join(', ')}`, () => (base.distinctScans === 'one' ? 1 : names.length), () => base.distinct(names, cap)),
     quantiles: async (name, probs) => (await timed(`quantiles of ${name}`, (r) => r.scans, () => exactQuantiles(base.quantileScan(name), probs))).quantiles,
     fivenum: async (name) => {
       // Tukey's hinges: ½ (x_(⌊d⌋) + x_(⌈d⌉)) at fivenum's indices d (R's fivenum)

@@ -5,7 +5,7 @@
  * then ggpredict.ts's own computation on those facts. Per covariate (m the rows used):
  *   one scan        m, Σx (x̄ = Σx/m), whether it holds whole numbers (R's all.equal(x, round(x)):
  *                   Σ|x − round x| / Σ|x| < 1.5e-8), with prior weights Σwx/Σw (R's weighted.mean);
- *   one scan        its distinct values, up to DISTINCT_CAP (the default's "fewer than 20: all of them",
+ *   one scan        its distinct values (a stream: every covariate's in one pass), up to DISTINCT_CAP (the default's "fewer than 20: all of them",
  *                   pretty_range's count of distinct values, values_at's 'all');
  *   one scan        sd = √(Σ(x − x̄)²/(m − 1)) (mean ± sd: 'meansd', a group or facet's default);
  *   a few scans     R's type-7 quantiles ('quart', 'quart2', 'terciles', 'terciles2', typical 'median')
@@ -77,8 +77,10 @@ export async function ggRowFacts(fit: LmmFit | GlmmFit, terms: unknown, options:
   const list = [...needs.keys()];
   // one scan: m, Σx, the whole-number check's sums, the weighted sums
   const sums = await scan.sums(list);
+  // one scan (SQL: a query each): the distinct values of the covariates whose choice reads them
   const distinct = new Map<string, number[] | null>();
-  for (const nm of list) if (needs.get(nm)!.distinct) distinct.set(nm, await scan.distinct(nm, DISTINCT_CAP));
+  const withDistinct = list.filter((nm) => needs.get(nm)!.distinct);
+  if (withDistinct.length > 0) (await scan.distinct(withDistinct, DISTINCT_CAP)).forEach((d, k) => distinct.set(withDistinct[k], d));
   const mean = new Map(list.map((nm, k) => [nm, sums[k].sum / sums[k].n] as const));
   // sd where asked, or where a group's or facet's default has at least 10 distinct values (mean ± sd)
   const many = (nm: string) => { const d = distinct.get(nm); return d === null || (d !== undefined && d.length >= 10); };

@@ -140,6 +140,8 @@ describe('ggeffects on engine fits equals the in-memory fit', () => {
         await compareCalls(`stream ${file}`, LMER_CALLS, mem, fit, 1e-10);
         const stages = fit.model.source!.queries.slice(before).map((q) => q.stage);
         expect(stages).toContain('ggeffects: distinct values of x (1 scan)');
+        // two focal covariates' distinct values in one pass
+        expect(stages).toContain('ggeffects: distinct values of x, k (1 scan)');
         expect(stages.some((s) => /^ggeffects: quantiles of x \(\d+ scans\)$/.test(s))).toBe(true);
       } finally {
         await close();
@@ -167,6 +169,8 @@ describe('ggeffects on engine fits equals the in-memory fit', () => {
     const eng = (await lmerSql(duck, { from: duckdbSource(join(dir, 'd.parquet')), name: 'd.parquet' }, LMER, tight)).fit;
     expect(() => ggemmeans(eng, 'x [quart]')).toThrow(/use ggpredictAsync or ggemmeansAsync/);
     await compareCalls('duckdb', LMER_CALLS, mem, eng, 1e-5);
+    // (a GROUP BY each: one query per covariate)
+    expect(eng.model.source!.queries.map((q) => q.stage)).toContain('ggeffects: distinct values of x, k (2 scans)');
   }, 300_000);
 
   it("the CLI: mixedgpu ggpredict / ggemmeans --engine stream|duckdb give the in-memory fit's table (computed before the file or connection closes)", async () => {

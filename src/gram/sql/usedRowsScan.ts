@@ -24,6 +24,7 @@ export function sqlUsedRows(engine: SqlEngine, spec: FrameSpec, from: string, al
     return merge ? mergeDuplicateKeys(r) : r;
   };
   return {
+    distinctScans: 'each',
     async sums(names) {
       const select = names.flatMap((nm) => {
         const x = frame.column(nm);
@@ -42,21 +43,28 @@ export function sqlUsedRows(engine: SqlEngine, spec: FrameSpec, from: string, al
       });
       return totals(await engine.run(query(`sums of squares of ${names.join(', ')}`, select)));
     },
-    async distinct(name, cap) {
-      const x = frame.column(name);
-      const q: GramQuery = {
-        stage: `ggeffects: distinct values of ${name}`,
-        sql: d.query({ source: from, layers, select: [x, d.count], where: A.ok, groupBy: [x], limit: cap + 1 }),
-        keys: ['numeric'], values: 1,
-      };
-      const r = await engine.run(q);
-      const seen = new Set<number>();
-      for (const k of r.keys[0]) if (typeof k === 'number') seen.add(k);
-      return seen.size > cap ? null : [...seen].sort((a, b) => a - b);
+    async distinct(names, cap) {
+      const out: (number[] | null)[] = [];
+      for (const name of names) out.push(await distinctOf(name, cap));
+      return out;
     },
     quantileScan(name) {
       const x = frame.column(name);
       return sqlQuantileScan(d, from, layers, x, A.ok, `ggeffects: ${name}`, run);
     },
   };
+
+  /** one query: a GROUP BY of the covariate, LIMIT one past the cap (a ClickHouse shard each: merged here) */
+  async function distinctOf(name: string, cap: number): Promise<number[] | null> {
+    const x = frame.column(name);
+    const q: GramQuery = {
+      stage: `ggeffects: distinct values of ${name}`,
+      sql: d.query({ source: from, layers, select: [x, d.count], where: A.ok, groupBy: [x], limit: cap + 1 }),
+      keys: ['numeric'], values: 1,
+    };
+    const r = await engine.run(q);
+    const seen = new Set<number>();
+    for (const k of r.keys[0]) if (typeof k === 'number') seen.add(k);
+    return seen.size > cap ? null : [...seen].sort((a, b) => a - b);
+  }
 }

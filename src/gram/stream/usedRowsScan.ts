@@ -22,6 +22,7 @@ export function streamUsedRows(source: BatchSource, spec: FrameSpec, batchSize =
     for (let i = 0; i < ok.length; i++) if (ok[i]) xs.forEach((x, k) => f(x[i], w ? w[i] : NaN, k));
   });
   return {
+    distinctScans: 'one',
     async sums(names) {
       const out = names.map((): UsedRowSums => ({ n: 0, sum: 0, fracAbs: 0, abs: 0, wx: spec.weights ? 0 : NaN, w: spec.weights ? 0 : NaN }));
       await values(names, (x, w, k) => {
@@ -39,10 +40,11 @@ export function streamUsedRows(source: BatchSource, spec: FrameSpec, batchSize =
       await values(names, (x, _w, k) => { out[k] += (x - c[k]) * (x - c[k]); });
       return out;
     },
-    async distinct(name, cap) {
-      const seen = new Set<number>();
-      await values([name], (x) => { if (seen.size <= cap) seen.add(x); });
-      return seen.size > cap ? null : [...seen].sort((a, b) => a - b);
+    async distinct(names, cap) {
+      // one set per covariate, which stops growing one past the cap
+      const seen = names.map(() => new Set<number>());
+      await values(names, (x, _w, k) => { if (seen[k].size <= cap) seen[k].add(x); });
+      return seen.map((s) => (s.size > cap ? null : [...s].sort((a, b) => a - b)));
     },
     quantileScan(name) {
       return streamQuantileScan((f) => values([name], (x) => f(x)));
