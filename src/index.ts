@@ -299,6 +299,8 @@ export type { GgOptions, GgRow, GgType, ConstantValue } from './inference/ggpred
 // ggeffects of a fit whose rows are in an engine: its scans over the rows used supply the default values
 export { ggpredictAsync, ggemmeansAsync, ggRowFacts, DISTINCT_CAP } from './inference/ggRows.js';
 export type { GgRowFacts } from './inference/ggpredict.js';
+export { ggpredictTmb, ggemmeansTmb } from './zeroinfl/ggpredict.js';
+export { etaStandardErrors } from './zeroinfl/etaVariance.js';
 export { pretty, prettyRange, valuesAt } from './inference/prettyRange.js';
 export { jointTests, JointTests } from './inference/jointTests.js';
 export type { JointTestsOptions, JointTestRow } from './inference/jointTests.js';
@@ -365,12 +367,20 @@ export type { GramSourceResult, QueryTiming } from './gram/source.js';
 export { EngineError } from './gram/source.js';
 // nlme's lme and gls with residual variance functions and correlation structures (src/nlme)
 export { lme, gls, LmeFit, GlsFit, anovaLme, formatAnova as formatLmeAnova, VAR_FUNCTIONS, COR_STRUCTURES } from './nlme/index.js';
+export { formatAnovaF, type NlmeAnovaOptions, type NlmeFTable, type NlmeEmmeansOptions } from './nlme/index.js';
 // MASS's glmmPQL: penalized quasi-likelihood GLMMs as a loop of lme (src/pql)
 export { glmmPQL } from './pql/glmmPQL.js';
 export type { GlmmPqlOptions } from './pql/glmmPQL.js';
 export { GlmmPqlFit } from './pql/glmmPQLFit.js';
 export type { PqlFamilyName, PredictType as PqlPredictType } from './pql/glmmPQLFit.js';
 export type { LmeOptions, GlsOptions, AnovaRow as LmeAnovaRow, ResidualType as LmeResidualType, TTableRow as LmeTTableRow } from './nlme/index.js';
+// parameters's model_parameters() and effectsize's standardize_parameters() of lmer and glmer fits (src/parameters; fit.modelParameters, fit.standardizeParameters)
+import './parameters/methods.js';
+export { modelParameters, CI_METHODS, PARAMETER_EFFECTS } from './parameters/modelParameters.js';
+export type { ModelParameters, ModelParametersOptions, ParameterRow, CiMethod, ParameterEffects } from './parameters/modelParameters.js';
+export { standardizeParameters, STANDARDIZE_METHODS } from './parameters/standardize.js';
+export type { StandardizeOptions, StandardizedParameters, StandardizedRow, StandardizeMethod } from './parameters/standardize.js';
+export { printModelParameters, printStandardized } from './parameters/print.js';
 // broom.mixed's tidy(), glance() and augment() of lmer and glmer fits (src/broom)
 export { tidy, TIDY_EFFECTS, TIDY_CONF_METHODS } from './broom/tidy.js';
 export type { TidyOptions, TidyResult, TidyEffect, TidyConfMethod } from './broom/tidy.js';
@@ -386,3 +396,4 @@ export type { TidyTmbOptions, TidyTmbEffect, TidyTmbComponent } from './broom/ti
 export { tidyLme, glanceLme, TIDY_LME_EFFECTS } from './broom/tidyLme.js';
 export type { TidyLmeOptions, TidyLmeEffect } from './broom/tidyLme.js';
 export { augmentLme, augmentLmeColumns } from './broom/augmentLme.js';
+export { augmentTmb, augmentTmbColumns } from './broom/augmentTmb.js';

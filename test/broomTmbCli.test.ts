@@ -143,10 +143,27 @@ describe('lme --tidy, --glance', () => {
     const again = await lmeRun({ augment: out });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/exists \(not overwritten\)/);
-    expect(existsSync(join(dir, 'zi_aug.csv'))).toBe(false);
-    const z = await zeroinfl({ tidy: true, augment: join(dir, 'zi_aug.csv') } as Partial<ZeroinflArgs>);
-    expect(z.stderr).toMatch(/--augment is for lmer, glmer and lme fits; not implemented for glmmTMB fits/);
-    expect(existsSync(join(dir, 'zi_aug.csv'))).toBe(false);
+  });
+
+  it('zeroinfl --augment OUT.csv: augment.glmmTMB\'s rows (the data\'s columns, .fitted, .se.fit, .resid), never overwritten', async () => {
+    const out = join(dir, 'zi_aug.csv');
+    const ref = (JSON.parse(readFileSync(join(fixtures, 'broom', 'broom_tmb_augment.json'), 'utf8')) as { name: string; columns: string[]; '.fitted': number[]; '.se.fit': number[]; '.resid': number[] }[]).find((c) => c.name === 'zip')!;
+    const z = await zeroinfl({ formula: 'count ~ mined + cover + (1 | site)', augment: out });
+    expect(z.code).toBe(0);
+    expect(z.stderr).toMatch(/wrote 644 rows with \.fitted, \.se\.fit, \.resid/);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe(ref.columns.map((c) => `"${c}"`).join(','));
+    expect(lines.length - 1).toBe(644);
+    // (every row and column: test/broomTmbAugment.test.ts; here the first and last rows, 1e-4 relative)
+    for (const i of [0, 643]) {
+      const c = cells(lines[i + 1]);
+      expect(rel(c[5] as number, ref['.fitted'][i])).toBeLessThan(1e-4);
+      expect(rel(c[6] as number, ref['.se.fit'][i])).toBeLessThan(1e-4);
+      expect(rel(c[7] as number, ref['.resid'][i])).toBeLessThan(1e-4);
+    }
+    const again = await zeroinfl({ formula: 'count ~ mined + cover + (1 | site)', augment: out });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/exists \(not overwritten\)/);
   });
 
   it('refusals name the option', async () => {

@@ -19,6 +19,8 @@ import { zeroInflated } from '../src/zeroinfl/zeroInflated.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { type TmbConfintOptions, confintGlmmTmb, fullParameterNames } from '../src/zeroinfl/confint.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
+import { type ZeroinflArgs, runZeroinfl } from '../src/cli/zeroinflCommand.js';
+import { main } from '../src/cli/program.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 interface Matrix { names: string[]; columns: string[]; values: (number | null)[][]; print: string[] }
@@ -152,5 +154,49 @@ describe('bad input', () => {
     await expect(confintGlmmTmb(fit, { method: 'uniroot' })).rejects.toThrow(/REML/);
     // Wald intervals are glmmTMB's for a REML fit too
     expect((await confintGlmmTmb(fit)).rows.map((r) => r.name)).toEqual(['(Intercept)', 'Days', 'Std.Dev.(Intercept)|Subject', 'Std.Dev.Days|Subject', 'Cor.Days.(Intercept)|Subject']);
+  }, 120_000);
+});
+
+describe('mixedgpu zeroinfl --confint', () => {
+  const salamanders = join(fixtures, 'data', 'salamanders.csv');
+  async function run(args: Partial<ZeroinflArgs>) {
+    const out: string[] = [], err: string[] = [];
+    const code = await runZeroinfl({ file: salamanders, formula: 'count ~ mined + (1 | site)', family: 'nbinom2', zi: '~ mined', ...args }, { stdout: (t) => out.push(t), stderr: (t) => err.push(t) });
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  }
+  it("wald by default, as glmmTMB's matrix; --full, --level and --parm through commander; uniroot's JSON with NA as null", async () => {
+    const c = caseOf('zinb2_mined');
+    const wald = await run({ confint: true });
+    expect(wald.code).toBe(0);
+    const lines = wald.stdout.trimEnd().split('\n');
+    expect(lines.map((l) => l.split(/\s+/)[0])).toEqual(['', ...c.calls[0].result.names]);
+    // commander: --confint with --full and --level
+    const spy: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((t: string) => { spy.push(String(t)); return true; }) as typeof process.stdout.write;
+    try {
+      await main(['node', 'mixedgpu', 'zeroinfl', salamanders, 'count ~ mined + (1 | site)', '--family', 'nbinom2', '--zi', '~ mined', '--confint', '--full', '--level', '0.9', '--quiet']);
+    } finally {
+      process.stdout.write = write;
+    }
+    const printed = spy.join('');
+    expect(printed).toContain('5 %');
+    expect(printed).toMatch(/\nsigma +/);
+    // positions (glmmTMB's parm = c(3, 4): the Wald rows at those places)
+    const byPosition = await run({ confint: 'wald', parm: '3,4' });
+    expect(byPosition.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['zi.(Intercept)', 'zi.minedyes']);
+    const json = await run({ confint: 'uniroot', parm: 'zi~(Intercept)', json: true });
+    expect(json.stderr).toBe('');
+    expect(json.code).toBe(0);
+    const j = JSON.parse(json.stdout);
+    expect(j.rows.map((r: { name: string }) => r.name)).toEqual(['zi~(Intercept)']);
+    // glmmTMB's NA lower end (the profile has not risen by ½ χ²₁(0.95) at −7 SE)
+    expect(j.rows[0].lower).toBeNull();
+    expect(Math.abs(j.rows[0].upper - c.tight_uniroot!.upper[2]!)).toBeLessThan(1e-6);
+  }, 300_000);
+  it('refusals name the option', async () => {
+    expect((await run({ confint: 'profile' })).stderr).toMatch(/--confint takes wald \(the default\) or uniroot, got 'profile'/);
+    expect((await run({ parm: 'theta_' })).stderr).toMatch(/--parm and --full are options of --confint/);
+    expect((await run({ confint: true, tidy: true })).stderr).toMatch(/give one of --confint, --tidy/);
   }, 120_000);
 });

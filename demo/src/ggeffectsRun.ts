@@ -64,7 +64,7 @@ export async function runGgeffects(fit: AnyFit, req: GgRequest): Promise<GgMsg> 
     method: g.method,
     terms: [...g.terms],
     title: g.title,
-    type: g.type,
+    type: req.type,
     level: g.level,
     df: g.df,
     predictionInterval: g.predictionInterval,

@@ -17,6 +17,8 @@
  * y is the response as the fit reads it (a binomial's proportion of successes, w its trials).
  */
 import type * as arrow from 'apache-arrow';
+import type { ModelFrame } from '../frame/modelFrame.js';
+import type { RandomBlock } from '../model/lambda.js';
 import { ModelError } from '../errors/errors.js';
 import { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
@@ -24,6 +26,8 @@ import { glmmHatValues, hatValues } from '../inference/fitInference.js';
 import { broomFit } from './tidy.js';
 import { LmeFit } from '../nlme/lmeFit.js';
 import { augmentLme } from './augmentLme.js';
+import { augmentTmb } from './augmentTmb.js';
+import { ZeroInflatedFit } from '../zeroinfl/zeroInflatedFit.js';
 import type { Cell, TidyTable } from './table.js';
 
 export interface AugmentOptions {
@@ -95,8 +99,8 @@ export function augmentColumns(fitIn: LmmFit | GlmmFit): Record<string, Float64A
   return ordered;
 }
 
-/** a fit with a model frame and random-effects blocks (lmer, glmer, lme) */
-type FramedFit = Pick<LmmFit, 'model'> | Pick<GlmmFit, 'model'>;
+/** a fit with a model frame and random-effects blocks (lmer, glmer, lme, glmmTMB) */
+type FramedFit = { model: { frame: ModelFrame; blocks: Pick<RandomBlock, 'group' | 'codes' | 'levels'>[] } };
 
 /** The model frame's variables at the rows used: the response, the formula's evaluated columns, the grouping factors. */
 export function frameVariables(fit: FramedFit): Record<string, Cell[]> {
@@ -131,9 +135,10 @@ export function dataVariables(fit: FramedFit, data: arrow.Table): Record<string,
   return out;
 }
 
-/** broom.mixed's augment(fit): one row per observation used, the data's columns then augment's (augment.lme: augmentLme.ts). */
-export function augment(fitIn: LmmFit | GlmmFit | LmeFit, options: AugmentOptions = {}): TidyTable {
+/** broom.mixed's augment(fit): one row per observation used, the data's columns then augment's (augment.lme: augmentLme.ts; augment.glmmTMB: augmentTmb.ts). */
+export function augment(fitIn: LmmFit | GlmmFit | LmeFit | ZeroInflatedFit, options: AugmentOptions = {}): TidyTable {
   if (fitIn instanceof LmeFit) return augmentLme(fitIn, options);
+  if (fitIn instanceof ZeroInflatedFit) return augmentTmb(fitIn, options);
   const fit = broomFit(fitIn, 'augment');
   if (fit.model.source) throw new ModelError(`augment: the rows of this fit are in ${fit.rowsSource}, not in memory; write the fitted values and residuals there (the CLI's --residuals), or fit with the rows in memory`);
   const vars = options.data ? dataVariables(fit, options.data) : frameVariables(fit);

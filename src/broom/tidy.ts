@@ -110,7 +110,7 @@ const TIDY_SCHEMA: Schema = {
 export function broomFit(fit: unknown, what: string): LmmFit | GlmmFit {
   if (fit instanceof LmmFit || fit instanceof GlmmFit) return fit;
   const name = typeof fit === 'object' && fit !== null ? fit.constructor?.name ?? 'an object' : showValue(fit);
-  throw new ModelError(`${what}: broom.mixed's methods are implemented for lmer, glmer, glmmTMB and lme fits (LmmFit, GlmmFit, ZeroInflatedFit, LmeFit${what === 'augment' ? '; augment for lmer, glmer and lme only (glmmTMB\'s augment needs predict\'s se.fit)' : ''}), not ${name}; nlme's gls, clmm and nlmer fits have their own summaries and JSON`);
+  throw new ModelError(`${what}: broom.mixed's methods are implemented for lmer, glmer, glmmTMB and lme fits (LmmFit, GlmmFit, ZeroInflatedFit, LmeFit), not ${name}; nlme's gls, clmm and nlmer fits have their own summaries and JSON`);
 }
 
 /**

@@ -13,8 +13,8 @@
  *             Laplace's (LLᵀ)⁻¹ plus the parameters' uncertainty, src/zeroinfl/ranefVariance.ts)
  * Intervals (conf.int, Wald only):
  *   fixed     confint.glmmTMB: x̂ ± z_{(1+level)/2} SE
- *   ran_pars  confint(fit, parm = "theta_") bound column-wise: glmmTMB's .CI_univariate_monotone, every
- *             SD and correlation f(ψ) at ψ̂ − z SE(ψ̂) and at ψ̂ + z SE(ψ̂) (all of ψ moved at once, SE
+ *   ran_pars  confint(fit, parm = "theta_") bound column-wise (confintWald, src/zeroinfl/confint.ts): glmmTMB's
+ *             .CI_univariate_monotone, every SD and correlation f(ψ) at ψ̂ − z SE(ψ̂) and at ψ̂ + z SE(ψ̂) (all of ψ moved at once, SE
  *             the square roots of Var(x̂)'s diagonal), the two sorted: a scalar term's exp(ψ̂ ± z SE),
  *             ψ = log SD (the SD's scale even when scales = 'vcov', as broom.mixed binds them)
  *   ran_vals  b̂ ± z condsd
@@ -28,7 +28,7 @@ import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { ZeroInflatedFit, ZiCoefRow, ZiVarCorrRow } from '../zeroinfl/zeroInflatedFit.js';
 import { type Schema, bool, checkObject, oneOf } from '../options/rules.js';
 import { qnorm } from '../stats/distributions.js';
-import { termCovariance } from '../zeroinfl/covariance.js';
+import { confintWald } from '../zeroinfl/confint.js';
 import type { RanParsScale } from './ranPars.js';
 import { type Cell, type TidyTable, bindTidyRows } from './table.js';
 
@@ -79,8 +79,6 @@ function useScale(fit: ZeroInflatedFit): boolean {
 
 interface RanPar {
   component: TidyTmbComponent; group: string; vars: string[]; sdcor: number; vcov: number;
-  /** the row's SD or correlation at another ψ (all terms' ψ, the fit's layout); null for the residual's */
-  at: ((psi: ArrayLike<number>) => number) | null;
 }
 
 /** as.data.frame(VarCorr.merMod) of each component's terms (cov.last order) */
@@ -88,7 +86,7 @@ function ranParRows(fit: ZeroInflatedFit, components: readonly TidyTmbComponent[
   const m = fit.model;
   const out: RanPar[] = [];
   for (const comp of components) {
-    let rowAt = 0, psiAt = 0;
+    let rowAt = 0;
     const vc = fit.varCorr;
     const rows: RanPar[] = [];
     // VarCorr's names of the component's terms: R's make.unique of the grouping factors (site, site.1)
@@ -96,24 +94,22 @@ function ranParRows(fit: ZeroInflatedFit, components: readonly TidyTmbComponent[
     m.reTerms.forEach((t, k) => {
       const termRows: ZiVarCorrRow[] = vc.slice(rowAt, rowAt + t.q);
       rowAt += t.q;
-      const q = t.q, nPsi = q === 1 ? 1 : q + (q * (q - 1)) / 2;
-      const at = psiAt;
-      psiAt += nPsi;
+      const q = t.q;
       if ((k >= m.nCondTerms ? 'zi' : 'cond') !== comp) return;
       const dup = seen.get(t.group) ?? 0;
       seen.set(t.group, dup + 1);
       const group = dup === 0 ? t.group : `${t.group}.${dup}`;
       // the SDs of the term's columns: √Σ_jj
-      termRows.forEach((r, j) => rows.push({ component: comp, group, vars: [r.name], sdcor: r.sd, vcov: r.variance, at: (psi) => termCovariance(q, psi, at).sd[j] }));
+      termRows.forEach((r, j) => rows.push({ component: comp, group, vars: [r.name], sdcor: r.sd, vcov: r.variance }));
       // then the correlations ρ_ij = Σ_ij / √(Σ_ii Σ_jj), j < i, column-major below the diagonal; Σ_ij = ρ_ij sd_i sd_j
       for (let j = 0; j < q; j++) {
         for (let i = j + 1; i < q; i++) {
           const rho = termRows[i].corr![j];
-          rows.push({ component: comp, group, vars: [termRows[j].name, termRows[i].name], sdcor: rho, vcov: rho * termRows[i].sd * termRows[j].sd, at: (psi) => termCovariance(q, psi, at).corr[i * q + j] });
+          rows.push({ component: comp, group, vars: [termRows[j].name, termRows[i].name], sdcor: rho, vcov: rho * termRows[i].sd * termRows[j].sd });
         }
       }
     });
-    if (termsOf(fit, comp) && useScale(fit)) rows.push({ component: comp, group: 'Residual', vars: [], sdcor: fit.sigma, vcov: fit.sigma * fit.sigma, at: null });
+    if (termsOf(fit, comp) && useScale(fit)) rows.push({ component: comp, group: 'Residual', vars: [], sdcor: fit.sigma, vcov: fit.sigma * fit.sigma });
     out.push(...rows);
   }
   return out;
@@ -180,20 +176,11 @@ export function tidyGlmmTmb(fit: ZeroInflatedFit, options: TidyTmbOptions = {}):
       if (pars.some((r) => r.group === 'Residual') || pars.length !== nTheta) {
         throw new ModelError(`tidy: broom.mixed 0.2.9.4 cannot bind glmmTMB's ${nTheta} interval(s) of theta to these ${pars.length} ran_pars rows (a residual row, or one component of two); ask for effects 'fixed' or 'ran_vals' with confInt, or ran_pars without it`);
       }
-      // ψ̂ ∓ z SE(ψ̂), every variance parameter at once
-      const m = fit.model, nx = fit.parNames.length, off = m.p + m.pz + m.pd;
-      const lo = new Float64Array(nTheta), hi = new Float64Array(nTheta);
-      for (let k = 0; k < nTheta; k++) {
-        const psi = fit.par[off + k], se = Math.sqrt(fit.vcov[(off + k) * nx + off + k]);
-        lo[k] = psi - z * se;
-        hi[k] = psi + z * se;
-      }
-      pars.forEach((r, i) => {
-        // sort2: the two ends in order (NA where either is)
-        const a = r.at!(lo), b = r.at!(hi);
-        const bad = Number.isNaN(a) || Number.isNaN(b);
-        rows[i]['conf.low'] = bad ? null : Math.min(a, b);
-        rows[i]['conf.high'] = bad ? null : Math.max(a, b);
+      // confint(fit, parm = "theta_", level): glmmTMB's monotone rule (src/zeroinfl/confint.ts)
+      const ci = confintWald(fit, { parm: 'theta_', level });
+      pars.forEach((_, i) => {
+        rows[i]['conf.low'] = na(ci.rows[i].lower);
+        rows[i]['conf.high'] = na(ci.rows[i].upper);
       });
     }
     if (rows.length === 0) alsoColumns.push('effect', 'component', 'group', 'term', 'estimate');

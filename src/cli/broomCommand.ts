@@ -128,7 +128,6 @@ export function broomTidyOptions(args: BroomArgs, kind: BroomKind = 'merMod'): T
 /** tidy's and glance's tables on stdout, augment's written to its file; returns the exit code. */
 export async function printBroom(fit: CliFit | ZeroInflatedFit | LmeFit, args: BroomArgs, io: CliIO, data: arrow.Table | undefined, kind: BroomKind = 'merMod'): Promise<number> {
   const tidyOptions = broomTidyOptions(args, kind);
-  if (args.augment !== undefined && kind === 'glmmTMB') throw new CliError('--augment is for lmer, glmer and lme fits; not implemented for glmmTMB fits (augment.glmmTMB\'s .se.fit needs predict\'s standard errors)');
   if (args.augment !== undefined) {
     if (!args.augment.trim()) throw new CliError('--augment needs a file name (the CSV it writes)');
     if (existsSync(args.augment)) throw new CliError(`--augment: ${args.augment} exists (not overwritten)`);
@@ -148,7 +147,7 @@ export async function printBroom(fit: CliFit | ZeroInflatedFit | LmeFit, args: B
     texts.push(tidyCsv(g));
   }
   if (args.augment !== undefined) {
-    const a = augment(fit as CliFit | LmeFit, { data });
+    const a = augment(fit, { data });
     // 'wx': a file that appeared since the check is not overwritten either
     writeFileSync(args.augment, tidyCsv(a), { flag: 'wx' });
     if (!args.quiet) io.stderr(`mixedgpu: note: wrote ${a.rows.length} rows with ${a.columns.filter((c) => c.startsWith('.')).join(', ')} to ${args.augment}\n`);

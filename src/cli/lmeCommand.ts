@@ -5,7 +5,10 @@
  * as nlme's summary (and its intervals), or as one JSON object. `mixedgpu lme ... --tidy [effects] [--conf-int]
  * [--conf-level p] [--scales vcov] --glance`: broom.mixed's tidy.lme and glance.lme tables instead
  * (broomCommand.ts); `--augment OUT.csv`: augment.lme's rows written to a new file (with the summary,
- * or with the tables).
+ * or with the tables). `--anova [--type marginal] [--terms a,b] [--L 'age=1,age:SexMale=1;…'] [--adjust-sigma
+ * true|false]`: nlme's anova(fit) F table (src/nlme/anovaF.ts) instead of the summary; `--emmeans SPECS
+ * [--mode M] [--by B] [--at …] [--emm-weights …] [--level p] [--contrast pairwise] [--ref L] [--adjust A]`:
+ * emmeans's means of the fit (src/nlme/emmeans.ts) and their contrasts, as `mixedgpu emmeans` prints them.
  */
 import { basename, extname } from 'node:path';
 import { readTableFileAsync } from '../io/node.js';
@@ -15,6 +18,13 @@ import { formatIntervals } from '../nlme/summary.js';
 import { type CliIO, type FitArgs, CliError, errorMessage, parseFactors, resolveCsv } from './fitCommand.js';
 import { type BroomArgs, broomTidyOptions, printBroom, wantsBroom } from './broomCommand.js';
 import type { LmeFit } from '../nlme/lmeFit.js';
+import type { GlsFit } from '../nlme/glsFit.js';
+import { type NlmeAnovaOptions, anovaFJSON, formatAnovaF } from '../nlme/anovaF.js';
+import type { NlmeEmmeansOptions } from '../nlme/emmeans.js';
+import type { AdjustMethod } from '../inference/emmAdjust.js';
+import type { EmmWeights } from '../inference/emmeans.js';
+import { parseAt } from './inferenceCommands.js';
+import { printEmmGrid } from './emmeansOutput.js';
 
 export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'>, Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales'> {
   file: string;
@@ -26,6 +36,76 @@ export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'd
   ml?: boolean;
   /** also nlme's intervals(fit) (printed after the summary; in the JSON as `intervals`) */
   intervals?: boolean;
+  /** nlme's anova(fit) instead of the summary, with its type, terms, L and adjustSigma */
+  anova?: boolean;
+  type?: string;
+  terms?: string;
+  L?: string;
+  adjustSigma?: string;
+  /** emmeans's means (specs '~ Sex', '~ Sex | age', or Sex,age) instead of the summary, and their options */
+  emmeans?: string;
+  mode?: string;
+  by?: string;
+  at?: string;
+  emmWeights?: string;
+  level?: string;
+  contrast?: string;
+  ref?: string;
+  adjust?: string;
+}
+
+const ANOVA_ONLY = ['type', 'terms', 'L', 'adjustSigma'] as const;
+const EMM_ONLY = ['mode', 'by', 'at', 'emmWeights', 'level', 'contrast', 'ref', 'adjust'] as const;
+const flag = (k: string) => `--${k === 'L' ? 'L' : k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+
+/** --anova's options: --terms a,b (labels or 1-based numbers), --L rows separated by ';', each 'name=value,…' or 'v1,v2,…' */
+function anovaOptions(args: LmeArgs): NlmeAnovaOptions {
+  const o: NlmeAnovaOptions = {};
+  if (args.type !== undefined) o.type = args.type as NlmeAnovaOptions['type'];
+  if (args.terms !== undefined) {
+    const t = list(args.terms);
+    o.terms = t.every((x) => /^\d+$/.test(x)) ? t.map(Number) : t;
+  }
+  if (args.L !== undefined) {
+    const num = (x: string) => {
+      const v = Number(x);
+      if (x.trim() === '' || !Number.isFinite(v)) throw new CliError(`--L: '${x}' is not a number`);
+      return v;
+    };
+    const rows = args.L.split(';').map((r) => r.trim()).filter((r) => r.length > 0).map((r) => {
+      const parts = list(r);
+      if (parts.every((x) => x.includes('='))) return Object.fromEntries(parts.map((x) => { const i = x.lastIndexOf('='); return [x.slice(0, i).trim(), num(x.slice(i + 1))]; }));
+      if (parts.some((x) => x.includes('='))) throw new CliError(`--L: a row is either all 'name=value' or all values, got '${r}'`);
+      return parts.map(num);
+    });
+    if (rows.length === 0) throw new CliError('--L is empty: give coefficients such as \'age=1,age:SexMale=1\' or \'0,1,0,1\'');
+    o.L = rows.length === 1 ? rows[0] : rows as NlmeAnovaOptions['L'];
+  }
+  if (args.adjustSigma !== undefined) {
+    if (args.adjustSigma !== 'true' && args.adjustSigma !== 'false') throw new CliError(`--adjust-sigma must be true or false, got '${args.adjustSigma}'`);
+    o.adjustSigma = args.adjustSigma === 'true';
+  }
+  return o;
+}
+
+/** --emmeans's options */
+function emmOptions(args: LmeArgs): { specs: string | string[]; options: NlmeEmmeansOptions } {
+  const specs = args.emmeans!.includes('~') || args.emmeans!.includes('|') ? args.emmeans! : list(args.emmeans!);
+  const level = args.level === undefined ? undefined : Number(args.level);
+  if (level !== undefined && !Number.isFinite(level)) throw new CliError(`--level must be a number, got '${args.level}'`);
+  if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
+  return {
+    specs,
+    options: {
+      ...(args.mode !== undefined ? { mode: args.mode as NlmeEmmeansOptions['mode'] } : {}),
+      ...(args.by !== undefined ? { by: list(args.by) } : {}),
+      ...(args.at !== undefined ? { at: parseAt(args.at) } : {}),
+      ...(args.emmWeights !== undefined ? { weights: args.emmWeights as EmmWeights } : {}),
+      ...(level !== undefined ? { level } : {}),
+      ...(args.adjust !== undefined && args.contrast === undefined ? { adjust: args.adjust as AdjustMethod } : {}),
+    },
+  };
 }
 
 /** Runs `mixedgpu lme` (fn 'lme') or `mixedgpu gls` (fn 'gls'); returns the exit code. */
@@ -36,6 +116,12 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     if (fn === 'gls' && wantsBroom(args)) throw new CliError('--tidy, --glance and --augment are for lme fits (broom.mixed\'s tidy.lme); gls fits have no broom.mixed method here');
     broomTidyOptions(args, 'lme');
     if ((args.tidy !== undefined || args.glance) && args.intervals) throw new CliError('--intervals prints nlme\'s intervals with the summary; --tidy --conf-int gives them in tidy\'s table instead');
+    for (const k of ANOVA_ONLY) if (args[k] !== undefined && !args.anova) throw new CliError(`${flag(k)} is an option of --anova (nlme's anova(fit))`);
+    for (const k of EMM_ONLY) if (args[k] !== undefined && args.emmeans === undefined) throw new CliError(`${flag(k)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ Sex')`);
+    const tables = args.anova || args.emmeans !== undefined;
+    if (tables && (wantsBroom(args) || args.intervals)) throw new CliError('--anova and --emmeans print their tables instead of the summary: leave out --intervals, --tidy, --glance and --augment');
+    const anovaOpts = args.anova ? anovaOptions(args) : null;
+    const emm = args.emmeans !== undefined ? emmOptions(args) : null;
     const factors = parseFactors(args.factors);
     const read = await readTableFileAsync(args.file, { factors, ...resolveCsv(args) });
     if (!args.quiet) for (const w of read.warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
@@ -50,6 +136,21 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     // broom.mixed's tables; --augment alone writes its file and the summary is printed as usual
     if (args.tidy !== undefined || args.glance) return await printBroom(fit as LmeFit, args, io, read.table, 'lme');
     if (args.augment !== undefined) await printBroom(fit as LmeFit, args, io, read.table, 'lme');
+    if (tables) {
+      // checked (the options' errors) before anything is printed
+      const an = anovaOpts ? (fit as LmeFit | GlsFit).anova(anovaOpts) : null;
+      const grid = emm ? (fit as LmeFit | GlsFit).emmeans(emm.specs, emm.options) : null;
+      if (args.json && an && !grid) io.stdout(`${JSON.stringify({ anova: anovaFJSON(an) }, null, 2)}\n`);
+      else if (args.json && an && grid) {
+        const c = args.contrast === undefined ? null : grid.contrast(args.contrast as never, { ...(args.adjust !== undefined ? { adjust: args.adjust as AdjustMethod } : {}), ...(args.ref !== undefined ? { ref: /^\d+$/.test(args.ref) ? Number(args.ref) : args.ref } : {}) });
+        io.stdout(`${JSON.stringify({ anova: anovaFJSON(an), emmeans: grid.toJSON(), ...(c ? { contrasts: c.toJSON() } : {}) }, null, 2)}\n`);
+      } else {
+        if (an) io.stdout(`${formatAnovaF(an)}\n`);
+        if (an && grid) io.stdout('\n');
+        if (grid) printEmmGrid(grid, args, io);
+      }
+      return 0;
+    }
     const iv = args.intervals ? fit.intervals() : null;
     if (args.json) io.stdout(`${JSON.stringify({ ...fit.toJSON(), ...(iv ? { intervals: iv } : {}) }, null, 2)}\n`);
     else io.stdout(`${fit.summary()}\n${iv ? `\n${formatIntervals(iv, fn === 'lme' ? (fit as Awaited<ReturnType<typeof lme>>).group : null)}\n` : ''}`);

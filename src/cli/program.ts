@@ -29,6 +29,7 @@
  *   mixedgpu robust FILE FORMULA [--type CR2] [--cluster g] [--test Satterthwaite] [--level 0.95] [--wald x,z] [--wald-equal x,z] [--wald-test HTZ,…|All] [--json]
  *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
  *   mixedgpu lme FILE "y ~ x" --random "~ 1 | g" [--weights "varIdent(form = ~ 1 | s)"] [--correlation "corAR1(form = ~ 1 | g)"] [--ml] [--intervals] [--json]
+ *     [--anova [--type marginal] [--terms a,b] [--L 'x=1'] [--adjust-sigma false]] [--emmeans '~ A' [--mode M] [--contrast pairwise]] (also gls)
  *   mixedgpu glmmpql FILE "y ~ x" --random "~ 1 | g" --family binomial [--weights n] [--correlation "corAR1(form = ~ t | g)"] [--niter 10] [--verbose] [--json]
  *   mixedgpu gls FILE "y ~ x" [--weights "varPower(form = ~ x)"] [--correlation "corCompSymm(form = ~ 1 | g)"] [--ml] [--json]
  *   mixedgpu gamm4 FILE "y ~ s(x) + z" [--random "~ (1 | g)"] [--ml] [--factors a,b] [--backend cpu|webgpu|auto] [--points 50] [--json]
@@ -54,6 +55,7 @@ import { runMixed } from './mixedCommand.js';
 import { runPower } from './powerCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
 import { runGgeffects } from './ggeffectsCommand.js';
+import { runParameters } from './parametersCommand.js';
 import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
@@ -110,7 +112,7 @@ export function buildProgram(): Command {
     })
     .exitOverride();
 
-  const fit = program
+  const fit = csvReadOptions(program
     .command('fit')
     .description('fit a linear mixed model (lmer) or, with --family, a GLMM (glmer) and print its lme4-style summary (or JSON)')
     .argument('<file-and-formula...>', 'FILE FORMULA: the data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet; a glob such as \'data/*.parquet\' with --engine duckdb) and the lme4 model formula, e.g. "Reaction ~ Days + (Days | Subject)"; with --engine clickhouse the formula alone')
@@ -132,10 +134,7 @@ export function buildProgram(): Command {
     .option('--prior <name>', "priors on the variance components: 'blme' (blmer's and bglmer's defaults, a Wishart on every term); the fit is the posterior mode")
     .option('--cov-prior <prior>', "blme's cov.prior in its syntax, e.g. \"gamma(shape = 2.5, rate = 0, posterior.scale = 'sd')\" or \"list(Subject ~ wishart, invgamma)\"")
     .option('--fixef-prior <prior>', "blme's fixef.prior, e.g. \"normal(sd = c(10, 2.5))\" or \"t(df = 3)\" (ML)")
-    .option('--resid-prior <prior>', "blme's resid.prior (lmer), e.g. \"point(value = 1)\" or \"invgamma(shape = 2, scale = 1)\"")
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--resid-prior <prior>', "blme's resid.prior (lmer), e.g. \"point(value = 1)\" or \"invgamma(shape = 2, scale = 1)\""))
     .option('--quiet', 'no progress or notes on stderr')
     .option('--ddf <method>', 'lmer: lmerTest\'s t tests and anova (type III unless --type) with satterthwaite or kenward-roger denominator df')
     .option('--type <type>', 'with --ddf: the anova\'s type, I (sequential), II or III (default III); also 1, 2, 3; with --family: car\'s Wald chi-square anova of type II or III')
@@ -191,7 +190,7 @@ export function buildProgram(): Command {
       process.exitCode = await runMeta({ file, ...opts }, io());
     });
 
-  program
+  csvReadOptions(program
     .command('lmlist')
     .description("lme4's lmList: one linear model per level of the grouping factor (y ~ x | g), printed as R prints the lmList, its summary (the pooled residual SD unless --no-pool) and confint")
     .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
@@ -201,10 +200,7 @@ export function buildProgram(): Command {
     .option('--pooled-confint', "confint with the pooled residual SD and df (lme4's confint(fit, pool = TRUE); lme4's confint(fit) is each group's own)")
     .option('--family <name>', 'a glm in each group: binomial or poisson (canonical links; no confint)')
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
-    .option('--json', 'print the result as one JSON object')
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--json', 'print the result as one JSON object'))
     .option('--quiet', 'no notes or warnings on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runLmList>[0], 'file' | 'formula'>) => {
       process.exitCode = await runLmList({ file, formula, ...opts }, io());
@@ -227,23 +223,34 @@ export function buildProgram(): Command {
         .option('--conf-level <p>', "with --tidy: the intervals' level (default 0.95; implies --conf-int)")
         .option('--scales <scale>', 'with --tidy: ran_pars as sdcor (standard deviations and correlations, the default) or vcov (variances and covariances)');
     }
-    cmd
+    csvReadOptions(cmd
       .option('--weights <varFunc>', "variance function: 'varIdent(form = ~ 1 | s)', 'varPower(form = ~ x)', 'varExp(form = ~ x | s)', 'varConstPower(form = ~ x)', 'varFixed(~ x)', 'varComb(varIdent(form = ~ 1 | s), varPower())'")
       .option('--correlation <corStruct>', "correlation structure: 'corAR1(form = ~ 1 | g)', 'corAR1(form = ~ t | g)', 'corARMA(form = ~ t | g, p = 1, q = 1)', 'corCAR1(form = ~ t | g)', 'corCompSymm(form = ~ 1 | g)', 'corSymm(form = ~ 1 | g)', 'corNatural(form = ~ 1 | g)', 'corExp(form = ~ x + y | g, nugget = TRUE)', 'corGaus(…)', 'corSpher(…)', 'corLin(…)', 'corRatio(…)'")
       .option('--ml', 'fit by maximum likelihood (default REML)')
       .option('--intervals', "also nlme's approximate 95% confidence intervals (intervals(fit))")
+      .option('--anova', "print nlme's anova(fit) instead of the summary: the Wald F test of each fixed-effects term (denDF: lme nlme's containment DF, gls N - p)")
+      .option('--type <type>', '--anova: sequential (default: each term after those before it) or marginal (after all others)')
+      .option('--terms <terms>', "--anova: one joint F test of these terms, comma-separated labels or 1-based numbers (nlme's Terms)")
+      .option('--L <rows>', "--anova: one F test of L beta = 0 (nlme's L): 'age=1,age:SexMale=1' or '0,1,0,1', rows separated by ';'")
+      .option('--adjust-sigma <bool>', `--anova: an ML fit's sigma made REML-like, true or false (nlme's default: ${fn === 'lme' ? 'true' : 'false'})`)
+      .option('--emmeans <specs>', "print emmeans's estimated marginal means instead of the summary: '~ Sex', '~ Sex | age', or Sex,age")
+      .option('--mode <mode>', `--emmeans: the df method, ${fn === 'lme' ? 'containment (default) or asymptotic' : 'auto (default: satterthwaite where nlme has apVar, else df.error), satterthwaite, df.error or asymptotic'}`)
+      .option('--by <columns>', '--emmeans: comma-separated variables whose levels form separate groups')
+      .option('--at <values>', "--emmeans: values of the reference grid's variables, e.g. 'age=8,14;Sex=Male'")
+      .option('--emm-weights <how>', '--emmeans: how to average over the other factors: equal (default), proportional, outer, cells, flat')
+      .option('--level <p>', '--emmeans: confidence level (default 0.95)')
+      .option('--contrast <method>', '--emmeans: contrasts of the means: pairwise, revpairwise, trt.vs.ctrl, trt.vs.ctrlk, consec, eff, del.eff or poly')
+      .option('--ref <level>', '--emmeans with --contrast trt.vs.ctrl: the control level (a name or 1-based number)')
+      .option('--adjust <method>', "--emmeans: multiplicity adjustment (default: the contrast's, as emmeans; none for the means)")
       .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
-      .option('--json', 'print the result as one JSON object')
-      .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-      .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-      .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+      .option('--json', 'print the result as one JSON object'))
       .option('--quiet', 'no notes or warnings on stderr')
       .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runLme>[0], 'file' | 'formula'>) => {
         process.exitCode = await runLme({ file, formula, ...opts }, io(), fn);
       });
   }
 
-  program
+  csvReadOptions(program
     .command('glmmpql')
     .description("MASS's glmmPQL: a GLMM by penalized quasi-likelihood (nlme's lme on the working response, iterated), printed as R's summary(glmmPQL(...)); biased for binary data with small clusters, where glmer's Laplace or AGQ is the better fit")
     .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
@@ -256,16 +263,13 @@ export function buildProgram(): Command {
     .option('--niter <n>', 'the most lme fits (MASS\'s niter, default 10)')
     .option('--verbose', "MASS's 'iteration k' messages on stderr")
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
-    .option('--json', 'print the result as one JSON object')
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--json', 'print the result as one JSON object'))
     .option('--quiet', 'no notes or warnings on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runGlmmPql>[0], 'file' | 'formula'>) => {
       process.exitCode = await runGlmmPql({ file, formula, ...opts }, io());
     });
 
-  program
+  csvReadOptions(program
     .command('nlmer')
     .description("lme4's nlmer: a nonlinear mixed model 'resp ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree' with R's self-starting models, printed as lme4's summary")
     .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
@@ -274,16 +278,13 @@ export function buildProgram(): Command {
     .option('--nagq <n>', "1: Laplace (default); 0: lme4's first stage only")
     .option('--optimizer <name>', "Nelder_Mead (lme4's default for nlmer) or bobyqa")
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
-    .option('--json', 'print the fit as one JSON object')
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--json', 'print the fit as one JSON object'))
     .option('--quiet', 'no notes or warnings on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runNlmer>[0], 'file' | 'formula'>) => {
       process.exitCode = await runNlmer({ file, formula, ...opts }, io());
     });
 
-  program
+  csvReadOptions(program
     .command('gamm4')
     .description("gamm4's generalized additive mixed model: smooth terms s(x), s(x, k = 8), s(x, bs = \"cr\" | \"cc\" | \"ps\"), s(x, by = f) and tensor products t2(x, z) written as mixed models and fitted by lmer (Gaussian) or glmer (--family binomial | poisson, Laplace); prints summary(gam) and the mer's summary")
     .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
@@ -294,10 +295,7 @@ export function buildProgram(): Command {
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
     .addOption(new Option('--backend <name>', 'backend that evaluates the objective').choices([...BACKENDS]).default('cpu'))
     .option('--points <n>', "values per smooth in the JSON's plot data (default 50)")
-    .option('--json', 'print the gam view, the mer and the plot data as one JSON object')
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--json', 'print the gam view, the mer and the plot data as one JSON object'))
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runGamm>[0], 'file' | 'formula'>) => {
       process.exitCode = await runGamm({ file, formula, ...opts }, io());
@@ -320,7 +318,7 @@ export function buildProgram(): Command {
     .action(async (file: string, opts: Omit<Parameters<typeof runEscalc>[0], 'file'>) => {
       process.exitCode = await runEscalc({ file, ...opts }, io());
     });
-  const common = (cmd: Command) => cmd
+  const common = (cmd: Command) => csvReadOptions(cmd
     .option('--factors <columns>', 'comma-separated columns to read as factors')
     .option('--contrasts <factor=contrast,...>', "R's contrasts for fixed-effects factors (lme4's contrasts argument): contr.treatment (default), contr.sum, contr.helmert, contr.SAS or contr.poly, e.g. a=contr.sum,b=contr.helmert (rows in memory)")
     .option('--json', 'print the result as JSON')
@@ -329,10 +327,7 @@ export function buildProgram(): Command {
     .option('--family <name>', 'GLMMs (glmer): binomial, poisson, negative.binomial, Gamma, inverse.gaussian or gaussian (with --link log or inverse); a command that takes fewer refuses the others by name')
     .option('--link <name>', 'the GLMM\'s link')
     .option('--nagq <n>', 'glmer\'s nAGQ')
-    .option('--weights <column>', 'prior weights')
-    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
-    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
-    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)')
+    .option('--weights <column>', 'prior weights'))
     .option('--quiet', 'no progress or notes on stderr');
 
   rowEngineOptions(common(program
@@ -472,8 +467,8 @@ export function buildProgram(): Command {
     .option('--by <columns>', '--emmeans, --joint-tests: comma-separated variables whose levels form separate groups')
     .option('--at <values>', "--emmeans: values of the reference grid's variables, e.g. 'cover=-1,1;mined=yes'")
     .option('--emm-weights <how>', '--emmeans: how to average over the other factors: equal (default), proportional, outer, cells, flat')
-    .option('--type <scale>', '--emmeans: link (default) or response (back-transformed: rates, probabilities; ratios or odds ratios for contrasts)')
-    .option('--level <p>', '--emmeans: confidence level (default 0.95)')
+    .option('--type <scale>', '--emmeans: link (default) or response (back-transformed: rates, probabilities; ratios or odds ratios for contrasts); --ggpredict: fixed, random, zero_inflated or zi_random; --ggemmeans: fixed or random')
+    .option('--level <p>', '--emmeans, --ggpredict, --ggemmeans, --confint: confidence level (default 0.95)')
     .option('--contrast <method>', '--emmeans: contrasts of the means: pairwise, revpairwise, trt.vs.ctrl, trt.vs.ctrlk, consec, eff, del.eff or poly')
     .option('--ref <level>', '--contrast trt.vs.ctrl: the control (a level, or its position from 1)')
     .option('--adjust <method>', "--emmeans: multiplicity adjustment (default: the contrast's, as emmeans; none for the means)")
@@ -487,6 +482,14 @@ export function buildProgram(): Command {
     .option('--scales <scale>', 'with --tidy: ran_pars as sdcor (standard deviations and correlations, the default) or vcov (variances and covariances)')
     .option('--ran-prefix <a,b>', "with --tidy: ran_pars's term prefixes for one variable and for two (default sd,cor or var,cov), or NA for none")
     .option('--exponentiate', 'with --tidy: exp() of the fixed effects and their intervals (rate or odds ratios), std.error by the delta method')
+    .option('--augment <file>', "write broom.mixed's augment() rows (augment.glmmTMB: the data's columns, .fitted, .se.fit, .resid) to a new CSV file; never overwritten")
+    .option('--ggpredict <term>', "print ggeffects's ggpredict instead of the summary at this focal term ('x', 'x [1, 5, 10]', 'f [a, b]'); repeat for the group and facet terms; --type fixed (default), random, zero_inflated or zi_random (points only: ggeffects simulates their intervals), --level, --typical, --condition", collect, [])
+    .option('--ggemmeans <term>', "print ggeffects's ggemmeans (the conditional model's estimated marginal means) instead of the summary at this focal term; repeatable; --type fixed or random, --level, --typical, --condition", collect, [])
+    .option('--confint [method]', "print glmmTMB's confint instead of the summary: wald (the default: the fixed effects, the random effects' SDs and correlations) or uniroot (each parameter's profile likelihood interval on its internal scale, TMB's tmbroot); --parm, --level, --component all,cond,zi,other, --full")
+    .option('--parm <names>', "--confint: glmmTMB's parm, comma-separated: theta_, beta_, disp_, names as vcov(fit, full = TRUE) gives them ('(Intercept)', 'zi~minedyes', 'theta_1|site.1') or 1-based positions")
+    .option('--full', '--confint: with the sigma row (wald), the dispersion parameter (uniroot)')
+    .option('--typical <how>', "--ggpredict, --ggemmeans: the other covariates' value, mean (default) or median")
+    .option('--condition <values>', "--ggpredict, --ggemmeans: values of non-focal variables, e.g. 'cover=0;mined=yes'")
     .option('--backend <name>', 'cpu (zero-inflated models run on the CPU only)')
     .option('--json', 'print the fit (or the means) as JSON')
     .option('--quiet', 'no notes on stderr')
@@ -566,6 +569,22 @@ export function buildProgram(): Command {
         process.exitCode = await runGgeffects(method, { ...opts, file, formula } as never, io());
       });
   }
+
+  common(program
+    .command('parameters')
+    .description("parameters's model_parameters: the fixed effects with intervals and p-values by a ci_method, the random effects' SDs and correlations, for lmer and glmer fits; with --standardize, effectsize's standardize_parameters")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--ci-method <method>', 'wald (default), normal, residual, satterthwaite, kenward (lmer), ml1, betwithin or profile')
+    .option('--ci <p>', 'the intervals\' level (default 0.95)')
+    .option('--effects <which>', 'fixed, random or all (default)')
+    .option('--exponentiate', 'exp() of the fixed effects and their intervals (odds ratios, IRRs)')
+    .option('--standardize <method>', 'standardized coefficients: refit, posthoc, smart, basic or pseudo')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | string[] | boolean | undefined>) => {
+      process.exitCode = await runParameters({ ...opts, file, formula } as never, io());
+    });
 
   rowEngineOptions(common(program
     .command('joint-tests')
@@ -743,6 +762,14 @@ function engineOptions(cmd: Command, engineHelp: string): Command {
     .option('--table <name>', 'clickhouse: the table (e.g. a Distributed table over shards)')
     .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
     .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB (past it, it spills to a temporary directory; default 80% of RAM)');
+}
+
+/** the CSV reader's options (--delimiter, --encoding, --stray-text) of the commands that read a file */
+function csvReadOptions(cmd: Command): Command {
+  return cmd
+    .option('--delimiter <char>', 'CSV field delimiter: one character, or comma, tab, semicolon, bar (default: sniffed from the first lines)')
+    .option('--encoding <name>', 'CSV text encoding: utf-8 (default; invalid bytes are an error) or latin1')
+    .option('--stray-text <how>', 'a CSV column of numbers with a few text values: error (default) or missing (read the text as missing)');
 }
 
 /** the positional arguments' help: how they go with a ClickHouse table */

@@ -13,7 +13,13 @@
  * --emmeans` prints them; `--trend VAR` with it: the component's slopes in VAR (emtrends). With
  * `--joint-tests [--component zi] [--by B]`: emmeans's joint_tests of the component's terms. With
  * `--tidy [effects] [--component cond,zi] [--conf-int] [--conf-level p] [--scales vcov] [--ran-prefix a,b]
- * [--exponentiate] --glance`: broom.mixed's tidy.glmmTMB and glance.glmmTMB tables instead (broomCommand.ts).
+ * [--exponentiate] --glance`: broom.mixed's tidy.glmmTMB and glance.glmmTMB tables instead (broomCommand.ts);
+ * `--augment OUT.csv`: augment.glmmTMB's rows (the data's columns, .fitted, .se.fit, .resid) written to a new file.
+ * With `--ggpredict TERM [--ggpredict TERM2] [--type fixed|random|zero_inflated|zi_random] [--level p] [--typical
+ * median] [--condition 'x=2']` (or `--ggemmeans TERM`): ggeffects's adjusted predictions (src/zeroinfl/ggpredict.ts),
+ * printed as `mixedgpu ggpredict` prints them.
+ * With `--confint [wald|uniroot] [--parm theta_] [--level p] [--component cond,zi,other] [--full]`: glmmTMB's
+ * confint (src/zeroinfl/confint.ts), printed as R prints its matrix (or JSON).
  */
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
@@ -35,8 +41,18 @@ import { printEmmGrid } from './emmeansOutput.js';
 import type { EmmWeights } from '../inference/emmeans.js';
 import { parseAt } from './inferenceCommands.js';
 import { type BroomArgs, broomTidyOptions, printBroom, wantsBroom } from './broomCommand.js';
+import { ggOptionsFromArgs, printGgEffects } from './ggeffectsCommand.js';
+import type { TmbConfintComponent } from '../zeroinfl/confint.js';
 
-export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'confInt' | 'confLevel' | 'scales' | 'ranPrefix' | 'exponentiate'> {
+export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales' | 'ranPrefix' | 'exponentiate'> {
+  /** ggeffects's ggpredict of the fit at these focal terms (x, group, facet) instead of the summary */
+  ggpredict?: string[];
+  /** ggeffects's ggemmeans of the fit at these focal terms */
+  ggemmeans?: string[];
+  /** --ggpredict, --ggemmeans: the other covariates' value, mean or median */
+  typical?: string;
+  /** --ggpredict, --ggemmeans: non-focal variables' values, 'x=2;h=lo' */
+  condition?: string;
   file?: string;
   formula?: string;
   family?: string;
@@ -75,6 +91,12 @@ export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'confI
   trend?: string;
   /** emmeans's joint_tests of the component's terms (--component, --by) */
   jointTests?: boolean;
+  /** glmmTMB's confint instead of the summary: wald (true or 'wald') or uniroot (the profile likelihood's ends) */
+  confint?: boolean | string;
+  /** --confint: glmmTMB's parm (comma-separated names, theta_, beta_, disp_, or 1-based positions) */
+  parm?: string;
+  /** --confint: the sigma row (wald), the dispersion parameter (uniroot) */
+  full?: boolean;
   backend?: string;
   json?: boolean;
   quiet?: boolean;
@@ -87,24 +109,41 @@ const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}
 const PREDICT_TYPES = ['response', 'conditional', 'zprob', 'link', 'zlink', 'disp'];
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 
+/** --confint's method: true (the flag alone) is glmmTMB's default, wald */
+function confintMethod(v: boolean | string | undefined): 'wald' | 'uniroot' | null {
+  if (v === undefined || v === false) return null;
+  if (v === true) return 'wald';
+  const m = v.toLowerCase();
+  if (m !== 'wald' && m !== 'uniroot') throw new CliError(`--confint takes wald (the default) or uniroot, got '${v}' (glmmTMB's profile, a spline through tmbprofile's points, is not implemented: uniroot finds the profile likelihood's ends)`);
+  return m;
+}
+
+/** NaN (glmmTMB's NA) as JSON's null */
+const nullIfNaN = (v: number) => (Number.isNaN(v) ? null : v);
+
 /** Runs `mixedgpu zeroinfl`; returns the exit code. */
 export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number> {
   try {
     if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     if (args.predict !== undefined && !PREDICT_TYPES.includes(args.predict)) throw new CliError(`--predict must be one of ${PREDICT_TYPES.join(', ')}, got '${args.predict}'`);
-    const modes = [args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance' : null].filter((x) => x !== null);
+    const gg = args.ggpredict?.length ? 'ggpredict' : args.ggemmeans?.length ? 'ggemmeans' : null;
+    const confint = confintMethod(args.confint);
+    const modes = [confint ? '--confint' : null, args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null].filter((x) => x !== null);
     if (modes.length > 1) throw new CliError(`give one of ${modes.join(', ')}`);
     if (!args.dharma && (args.nsim !== undefined || args.seed !== undefined || args.unconditional)) throw new CliError('--nsim, --seed and --unconditional are options of --dharma');
+    if (!gg && (args.typical !== undefined || args.condition !== undefined)) throw new CliError('--typical and --condition are options of --ggpredict and --ggemmeans');
+    if (!confint && (args.parm !== undefined || args.full)) throw new CliError('--parm and --full are options of --confint');
     if (args.emmeans === undefined) {
-      // --component is also tidy's (cond, zi)
-      const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)) && !(k === 'component' && args.tidy !== undefined));
+      // --component is also tidy's (cond, zi); --type and --level also ggeffects's
+      const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)) && !(k === 'component' && args.tidy !== undefined) && !(gg && (k === 'type' || k === 'level')) && !(confint && (k === 'level' || k === 'component')));
       if (stray) throw new CliError(`${flag(stray)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ mined' --component zi)${args.jointTests ? '; --joint-tests takes --component and --by' : ''}`);
     }
     if (args.jointTests && args.component !== undefined && !(ZI_EMM_COMPONENTS as readonly string[]).includes(args.component)) {
       throw new CliError(`--component must be one of ${ZI_EMM_COMPONENTS.join(', ')} (glmmTMB 1.1.5's), got '${args.component}'`);
     }
     const emm = args.emmeans === undefined ? null : emmOptions(args);
+    const ggOptions = gg ? ggOptionsFromArgs(args) : null;
     // broom.mixed's tidy.glmmTMB options, checked before the fit
     broomTidyOptions(args, 'glmmTMB');
     const nsim = numberArg(args.nsim, 'nsim', true);
@@ -125,6 +164,24 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (!args.quiet && !args.json) for (const m of fit.messages) io.stderr(`mixedgpu: note: ${m}\n`);
     if (emm) {
       printMeans(fit, args, emm, io);
+      return 0;
+    }
+    if (confint) {
+      // glmmTMB's confint (src/zeroinfl/confint.ts)
+      const parm = list(args.parm);
+      const ci = await fit.confint({
+        method: confint,
+        ...(parm ? { parm: parm.every((v) => /^\d+$/.test(v)) ? parm.map(Number) : parm } : {}),
+        ...(args.level !== undefined ? { level: numberArg(args.level, 'level', false)! } : {}),
+        ...(args.component !== undefined ? { component: list(args.component) as TmbConfintComponent[] } : {}),
+        ...(args.full ? { full: true } : {}),
+      });
+      io.stdout(args.json ? `${JSON.stringify({ method: ci.method, level: ci.level, columns: ci.columns, rows: ci.rows.map((r) => ({ name: r.name, lower: nullIfNaN(r.lower), upper: nullIfNaN(r.upper), ...(ci.columns.length > 2 ? { estimate: r.estimate } : {}) })) }, null, 2)}\n` : ci.print());
+      return 0;
+    }
+    if (gg && ggOptions) {
+      // ggeffects's adjusted predictions (src/zeroinfl/ggpredict.ts)
+      printGgEffects(gg, gg === 'ggpredict' ? fit.ggpredict(args.ggpredict!, ggOptions) : fit.ggemmeans(args.ggemmeans!, ggOptions), args.json, io);
       return 0;
     }
     if (wantsBroom(args)) return await printBroom(fit, args, io, table, 'glmmTMB');

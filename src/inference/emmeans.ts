@@ -38,8 +38,12 @@ import { termVariables } from '../frame/covariates.js';
 import { formatEmmTable } from './emmPrint.js';
 
 export type EmmDdf = 'kenward-roger' | 'satterthwaite' | 'asymptotic';
-/** how a grid's df were found: an lmer ddf method, asymptotic (z), or a glmmTMB fit's residual df (n − number of parameters, emm_basis.glmmTMB's) */
-export type EmmInferenceMethod = EmmDdf | 'residual';
+/**
+ * how a grid's df were found: an lmer ddf method, asymptotic (z), a glmmTMB fit's residual df (n −
+ * number of parameters, emm_basis.glmmTMB's), or an nlme fit's mode (src/nlme/emmeans.ts: lme's
+ * containment, gls's df.error, and lme's df = Inf, which emmeans labels 'fixed')
+ */
+export type EmmInferenceMethod = EmmDdf | 'residual' | 'containment' | 'df.error' | 'fixed';
 export type EmmWeights = 'equal' | 'proportional' | 'outer' | 'cells' | 'flat';
 
 export interface EmmeansOptions {

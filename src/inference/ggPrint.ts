@@ -9,11 +9,11 @@
  *                                   6 for 2–3, 5 for 4–5, 4 for more
  *   Adjusted for:
  *   * name = value                — names right-aligned, values right-aligned to the widest value
- *                                   that is not "0 (population-level)"; numbers to 2 decimals
+ *                                   that is not "0 (population-level)" (glmmTMB fits: "NA (population-level)"); numbers to 2 decimals
  *   Intervals are prediction intervals.   (ggeffects's message, type random)
  * Numbers are rounded to 2 decimals (R's round), then written with 2 decimals — as whole numbers
  * where a column's values all are (insight's protect_integers), in scientific notation from 1e5 —;
- * a factor column is left-aligned, numeric columns and the interval right-aligned.
+ * the interval's ends always with 2 decimals (insight's format_ci); a factor column is left-aligned, numeric columns and the interval right-aligned.
  */
 import { roundR } from '../results/rFormat.js';
 import { quantile7 } from '../frame/basis/bspline.js';
@@ -68,7 +68,8 @@ function block(rows: GgRow[], xName: string, level: number, n: number): string[]
   ];
   if (hasCi) {
     // format_ci(width = "auto"): the lower ends padded to their widest, the upper ends likewise
-    const lo = numericColumn(shown.map((r) => r.conf_low)), hi = numericColumn(shown.map((r) => r.conf_high));
+    // (insight's format_ci writes every end with 2 decimals: no whole numbers protected, 0.00 and 1.00 as such)
+    const lo = shown.map((r) => formatNumber(r.conf_low, false)), hi = shown.map((r) => formatNumber(r.conf_high, false));
     const wl = Math.max(...lo.map((s) => s.length)), wh = Math.max(...hi.map((s) => s.length));
     const pct = Number((100 * level).toPrecision(6));
     columns.push({ head: `${pct}% CI`, cells: lo.map((l, i) => `[${l.padStart(wl)}, ${hi[i].padStart(wh)}]`), left: false });
@@ -111,7 +112,7 @@ export function formatGgEffects(g: GgEffects): string {
     }
   }
   if (g.constantValues.length > 0) {
-    const cv = g.constantValues.map((c) => ({ name: c.name, value: c.population ? '0 (population-level)' : typeof c.value === 'number' ? c.value.toFixed(2) : c.value, population: c.population }));
+    const cv = g.constantValues.map((c) => ({ name: c.name, value: c.population ? `${g.populationLabel} (population-level)` : typeof c.value === 'number' ? c.value.toFixed(2) : c.value, population: c.population }));
     const wName = Math.max(...cv.map((c) => c.name.length));
     const wValue = Math.max(0, ...cv.filter((c) => !c.population).map((c) => c.value.length));
     lines.push('', 'Adjusted for:', ...cv.map((c) => `* ${c.name.padStart(wName)} = ${c.value.padStart(wValue)}`));

@@ -33,6 +33,7 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { fixedVariables } from '../frame/covariates.js';
 import type { Column } from '../frame/columns.js';
+import type { ModelFrame, ReTerm } from '../frame/modelFrame.js';
 import { newDataDesign, predictLinear } from '../results/predict.js';
 import { qnorm, qt } from '../stats/distributions.js';
 import { emmeans } from './emmeans.js';
@@ -41,7 +42,8 @@ import { type FocalTerm, itemNumber, parseTerms } from './ggTerms.js';
 import { type ValueSummary, prettyRangeOf, summarizeValues, valuesAtOf } from './prettyRange.js';
 import { formatGgEffects } from './ggPrint.js';
 
-export type GgType = 'fixed' | 'random';
+/** 'fixed' and 'random' for every fit; glmmTMB fits also 'zero_inflated' and 'zi_random' (ggeffects's "fe.zi", "re.zi": src/zeroinfl/ggpredict.ts) */
+export type GgType = 'fixed' | 'random' | 'zero_inflated' | 'zi_random';
 
 export interface GgOptions {
   /** 'fixed' (ggeffects's default "fe"): confidence intervals; 'random' ("re"): prediction intervals with the residual variance */
@@ -129,6 +131,8 @@ export class GgEffects {
     readonly df: number,
     /** notes (a back-transformed response) */
     readonly messages: string[],
+    /** how "Adjusted for" names a grouping factor's population level: '0' (lme4 fits) or 'NA' (glmmTMB fits, whose grid holds NA) */
+    readonly populationLabel: '0' | 'NA' = '0',
   ) {}
 
   toString(): string { return formatGgEffects(this); }
@@ -137,7 +141,7 @@ export class GgEffects {
     return {
       method: this.method, terms: this.terms, type: this.type, level: this.level, df: this.df === Infinity ? 'Inf' : this.df,
       title: this.title, prediction_interval: this.predictionInterval,
-      adjusted_for: Object.fromEntries(this.constantValues.map((c) => [c.name, c.population ? '0 (population-level)' : c.value])),
+      adjusted_for: Object.fromEntries(this.constantValues.map((c) => [c.name, c.population ? `${this.populationLabel} (population-level)` : c.value])),
       rows: this.rows.map((r) => ({ x: r.x, predicted: r.predicted, std_error: r.std_error, conf_low: r.conf_low, conf_high: r.conf_high, ...(r.group !== undefined ? { group: r.group } : {}), ...(r.facet !== undefined ? { facet: r.facet } : {}) })),
       messages: this.messages,
     };
@@ -154,14 +158,41 @@ export interface GgRowFacts {
   weightedMeans: Map<string, number>;
 }
 
+/**
+ * What the grid reads of a model: the frames of its fixed parts (an lme4 fit's one; a glmmTMB fit's
+ * conditional, zero-inflation and dispersion models, whose variables all enter ggeffects's grid), its
+ * random-effects terms and an lmer fit's prior weights (a typical value's weighted mean), or null. A fit
+ * whose rows are in an engine: its source (for messages), whether its typical mean is weighted (a weights
+ * column), and the facts its scans gave (null: none asked, as the synchronous calls).
+ */
+export interface GgModel {
+  frames: ModelFrame[];
+  reTerms: ReTerm[];
+  weights: ArrayLike<number> | null;
+  engine?: { source: { engine: string; name: string }; weighted: boolean; facts: GgRowFacts | null };
+}
+
+/** an lmer or glmer fit's GgModel (`facts`: an engine fit's scans, ./ggRows.ts) */
+export function ggModelOf(fit: LmmFit | GlmmFit, facts: GgRowFacts | null = null): GgModel {
+  const { frame } = fit.model;
+  const src = fit.model.source;
+  return {
+    frames: [frame], reTerms: frame.reTerms, weights: isLmm(fit) && frame.weights && frame.weights.some((v) => v !== 1) ? frame.weights : null,
+    ...(src ? { engine: { source: { engine: src.engine, name: src.name }, weighted: isLmm(fit) && frame.weightsName !== undefined, facts } } : {}),
+  };
+}
+
+/** the fixed parts' variables, the first frame's first */
+function modelVariables(m: GgModel): string[] {
+  return [...new Set(m.frames.flatMap((f) => fixedVariables(f.formula)))];
+}
+
 /** What is known of a fixed-part variable: a factor's levels, or a covariate's values over the rows used (their summary). */
 interface VariableInfo { name: string; kind: 'factor' | 'covariate'; levels: string[]; values: ValueSummary | null; mean: number; weightedMean: (() => number) | null }
 
-/** a fit whose rows are in an engine (the engines keep scans over its rows: ggpredictAsync) */
-const inEngine = (fit: LmmFit | GlmmFit) => fit.model.source !== undefined;
-
-function variableInfo(fit: LmmFit | GlmmFit, name: string, facts: GgRowFacts | null = null): VariableInfo {
-  const { frame } = fit.model;
+function variableInfo(m: GgModel, name: string): VariableInfo {
+  // the first frame whose fixed part reads the variable
+  const frame = m.frames.find((f) => fixedVariables(f.formula).includes(name)) ?? m.frames[0];
   const col: Column | undefined = frame.columns.get(name);
   if (col?.kind === 'factor') {
     // the levels that occur in the rows used (droplevels); a fit whose rows are in an engine keeps the
@@ -173,35 +204,34 @@ function variableInfo(fit: LmmFit | GlmmFit, name: string, facts: GgRowFacts | n
   }
   const c = frame.covariates?.get(name);
   if (!c) throw new ModelError(`ggeffects: '${name}' is in the fixed part through an expression whose grid this model cannot rebuild (a factor read through relevel() or a comparison): refit with the variable itself`);
-  if (facts) {
-    // the engine's scans over the rows used
-    const w = facts.weightedMeans.get(name);
-    return { name, kind: 'covariate', levels: [], values: facts.summaries.get(name) ?? null, mean: c.mean, weightedMean: w === undefined ? null : () => w };
+  if (m.engine) {
+    // the engine's scans over the rows used (none: the synchronous calls)
+    const w = m.engine.facts?.weightedMeans.get(name);
+    return { name, kind: 'covariate', levels: [], values: m.engine.facts?.summaries.get(name) ?? null, mean: c.mean, weightedMean: w === undefined ? null : () => w };
   }
   const x = col?.kind === 'numeric' && col.values?.length === frame.n ? col.values : null;
-  // an lmer fit's prior weights (not all 1): ggeffects's typical "mean" is then their weighted mean
-  const w = isLmm(fit) && frame.weights && frame.weights.some((v) => v !== 1) ? frame.weights : null;
+  const w = m.weights;
   return { name, kind: 'covariate', levels: [], values: x ? summarizeValues(x) : null, mean: c.mean, weightedMean: x && w ? () => weightedMean(x, w) : null };
 }
 
 /** a covariate's values over the rows used (their summary), for the choices that read them */
-function valuesOf(fit: LmmFit | GlmmFit, v: VariableInfo, what: string): ValueSummary {
+function valuesOf(m: GgModel, v: VariableInfo, what: string): ValueSummary {
   if (!v.values) {
-    if (inEngine(fit)) throw new ModelError(`ggeffects: ${what} of '${v.name}' need its values over the rows used, which are in ${fit.model.source!.engine} (${fit.model.source!.name}): use ggpredictAsync or ggemmeansAsync, which scan them there, or give its values in brackets, as '${v.name} [1, 2, 3]'`);
+    if (m.engine) throw new ModelError(`ggeffects: ${what} of '${v.name}' need its values over the rows used, which are in ${m.engine.source.engine} (${m.engine.source.name}): use ggpredictAsync or ggemmeansAsync, which scan them there, or give its values in brackets, as '${v.name} [1, 2, 3]'`);
     throw new ModelError(`ggeffects: ${what} of '${v.name}' need its values over the rows used, which this fit does not keep ('${v.name}' enters the model only inside an expression): give its values in brackets, as '${v.name} [1, 2, 3]'`);
   }
   return v.values;
 }
 
 /** a grouping factor as a focal term: its levels in the fit (a factor of one variable only) */
-function groupingInfo(fit: LmmFit | GlmmFit, term: FocalTerm): VariableInfo {
-  const re = fit.model.frame.reTerms.find((t) => t.term.group.length === 1 && t.term.group[0] === term.name);
-  if (!re) throw new OptionError('terms', `term '${term.text}': '${term.name}' is part of an interaction grouping factor (${fit.model.frame.reTerms.map((t) => t.group).join(', ')}); only a grouping factor of one variable can be a focal term`);
+function groupingInfo(m: GgModel, term: FocalTerm): VariableInfo {
+  const re = m.reTerms.find((t) => t.term.group.length === 1 && t.term.group[0] === term.name);
+  if (!re) throw new OptionError('terms', `term '${term.text}': '${term.name}' is part of an interaction grouping factor (${m.reTerms.map((t) => t.group).join(', ')}); only a grouping factor of one variable can be a focal term`);
   return { name: term.name, kind: 'factor', levels: [...re.levels], values: null, mean: NaN, weightedMean: null };
 }
 
 /** ggeffects's .prettify_data and .get_representative_values: a focal term's values. */
-function focalValues(fit: LmmFit | GlmmFit, term: FocalTerm, v: VariableInfo, position: number): GridValue[] {
+function focalValues(m: GgModel, term: FocalTerm, v: VariableInfo, position: number): GridValue[] {
   const spec = term.values;
   if (v.kind === 'factor') {
     if (spec.kind === 'default' || (spec.kind === 'valuesAt' && spec.how === 'all')) return [...v.levels];
@@ -212,7 +242,7 @@ function focalValues(fit: LmmFit | GlmmFit, term: FocalTerm, v: VariableInfo, po
   let values: number[];
   switch (spec.kind) {
     case 'default': {
-      const x = valuesOf(fit, v, 'the default representative values');
+      const x = valuesOf(m, v, 'the default representative values');
       const nd = x.nDistinct;
       // the group or facet with ≥ 10 distinct values: mean ± sd; fewer than 20: all; else pretty_range
       if (position > 0 && nd >= 10) values = valuesAtOf(x, 'meansd');
@@ -220,8 +250,8 @@ function focalValues(fit: LmmFit | GlmmFit, term: FocalTerm, v: VariableInfo, po
       else values = prettyRangeOf(x);
       break;
     }
-    case 'pretty': values = prettyRangeOf(valuesOf(fit, v, 'pretty values'), spec.n); break;
-    case 'valuesAt': values = valuesAtOf(valuesOf(fit, v, `the values '${spec.how}'`), spec.how); break;
+    case 'pretty': values = prettyRangeOf(valuesOf(m, v, 'pretty values'), spec.n); break;
+    case 'valuesAt': values = valuesAtOf(valuesOf(m, v, `the values '${spec.how}'`), spec.how); break;
     case 'seq': {
       // R's seq(from, to, by)
       const n = Math.floor((spec.to - spec.from) / spec.by + 1e-10);
@@ -240,7 +270,7 @@ function focalValues(fit: LmmFit | GlmmFit, term: FocalTerm, v: VariableInfo, po
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
-interface Setup {
+export interface Setup {
   focal: { term: FocalTerm; info: VariableInfo; values: GridValue[] }[];
   /** non-focal fixed variables' grid values (ggpredict's: covariates' typical value, factors' first level; condition's) */
   constants: Map<string, GridValue>;
@@ -249,12 +279,12 @@ interface Setup {
   condition: Map<string, GridValue>;
 }
 
-function checkOptions(options: unknown): Required<Pick<GgOptions, 'type' | 'level' | 'typical'>> & { condition: Record<string, number | string> } {
+export function checkOptions(options: unknown, types: readonly GgType[] = ['fixed', 'random']): Required<Pick<GgOptions, 'type' | 'level' | 'typical'>> & { condition: Record<string, number | string> } {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new OptionError('options', `ggeffects options must be an object, not ${showValue(options)}`);
   const o = options as GgOptions;
   for (const k of Object.keys(o)) if (!['type', 'level', 'typical', 'condition'].includes(k)) throw new OptionError(k, `unknown option '${k}' (options: type, level, typical, condition)`);
   const type = o.type ?? 'fixed';
-  if (type !== 'fixed' && type !== 'random') throw new OptionError('type', `type must be 'fixed' or 'random' (ggeffects's "fe" and "re"), not ${showValue(type)}`);
+  if (!types.includes(type)) throw new OptionError('type', `type must be ${types.slice(0, -1).map((t) => `'${t}'`).join(', ')} or '${types[types.length - 1]}' (ggeffects's ${types.map((t) => ({ fixed: '"fe"', random: '"re"', zero_inflated: '"fe.zi"', zi_random: '"re.zi"' })[t]).join(types.length > 2 ? ', ' : ' and ')}), not ${showValue(type)}`);
   const level = o.level ?? 0.95;
   if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new OptionError('level', `level must be a number between 0 and 1 (such as 0.95), not ${showValue(level)}`);
   const typical = o.typical ?? 'mean';
@@ -265,12 +295,11 @@ function checkOptions(options: unknown): Required<Pick<GgOptions, 'type' | 'leve
 }
 
 /** the focal terms, the non-focal variables' values and what "Adjusted for" lists */
-function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median', condition: Record<string, number | string>, groupingFocal: 'ggpredict-random' | 'refuse', facts: GgRowFacts | null): Setup {
-  const { frame } = fit.model;
-  if (frame.formula.offsets.length > 0) throw new ModelError("ggeffects: a model with an offset is not supported here (ggeffects holds the offset's variable at a typical value and warns that predictions may not be correct)");
+export function setup(m: GgModel, terms: unknown, typical: 'mean' | 'median', condition: Record<string, number | string>, groupingFocal: 'ggpredict-random' | 'refuse'): Setup {
+  if (m.frames.some((f) => f.formula.offsets.length > 0)) throw new ModelError("ggeffects: a model with an offset is not supported here (ggeffects holds the offset's variable at a typical value and warns that predictions may not be correct)");
   const parsed = parseTerms(terms);
-  const names = fixedVariables(frame.formula);
-  const grouping = [...new Set(frame.reTerms.flatMap((t) => t.term.group))];
+  const names = modelVariables(m);
+  const grouping = [...new Set(m.reTerms.flatMap((t) => t.term.group))];
   const focal = parsed.map((term, position) => {
     if (!names.includes(term.name)) {
       if (grouping.includes(term.name)) {
@@ -278,18 +307,18 @@ function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median'
         if (groupingFocal === 'refuse') {
           throw new OptionError('terms', `term '${term.text}': '${term.name}' groups random effects; predictions at its levels are ggpredict's with type 'random' (ggemmeans averages the random effects out, and ggpredict's type 'fixed' ignores them)`);
         }
-        return { term, info: groupingInfo(fit, term), values: focalValues(fit, term, groupingInfo(fit, term), position) };
+        return { term, info: groupingInfo(m, term), values: focalValues(m, term, groupingInfo(m, term), position) };
       }
       throw new OptionError('terms', `term '${term.text}': '${term.name}' is not a variable of the model's fixed part (its variables: ${names.join(', ') || 'none'})`);
     }
-    const info = variableInfo(fit, term.name, facts);
-    return { term, info, values: focalValues(fit, term, info, position) };
+    const info = variableInfo(m, term.name);
+    return { term, info, values: focalValues(m, term, info, position) };
   });
   const cond = new Map<string, GridValue>();
   for (const [k, v] of Object.entries(condition)) {
     if (parsed.some((t) => t.name === k)) throw new OptionError('condition', `condition: '${k}' is a focal term; give its values in the term's brackets`);
     if (!names.includes(k)) throw new OptionError('condition', `condition: '${k}' is not a variable of the model's fixed part (its variables: ${names.join(', ') || 'none'})`);
-    const info = variableInfo(fit, k);
+    const info = variableInfo(m, k);
     if (info.kind === 'factor') {
       if (!info.levels.includes(String(v))) throw new OptionError('condition', `condition: '${String(v)}' is not a level of '${k}' in the rows used (its levels: ${info.levels.slice(0, 10).join(', ')})`);
       cond.set(k, String(v));
@@ -300,16 +329,18 @@ function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median'
   }
   const constants = new Map<string, GridValue>();
   const listed: ConstantValue[] = [];
+  // an lmer fit's prior weights (not all 1; an engine fit: a weights column): ggeffects's typical "mean" is then their weighted mean
+  const weighted = m.weights !== null || m.engine?.weighted === true;
   for (const name of names) {
     if (parsed.some((t) => t.name === name)) continue;
     if (cond.has(name)) { constants.set(name, cond.get(name)!); continue; }
-    const info = variableInfo(fit, name, facts);
+    const info = variableInfo(m, name);
     if (info.kind === 'factor') {
       constants.set(name, info.levels[0]);
       listed.push({ name, value: info.levels[0], population: false });
     } else {
-      // the median, or (an lmer fit's prior weights not all 1) the weighted mean, or the mean
-      const value = typical === 'median' ? valuesOf(fit, info, 'the median').quantiles([0.5])[0] : weighted(fit) ? weightedMeanOf(fit, info) : info.mean;
+      // the median, or the weighted mean, or the mean
+      const value = typical === 'median' ? valuesOf(m, info, 'the median').quantiles([0.5])[0] : weighted ? weightedMeanOf(m, info) : info.mean;
       constants.set(name, value);
       listed.push({ name, value, population: false });
     }
@@ -318,15 +349,9 @@ function setup(fit: LmmFit | GlmmFit, terms: unknown, typical: 'mean' | 'median'
   return { focal, constants, listed, condition: cond };
 }
 
-/** whether ggeffects's typical mean is weighted: an lmer fit's prior weights, not all 1 (an engine fit: it has a weights column) */
-function weighted(fit: LmmFit | GlmmFit): boolean {
-  if (!isLmm(fit)) return false;
-  const { frame } = fit.model;
-  return inEngine(fit) ? frame.weightsName !== undefined : !!frame.weights && frame.weights.some((v) => v !== 1);
-}
-
-function weightedMeanOf(fit: LmmFit | GlmmFit, info: VariableInfo): number {
-  if (!info.weightedMean) valuesOf(fit, { ...info, values: null }, 'the weighted mean (the fit has prior weights)');
+/** a covariate's weighted mean (the values it needs, or the refusal that names them) */
+function weightedMeanOf(m: GgModel, info: VariableInfo): number {
+  if (!info.weightedMean) valuesOf(m, { ...info, values: null }, 'the weighted mean (the fit has prior weights)');
   return info.weightedMean!();
 }
 
@@ -374,7 +399,7 @@ function responseTransform(fit: LmmFit | GlmmFit): { name: string; inverse(x: nu
 }
 
 /** the grid: every combination of the focal values in ggeffects's table order (sorted by x, then group, then facet: the facet varies fastest) */
-function combinations(focal: Setup['focal']): GridValue[][] {
+export function combinations(focal: Setup['focal']): GridValue[][] {
   const out: GridValue[][] = [];
   const rec = (k: number, acc: GridValue[]) => {
     if (k === focal.length) { out.push(acc); return; }
@@ -385,7 +410,7 @@ function combinations(focal: Setup['focal']): GridValue[][] {
 }
 
 /** The grid as new data: focal values and constants, factors as strings (and, with a grouping factor among the terms, the other grouping factors at a level none of theirs). */
-function gridTable(fit: LmmFit | GlmmFit, s: Setup, combos: GridValue[][]): arrow.Table {
+export function gridTable(m: GgModel, s: Setup, combos: GridValue[][]): arrow.Table {
   const vectors: Record<string, arrow.Vector> = {};
   const n = combos.length;
   const column = (name: string, kind: 'factor' | 'covariate', value: (r: number) => GridValue) => {
@@ -397,10 +422,10 @@ function gridTable(fit: LmmFit | GlmmFit, s: Setup, combos: GridValue[][]): arro
   for (const [name, v] of s.constants) column(name, typeof v === 'string' ? 'factor' : 'covariate', () => v);
   // with a grouping factor among the terms, the other grouping factors at population level (a level
   // that is none of theirs: ggeffects's 0, lme4's new level)
-  if (s.focal.some((f) => isGrouping(fit, f.term.name))) {
-    for (const t of fit.model.frame.reTerms) for (const g of t.term.group) {
+  if (s.focal.some((f) => isGrouping(m, f.term.name))) {
+    for (const t of m.reTerms) for (const g of t.term.group) {
       if (vectors[g]) continue;
-      const none = unusedLevel(fit, g);
+      const none = unusedLevel(m, g);
       column(g, 'factor', () => none);
     }
   }
@@ -408,17 +433,17 @@ function gridTable(fit: LmmFit | GlmmFit, s: Setup, combos: GridValue[][]): arro
   return new arrow.Table(vectors);
 }
 
-const isGrouping = (fit: LmmFit | GlmmFit, name: string) => !fixedVariables(fit.model.frame.formula).includes(name) && fit.model.frame.reTerms.some((t) => t.term.group.includes(name));
+const isGrouping = (m: GgModel, name: string) => !modelVariables(m).includes(name) && m.reTerms.some((t) => t.term.group.includes(name));
 
 /** a level name no grouping factor of `g` has ('0', as ggeffects's, unless that is one) */
-function unusedLevel(fit: LmmFit | GlmmFit, g: string): string {
-  const levels = new Set(fit.model.frame.reTerms.filter((t) => t.term.group.includes(g)).flatMap((t) => t.levels.flatMap((l) => l.split(':'))));
+function unusedLevel(m: GgModel, g: string): string {
+  const levels = new Set(m.reTerms.filter((t) => t.term.group.includes(g)).flatMap((t) => t.levels.flatMap((l) => l.split(':'))));
   let v = '0';
   while (levels.has(v)) v = `${v}_`;
   return v;
 }
 
-function rowOf(values: GridValue[], r: { predicted: number; se: number; low: number; high: number }): GgRow {
+export function rowOf(values: GridValue[], r: { predicted: number; se: number; low: number; high: number }): GgRow {
   const row: GgRow = { x: values[0], predicted: r.predicted, std_error: r.se, conf_low: r.low, conf_high: r.high };
   if (values.length > 1) row.group = values[1];
   if (values.length > 2) row.facet = values[2];
@@ -440,9 +465,10 @@ export function ggpredict(fit: LmmFit | GlmmFit, terms: string | string[], optio
 /** ggpredict with an engine's facts about the rows used (./ggRows.ts) in place of the rows. */
 export function ggpredictWith(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions, facts: GgRowFacts | null): GgEffects {
   const o = checkOptions(options);
-  const s = setup(fit, terms, o.typical, o.condition, o.type === 'random' ? 'ggpredict-random' : 'refuse', facts);
+  const m = ggModelOf(fit, facts);
+  const s = setup(m, terms, o.typical, o.condition, o.type === 'random' ? 'ggpredict-random' : 'refuse');
   const combos = combinations(s.focal);
-  const table = gridTable(fit, s, combos);
+  const table = gridTable(m, s, combos);
   const design = newDataDesign({ model: fit.model }, table, { groups: false });
   const p = fit.model.frame.p, n = combos.length;
   // the design's rows, row-major
@@ -455,7 +481,7 @@ export function ggpredictWith(fit: LmmFit | GlmmFit, terms: string | string[], o
   const addVariance = s2 > 1e-4 ? s2 : 0;
   const linkinv = isLmm(fit) ? (x: number) => x : (x: number) => fit.model.family.linkinv(x);
   let pred = predictionsAt({ X, rows: n, beta: fit.beta, V: Float64Array.from(fit.vcov.flat()), addVariance, crit, linkinv });
-  if (s.focal.some((f) => isGrouping(fit, f.term.name))) {
+  if (s.focal.some((f) => isGrouping(m, f.term.name))) {
     // a grouping factor among the terms (type random): η with its levels' conditional modes (lme4's
     // predict, re.form = NULL, other grouping factors at population level); the SE stays ggeffects's
     // √(xᵀVx + σ²)
@@ -476,7 +502,7 @@ export function ggemmeans(fit: LmmFit | GlmmFit, terms: string | string[], optio
 /** ggemmeans with an engine's facts about the rows used (./ggRows.ts) in place of the rows. */
 export function ggemmeansWith(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions, facts: GgRowFacts | null): GgEffects {
   const o = checkOptions(options);
-  const s = setup(fit, terms, o.typical, o.condition, 'refuse', facts);
+  const s = setup(ggModelOf(fit, facts), terms, o.typical, o.condition, 'refuse');
   // emmeans's `at`: the focal values, the other covariates' typical values, condition's values
   const at: Record<string, GridValue | GridValue[]> = {};
   for (const f of s.focal) at[f.term.name] = f.values;

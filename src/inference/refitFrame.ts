@@ -23,8 +23,12 @@ import { optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import { lmmFromFrame } from '../lmm/model.js';
 
-/** the refit of `fit`'s model with `formula` (its response the fit's); `what` names the caller in errors */
-export async function refitWithFormula(fit: LmmFit, formula: Formula, what: string): Promise<LmmFit> {
+/**
+ * the refit of `fit`'s model with `formula` (its response the fit's); `what` names the caller in errors;
+ * `options.REML` another criterion than the fit's (parameters's pseudo-standardization fits its null
+ * model by REML whatever the fit's)
+ */
+export async function refitWithFormula(fit: LmmFit, formula: Formula, what: string, options: { REML?: boolean } = {}): Promise<LmmFit> {
   const frame = fit.model.frame;
   const columnOf = (label: string) => {
     const c = frame.columns.get(label);
@@ -52,7 +56,7 @@ export async function refitWithFormula(fit: LmmFit, formula: Formula, what: stri
     reduced.messages = [...frame.messages.filter((m) => !isFixedDesignMessage(m)), ...design.messages];
     Object.assign(reduced, { X: design.X, p: design.p, xnames: design.xnames });
   }
-  const model = lmmFromFrame(formula, reduced, { factors: fit.model.frameOptions.factors, REML: fit.reml, ...(fit.model.momentStart === false ? { momentStart: false } : {}) });
+  const model = lmmFromFrame(formula, reduced, { factors: fit.model.frameOptions.factors, REML: options.REML ?? fit.reml, ...(fit.model.momentStart === false ? { momentStart: false } : {}) });
   const reference = new CpuBackend(referenceGram(model), model.theta.length, undefined, () => referenceGram(model));
   return optimizeAndAssemble(model, reference, reference, {}, {}, performance.now());
 }

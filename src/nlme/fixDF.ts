@@ -24,6 +24,17 @@ function isConstant(x: ArrayLike<number>, idx: Iterable<number>): boolean {
  * stratum's df, the intercept the largest.
  */
 export function fixedEffectsDFLevels(X: Float64Array, n: number, p: number, levels: { codes: Int32Array; M: number }[]): number[] {
+  return fixedEffectsDFTerms(X, n, p, levels, null).X;
+}
+
+/**
+ * nlme's getFixDF with its terms (fixDF$terms, the denominator DF of anova(fit)'s F tests): as
+ * fixedEffectsDFLevels for the columns; a term's stratum is the innermost of its columns' strata, each
+ * stratum loses the columns of its terms (the first also the intercept's term; without one, every
+ * stratum but the first gains 1), a term gets its stratum's df, the intercept's term the largest.
+ * `assign`: each term's columns of X (null: the columns only).
+ */
+export function fixedEffectsDFTerms(X: Float64Array, n: number, p: number, levels: { codes: Int32Array; M: number }[], assign: number[][] | null): { X: number[]; terms: number[] } {
   const Q = levels.length;
   const byGroup = levels.map(({ codes, M }) => {
     const out: number[][] = Array.from({ length: M }, () => []);
@@ -33,7 +44,8 @@ export function fixedEffectsDFLevels(X: Float64Array, n: number, p: number, leve
   const all = Array.from({ length: n }, (_, i) => i);
   // dfX = (M_1, M_2 − M_1, …, N − M_Q)
   const Ms = [...levels.map((l) => l.M), n];
-  const df = Ms.map((m, k) => m - (k === 0 ? 0 : Ms[k - 1]));
+  const strata = Ms.map((m, k) => m - (k === 0 ? 0 : Ms[k - 1]));
+  const df = [...strata];
   const stratum: number[] = []; // −1: the intercept (constant column)
   for (let j = 0; j < p; j++) {
     const col = X.subarray(j * n, (j + 1) * n);
@@ -46,7 +58,18 @@ export function fixedEffectsDFLevels(X: Float64Array, n: number, p: number, leve
   if (stratum.includes(-1)) df[0]--;
   else for (let k = 1; k <= Q; k++) df[k]++;
   const max = Math.max(...df);
-  return stratum.map((s) => (s < 0 ? max : df[s]));
+  const valX = stratum.map((s) => (s < 0 ? max : df[s]));
+  if (!assign) return { X: valX, terms: [] };
+  // the terms: a term with a non-constant column lies in the innermost stratum of its columns (a
+  // constant column's is the first), and its stratum loses all its columns
+  const notInt = assign.map((cols) => cols.some((j) => stratum[j] >= 0));
+  const stratT = assign.map((cols) => Math.max(0, ...cols.map((j) => stratum[j])));
+  const dfT = [...strata];
+  assign.forEach((cols, t) => { if (notInt[t]) dfT[stratT[t]] -= cols.length; });
+  if (!notInt.every(Boolean)) dfT[0]--;
+  else for (let k = 1; k <= Q; k++) dfT[k]++;
+  const maxT = Math.max(...dfT);
+  return { X: valX, terms: assign.map((_, t) => (notInt[t] ? dfT[stratT[t]] : maxT)) };
 }
 
 /** One level: X n × p column-major, codes: each row's group (0 … M − 1). Returns the df of each column. */

@@ -7,6 +7,9 @@ import { type ResidualCovariance, rowSds, whitenVector } from './whitening.js';
 import { formatSummary } from './summary.js';
 import { type NlmeIntervals, glsIntervals } from './intervals.js';
 import type { ResidualType, TTableRow } from './lmeFit.js';
+import type { EmmGrid } from '../inference/emmeans.js';
+import { type NlmeEmmeansOptions, glsEmmeans } from './emmeans.js';
+import { type NlmeAnovaOptions, type NlmeFTable, checkAnovaOptions, fixedTermAssign, nlmeAnovaF } from './anovaF.js';
 
 export interface GlsFitInit {
   frame: ModelFrame; rc: ResidualCovariance; psi: Float64Array; ev: GlsEvaluation; reml: boolean;
@@ -86,6 +89,22 @@ export class GlsFit {
   }
   /** nlme's intervals(fit): approximate confidence intervals (intervals.ts) */
   intervals(level = 0.95, step?: number): NlmeIntervals { return glsIntervals(this, level, step); }
+
+  /**
+   * nlme's anova(fit): the Wald F test of each coefficient term (type 'sequential' or 'marginal') on
+   * N − p denominator DF, or one joint test of `terms` or of `L` (anovaF.ts); format it with formatAnovaF
+   */
+  /** emmeans(fit, specs): estimated marginal means (Satterthwaite df by default where nlme has apVar, else df.error), with pairs() and contrast() on the grid */
+  emmeans(specs: string | string[], options: NlmeEmmeansOptions = {}): EmmGrid { return glsEmmeans(this, specs, options); }
+
+  anova(options: NlmeAnovaOptions = {}): NlmeFTable {
+    const o = checkAnovaOptions(options);
+    const { n, p } = this.frame;
+    // vcov holds an ML fit's σ̂² N/(N − p); adjustSigma = TRUE takes σ̂²_ML (nlme's anova.gls)
+    const s = this.method === 'ML' && o.adjustSigma === true ? (n - p) / n : 1;
+    const { termNames, assign } = fixedTermAssign(this.frame);
+    return nlmeAnovaF({ kind: 'gls', beta: this.beta, V: this.vcov.map((r) => r.map((v) => v * s)), xnames: this.xnames, termNames, assign, denDF: n - p }, o);
+  }
 
   summary(): string {
     return formatSummary({

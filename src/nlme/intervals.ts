@@ -212,8 +212,13 @@ export function lmeIntervals(fit: LmeFit, level = 0.95, step = 1e-3): NlmeInterv
   };
 }
 
-export function glsIntervals(fit: GlsFit, level = 0.95, step = 1e-3): NlmeIntervals {
-  checkLevel(level);
+/**
+ * nlme's apVar of a gls fit: V = 2 H⁻¹, H the Hessian of −2ℓ(η) (restricted for REML) at a given σ in
+ * η = (ψ on nlme's natural scale, log σ), at the estimates η̂ (a FitError where H is not positive
+ * definite: nlme's "Non-positive definite approximate variance-covariance"); `toPsi` maps η's first
+ * k − 1 entries back to ψ.
+ */
+export function glsApVar(fit: GlsFit, step = 1e-3): { V: Float64Array; k: number; eta0: Float64Array; toPsi(eta: Float64Array): Float64Array | null } {
   const { frame, rc } = fit;
   const reml = fit.method === 'REML';
   const df = frame.n - (reml ? frame.p : 0);
@@ -227,7 +232,13 @@ export function glsIntervals(fit: GlsFit, level = 0.95, step = 1e-3): NlmeInterv
     const ev = evaluateGls(frame, rc, psi, reml);
     return df * Math.log(2 * Math.PI * s2) + ev.pwrss / s2 + (reml ? ev.ldXtX : 0) + ev.logDetR;
   };
-  const V = approximateCovariance(hessian(m2ll, eta0, step), k);
+  return { V: approximateCovariance(hessian(m2ll, eta0, step), k), k, eta0, toPsi: (eta) => nat.to(eta) };
+}
+
+export function glsIntervals(fit: GlsFit, level = 0.95, step = 1e-3): NlmeIntervals {
+  checkLevel(level);
+  const { rc } = fit;
+  const { V, k, eta0 } = glsApVar(fit, step);
   const z = qnorm(1 - (1 - level) / 2);
   const lo = eta0.map((e, i) => e - z * Math.sqrt(V[i * k + i]));
   const hi = eta0.map((e, i) => e + z * Math.sqrt(V[i * k + i]));

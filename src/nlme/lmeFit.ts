@@ -9,7 +9,10 @@ import type { LmmModel } from '../lmm/model.js';
 import type { DataInput } from '../io/dataInput.js';
 import { OptionError } from '../errors/errors.js';
 import { pvalueT } from '../stats/distributions.js';
-import { fixedEffectsDFLevels } from './fixDF.js';
+import { fixedEffectsDFLevels, fixedEffectsDFTerms } from './fixDF.js';
+import type { EmmGrid } from '../inference/emmeans.js';
+import { type NlmeEmmeansOptions, lmeEmmeans } from './emmeans.js';
+import { type NlmeAnovaOptions, type NlmeFTable, checkAnovaOptions, fixedTermAssign, nlmeAnovaF } from './anovaF.js';
 import type { RandomLevel } from './randomSpec.js';
 import { deparseRhs, levelUnits, pdParameterCount } from './pdMat.js';
 import { type ResidualCovariance, rowSds, whitenVector } from './whitening.js';
@@ -316,6 +319,29 @@ export class LmeFit {
 
   /** nlme's print(summary(fit)) */
   summary(): string { return formatLmeSummary(this); }
+
+  /** nlme's fixDF with its terms: each term's and each column's denominator DF (the terms of fixedTermAssign) */
+  get fixDFTerms(): { X: number[]; terms: number[] } {
+    const { frame } = this.model;
+    const levels = this.levels.map((l) => { const b = this.model.blocks[l.block]; return { codes: b.codes, M: b.levels.length }; });
+    return fixedEffectsDFTerms(frame.X, frame.n, frame.p, levels, fixedTermAssign(frame).assign);
+  }
+
+  /**
+   * nlme's anova(fit): the Wald F test of each fixed-effects term (type 'sequential' or 'marginal') on
+   * nlme's containment DF, or one joint test of `terms` or of `L` (anovaF.ts); format it with formatAnovaF
+   */
+  /** emmeans(fit, specs): estimated marginal means (containment df by default), with pairs() and contrast() on the grid */
+  emmeans(specs: string | string[], options: NlmeEmmeansOptions = {}): EmmGrid { return lmeEmmeans(this, specs, options); }
+
+  anova(options: NlmeAnovaOptions = {}): NlmeFTable {
+    const o = checkAnovaOptions(options);
+    const { n, p } = this.model.frame;
+    // vcov holds an ML fit's σ̂² N/(N − p) (nlme's adjustSigma = TRUE); without it, σ̂²_ML
+    const s = this.method === 'ML' && o.adjustSigma === false ? (n - p) / n : 1;
+    const { termNames, assign } = fixedTermAssign(this.model.frame);
+    return nlmeAnovaF({ kind: 'lme', beta: this.beta, V: this.vcov.map((r) => r.map((v) => v * s)), xnames: this.xnames, termNames, assign, denDF: this.fixDFTerms }, o);
+  }
 
   toJSON(): Record<string, unknown> {
     return {

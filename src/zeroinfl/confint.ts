@@ -224,8 +224,13 @@ async function profileRoots(fit: ZeroInflatedFit, lap: ZiLaplace, k: number, tar
     return x;
   };
   let last = performance.now();
-  // −log L with x_k = x̂_k + t, minimized over the others from x̂ (tmbroot's continuation = FALSE: a start
-  // from the previous t's optimum can follow a path into another local minimum, zinb2_mined's log φ)
+  // the others' optimum at x_k = x̂_k + t under the Gaussian approximation, E(x_o | x_k) = x̂_o + Σ_ok/Σ_kk t:
+  // the profile's start (tmbroot starts at x̂, continuation = FALSE; this start is a function of t alone,
+  // as that one, but nearer the optimum; a start from the previous t's optimum can follow a path into
+  // another local minimum, zinb2_mined's log φ)
+  const slope = others.map((j) => fit.vcov[j * nx + k] / fit.vcov[k * nx + k]);
+  const start = (t: number) => Float64Array.from(slope, (b) => (Number.isFinite(b) ? b * t : 0));
+  // −log L with x_k = x̂_k + t, minimized over the others
   const profile = async (t: number): Promise<number> => {
     counter.n++;
     try {
@@ -239,9 +244,9 @@ async function profileRoots(fit: ZeroInflatedFit, lap: ZiLaplace, k: number, tar
         }
         const v = lap.evaluate(at(t, z));
         return Number.isFinite(v) ? v : Infinity;
-      }, new Float64Array(others.length), {
+      }, start(t), {
         lower: new Float64Array(others.length).fill(-Infinity), upper: new Float64Array(others.length).fill(Infinity),
-        rhobeg: 0.5, rhoend: RHOEND, maxfun: 20000,
+        rhobeg: RHOBEG, rhoend: RHOEND, maxfun: 20000,
       });
       if (!Number.isFinite(res.fval)) return NaN;
       return res.fval;
@@ -265,7 +270,8 @@ async function profileRoots(fit: ZeroInflatedFit, lap: ZiLaplace, k: number, tar
   return [await root(-7 * se), await root(7 * se)];
 }
 
-/** BOBYQA's final trust radius in the profile's optimizations */
+/** BOBYQA's first and final trust radii in the profile's optimizations */
+const RHOBEG = 0.2;
 const RHOEND = 1e-7;
 
 const COMPONENT_CHECK = (v: unknown): TmbConfintComponent[] => {
@@ -275,11 +281,14 @@ const COMPONENT_CHECK = (v: unknown): TmbConfintComponent[] => {
   return l as TmbConfintComponent[];
 };
 
-/** glmmTMB's confint(fit, parm, level, method, component, estimate, full) */
-export async function confintGlmmTmb(fit: ZeroInflatedFit, options: TmbConfintOptions = {}): Promise<TmbConfint> {
+interface CheckedOptions {
+  level: number; method: 'wald' | 'uniroot'; components: Set<TmbConfintComponent>; estimate: boolean; full: boolean; columns: string[];
+}
+
+/** the options checked, with the columns' names */
+function checkOptions(options: TmbConfintOptions): CheckedOptions {
   const known = new Set(['parm', 'level', 'method', 'component', 'estimate', 'full', 'signal']);
   for (const key of Object.keys(options)) if (!known.has(key)) throw new OptionError(key, `confint: unknown option '${key}' (${[...known].join(', ')})`);
-  throwIfAborted(options.signal);
   const level = options.level ?? 0.95;
   if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new OptionError('level', `confint: level must be a number between 0 and 1 (exclusive), not ${showValue(level)}`);
   const methodIn = options.method ?? 'wald';
@@ -292,38 +301,52 @@ export async function confintGlmmTmb(fit: ZeroInflatedFit, options: TmbConfintOp
   const full = options.full ?? false;
   for (const [k, v] of [['estimate', estimate], ['full', full]] as const) if (typeof v !== 'boolean') throw new OptionError(k, `confint: ${k} must be true or false, not ${showValue(v)}`);
   const a = (1 - level) / 2;
-  const columns = [percentLabel(a), percentLabel(1 - a), ...(estimate ? ['Estimate'] : [])];
-  let rows: NamedInterval[];
-  let evaluations = 0;
-  if (method === 'wald') {
-    const all = waldRows(fit, components, level);
-    if (options.parm !== undefined) {
-      // ci[parm, ]: the parameters' positions index the rows (glmmTMB's alignment: one row per parameter)
-      const pos = parameterPositions(fit, options.parm, full);
-      rows = pos.map((k) => {
-        if (k >= all.length) throw new OptionError('parm', `confint: parameter ${k + 1} has no Wald row (glmmTMB: "subscript out of bounds"; ${all.length} rows for the components asked for)`);
-        return all[k];
-      });
-    } else {
-      rows = full ? all : all.filter((r) => r.name !== 'sigma');
-    }
-  } else {
-    if (fit.REML) throw new ModelError("confint: profile intervals (method 'uniroot') of a REML fit are not available (glmmTMB: \"can't compute profiles for REML models at the moment\"); refit with REML = false");
-    const names = fullParameterNames(fit);
-    const pos = parameterPositions(fit, options.parm, full);
-    const lap = new ZiLaplace(fit.model, false);
-    const target = qchisq(level, 1) / 2;
-    const counter = { n: 0 };
-    rows = [];
-    for (const k of pos) {
-      const [lower, upper] = await profileRoots(fit, lap, k, target, counter, options.signal);
-      rows.push({ name: names[k], lower, upper, estimate: fit.par[k] });
-    }
-    evaluations = counter.n;
+  return { level, method, components, estimate, full, columns: [percentLabel(a), percentLabel(1 - a), ...(estimate ? ['Estimate'] : [])] };
+}
+
+/** the result: the "cond." prefix dropped where every row has it (glmmTMB's last step), the Estimate column kept or not */
+function result(rows: NamedInterval[], o: CheckedOptions, evaluations: number): TmbConfint {
+  const named = rows.length > 0 && rows.every((r) => r.name.startsWith('cond.')) ? rows.map((r) => ({ ...r, name: r.name.slice(5) })) : rows;
+  const out: TmbConfintRow[] = named.map((r) => ({ name: r.name, lower: r.lower, upper: r.upper, estimate: o.estimate ? r.estimate : NaN }));
+  return { method: o.method, level: o.level, rows: out, columns: o.columns, profileEvaluations: evaluations, print: () => printConfint(out, o.columns) };
+}
+
+/**
+ * glmmTMB's confint(fit, parm, level, method = "wald", component, estimate, full), at once (broom.mixed's
+ * tidy.glmmTMB binds its theta_ rows: src/broom/tidyTmb.ts)
+ */
+export function confintWald(fit: ZeroInflatedFit, options: Omit<TmbConfintOptions, 'method' | 'signal'> = {}): TmbConfint {
+  const o = checkOptions(options);
+  const all = waldRows(fit, o.components, o.level);
+  if (options.parm === undefined) return result(o.full ? all : all.filter((r) => r.name !== 'sigma'), o, 0);
+  // ci[parm, ]: the parameters' positions index the rows (glmmTMB's alignment: one row per parameter)
+  const pos = parameterPositions(fit, options.parm, o.full);
+  return result(pos.map((k) => {
+    if (k >= all.length) throw new OptionError('parm', `confint: parameter ${k + 1} has no Wald row (glmmTMB: "subscript out of bounds"; ${all.length} rows for the components asked for)`);
+    return all[k];
+  }), o, 0);
+}
+
+/** glmmTMB's confint(fit, parm, level, method, component, estimate, full) */
+export async function confintGlmmTmb(fit: ZeroInflatedFit, options: TmbConfintOptions = {}): Promise<TmbConfint> {
+  const o = checkOptions(options);
+  throwIfAborted(options.signal);
+  if (o.method === 'wald') {
+    const { signal: _s, method: _m, ...rest } = options;
+    return confintWald(fit, rest);
   }
-  if (rows.length > 0 && rows.every((r) => r.name.startsWith('cond.'))) rows = rows.map((r) => ({ ...r, name: r.name.slice(5) }));
-  const out: TmbConfintRow[] = rows.map((r) => ({ name: r.name, lower: r.lower, upper: r.upper, estimate: estimate ? r.estimate : NaN }));
-  return { method, level, rows: out, columns, profileEvaluations: evaluations, print: () => printConfint(out, columns) };
+  if (fit.REML) throw new ModelError("confint: profile intervals (method 'uniroot') of a REML fit are not available (glmmTMB: \"can't compute profiles for REML models at the moment\"); refit with REML = false");
+  const names = fullParameterNames(fit);
+  const pos = parameterPositions(fit, options.parm, o.full);
+  const lap = new ZiLaplace(fit.model, false);
+  const target = qchisq(o.level, 1) / 2;
+  const counter = { n: 0 };
+  const rows: NamedInterval[] = [];
+  for (const k of pos) {
+    const [lower, upper] = await profileRoots(fit, lap, k, target, counter, options.signal);
+    rows.push({ name: names[k], lower, upper, estimate: fit.par[k] });
+  }
+  return result(rows, o, counter.n);
 }
 
 /** R's print of the numeric matrix: each column formatted with 7 significant digits (NA for NaN) */

@@ -27,10 +27,10 @@ function modes(lap: ZiLaplace): Float64Array[] {
 }
 
 /**
- * Per block, the q × q per level (level-major, as conditionalVariances) of A Var(x̂) Aᵀ at x (the fit's
- * parameters; `vcov` nx × nx row-major over them).
+ * A = ∂b̃/∂x at x by central differences, for the parameters with a variance (`usable`: finite diagonal
+ * of `vcov`, nx × nx row-major): A[a][block] is ∂b̃/∂x_usable[a], level-major as b̃.
  */
-export function parameterVariance(model: ZeroInflatedModel, x: ArrayLike<number>, vcov: ArrayLike<number>): Float64Array[] {
+export function modeDerivatives(model: ZeroInflatedModel, x: ArrayLike<number>, vcov: ArrayLike<number>): { usable: number[]; A: Float64Array[][] } {
   const nx = x.length;
   const lap = new ZiLaplace(model);
   lap.evaluate(x);
@@ -45,6 +45,16 @@ export function parameterVariance(model: ZeroInflatedModel, x: ArrayLike<number>
     lap.evaluate(xm);
     return modes(lap).map((bm, blk) => Float64Array.from(bm, (v, r) => (bp[blk][r] - v) / (2 * MODE_STEP)));
   });
+  return { usable, A };
+}
+
+/**
+ * Per block, the q × q per level (level-major, as conditionalVariances) of A Var(x̂) Aᵀ at x (the fit's
+ * parameters; `vcov` nx × nx row-major over them).
+ */
+export function parameterVariance(model: ZeroInflatedModel, x: ArrayLike<number>, vcov: ArrayLike<number>): Float64Array[] {
+  const nx = x.length;
+  const { usable, A } = modeDerivatives(model, x, vcov);
   const none = usable.length === 0;
   return model.blocks.map((b, blk) => {
     const { q, nl } = b;

@@ -47,6 +47,8 @@ import { type ZiPredictOptions, type ZiPredictType, predictZeroInflated, sigmaSc
 export type { ZiPredictType } from './predict.js';
 import { type ZiSimulateOptions, type ZiSimulateResult, simulateZeroInflated } from './simulate.js';
 import type { EmmGrid } from '../inference/emmeans.js';
+import type { GgEffects, GgOptions } from '../inference/ggpredict.js';
+import { ggemmeansTmb, ggpredictTmb } from './ggpredict.js';
 import { type ZiEmmeansOptions, type ZiEmtrendsOptions, type ZiJointTestsOptions, zeroInflatedEmmeans, zeroInflatedEmtrends, zeroInflatedJointTests } from './emmeans.js';
 import type { JointTests } from '../inference/jointTests.js';
 
@@ -410,6 +412,16 @@ export class ZeroInflatedFit {
   /** emmeans 1.8.4's joint_tests(fit, by, component = …): an F test of each term of a component (emmeans.ts). */
   jointTests(options: ZiJointTestsOptions = {}): JointTests {
     return zeroInflatedJointTests(this, options);
+  }
+
+  /** ggeffects 1.2.0's ggpredict(fit, terms, type, ci.lvl, typical, condition) of a glmmTMB fit (ggpredict.ts): types 'fixed', 'random', and 'zero_inflated' / 'zi_random' without their simulated intervals. */
+  ggpredict(terms: string | string[], options: GgOptions = {}): GgEffects {
+    return ggpredictTmb(this, terms, options);
+  }
+
+  /** ggeffects 1.2.0's ggemmeans(fit, terms, type, …) of a glmmTMB fit: the conditional component's means (ggpredict.ts). */
+  ggemmeans(terms: string | string[], options: GgOptions = {}): GgEffects {
+    return ggemmeansTmb(this, terms, options);
   }
 
   /** glmmTMB's summary printout. */
