@@ -136,6 +136,36 @@ describe("glmmTMB's confint(method = 'uniroot'): the profile likelihood's ends",
   }
 });
 
+describe("the profile's progress (onProgress) and Cancel (signal)", () => {
+  it('reports each parameter before its profile and once at the end; the ends are those without it', async () => {
+    const c = caseOf('sleep_gauss');
+    const fit = await fitOf(c);
+    const reports: { done: number; total: number; name: string }[] = [];
+    const r = await confintGlmmTmb(fit, { method: 'uniroot', parm: [2, 4], onProgress: (p) => reports.push({ ...p }) });
+    expect(reports).toEqual([{ done: 0, total: 2, name: 'Days' }, { done: 1, total: 2, name: 'theta_Days|Subject.1' }, { done: 2, total: 2, name: '' }]);
+    expect(r.rows.map((x) => x.name)).toEqual(['Days', 'theta_Days|Subject.1']);
+    // the same ends as tmbroot's to tol 1e-10 (the tight reference's second and third rows)
+    const t = c.tight_uniroot!;
+    r.rows.forEach((row, i) => {
+      expect(t.names[i + 1]).toBe(row.name);
+      expect(Math.abs(row.lower - t.lower[i + 1]!) / Math.max(1, Math.abs(t.lower[i + 1]!))).toBeLessThan(1e-6);
+      expect(Math.abs(row.upper - t.upper[i + 1]!) / Math.max(1, Math.abs(t.upper[i + 1]!))).toBeLessThan(1e-6);
+    });
+  }, 120_000);
+  it('an abort during the first profile stops it (AbortError), with no report after it', async () => {
+    const fit = await fitOf(caseOf('sleep_gauss'));
+    const ac = new AbortController();
+    const reports: number[] = [];
+    const run = confintGlmmTmb(fit, { method: 'uniroot', parm: 'theta_', signal: ac.signal, onProgress: (p) => { reports.push(p.done); if (p.done === 0) setTimeout(() => ac.abort(), 0); } });
+    await expect(run).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
+    expect(reports).toEqual([0]);
+  }, 120_000);
+  it('a bad onProgress is named', async () => {
+    const fit = await fitOf(caseOf('sleep_gauss'));
+    await expect(confintGlmmTmb(fit, { onProgress: 3 as unknown as () => void })).rejects.toThrow(/onProgress must be a function, not 3/);
+  }, 120_000);
+});
+
 describe('bad input', () => {
   it('names the option and the parameter', async () => {
     const fit = await fitOf(caseOf('sleep_gauss'));

@@ -24,6 +24,8 @@ import { type NlmerEls, drawNlmerCurves, nlmeAnovaTable, parseStartText, renderN
 import type { NlFormula } from '../../src/nlmer/formula.js';
 import { defaultZiFormula, dispFormulaProblem, isBinomialChoice, isZiChoice, takesDispFormula, takesZiFormula, ziFormulaProblem, ziFormulaUnavailable } from './zeroinfl.js';
 import { DISP_NOTE, ZI_FIT_NOTE, ZI_NOTES, type ZiEls, drawZiCaterpillar, drawZiFrequencies, renderZeroInflated } from './zeroinflView.js';
+import { type TmbCiUrlState, TmbCiFieldError, tmbCiCsv, tmbCiFieldsOf, tmbCiRequest, tmbCiUrlOf } from './tmbConfint.js';
+import { renderTmbCi, tmbCiEls, tmbCiFieldsOfEls } from './tmbConfintView.js';
 import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
 import {
@@ -488,6 +490,7 @@ function abandonFitCards(): void {
   if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
   if (allFitId) endAllFit();
   if (gg.id) { endGg(gg); gg.status.textContent = ''; }
+  if (tciId) endTci();
   if (afexId) endAfex();
   if (dharmaId) endDharma();
   if (perfId && ledger.isLive(perfId)) ck.perfStatus.textContent = '';
@@ -609,6 +612,11 @@ function onMessage(m: FromWorker): void {
       syncUrl();
       break;
     }
+    case 'tmbConfintProgress':
+    case 'tmbConfinted':
+    case 'tmbConfintError':
+      onTciMessage(m);
+      break;
     case 'ziFitted': {
       if (m.id !== fitId) break;
       const id = fitId;
@@ -1768,6 +1776,134 @@ function showZi(entry: ZiEntry): void {
   // the Model checks card, moved into this section: DHARMa's residuals and performance's checks of this fit
   placeChecksCard(true);
   renderChecksStart(entry.result.checks);
+  renderTciStart(entry);
+}
+
+// ---------------------------------------------------------------------------------------------
+// A glmmTMB fit's Intervals card (glmmTMB's confint): Wald at once, the profile (uniroot) in the worker
+
+const tci = tmbCiEls();
+/** the card's pending request (0: none) and its method */
+let tciId = 0;
+let tciMethod: 'wald' | 'uniroot' = 'wald';
+/** the method of the table shown (the address keeps 'uniroot'; a link's is shown as a note and never run) */
+let tciShown: 'wald' | 'uniroot' = 'wald';
+/** the card's settings read from the address, applied to the next glmmTMB fit shown */
+let pendingTci: TmbCiUrlState | null = null;
+
+/** a new glmmTMB fit shown: its parameter choices, the address's settings, the Wald table computed (the profile never: a note says so) */
+function renderTciStart(entry: ZiEntry): void {
+  if (tciId) { send({ type: 'cancel', id: tciId }); endTci(); }
+  const setup = entry.result.confint;
+  const url = pendingTci;
+  pendingTci = null;
+  // the fields kept from the fit before, its parameter only where this fit has the same (position and name)
+  const label = tci.parm.selectedOptions[0]?.textContent ?? '';
+  const before = url ? tmbCiFieldsOf(url, setup) : { ...tmbCiFieldsOfEls(tci), parm: setup.parms.some((p) => p.value === tci.parm.value && p.label === label) ? tci.parm.value : '' };
+  fillOptions(tci.parm, [{ value: '', text: 'every row' }, ...setup.parms.map((p) => ({ value: p.value, text: p.label }))], false);
+  tci.parm.value = before.parm;
+  tci.level.value = before.level;
+  tci.full.checked = before.full;
+  tci.full.disabled = !setup.fullApplies;
+  tci.profile.disabled = !!setup.profileRefusal;
+  tci.profile.title = setup.profileRefusal ?? 'the profile likelihood\'s ends (TMB\'s tmbroot), each parameter\'s in turn';
+  tci.error.textContent = '';
+  tci.progress.hidden = true;
+  clear(tci.out);
+  tciShown = 'wald';
+  requestTci('wald');
+  if (url?.method === 'uniroot') {
+    tciShown = 'uniroot';
+    tci.out.dataset.linkHint = 'uniroot';
+  }
+}
+
+/** the card's request for the method: a bad field's message under the controls, its box marked */
+function requestTci(method: 'wald' | 'uniroot'): void {
+  if (!shownZi) return;
+  if (tciId) { send({ type: 'cancel', id: tciId }); endTci(); }
+  tci.error.textContent = '';
+  tci.level.removeAttribute('aria-invalid');
+  let request;
+  try {
+    request = tmbCiRequest(tmbCiFieldsOfEls(tci), method, shownZi.result.confint);
+  } catch (e) {
+    if (e instanceof TmbCiFieldError && e.field === 'level') tci.level.setAttribute('aria-invalid', 'true');
+    showError(tci.error, (e as Error).message);
+    return;
+  }
+  tciId = nextId++;
+  tciMethod = method;
+  if (method === 'uniroot') {
+    tciShown = 'uniroot';
+    syncUrl();
+    tci.progress.hidden = false;
+    tci.bar.hidden = false;
+    tci.bar.value = 0;
+    tci.progressText.textContent = 'starting…';
+    for (const c of [tci.profile, tci.parm, tci.level, tci.full]) c.disabled = true;
+    tci.cancel.disabled = false;
+  }
+  sendFor('fit', { type: 'tmbConfint', id: tciId, fit: shownZi.id, request });
+}
+
+function endTci(): void {
+  tciId = 0;
+  tci.progress.hidden = true;
+  tci.cancel.disabled = true;
+  const setup = shownZi?.result.confint;
+  tci.profile.disabled = !setup || !!setup.profileRefusal;
+  tci.parm.disabled = false;
+  tci.level.disabled = false;
+  tci.full.disabled = !setup?.fullApplies;
+}
+
+/** the worker's replies to the card's requests (progress, the table, an error or Cancel) */
+function onTciMessage(m: Extract<FromWorker, { type: 'tmbConfintProgress' | 'tmbConfinted' | 'tmbConfintError' }>): void {
+  if (m.id !== tciId) return;
+  if (m.type === 'tmbConfintProgress') {
+    tci.bar.max = Math.max(1, m.total);
+    tci.bar.value = m.done;
+    tci.progressText.textContent = m.done < m.total ? `profiling ${m.label} (${m.done + 1} of ${m.total}; ${m.done} done)` : `${m.total} of ${m.total} done`;
+    return;
+  }
+  const method = tciMethod;
+  endTci();
+  if (m.type === 'tmbConfintError') {
+    delete tci.out.dataset.linkHint;
+    // Cancel keeps the table shown (the fields' Wald table); an error clears it (it is not the fields' table)
+    if (m.cancelled) { tci.progress.hidden = false; tci.bar.hidden = true; tci.progressText.textContent = 'Cancelled.'; } else { clear(tci.out); showError(tci.error, m.message); }
+    if (method === 'uniroot') { tciShown = 'wald'; syncUrl(); }
+    return;
+  }
+  const result = m.result;
+  renderTmbCi(tci, result, () => download(`${baseName()}_confint_${result.request.method}.csv`, tmbCiCsv(result), 'text/csv'));
+  if (method === 'wald' && tci.out.dataset.linkHint === 'uniroot') {
+    // a link's profile: the Wald table shown, with the note (as the lmer card's profile and bootstrap)
+    tci.out.prepend(h('p', { class: 'hint', id: 'zi-ci-link-hint', 'data-method': 'uniroot' },
+      'This view\'s intervals were profile intervals: press Profile intervals to compute them again (a link never starts a profile); below, the Wald intervals.'));
+  }
+  delete tci.out.dataset.linkHint;
+}
+
+/** the card's state for the address (a glmmTMB fit shown) */
+function tciUrlState(): TmbCiUrlState | undefined {
+  if (pendingTci) return pendingTci;
+  if (!shownZi || el.ziResults.hidden) return undefined;
+  return tmbCiUrlOf(tmbCiFieldsOfEls(tci), tciShown);
+}
+
+function setupTci(): void {
+  for (const c of [tci.parm, tci.level, tci.full]) {
+    c.addEventListener('change', () => {
+      // new settings: the Wald table at once (the profile is the button's)
+      tciShown = 'wald';
+      requestTci('wald');
+      syncUrl();
+    });
+  }
+  tci.profile.addEventListener('click', () => requestTci('uniroot'));
+  tci.cancel.addEventListener('click', () => { if (tciId) { send({ type: 'cancel', id: tciId }); tci.progressText.textContent = 'cancelling…'; } });
 }
 
 function showNlme(entry: NlmeEntry): void {
@@ -4165,6 +4301,7 @@ function applyOptions(u: UrlState): void {
   pendingAllFit = u.allfit ?? null;
   pendingAfex = u.afex ?? null;
   pendingChecks = u.checks ?? null;
+  pendingTci = u.tmbci ?? null;
 }
 
 function currentUrlState(): UrlState {
@@ -4212,6 +4349,7 @@ function currentUrlState(): UrlState {
     allfit: allFitUrlState(),
     afex: afexUrlState(),
     checks: checksUrlState(),
+    tmbci: tciUrlState(),
   };
 }
 
@@ -4373,6 +4511,7 @@ function init(): void {
   setupRelmat();
   setupClmm();
   setupZi();
+  setupTci();
   setupGamm();
   setupNlmer();
   onFamilyChange();

@@ -103,6 +103,7 @@ export type ToWorker =
   | { type: 'clmmAnova'; id: number; fits: [number, number] }
   | { type: 'exportClmmProbabilities'; id: number; fit: number }
   | { type: 'exportZiPredictions'; id: number; fit: number }
+  | { type: 'tmbConfint'; id: number; fit: number; request: TmbCiRequest }
   | { type: 'meta'; id: number; request: MetaRequest }
   | { type: 'inference'; id: number; fit: number; ddf: 'satterthwaite' | 'kenward-roger'; anovaType: 'I' | 'II' | 'III' }
   | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
@@ -1037,7 +1038,41 @@ export interface ZiResultMsg {
   histogram: ZiHistogramBin[];
   /** what the Model checks card offers for the fit */
   checks: ModelChecksSetup;
+  /** what the Intervals card (glmmTMB's confint) offers for the fit */
+  confint: TmbCiSetup;
   summary: string;
+  elapsedMs: number;
+}
+
+/** the Intervals card of a glmmTMB fit: its parameter choices (glmmTMB's parm) and the profile's refusal */
+export interface TmbCiSetup {
+  /** parm's choices after "every row": 'beta_', 'theta_', 'disp_' (with a dispersion parameter), then each parameter by its 1-based position, labelled with glmmTMB's full name */
+  parms: { value: string; label: string }[];
+  /** why the profile (method 'uniroot') is not offered (a REML fit), or null */
+  profileRefusal: string | null;
+  /** the full option changes the rows (a single dispersion parameter: glmmTMB's sigma row) */
+  fullApplies: boolean;
+}
+
+/** glmmTMB's confint of the glmmTMB fit shown: Wald at once, the profile likelihood's ends (uniroot) on request */
+export interface TmbCiRequest {
+  method: 'wald' | 'uniroot';
+  level: number;
+  /** '' (every row), 'beta_', 'theta_', 'disp_', or a parameter's 1-based position as text */
+  parm: string;
+  full: boolean;
+}
+
+export interface TmbCiMsg {
+  request: TmbCiRequest;
+  /** R's column names: "2.5 %", "97.5 %", "Estimate" */
+  columns: string[];
+  /** glmmTMB's rows; null: NA (the profile did not reach the level within ±7 SE) */
+  rows: { name: string; lower: number | null; upper: number | null; estimate: number }[];
+  /** glmmTMB's printout */
+  print: string;
+  /** the profile's evaluations (each an optimization over the other parameters); 0 for Wald */
+  profileEvaluations: number;
   elapsedMs: number;
 }
 
@@ -1154,6 +1189,9 @@ export type FromWorker =
   | { type: 'confintProgress'; id: number; done: number; total: number; label: string }
   | { type: 'confinted'; id: number; result: ConfintMsg }
   | { type: 'confintError'; id: number; message: string; cancelled: boolean }
+  | { type: 'tmbConfintProgress'; id: number; done: number; total: number; label: string }
+  | { type: 'tmbConfinted'; id: number; result: TmbCiMsg }
+  | { type: 'tmbConfintError'; id: number; message: string; cancelled: boolean }
   | { type: 'emmeansDone'; id: number; result: EmmMsg }
   | { type: 'emmeansError'; id: number; message: string }
   | { type: 'modelTestProgress'; id: number; done: number; total: number; label: string }

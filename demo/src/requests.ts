@@ -78,6 +78,7 @@ export class RequestLedger<S extends string> {
 export const CARD_REPLIES: Readonly<Partial<Record<Extract<FromWorker, { id: number }>['type'], 'final' | 'progress'>>> = {
   inferred: 'final', inferenceError: 'final',
   confintProgress: 'progress', confinted: 'final', confintError: 'final',
+  tmbConfintProgress: 'progress', tmbConfinted: 'final', tmbConfintError: 'final',
   emmeansDone: 'final', emmeansError: 'final',
   modelTestProgress: 'progress', modelTestDone: 'final', modelTestError: 'final',
   powerProgress: 'progress', powerDone: 'final', powerError: 'final',

@@ -15,12 +15,14 @@
  * the ANOVA (afex) card, open, with its method, type, test_intercept, expand_re and PB's nsim and seed
  * (never run on opening: LRT and PB refit the model, PB simulates); an nlmer formula's start values; the
  * Adjusted predictions (ggeffects) card, open, with its terms, method, type and level (computed again:
- * a cheap, deterministic table).
+ * a cheap, deterministic table); a glmmTMB fit's Intervals card: its parameters, level and full, and
+ * whether the profile was the table shown (the Wald table computed again; the profile never run on opening).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 import { ZI_FAMILY_CHOICES } from './fitting.js';
 import { type AfexUrlState, readAfexUrl, writeAfexUrl } from './afex.js';
 import { type GgUrlState, readGgUrl, writeGgUrl } from './ggeffects.js';
+import { type TmbCiUrlState, readTmbCiUrl, writeTmbCiUrl } from './tmbConfint.js';
 
 export interface UrlState {
   example?: ExampleName;
@@ -76,6 +78,8 @@ export interface UrlState {
   checks?: ChecksUrlState;
   /** the ANOVA (afex) card, open, with its settings (never run on opening the link: LRT and PB refit the model) */
   afex?: AfexUrlState;
+  /** a glmmTMB fit's Intervals card: parm, level, full and the profile last shown (tcip, tcil, tcif, tcim; the Wald table computed again, the profile never run on opening) */
+  tmbci?: TmbCiUrlState;
 }
 
 /** the Model checks card's fields (absent: the default) */
@@ -220,6 +224,8 @@ export function readUrlState(search: string): UrlState {
   if (q.get('checks') === '1') out.checks = readChecks(q);
   if (q.get('afex') === '1') out.afex = readAfexUrl(q);
   if (q.get('gg') === '1') out.gg = readGgUrl(q);
+  const tmbci = readTmbCiUrl(q);
+  if (tmbci) out.tmbci = tmbci;
   return out;
 }
 
@@ -381,6 +387,7 @@ export function writeUrlState(s: UrlState): string {
   }
   if (s.afex) writeAfexUrl(q, s.afex);
   if (s.gg) writeGgUrl(q, s.gg);
+  if (s.tmbci) writeTmbCiUrl(q, s.tmbci);
   const text = q.toString();
   return text ? `?${text}` : '';
 }

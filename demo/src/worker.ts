@@ -24,6 +24,7 @@ import { loadSource } from './load.js';
 import { readRelmat } from './relmat.js';
 import { anovaOfFits, describeClmm, probabilitiesBy, probabilitiesCsv, runClmm } from './ordinal.js';
 import { describeZeroInflated, isZiChoice, predictionsCsv, runZeroInflated } from './zeroinfl.js';
+import { runTmbConfint } from './tmbConfintRun.js';
 import { type NlmeFit, describeNlme, isNlmeRequest, runNlme } from './nlme.js';
 import { describeNlmer, isNlmerFormula, runNlmer } from './nlmer.js';
 import { type ClmmFit, type NlmerFit, type ZeroInflatedFit, anovaLme, anovaNlmer, formatLmeAnova } from '../../src/index.js';
@@ -438,6 +439,13 @@ scope.addEventListener('message', (ev) => {
         (p) => post({ type: 'confintProgress', id: msg.id, ...p }),
         (result) => post({ type: 'confinted', id: msg.id, result }),
         (message, cancelled) => post({ type: 'confintError', id: msg.id, message, cancelled }));
+      break;
+    case 'tmbConfint':
+      // glmmTMB's confint of a glmmTMB fit (the Intervals card): Wald at once; the profile's first report always goes (the page shows what is being profiled)
+      keptFitJob(msg.id, msg.fit, 1, (zf: ZeroInflatedFit, signal, onProgress) => runTmbConfint(zf, msg.request, { signal, onProgress }),
+        (p) => post({ type: 'tmbConfintProgress', id: msg.id, ...p }),
+        (result) => post({ type: 'tmbConfinted', id: msg.id, result }),
+        (message, cancelled) => post({ type: 'tmbConfintError', id: msg.id, message, cancelled }), (fitId) => ziFits.get(fitId));
       break;
     case 'streamFit':
       void (async () => {

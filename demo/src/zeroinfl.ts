@@ -32,6 +32,7 @@ import { csv } from './dom.js';
 import { modelChecksSetup } from './modelChecksRun.js';
 import { PlacedError, formulaVariables, isZiFamily, placeError } from './fitting.js';
 import type { FitRequest, RanefMsg, ZiFamilyChoice, ZiFrequencyRow, ZiHistogramBin, ZiResultMsg } from './protocol.js';
+import { tmbCiSetup } from './tmbConfintRun.js';
 
 /** the app's family choices of glmmTMB models, and the library's family of each */
 export const ZI_FAMILY_OF: Record<ZiFamilyChoice, ZeroInflatedFit['family']> = {
@@ -392,6 +393,7 @@ export function describeZeroInflated(fit: ZeroInflatedFit, elapsedMs: number, ch
     frequencies: expectedFrequencies(fit),
     histogram: expectedHistogram(fit),
     checks: modelChecksSetup(fit),
+    confint: tmbCiSetup(fit),
     summary: fit.summary(),
     elapsedMs,
   };

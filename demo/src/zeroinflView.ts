@@ -39,7 +39,7 @@ export const ZI_FIT_NOTE = 'Fit by maximum likelihood (the Laplace approximation
 
 /** The cards of the lmer/glmer results that a glmmTMB fit does not have, with the reason (one line). */
 export const ZI_NOT_SHOWN =
-  'Not shown for a glmmTMB fit (zero-inflated, hurdle, beta, gaussian): estimated marginal means, model tests (anova, drop1, ranova), intervals by profile or bootstrap, power, cluster-robust tests, per-group fits (lmList), optimizers (allFit), the ANOVA (afex) card, shrinkage, residual diagnostics and the predictor — the library computes them for lmer and glmer fits, not for glmmTMB\'s models. The Model checks card above is this fit\'s (DHARMa\'s residuals; performance\'s overdispersion and zero-inflation checks where they apply).';
+  'Not shown for a glmmTMB fit (zero-inflated, hurdle, beta, gaussian): estimated marginal means, model tests (anova, drop1, ranova), bootstrap intervals, power, cluster-robust tests, per-group fits (lmList), optimizers (allFit), the ANOVA (afex) card, shrinkage, residual diagnostics and the predictor — the library computes them for lmer and glmer fits, not for glmmTMB\'s models. The Confidence intervals card above is glmmTMB\'s confint (Wald, and the profile likelihood\'s ends); the Model checks card is this fit\'s (DHARMa\'s residuals; performance\'s overdispersion and zero-inflation checks where they apply).';
 
 /** a family's name as the page says it */
 export function ziFamilyLabel(r: Pick<ZiResultMsg, 'family' | 'hurdle'>): string {

@@ -55,6 +55,11 @@ export interface TmbConfintOptions {
   full?: boolean;
   /** stops the profile's optimizations (uniroot) */
   signal?: AbortSignal;
+  /**
+   * uniroot: called before each parameter's profile (done: the parameters finished, name: the one now
+   * profiled, as the rows name it) and once at the end (done = total, name '')
+   */
+  onProgress?: (p: { done: number; total: number; name: string }) => void;
 }
 
 export interface TmbConfintRow {
@@ -287,7 +292,7 @@ interface CheckedOptions {
 
 /** the options checked, with the columns' names */
 function checkOptions(options: TmbConfintOptions): CheckedOptions {
-  const known = new Set(['parm', 'level', 'method', 'component', 'estimate', 'full', 'signal']);
+  const known = new Set(['parm', 'level', 'method', 'component', 'estimate', 'full', 'signal', 'onProgress']);
   for (const key of Object.keys(options)) if (!known.has(key)) throw new OptionError(key, `confint: unknown option '${key}' (${[...known].join(', ')})`);
   const level = options.level ?? 0.95;
   if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new OptionError('level', `confint: level must be a number between 0 and 1 (exclusive), not ${showValue(level)}`);
@@ -300,6 +305,7 @@ function checkOptions(options: TmbConfintOptions): CheckedOptions {
   const estimate = options.estimate ?? true;
   const full = options.full ?? false;
   for (const [k, v] of [['estimate', estimate], ['full', full]] as const) if (typeof v !== 'boolean') throw new OptionError(k, `confint: ${k} must be true or false, not ${showValue(v)}`);
+  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new OptionError('onProgress', `confint: onProgress must be a function, not ${showValue(options.onProgress)}`);
   const a = (1 - level) / 2;
   return { level, method, components, estimate, full, columns: [percentLabel(a), percentLabel(1 - a), ...(estimate ? ['Estimate'] : [])] };
 }
@@ -315,7 +321,7 @@ function result(rows: NamedInterval[], o: CheckedOptions, evaluations: number): 
  * glmmTMB's confint(fit, parm, level, method = "wald", component, estimate, full), at once (broom.mixed's
  * tidy.glmmTMB binds its theta_ rows: src/broom/tidyTmb.ts)
  */
-export function confintWald(fit: ZeroInflatedFit, options: Omit<TmbConfintOptions, 'method' | 'signal'> = {}): TmbConfint {
+export function confintWald(fit: ZeroInflatedFit, options: Omit<TmbConfintOptions, 'method' | 'signal' | 'onProgress'> = {}): TmbConfint {
   const o = checkOptions(options);
   const all = waldRows(fit, o.components, o.level);
   if (options.parm === undefined) return result(o.full ? all : all.filter((r) => r.name !== 'sigma'), o, 0);
@@ -332,7 +338,7 @@ export async function confintGlmmTmb(fit: ZeroInflatedFit, options: TmbConfintOp
   const o = checkOptions(options);
   throwIfAborted(options.signal);
   if (o.method === 'wald') {
-    const { signal: _s, method: _m, ...rest } = options;
+    const { signal: _s, method: _m, onProgress: _p, ...rest } = options;
     return confintWald(fit, rest);
   }
   if (fit.REML) throw new ModelError("confint: profile intervals (method 'uniroot') of a REML fit are not available (glmmTMB: \"can't compute profiles for REML models at the moment\"); refit with REML = false");
@@ -342,10 +348,12 @@ export async function confintGlmmTmb(fit: ZeroInflatedFit, options: TmbConfintOp
   const target = qchisq(o.level, 1) / 2;
   const counter = { n: 0 };
   const rows: NamedInterval[] = [];
-  for (const k of pos) {
+  for (const [done, k] of pos.entries()) {
+    options.onProgress?.({ done, total: pos.length, name: names[k] });
     const [lower, upper] = await profileRoots(fit, lap, k, target, counter, options.signal);
     rows.push({ name: names[k], lower, upper, estimate: fit.par[k] });
   }
+  options.onProgress?.({ done: pos.length, total: pos.length, name: '' });
   return result(rows, o, counter.n);
 }
 

@@ -1,0 +1,54 @@
+/**
+ * Worker side of a glmmTMB fit's Intervals card: what the card offers for the fit (glmmTMB's parm choices:
+ * 'beta_', 'theta_', 'disp_' and each parameter of vcov(fit, full = TRUE) by position; the profile's refusal
+ * for a REML fit) and the run of the library's confintGlmmTmb (glmmTMB's confint) for the card's request,
+ * with its progress (parameters done / total) and Cancel through the signal. The page's logic is
+ * ./tmbConfint.ts.
+ */
+import { type ZeroInflatedFit, confintGlmmTmb, fullParameterNames } from '../../src/index.js';
+import type { TmbCiMsg, TmbCiRequest, TmbCiSetup } from './protocol.js';
+
+/** glmmTMB's parm choices for the fit: the groups its getParms knows, then each parameter by its 1-based position */
+export function tmbCiSetup(fit: ZeroInflatedFit): TmbCiSetup {
+  const m = fit.model;
+  const names = fullParameterNames(fit);
+  const seen = new Map<string, number>();
+  for (const n of names) seen.set(n, (seen.get(n) ?? 0) + 1);
+  return {
+    parms: [
+      { value: 'beta_', label: 'beta_ (the fixed effects)' },
+      ...(m.nTheta > 0 ? [{ value: 'theta_', label: 'theta_ (the random effects\' parameters)' }] : []),
+      ...(m.pd > 0 ? [{ value: 'disp_', label: 'disp_ (the dispersion parameters)' }] : []),
+      // a name twice (the same term in both models: theta_1|site.1) is told apart by its position
+      ...names.map((n, k) => ({ value: String(k + 1), label: seen.get(n)! > 1 ? `${n} (parameter ${k + 1})` : n })),
+    ],
+    profileRefusal: fit.REML ? 'glmmTMB computes no profiles of a REML fit ("can\'t compute profiles for REML models at the moment"); refit with the ML criterion' : null,
+    fullApplies: m.pd > 0 && m.dispConstant,
+  };
+}
+
+/** glmmTMB's parm of the card's choice: '' none (every row), a group's name, or a position */
+export function parmOf(parm: string): string | number | undefined {
+  if (parm === '') return undefined;
+  return /^[1-9][0-9]*$/.test(parm) ? Number(parm) : parm;
+}
+
+/** glmmTMB's confint(fit, parm, level, method, full) of the card's request; NaN ends (NA) as null */
+export async function runTmbConfint(fit: ZeroInflatedFit, request: TmbCiRequest, o: { signal?: AbortSignal; onProgress?: (p: { done: number; total: number; label: string }) => void } = {}): Promise<TmbCiMsg> {
+  const t0 = performance.now();
+  const parm = parmOf(request.parm);
+  const r = await confintGlmmTmb(fit, {
+    method: request.method, level: request.level, full: request.full, ...(parm !== undefined ? { parm } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+    ...(o.onProgress ? { onProgress: (p: { done: number; total: number; name: string }) => o.onProgress!({ done: p.done, total: p.total, label: p.name }) } : {}),
+  });
+  const na = (v: number) => (Number.isNaN(v) ? null : v);
+  return {
+    request: { ...request },
+    columns: [...r.columns],
+    rows: r.rows.map((x) => ({ name: x.name, lower: na(x.lower), upper: na(x.upper), estimate: x.estimate })),
+    print: r.print(),
+    profileEvaluations: r.profileEvaluations,
+    elapsedMs: performance.now() - t0,
+  };
+}

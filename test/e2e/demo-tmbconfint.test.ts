@@ -1,0 +1,194 @@
+/**
+ * The browser app's Intervals card of glmmTMB fits (glmmTMB's confint), in Node (no browser): on the
+ * worker's own fit of glmmTMB's Salamanders zero-inflated NB2 (count ~ mined + (1 | site), zi ~ mined,
+ * family choice zi_nbinom2), what the card offers (parm's groups and each parameter of vcov(fit, full =
+ * TRUE) by position, full's σ row, the profile); the worker's run equal to the library's confintGlmmTmb of
+ * the same fit, row for row (the same code on the same fit: exact), and through it glmmTMB 1.1.5's own
+ * rows (test/fixtures/tmb_confint/confint.json, case zinb2_mined: Wald at 1e-4 relative, the library's
+ * tolerance in test/tmbConfint.test.ts; the profile's ends against TMB's tmbroot to tol 1e-10 within 1e-6,
+ * NA exactly where it has NA); the profile's progress reports and Cancel; the table's cells (NA as "NA"),
+ * its notes (NA's reason), CSV and the R call; the fields' checks (a bad level, a parm the fit has not, the
+ * profile of a REML fit refused with glmmTMB's reason); the address's round trip.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { confintGlmmTmb, fullParameterNames, readCsv, zeroInflated, type ZeroInflatedFit } from '../../src/index.js';
+import { describeZeroInflated, runZeroInflated } from '../../demo/src/zeroinfl.js';
+import { runTmbConfint, tmbCiSetup } from '../../demo/src/tmbConfintRun.js';
+import { TmbCiFieldError, tmbCiCall, tmbCiCells, tmbCiCsv, tmbCiFieldsOf, tmbCiNaRows, tmbCiNotes, tmbCiRequest, tmbCiUrlOf } from '../../demo/src/tmbConfint.js';
+import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
+import type { FitRequest, TmbCiMsg, TmbCiSetup } from '../../demo/src/protocol.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const salamanders = readCsv(readFileSync(`${ROOT}test/fixtures/data/salamanders.csv`, 'utf8')).table;
+const signal = new AbortController().signal;
+
+interface Matrix { names: string | string[]; columns: string[]; values: (number | null | (number | null)[])[] }
+interface Case {
+  name: string; fullNames: string[];
+  calls: { options: Record<string, unknown> | unknown[]; result: Matrix }[];
+  tight_uniroot: { names: string[]; lower: (number | null)[]; upper: (number | null)[] };
+}
+const oracle = JSON.parse(readFileSync(`${ROOT}test/fixtures/tmb_confint/confint.json`, 'utf8')) as { cases: Case[] };
+const zinb2 = oracle.cases.find((c) => c.name === 'zinb2_mined')!;
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+const callOf = (pred: (o: Record<string, unknown>) => boolean) => zinb2.calls.find((k) => pred(Array.isArray(k.options) ? {} : k.options))!.result;
+
+const request = (over: Partial<FitRequest> = {}): FitRequest => ({
+  formula: 'count ~ mined + (1 | site)', factors: [], reml: false, backend: 'cpu', family: 'zi_nbinom2', link: 'log', ziformula: '~ mined', dataName: 'salamanders.csv', ...over,
+});
+
+/** the card's rows against glmmTMB's matrix: names, columns, NA, values to 1e-4 relative */
+function expectGlmmTmb(m: TmbCiMsg, ref: Matrix): void {
+  const names = asArray(ref.names);
+  expect(m.rows.map((r) => r.name)).toEqual(names);
+  expect(m.columns).toEqual(ref.columns);
+  ref.values.map((col) => asArray(col)).forEach((col, j) => col.forEach((v, i) => {
+    const r = m.rows[i]!;
+    const mine = [r.lower, r.upper, r.estimate][j]!;
+    if (v === null) { expect(mine, `${r.name} ${ref.columns[j]}`).toBeNull(); return; }
+    expect(Math.abs(mine - v) / Math.max(Math.abs(v), 1e-300), `${r.name} ${ref.columns[j]}: ${mine} vs ${v}`).toBeLessThan(1e-4);
+  }));
+}
+
+/** the card's rows equal the library's (NaN as null) */
+function expectLibrary(m: TmbCiMsg, lib: Awaited<ReturnType<typeof confintGlmmTmb>>): void {
+  expect(m.columns).toEqual(lib.columns);
+  expect(m.rows).toEqual(lib.rows.map((r) => ({ name: r.name, lower: Number.isNaN(r.lower) ? null : r.lower, upper: Number.isNaN(r.upper) ? null : r.upper, estimate: r.estimate })));
+  expect(m.print).toBe(lib.print());
+}
+
+describe('Intervals card of glmmTMB fits (worker and page logic)', () => {
+  let fit: ZeroInflatedFit;
+  let setup: TmbCiSetup;
+  beforeAll(async () => {
+    fit = await runZeroInflated(salamanders, request(), signal);
+    setup = describeZeroInflated(fit, 1, 'zi_nbinom2').confint;
+  }, 120_000);
+
+  test("setup: glmmTMB's parm groups and each parameter by position; full's σ row; the profile offered", () => {
+    expect(fullParameterNames(fit)).toEqual(zinb2.fullNames);
+    expect(setup).toEqual({
+      parms: [
+        { value: 'beta_', label: 'beta_ (the fixed effects)' },
+        { value: 'theta_', label: 'theta_ (the random effects\' parameters)' },
+        { value: 'disp_', label: 'disp_ (the dispersion parameters)' },
+        ...zinb2.fullNames.map((n, k) => ({ value: String(k + 1), label: n })),
+      ],
+      profileRefusal: null,
+      fullApplies: true,
+    });
+  });
+
+  test("Wald: the library's confint of the same fit, exactly, and glmmTMB's rows (every row, full, parm)", async () => {
+    const cases: [Parameters<typeof tmbCiRequest>[0], Record<string, unknown>][] = [
+      [{ parm: '', level: '0.95', full: false }, {}],
+      [{ parm: '', level: '0.95', full: true }, { full: true }],
+      [{ parm: '', level: '0.9', full: false }, { level: 0.9 }],
+      [{ parm: 'theta_', level: '0.95', full: false }, { parm: 'theta_' }],
+      // glmmTMB's ci[parm, ]: position 5 (d~(Intercept)) indexes the Wald rows, the sigma row
+      [{ parm: '5', level: '0.95', full: false }, { parm: 5 }],
+    ];
+    for (const [fields, options] of cases) {
+      const req = tmbCiRequest(fields, 'wald', setup);
+      const m = await runTmbConfint(fit, req);
+      expect(m.request).toEqual(req);
+      expect(m.profileEvaluations).toBe(0);
+      expectLibrary(m, await confintGlmmTmb(fit, options));
+    }
+    expectGlmmTmb(await runTmbConfint(fit, tmbCiRequest({ parm: '', level: '0.95', full: false }, 'wald', setup)), callOf((o) => Object.keys(o).length === 0));
+    const full = await runTmbConfint(fit, tmbCiRequest({ parm: '', level: '0.95', full: true }, 'wald', setup));
+    expectGlmmTmb(full, callOf((o) => o.full === true && o.component === undefined));
+    expect((await runTmbConfint(fit, tmbCiRequest({ parm: '5', level: '0.95', full: false }, 'wald', setup))).rows.map((r) => r.name)).toEqual(['sigma']);
+    // the table's cells, the notes, the CSV and the call
+    const cells = tmbCiCells(full, (x) => x.toPrecision(4));
+    expect(cells.header).toEqual(['Parameter', '2.5 %', '97.5 %', 'Estimate']);
+    expect(cells.rows.map((r) => r.name)).toEqual(asArray(callOf((o) => o.full === true && o.component === undefined).names));
+    expect(cells.rows[0]!.cells).toEqual([full.rows[0]!.lower!.toPrecision(4), full.rows[0]!.upper!.toPrecision(4), full.rows[0]!.estimate.toPrecision(4)]);
+    expect(tmbCiNaRows(full)).toEqual([]);
+    expect(tmbCiNotes(full)).toHaveLength(1);
+    expect(tmbCiNotes(full)[0]).toMatch(/^Wald intervals at 95 %/);
+    const csvLines = tmbCiCsv(full).trimEnd().split('\n');
+    expect(csvLines[0]).toBe('parameter,2.5 %,97.5 %,Estimate');
+    expect(csvLines[5]).toBe(`sigma,${full.rows[4]!.lower},${full.rows[4]!.upper},${full.rows[4]!.estimate}`);
+    expect(tmbCiCall(full.request)).toBe('confint(fit, full = TRUE)');
+    expect(tmbCiCall({ method: 'uniroot', level: 0.9, parm: 'theta_', full: false })).toBe('confint(fit, parm = "theta_", level = 0.9, method = "uniroot")');
+    expect(tmbCiCall({ method: 'wald', level: 0.95, parm: '3', full: false })).toBe('confint(fit, parm = 3)');
+  }, 120_000);
+
+  test("profile: tmbroot's ends (NA where it has NA), its progress, NA in the cells, notes and CSV; Cancel", async () => {
+    const t = zinb2.tight_uniroot;
+    // parm 3: zi~(Intercept), whose lower end the profile does not reach within −7 SE (glmmTMB's NA)
+    const reports: { done: number; total: number; label: string }[] = [];
+    const req = tmbCiRequest({ parm: '3', level: '0.95', full: false }, 'uniroot', setup);
+    const m = await runTmbConfint(fit, req, { signal, onProgress: (p) => reports.push(p) });
+    expect(reports).toEqual([{ done: 0, total: 1, label: 'zi~(Intercept)' }, { done: 1, total: 1, label: '' }]);
+    expect(m.rows.map((r) => r.name)).toEqual(['zi~(Intercept)']);
+    expect(m.rows[0]!.lower).toBeNull();
+    expect(t.lower[2]).toBeNull();
+    expect(Math.abs(m.rows[0]!.upper! - t.upper[2]!) / Math.max(1, Math.abs(t.upper[2]!))).toBeLessThan(1e-6);
+    expect(m.rows[0]!.estimate).toBe(fit.par[2]);
+    expect(m.profileEvaluations).toBeGreaterThan(0);
+    expectLibrary(m, await confintGlmmTmb(fit, { method: 'uniroot', parm: 3 }));
+    expect(tmbCiCells(m, String).rows[0]!.cells[0]).toBe('NA');
+    expect(tmbCiNaRows(m)).toEqual(['zi~(Intercept)']);
+    const notes = tmbCiNotes(m);
+    expect(notes[0]).toMatch(/^Profile likelihood intervals at 95 % \(TMB's tmbroot\)/);
+    expect(notes[1]).toMatch(/^NA \(zi~\(Intercept\)\): the profile did not reach the level within ±7 SE/);
+    expect(tmbCiCsv(m).trimEnd().split('\n')[1]).toBe(`zi~(Intercept),NA,${m.rows[0]!.upper},${m.rows[0]!.estimate}`);
+    // Cancel: the signal aborted during the first parameter's profile
+    const ac = new AbortController();
+    const run = runTmbConfint(fit, tmbCiRequest({ parm: 'beta_', level: '0.95', full: false }, 'uniroot', setup), {
+      signal: ac.signal, onProgress: (p) => { if (p.done === 0) setTimeout(() => ac.abort(), 0); },
+    });
+    await expect(run).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
+  }, 120_000);
+
+  test('bad fields are named; a REML fit\'s profile refused with glmmTMB\'s reason', async () => {
+    const bad = (f: Partial<Parameters<typeof tmbCiRequest>[0]>, method: 'wald' | 'uniroot' = 'wald', s = setup) => {
+      try {
+        tmbCiRequest({ parm: '', level: '0.95', full: false, ...f }, method, s);
+      } catch (e) {
+        expect(e).toBeInstanceOf(TmbCiFieldError);
+        return [(e as TmbCiFieldError).field, (e as Error).message];
+      }
+      return null;
+    };
+    expect(bad({ level: '1.2' })).toEqual(['level', 'level must be a number between 0 and 1 (exclusive), e.g. 0.95, not "1.2"']);
+    expect(bad({ level: '' })?.[0]).toBe('level');
+    expect(bad({ level: 'abc' })?.[0]).toBe('level');
+    expect(bad({ parm: '12' })?.[0]).toBe('parm');
+    expect(bad({ parm: '12' })?.[1]).toMatch(/^parameters: "12" is none of this fit's \(beta_, theta_, disp_, 1, 2, 3, 4, 5, 6\)/);
+    expect(bad({ level: '0.8' })).toBeNull();
+    const sleep = readCsv(readFileSync(`${ROOT}test/fixtures/data/sleepstudy.csv`, 'utf8'), { factors: ['Subject'] }).table;
+    const reml = await zeroInflated('Reaction ~ Days + (1 | Subject)', sleep, { family: 'gaussian', ziformula: '~ 0', factors: ['Subject'], REML: true });
+    const rs = tmbCiSetup(reml);
+    expect(rs.profileRefusal).toMatch(/can't compute profiles for REML models/);
+    expect(bad({}, 'uniroot', rs)).toEqual(['method', `Profile intervals: ${rs.profileRefusal}`]);
+    expect(bad({}, 'wald', rs)).toBeNull();
+    // a Poisson fit: no dispersion parameter, so no disp_ and full changes nothing; the same term in both
+    // models (glmmTMB names both theta_1|site.1): told apart by position
+    const zip = await runZeroInflated(salamanders, request({ family: 'zi_poisson', ziformula: '~ mined + (1 | site)' }), signal);
+    const ps = tmbCiSetup(zip);
+    expect(ps.fullApplies).toBe(false);
+    expect(ps.parms.map((p) => p.value)).toEqual(['beta_', 'theta_', '1', '2', '3', '4', '5', '6']);
+    expect(ps.parms.slice(-2).map((p) => p.label)).toEqual(['theta_1|site.1 (parameter 5)', 'theta_1|site.1 (parameter 6)']);
+  }, 120_000);
+
+  test("the address: the card's fields and the profile shown round trip; defaults left out; a parm the fit has not is every row's", () => {
+    const state = tmbCiUrlOf({ parm: 'theta_', level: '0.9', full: true }, 'uniroot')!;
+    expect(state).toEqual({ parm: 'theta_', level: 0.9, full: true, method: 'uniroot' });
+    const q = writeUrlState({ example: 'salamanders', family: 'zi_nbinom2', fit: true, tmbci: state });
+    expect(q).toContain('tcip=theta_');
+    expect(q).toContain('tcil=0.9');
+    expect(q).toContain('tcif=1');
+    expect(q).toContain('tcim=uniroot');
+    expect(readUrlState(q).tmbci).toEqual(state);
+    expect(tmbCiUrlOf({ parm: '', level: '0.95', full: false }, 'wald')).toBeUndefined();
+    expect(readUrlState(writeUrlState({ example: 'salamanders' })).tmbci).toBeUndefined();
+    expect(readUrlState('?tcip=zz&tcil=2&tcim=profile').tmbci).toBeUndefined();
+    expect(tmbCiFieldsOf({ parm: '4', level: 0.9 }, setup)).toEqual({ parm: '4', level: '0.9', full: false });
+    expect(tmbCiFieldsOf({ parm: '40' }, setup)).toEqual({ parm: '', level: '0.95', full: false });
+  });
+});
