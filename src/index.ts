@@ -296,6 +296,9 @@ export type { AnovaType, AnovaTypeOption } from './inference/anovaType.js';
 export { emmeans, EmmGrid, EmmContrasts, parseSpecs } from './inference/emmeans.js';
 export { ggpredict, ggemmeans, GgEffects, predictionsAt } from './inference/ggpredict.js';
 export type { GgOptions, GgRow, GgType, ConstantValue } from './inference/ggpredict.js';
+// ggeffects of a fit whose rows are in an engine: its scans over the rows used supply the default values
+export { ggpredictAsync, ggemmeansAsync, ggRowFacts, DISTINCT_CAP } from './inference/ggRows.js';
+export type { GgRowFacts } from './inference/ggpredict.js';
 export { ggpredictTmb, ggemmeansTmb } from './zeroinfl/ggpredict.js';
 export { etaStandardErrors } from './zeroinfl/etaVariance.js';
 export { pretty, prettyRange, valuesAt } from './inference/prettyRange.js';

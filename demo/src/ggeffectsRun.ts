@@ -1,12 +1,13 @@
 /**
  * Worker side of the Adjusted predictions card (ggeffects 1.2.0's ggpredict and ggemmeans): the library's
- * own `ggpredict` / `ggemmeans` (src/inference/ggpredict.ts) on a kept lmer or glmer fit, its data frame,
+ * own `ggpredictAsync` / `ggemmeansAsync` (src/inference/ggRows.ts) on a kept lmer or glmer fit, in memory or streamed, its data frame,
  * "Adjusted for" and printout as the page shows them. What the card offers for a fit (ggSetup) is the fit's
  * fixed-part variables and one-variable grouping factors, and the library's refusal of the whole fit where
  * it has one (a model with an offset); every other refusal (a term, a type) is the library's message for
  * the request that causes it.
  */
-import { ggemmeans, ggpredict } from '../../src/inference/ggpredict.js';
+import { ggpredict } from '../../src/inference/ggpredict.js';
+import { ggemmeansAsync, ggpredictAsync } from '../../src/inference/ggRows.js';
 import { ModelError } from '../../src/errors/errors.js';
 import { emmVariables } from './inference.js';
 import type { AnyFit } from './fitting.js';
@@ -50,30 +51,14 @@ export function ggSetup(fit: AnyFit): GgSetup {
 }
 
 /**
- * The streamed fit's panel note, or null: the card is drawn for in-memory fits; the library itself computes
- * a streamed fit's predictions at bracketed values only, and its answer to a covariate's default values
- * (which need the rows) is quoted.
+ * ggpredict(fit, terms, type, ci.lvl) or ggemmeans(…) of the fit: ggeffects's data frame, its "Adjusted for"
+ * and printout. A streamed fit's default values come from the library's scans over the rows it used
+ * (ggpredictAsync: passes over the Parquet file, in the worker); an in-memory fit's from its rows.
  */
-export function ggStreamNote(fit: AnyFit): string {
-  const refusal = wholeFitRefusal(fit);
-  if (refusal) return refusal;
-  const cov = emmVariables(fit).find((v) => v.kind === 'covariate');
-  let why: string | null = null;
-  if (cov) {
-    try {
-      ggpredict(fit, [cov.name]);
-    } catch (e) {
-      why = message(e);
-    }
-  }
-  return `the card is drawn for fits whose rows are in memory${why ? `; the library's answer for a streamed fit's default values: ${why}` : ''}`;
-}
-
-/** ggpredict(fit, terms, type, ci.lvl) or ggemmeans(…) of the fit: ggeffects's data frame, its "Adjusted for" and printout. */
-export function runGgeffects(fit: AnyFit, req: GgRequest): GgMsg {
+export async function runGgeffects(fit: AnyFit, req: GgRequest): Promise<GgMsg> {
   const t0 = performance.now();
   const options = { type: req.type, level: req.level };
-  const g = req.method === 'ggemmeans' ? ggemmeans(fit, req.terms, options) : ggpredict(fit, req.terms, options);
+  const g = req.method === 'ggemmeans' ? await ggemmeansAsync(fit, req.terms, options) : await ggpredictAsync(fit, req.terms, options);
   return {
     request: req,
     method: g.method,

@@ -38,7 +38,7 @@ import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTab
 import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  LmListMsg, GgMsg, GgRequest, TidyRequest, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
+  LmListMsg, GgMsg, GgRequest, GgSetup, TidyRequest, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
   DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, NlmeResultMsg, NlmerResultMsg, GammResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
@@ -489,7 +489,7 @@ function abandonFitCards(): void {
   if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
   if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
   if (allFitId) endAllFit();
-  if (ggId) { endGg(); gg.status.textContent = ''; }
+  if (gg.id) { endGg(gg); gg.status.textContent = ''; }
   if (tciId) endTci();
   if (afexId) endAfex();
   if (dharmaId) endDharma();
@@ -792,17 +792,21 @@ function onMessage(m: FromWorker): void {
       af.bar.value = m.done;
       af.progressText.textContent = m.label ? `${m.done} of ${m.total} refits done; refitting with ${m.label}…` : `${m.done} of ${m.total} refits done`;
       break;
-    case 'ggeffectsDone':
-      if (m.id !== ggId) break;
-      endGg();
-      renderGg(m.result);
+    case 'ggeffectsDone': {
+      const c = ggCardFor(m.id);
+      if (!c) break;
+      endGg(c);
+      renderGg(m.result, c);
       break;
-    case 'ggeffectsError':
-      if (m.id !== ggId) break;
-      endGg();
-      gg.status.textContent = '';
-      showError(gg.error, m.message);
+    }
+    case 'ggeffectsError': {
+      const c = ggCardFor(m.id);
+      if (!c) break;
+      endGg(c);
+      c.status.textContent = '';
+      showError(c.error, m.message);
       break;
+    }
     case 'allFitDone':
       if (m.id !== allFitId) break;
       endAllFit();
@@ -1604,6 +1608,7 @@ function cancelFit(): void {
     if (stt.id) endTest(stt);
     if (sinf.confintId) endConfint(sinf);
     sinf.id = 0;
+    if (sgg.id) { endGg(sgg); sgg.status.textContent = ''; }
     abandonRequests('stream');
     if (streamId) { endStream(); showError(st.error, 'The worker was restarted (Cancel of the fit above): stream the file again.'); }
     startWorker();
@@ -3171,53 +3176,91 @@ function afexUrlState(): AfexUrlState | undefined {
 // ---------------------------------------------------------------------------------------------
 // Adjusted predictions (ggeffects's ggpredict and ggemmeans), computed in the worker
 
-/** the card's pending request (0: none) and the result shown */
-let ggId = 0;
-let shownGg: GgMsg | null = null;
-const gg = {
-  card: byId<HTMLDetailsElement>('gg-card'),
-  slots: (['x', 'group', 'facet'] as const).map((role) => ({ role, variable: byId<HTMLSelectElement>(`gg-${role}`), values: byId<HTMLInputElement>(`gg-${role}-values`) })),
-  method: byId<HTMLSelectElement>('gg-method'),
-  type: byId<HTMLSelectElement>('gg-type'),
-  level: byId<HTMLInputElement>('gg-level'),
-  run: byId<HTMLButtonElement>('gg-run'),
-  hint: byId('gg-hint'),
-  status: byId('gg-status'),
-  error: byId('gg-error'),
-  out: byId('gg-out'),
-  plot: byId('gg-plot'),
-  table: byId('gg-table'),
-  notes: byId('gg-notes'),
-  text: byId('gg-text'),
-};
-/** the card's settings read from the address, applied to the next fit shown (and computed again: a cheap, deterministic table) */
+/**
+ * One Adjusted predictions card: the fit panel's (ids gg-…) or the streamed fit's (stream-gg-…), with its
+ * pending request (0: none), the result shown and how it reaches its fit (the worker's kept fit, its setup).
+ */
+interface GgCard {
+  prefix: string;
+  scope: 'fit' | 'stream';
+  /** the worker's id of the card's fit, or null when none is shown */
+  fitId(): number | null;
+  /** the card's offer for that fit */
+  setup(): GgSetup | null;
+  /** whether the card is on screen (its panel shown) */
+  visible(): boolean;
+  id: number;
+  shown: GgMsg | null;
+  card: HTMLDetailsElement;
+  slots: { role: 'x' | 'group' | 'facet'; variable: HTMLSelectElement; values: HTMLInputElement }[];
+  method: HTMLSelectElement;
+  type: HTMLSelectElement;
+  level: HTMLInputElement;
+  run: HTMLButtonElement;
+  hint: HTMLElement;
+  status: HTMLElement;
+  error: HTMLElement;
+  out: HTMLElement;
+  plot: HTMLElement;
+  table: HTMLElement;
+  notes: HTMLElement;
+  text: HTMLElement;
+}
+
+function ggCardOf(prefix: string, scope: GgCard['scope'], fitId: GgCard['fitId'], setup: GgCard['setup'], visible: GgCard['visible']): GgCard {
+  const p = `${prefix}gg`;
+  return {
+    prefix, scope, fitId, setup, visible, id: 0, shown: null,
+    card: byId<HTMLDetailsElement>(`${p}-card`),
+    slots: (['x', 'group', 'facet'] as const).map((role) => ({ role, variable: byId<HTMLSelectElement>(`${p}-${role}`), values: byId<HTMLInputElement>(`${p}-${role}-values`) })),
+    method: byId<HTMLSelectElement>(`${p}-method`),
+    type: byId<HTMLSelectElement>(`${p}-type`),
+    level: byId<HTMLInputElement>(`${p}-level`),
+    run: byId<HTMLButtonElement>(`${p}-run`),
+    hint: byId(`${p}-hint`),
+    status: byId(`${p}-status`),
+    error: byId(`${p}-error`),
+    out: byId(`${p}-out`),
+    plot: byId(`${p}-plot`),
+    table: byId(`${p}-table`),
+    notes: byId(`${p}-notes`),
+    text: byId(`${p}-text`),
+  };
+}
+
+/** the fit panel's card and the streamed fit's */
+const gg = ggCardOf('', 'fit', () => shown?.id ?? null, () => shown?.result.gg ?? null, () => !el.results.hidden);
+const sgg = ggCardOf('stream-', 'stream', () => shownStream.id || null, () => shownStreamGg, () => !st.result.hidden);
+/** the streamed fit's setup (from its result) */
+let shownStreamGg: GgSetup | null = null;
+/** the fit panel card's settings read from the address, applied to the next fit shown (and computed again: a cheap, deterministic table) */
 let pendingGg: GgUrlState | null = null;
 
-function ggFields(): GgFields {
+function ggFields(c: GgCard = gg): GgFields {
   return {
-    method: gg.method.value, type: gg.type.value, level: gg.level.value,
-    terms: gg.slots.map((s) => ({ variable: s.variable.value, values: s.values.value })),
+    method: c.method.value, type: c.type.value, level: c.level.value,
+    terms: c.slots.map((s) => ({ variable: s.variable.value, values: s.values.value })),
   };
 }
 
 /** the fields checked as they are typed: the first bad one's message under the card's controls, its box marked */
-function checkGgFields(): boolean {
-  for (const s of gg.slots) { s.values.removeAttribute('aria-invalid'); s.variable.removeAttribute('aria-invalid'); }
-  gg.level.removeAttribute('aria-invalid');
-  gg.error.removeAttribute('data-field');
-  const setup = shown?.result.gg;
+function checkGgFields(c: GgCard = gg): boolean {
+  for (const s of c.slots) { s.values.removeAttribute('aria-invalid'); s.variable.removeAttribute('aria-invalid'); }
+  c.level.removeAttribute('aria-invalid');
+  c.error.removeAttribute('data-field');
+  const setup = c.setup();
   if (!setup) return false;
   try {
-    ggRequest(ggFields(), setup);
-    gg.error.textContent = '';
+    ggRequest(ggFields(c), setup);
+    c.error.textContent = '';
     return true;
   } catch (e) {
     const field = e instanceof GgFieldError ? e.field : '';
-    const slot = gg.slots.find((s) => s.role === field);
+    const slot = c.slots.find((s) => s.role === field);
     if (slot) (innerValues(slot.values.value) ? slot.values : slot.variable).setAttribute('aria-invalid', 'true');
-    if (field === 'level') gg.level.setAttribute('aria-invalid', 'true');
-    gg.error.dataset.field = field;
-    showError(gg.error, (e as Error).message);
+    if (field === 'level') c.level.setAttribute('aria-invalid', 'true');
+    c.error.dataset.field = field;
+    showError(c.error, (e as Error).message);
     return false;
   }
 }
@@ -3225,18 +3268,21 @@ const innerValues = (v: string) => v.trim().replace(/^\[|\]$/g, '').trim() !== '
 
 /** a new fit shown: the card's choices from its fixed part (and grouping factors), or the library's refusal as a note; the address's settings applied */
 function renderGgStart(r: FitResult): void {
-  ggId = 0;
-  shownGg = null;
-  gg.out.hidden = true;
-  gg.error.textContent = '';
-  gg.status.textContent = '';
-  const s = r.gg;
-  const url = pendingGg;
-  pendingGg = null;
-  const before = url ? ggFieldsOf(url) : ggFields();
+  startGgCard(gg, r.gg, r.kind === 'glmer');
+}
+
+function startGgCard(c: GgCard, s: GgSetup, glmm: boolean): void {
+  c.id = 0;
+  c.shown = null;
+  c.out.hidden = true;
+  c.error.textContent = '';
+  c.status.textContent = '';
+  const url = c === gg ? pendingGg : null;
+  if (c === gg) pendingGg = null;
+  const before = url ? ggFieldsOf(url) : ggFields(c);
   const kindText = { covariate: 'covariate', factor: 'factor', grouping: 'grouping factor: type random' } as const;
   const options = s.variables.map((v) => ({ value: v.name, text: `${v.name} (${kindText[v.kind]})` }));
-  gg.slots.forEach((slot, k) => {
+  c.slots.forEach((slot, k) => {
     fillOptions(slot.variable, [...(k > 0 ? [{ value: '', text: 'none' }] : []), ...options], false);
     const want = before.terms[k]!;
     if (options.some((o) => o.value === want.variable) || (k > 0 && want.variable === '')) {
@@ -3249,70 +3295,77 @@ function renderGgStart(r: FitResult): void {
     }
   });
   if (url) {
-    gg.method.value = before.method;
-    gg.type.value = before.type;
-    gg.level.value = before.level;
-    gg.card.open = true;
+    c.method.value = before.method;
+    c.type.value = before.type;
+    c.level.value = before.level;
+    c.card.open = true;
   }
   const why = s.refusal ?? (s.variables.length === 0 ? 'the fixed part has no variables (an intercept-only model)' : null);
-  gg.run.disabled = !!why;
-  for (const c of [...gg.slots.flatMap((x) => [x.variable, x.values]), gg.method, gg.type, gg.level]) c.disabled = !!why;
-  gg.hint.textContent = why ? `Not available for this fit: ${why}.`
+  c.run.disabled = !!why;
+  for (const x of [...c.slots.flatMap((y) => [y.variable, y.values]), c.method, c.type, c.level]) x.disabled = !!why;
+  c.hint.textContent = why ? `Not available for this fit: ${why}.`
     : 'Values in brackets as ggeffects writes them: numbers (0, 5, 9), a range (0:9 by = 3), levels (a, b), or one of pretty, n = 5, minmax, meansd, zeromax, quart, quart2, fivenum, terciles, terciles2, all; empty: ggeffects\'s default values. '
-      + `ggpredict holds the other covariates at their mean and the other factors at their reference level; ggemmeans averages over the other factors.${r.kind === 'glmer' ? ' Predictions are on the response scale; the SE is on the link scale.' : ''}`;
-  if (!why) checkGgFields();
-  if (url && !why) requestGg();
+      + `ggpredict holds the other covariates at their mean and the other factors at their reference level; ggemmeans averages over the other factors.${glmm ? ' Predictions are on the response scale; the SE is on the link scale.' : ''}`
+      + (c.scope === 'stream' ? ' Default values (and mean ± sd, quartiles, fivenum) take passes over the file: its distinct values, sd and exact quantiles.' : '');
+  if (!why) checkGgFields(c);
+  if (url && !why) requestGg(c);
 }
 
-function requestGg(): void {
-  if (!shown || ggId) return;
-  gg.error.textContent = '';
-  syncUrl();
+function requestGg(c: GgCard = gg): void {
+  const fit = c.fitId();
+  const setup = c.setup();
+  if (fit === null || !setup || c.id) return;
+  c.error.textContent = '';
+  if (c === gg) syncUrl();
   let request: GgRequest;
   try {
-    request = ggRequest(ggFields(), shown.result.gg);
+    request = ggRequest(ggFields(c), setup);
   } catch (e) {
-    checkGgFields();
+    checkGgFields(c);
     return;
   }
-  ggId = nextId++;
-  gg.run.disabled = true;
-  gg.status.textContent = 'computing…';
-  sendFor('fit', { type: 'ggeffects', id: ggId, fit: shown.id, request });
+  c.id = nextId++;
+  c.run.disabled = true;
+  c.status.textContent = c.scope === 'stream' ? 'computing (passes over the file where the values need them)…' : 'computing…';
+  sendFor(c.scope, { type: 'ggeffects', id: c.id, fit, request });
 }
 
-function endGg(): void {
-  ggId = 0;
-  gg.run.disabled = !!shown?.result.gg.refusal || !shown;
+function endGg(c: GgCard = gg): void {
+  c.id = 0;
+  c.run.disabled = !!c.setup()?.refusal || c.fitId() === null;
 }
 
-function renderGg(m: GgMsg): void {
-  shownGg = m;
-  gg.status.textContent = `${m.method}(fit, terms = c(${m.request.terms.map((t) => `"${t}"`).join(', ')})${m.type === 'random' ? ', type = "re"' : ''}${m.level !== 0.95 ? `, ci.lvl = ${m.level}` : ''}): ${m.rows.length} predictions, ${fmtMs(m.elapsedMs)}`;
-  gg.out.hidden = false;
+/** the card whose pending request this reply answers, or null */
+const ggCardFor = (id: number): GgCard | null => (id && id === gg.id ? gg : id && id === sgg.id ? sgg : null);
+
+function renderGg(m: GgMsg, c: GgCard = gg): void {
+  c.shown = m;
+  c.status.textContent = `${m.method}(fit, terms = c(${m.request.terms.map((t) => `"${t}"`).join(', ')})${m.type === 'random' ? ', type = "re"' : ''}${m.level !== 0.95 ? `, ci.lvl = ${m.level}` : ''}): ${m.rows.length} predictions, ${fmtMs(m.elapsedMs)}`;
+  c.out.hidden = false;
   const t = ggTable(m);
-  drawGgPlot(m);
-  clear(gg.table,
-    h('h4', {}, t.title, ' ', h('button', { type: 'button', id: 'export-gg', title: "download ggeffects's data frame as CSV", onclick: () => download(`${baseName()}_${m.method}.csv`, ggCsv(m), 'text/csv') }, 'CSV')),
-    testTable('ggeffects', t),
+  drawGgPlot(m, c);
+  const base = () => (c.scope === 'stream' ? shownStream.name.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '_') || 'stream' : baseName());
+  clear(c.table,
+    h('h4', {}, t.title, ' ', h('button', { type: 'button', id: `${c.prefix}export-gg`, title: "download ggeffects's data frame as CSV", onclick: () => download(`${base()}_${m.method}.csv`, ggCsv(m), 'text/csv') }, 'CSV')),
+    testTable(`${c.prefix}ggeffects`, t),
     h('p', { class: 'caption' }, t.caption),
   );
-  clear(gg.notes,
-    m.adjustedFor.length ? h('p', { class: 'caption', id: 'gg-adjusted' }, 'Adjusted for: ', m.adjustedFor.flatMap((a, i) => [i ? ', ' : '', h('code', {}, `${a.name} = ${a.value}`)])) : null,
-    m.messages.length ? h('ul', { class: 'emm-notes', id: 'gg-messages' }, m.messages.map((n) => h('li', {}, n))) : null,
+  clear(c.notes,
+    m.adjustedFor.length ? h('p', { class: 'caption', id: `${c.prefix}gg-adjusted` }, 'Adjusted for: ', m.adjustedFor.flatMap((a, i) => [i ? ', ' : '', h('code', {}, `${a.name} = ${a.value}`)])) : null,
+    m.messages.length ? h('ul', { class: 'emm-notes', id: `${c.prefix}gg-messages` }, m.messages.map((n) => h('li', {}, n))) : null,
   );
-  gg.text.textContent = m.text;
+  c.text.textContent = m.text;
 }
 
 /** the plot at the card's width (drawn again when the window or the card's width changes) */
-function drawGgPlot(m: GgMsg): void {
-  clear(gg.plot);
+function drawGgPlot(m: GgMsg, c: GgCard = gg): void {
+  clear(c.plot);
   const rows = ggPlotRows(m);
   if (!rows.length) return;
-  gg.plot.append(ggPlot(rows, {
+  c.plot.append(ggPlot(rows, {
     xKind: m.xKind, xLabel: m.terms[0]!, yLabel: ggAxisLabel(m), groupLabel: m.terms[1] ?? '',
     intervalLabel: `${Math.round(m.level * 1000) / 10}% ${m.predictionInterval ? 'prediction' : 'confidence'} interval`,
-  }, plotWidth(gg.plot)));
+  }, plotWidth(c.plot)));
 }
 
 /** the card's state for the address: open, with its settings */
@@ -3598,6 +3651,8 @@ function startStream(): void {
   sinf.id = 0;
   // the streamed fit's cards, performance's checks included: their late replies are dropped
   streamPerfId = 0;
+  if (sgg.id) { send({ type: 'cancel', id: sgg.id }); endGg(sgg); sgg.status.textContent = ''; }
+  shownStreamGg = null;
   abandonRequests('stream');
   shownStream = { id: 0, name: '' };
   st.fit.disabled = true;
@@ -3628,6 +3683,9 @@ function endStream(): void {
 function renderStream(id: number, r: StreamResultMsg): void {
   st.result.hidden = false;
   shownStream = { id, name: streamName };
+  // the streamed fit's Adjusted predictions card (its default values: the library's scans over the file)
+  shownStreamGg = r.gg;
+  startGgCard(sgg, r.gg, false);
   const { offered, unavailable } = testsForStream();
   // performance's checks of the streamed fit (those that need no rows; the others are the library's refusals, as notes)
   streamPerfId = nextId++;
@@ -3646,7 +3704,6 @@ function renderStream(id: number, r: StreamResultMsg): void {
     r.robustRefusal ? h('div', { class: 'hint', id: 'stream-robust-refusal' }, `Cluster-robust inference (clubSandwich) is not available: ${r.robustRefusal}.`) : null,
     r.allFitRefusal ? h('div', { class: 'hint', id: 'stream-allfit-refusal' }, `Refits by other optimizers (lme4's allFit) are not offered: ${r.allFitRefusal}.`) : null,
     r.dharmaRefusal ? h('div', { class: 'hint', id: 'stream-dharma-refusal' }, `Simulated residuals (DHARMa) are not offered: ${r.dharmaRefusal}.`) : null,
-    h('div', { class: 'hint', id: 'stream-gg-note' }, `Adjusted predictions (ggeffects) are not offered here: ${r.ggNote}.`),
     h('div', { class: 'export tidy-export', role: 'group', 'aria-label': 'Tidy output (broom.mixed)', id: 'stream-tidy-export' },
       tidyExportGroup('stream-', () => shownStream.id || null, () => shownStream.name.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '_') || 'stream', r.augmentRefusal, st.error)),
     h('div', {}, `${r.reml ? 'REML criterion' : 'deviance (ML)'} `, h('span', { id: 'stream-objective', 'data-value': String(r.objective) }, fmt(r.objective, 8)),
@@ -4512,17 +4569,21 @@ function init(): void {
   ll.run.addEventListener('click', requestLmList);
   ll.group.addEventListener('change', () => syncUrl());
   for (const card of [pw.card, ll.card, rb.card, af.card, ax.card, gg.card]) card.addEventListener('toggle', () => syncUrl());
-  gg.run.addEventListener('click', requestGg);
-  // the plot at the card's width: drawn again on opening the card (a closed card has no width) and on resizing
-  gg.card.addEventListener('toggle', () => { if (gg.card.open && shownGg) drawGgPlot(shownGg); });
-  window.addEventListener('resize', () => { if (gg.card.open && shownGg && !el.results.hidden) drawGgPlot(shownGg); });
-  for (const s of gg.slots) {
-    s.variable.addEventListener('change', () => { s.values.value = ''; checkGgFields(); syncUrl(); });
-    s.values.addEventListener('input', () => checkGgFields());
-    s.values.addEventListener('change', () => syncUrl());
-    s.values.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') requestGg(); });
+  for (const c of [gg, sgg]) {
+    // the fit panel's card is in the address; the streamed fit's is not
+    const sync = () => { if (c === gg) syncUrl(); };
+    c.run.addEventListener('click', () => requestGg(c));
+    // the plot at the card's width: drawn again on opening the card (a closed card has no width) and on resizing
+    c.card.addEventListener('toggle', () => { if (c.card.open && c.shown) drawGgPlot(c.shown, c); });
+    window.addEventListener('resize', () => { if (c.card.open && c.shown && c.visible()) drawGgPlot(c.shown, c); });
+    for (const s of c.slots) {
+      s.variable.addEventListener('change', () => { s.values.value = ''; checkGgFields(c); sync(); });
+      s.values.addEventListener('input', () => checkGgFields(c));
+      s.values.addEventListener('change', () => sync());
+      s.values.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') requestGg(c); });
+    }
+    for (const x of [c.method, c.type, c.level]) x.addEventListener('change', () => { checkGgFields(c); sync(); });
   }
-  for (const c of [gg.method, gg.type, gg.level]) c.addEventListener('change', () => { checkGgFields(); syncUrl(); });
   ax.run.addEventListener('click', startAfex);
   ax.cancel.addEventListener('click', () => { if (afexId) { send({ type: 'cancel', id: afexId }); ax.progressText.textContent = 'cancelling…'; } });
   ax.method.addEventListener('change', () => { afexMethodChanged(); syncUrl(); });

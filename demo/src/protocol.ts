@@ -185,8 +185,8 @@ export interface StreamResultMsg {
   allFitRefusal: string | null;
   /** the Model checks card's simulated residuals (DHARMa): the library's refusal of a streamed fit (simulations need every row) */
   dharmaRefusal: string | null;
-  /** the Adjusted predictions card's note for a streamed fit (the card is drawn for in-memory fits; the library's answer quoted) */
-  ggNote: string;
+  /** what the streamed fit's Adjusted predictions card offers (its default values: the library's scans over the file) */
+  gg: GgSetup;
   /** broom.mixed's augment: the library's refusal of a streamed fit (its rows are not in memory) */
   augmentRefusal: string | null;
 }

@@ -22,7 +22,7 @@ import { MAX_POINTS, binnedMeansOf, qqPoints, transferOf } from './diagnostics.j
 import { emmVariables } from './inference.js';
 import { robustSetup } from './robustRun.js';
 import { allFitSetup } from './allFitRun.js';
-import { ggStreamNote } from './ggeffectsRun.js';
+import { ggSetup } from './ggeffectsRun.js';
 import { augmentRefusal } from './tidyRun.js';
 import { wald95 } from './fitting.js';
 import type { DiagnosticsMsg, StreamProgressMsg, StreamRequest, StreamResultMsg } from './protocol.js';
@@ -124,7 +124,7 @@ export async function streamFit(
       robustRefusal: robustSetup(fit).refusal,
       allFitRefusal: allFitSetup(fit).refusal,
       dharmaRefusal: modelChecksSetup(fit).dharmaRefusal,
-      ggNote: ggStreamNote(fit),
+      gg: ggSetup(fit),
       augmentRefusal: augmentRefusal(fit),
     },
     transfer,

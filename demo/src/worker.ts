@@ -386,14 +386,11 @@ scope.addEventListener('message', (ev) => {
         (message, cancelled) => post({ type: 'allFitError', id: msg.id, message, cancelled }));
       break;
     case 'ggeffects': {
-      // ggeffects's ggpredict or ggemmeans of the fit shown: one synchronous library call (a grid of at most a few hundred rows)
+      // ggeffects's ggpredict or ggemmeans of the fit shown or the streamed fit (whose default values take passes over its file)
       const f = keptFit(msg.fit);
-      try {
-        if (!f) throw new Error(NOT_KEPT);
-        post({ type: 'ggeffectsDone', id: msg.id, result: runGgeffects(f, msg.request) });
-      } catch (e) {
-        post({ type: 'ggeffectsError', id: msg.id, message: (e as Error).message ?? String(e) });
-      }
+      const fail = (e: unknown) => post({ type: 'ggeffectsError', id: msg.id, message: (e as Error)?.message ?? String(e) });
+      if (!f) { fail(new Error(NOT_KEPT)); break; }
+      runGgeffects(f, msg.request).then((result) => post({ type: 'ggeffectsDone', id: msg.id, result }), fail);
       break;
     }
     case 'exportTidy': {

@@ -20,7 +20,11 @@ import { openBatchSource, writeStreamResiduals } from '../gram/stream/node.js';
 
 export { AUTO_ENGINE_BYTES, ENGINES, type EngineChoice, chooseEngine, isGlob, namedEngine, readsClickhouseTable } from './engineChoice.js';
 
+/** runs with the fit while its connection or file is still open (ggeffects's scans over the rows used), before it closes */
+export type WhileOpen = (fit: LmmFit | GlmmFit) => Promise<void>;
+
 export interface EngineFitArgs extends GramLmerOptions {
+  whileOpen?: WhileOpen;
   /** the prior weights' column */
   weights?: string;
   engine: Exclude<EngineChoice, 'memory'>;
@@ -44,6 +48,7 @@ export interface EngineFitArgs extends GramLmerOptions {
 }
 
 export interface EngineGlmerArgs extends Omit<GramGlmerOptions, 'factors'> {
+  whileOpen?: WhileOpen;
   engine: Exclude<EngineChoice, 'memory'>;
   formula: string;
   file?: string;
@@ -65,7 +70,7 @@ export interface EngineGlmerArgs extends Omit<GramGlmerOptions, 'factors'> {
 
 /** Fits a GLMM through the stream, DuckDB or ClickHouse engine (a PIRLS pass over the batches, or queries, per evaluation). */
 export async function glmerThroughEngine(args: EngineGlmerArgs): Promise<GlmmFit> {
-  const { engine, formula, file, table, url, residuals, memoryLimit, batchSize, ...options } = args;
+  const { engine, formula, file, table, url, residuals, memoryLimit, batchSize, whileOpen, ...options } = args;
   if (residuals !== undefined) throw new Error('--residuals: a GLMM\'s fitted values and residuals are not written back by the engines yet; fit with --engine memory for them');
   if (engine === 'clickhouse') {
     if (!url) throw new Error('--engine clickhouse needs --url (e.g. http://127.0.0.1:8123)');
@@ -74,7 +79,9 @@ export async function glmerThroughEngine(args: EngineGlmerArgs): Promise<GlmmFit
     const { glmerSql } = await import('../gram/sql/glmer.js');
     const ch = new ClickHouseEngine({ url, username: process.env.CLICKHOUSE_USER, password: process.env.CLICKHOUSE_PASSWORD });
     try {
-      return await glmerSql(ch, { from: clickhouseSource(table), name: table }, formula, options);
+      const fit = await glmerSql(ch, { from: clickhouseSource(table), name: table }, formula, options);
+      await whileOpen?.(fit);
+      return fit;
     } finally {
       await ch.close();
     }
@@ -86,7 +93,9 @@ export async function glmerThroughEngine(args: EngineGlmerArgs): Promise<GlmmFit
     const { glmerStream } = await import('../gram/stream/glmer.js');
     const src = await openBatchSource(file);
     try {
-      return await glmerStream(src, formula, { ...options, ...(batchSize !== undefined ? { batchSize } : {}) });
+      const fit = await glmerStream(src, formula, { ...options, ...(batchSize !== undefined ? { batchSize } : {}) });
+      await whileOpen?.(fit);
+      return fit;
     } finally {
       await src.close();
     }
@@ -96,7 +105,9 @@ export async function glmerThroughEngine(args: EngineGlmerArgs): Promise<GlmmFit
   const { glmerSql } = await import('../gram/sql/glmer.js');
   const duck = await DuckDbEngine.open({ memoryLimit });
   try {
-    return await glmerSql(duck, { from: duckdbSource(file), name: file }, formula, options);
+    const fit = await glmerSql(duck, { from: duckdbSource(file), name: file }, formula, options);
+    await whileOpen?.(fit);
+    return fit;
   } finally {
     await duck.close();
   }
@@ -125,6 +136,7 @@ export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
         const n = await writeResiduals(ch, residuals, from, { table: args.residuals });
         notes.push(`fitted values and residuals of ${n} rows written to the table ${args.residuals}`);
       }
+      await args.whileOpen?.(fit);
       return fit;
     } finally {
       await ch.close();
@@ -144,6 +156,7 @@ export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
         const n = await writeResiduals(duck, residuals, from, { file: args.residuals });
         notes.push(`fitted values and residuals of ${n} rows written to ${args.residuals}`);
       }
+      await args.whileOpen?.(fit);
       return fit;
     } finally {
       await duck.close();
@@ -157,6 +170,7 @@ export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
       const n = await writeStreamResiduals(src, residuals, args.residuals, args.batchSize);
       notes.push(`fitted values and residuals of ${n} rows written to ${args.residuals}`);
     }
+    await args.whileOpen?.(fit);
     return fit;
   } finally {
     await src.close();

@@ -24,7 +24,7 @@ import { anovaTable, checkDdf, coefficientTable } from '../inference/fitInferenc
 import { checkAnovaType } from '../inference/anovaType.js';
 import { printAnovaTable, printCoefTable, printWaldAnova } from '../inference/format.js';
 import { checkWaldType } from '../inference/waldAnova.js';
-import { chooseEngine, glmerThroughEngine, lmerThroughEngine, namedEngine } from './engines.js';
+import { type WhileOpen, chooseEngine, glmerThroughEngine, lmerThroughEngine, namedEngine } from './engines.js';
 import type { RelmatSpec } from '../relmat/blocks.js';
 import { namedMatrixFromTable } from '../relmat/matrixTable.js';
 import { pedigree } from '../relmat/pedigree.js';
@@ -347,7 +347,7 @@ function resolveStart(args: FitArgs, glmm: boolean): number[] | { theta?: number
   return theta || fixef ? { ...(theta ? { theta } : {}), ...(fixef ? { fixef } : {}) } : undefined;
 }
 
-export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table, o: { warn?: boolean } = {}): Promise<{ fit: CliFit; table?: arrow.Table }> {
+export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table, o: { warn?: boolean; whileOpen?: WhileOpen } = {}): Promise<{ fit: CliFit; table?: arrow.Table }> {
   const quiet = args.quiet ?? false;
   let progressShown = false;
   try {
@@ -407,12 +407,13 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
         engine, formula: args.formula, file: args.file, table: args.table, url: args.url, memoryLimit: args.memoryLimit, batchSize, residuals: args.residuals, factors, dataName,
         family: glmm.family, ...(glmm.link ? { link: glmm.link } : {}), ...(glmm.nAGQ !== undefined ? { nAGQ: glmm.nAGQ } : {}),
         ...(glmm.weights !== undefined ? { weights: glmm.weights } : {}), ...(glmm.theta !== undefined ? { theta: glmm.theta } : {}),
-        calcDerivs: args.calcDerivs, ...(start ? { start } : {}), ...optimizer,
+        calcDerivs: args.calcDerivs, ...(start ? { start } : {}), ...optimizer, ...(o.whileOpen ? { whileOpen: o.whileOpen } : {}),
       });
     } else if (engine !== 'memory') {
       fit = await lmerThroughEngine({
         engine, formula: args.formula, file: args.file, table: args.table, url: args.url, batchSize, memoryLimit: args.memoryLimit, residuals: args.residuals, notes,
         REML: reml, factors, ...(contrasts ? { contrasts } : {}), weights, backend, dataName, onProgress: lmmProgress, calcDerivs: args.calcDerivs, ...(start ? { start } : {}), ...optimizer,
+        ...(o.whileOpen ? { whileOpen: o.whileOpen } : {}),
       });
     } else if (glmm) {
       const stageName = { 1: 'stage 1 (nAGQ = 0)', 2: 'stage 2', 3: 'Hessian' } as const;

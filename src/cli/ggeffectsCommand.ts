@@ -6,7 +6,8 @@
  * (zeroinflCommand.ts), with the same --type, --level, --typical and --condition.
  */
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
-import { type GgEffects, type GgOptions, ggemmeans, ggpredict } from '../inference/ggpredict.js';
+import type { GgEffects, GgOptions } from '../inference/ggpredict.js';
+import { ggemmeansAsync, ggpredictAsync } from '../inference/ggRows.js';
 
 export interface GgeffectsArgs extends FitArgs {
   /** the focal terms (x, group, facet), each 'name' or 'name [values]' */
@@ -57,9 +58,13 @@ export async function runGgeffects(method: 'ggpredict' | 'ggemmeans', args: Ggef
     const terms = args.terms ?? [];
     if (terms.length === 0) throw new CliError(`${method} needs at least one --terms (the focal variable, e.g. --terms 'x [1, 5, 10]')`);
     const options = ggOptionsFromArgs(args);
-    const { fit } = await fitFromArgs(args, io);
+    const run = (method === 'ggpredict' ? ggpredictAsync : ggemmeansAsync);
+    // an engine fit's default values need scans over its rows: computed while its file or connection is open
+    let res: GgEffects | null = null;
+    const { fit } = await fitFromArgs(args, io, undefined, { whileOpen: async (f) => { res = await run(f, terms, options); } });
     if (!('beta' in fit) || !('model' in fit) || !('frame' in (fit as { model: object }).model)) throw new CliError(`${method} is for lmer and glmer fits (glmmTMB fits: mixedgpu zeroinfl … --${method} TERM)`);
-    printGgEffects(method, (method === 'ggpredict' ? ggpredict : ggemmeans)(fit as Parameters<typeof ggpredict>[0], terms, options), args.json, io);
+    res ??= await run(fit as Parameters<typeof ggpredictAsync>[0], terms, options);
+    printGgEffects(method, res, args.json, io);
     return 0;
   } catch (e) {
     io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);

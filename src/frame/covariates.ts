@@ -152,3 +152,35 @@ export function covariateSummaries(formula: Formula, source: (name: string) => C
   }
   return out;
 }
+
+/** One scan's sums of a covariate over the rows a fit used (src/gram/usedRows.ts). */
+export interface UsedRowSums {
+  /** the rows used */
+  n: number;
+  /** Σ x (compensated in the SQL engines) */
+  sum: number;
+  /** Σ |x − round(x)| and Σ |x|: R's all.equal(x, round(x)) (whether x holds whole numbers) */
+  fracAbs: number;
+  abs: number;
+  /** with prior weights: Σ w x and Σ w (else NaN) */
+  wx: number;
+  w: number;
+}
+
+/**
+ * Scans over the rows a fit used, for a fit whose rows are in an engine (src/gram/usedRows.ts; the
+ * fit's model keeps it on its source, not enumerable): what ggeffects's representative and typical
+ * values read of a fixed-part covariate (`z` of `log(z)`, the raw column).
+ */
+export interface UsedRowsScan {
+  /** one scan: per covariate, its UsedRowSums */
+  sums(names: string[]): Promise<UsedRowSums[]>;
+  /** one scan: per covariate, Σ (x − c)² */
+  squares(names: string[], centres: number[]): Promise<number[]>;
+  /** per covariate, its distinct values in increasing order, or null where there are more than `cap` (one scan; SQL: one query each) */
+  distinct(names: string[], cap: number): Promise<(number[] | null)[]>;
+  /** R's type-7 quantiles at probs, exact (a few scans, ../gram/quantiles.ts) */
+  quantiles(name: string, probs: number[]): Promise<number[]>;
+  /** R's fivenum (Tukey's five numbers), exact */
+  fivenum(name: string): Promise<number[]>;
+}

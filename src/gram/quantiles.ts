@@ -20,8 +20,23 @@ export interface QuantileScan {
 
 /** The 0-based order statistics that type 7 needs at p for n values: ⌊h⌋ − 1 and ⌈h⌉ − 1. */
 function ranks(n: number, p: number): { index: number; lo: number; hi: number } {
-  const index = 1 + (n - 1) * p;
+  return indexRanks(1 + (n - 1) * p);
+}
+
+/** The 0-based order statistics around a 1-based index h: ⌊h⌋ − 1 and ⌈h⌉ − 1. */
+function indexRanks(index: number): { index: number; lo: number; hi: number } {
   return { index, lo: Math.floor(index) - 1, hi: Math.ceil(index) - 1 };
+}
+
+/**
+ * R's fivenum (Tukey's hinges) of n values: the 1-based indices d = 1, n₄, (n + 1)/2, n + 1 − n₄, n
+ * with n₄ = ⌊(n + 3)/2⌋/2, each value ½ (x_(⌊d⌋) + x_(⌈d⌉)). The inner three as exactQuantiles's
+ * `index` at p = ¼, ½, ¾ (the approximations' probabilities).
+ */
+export const FIVENUM_INNER = [0.25, 0.5, 0.75];
+export function fivenumIndex(n: number, p: number): number {
+  const n4 = Math.floor((n + 3) / 2) / 2;
+  return p === 0.25 ? n4 : p === 0.5 ? (n + 1) / 2 : n + 1 - n4;
 }
 
 /** R's interpolation between the order statistics (quantile7's arithmetic). */
@@ -46,14 +61,18 @@ export interface QuantileResult {
   fetched: number;
 }
 
-/** Type-7 quantiles at `probs` (each in [0, 1]); NaN values are the scan's to exclude. */
-export async function exactQuantiles(scan: QuantileScan, probs: number[], maxRounds = 12): Promise<QuantileResult> {
+/**
+ * Type-7 quantiles at `probs` (each in [0, 1]); NaN values are the scan's to exclude. `index`: the
+ * 1-based index h of an inner p for n values in place of type 7's 1 + (n − 1) p (fivenumIndex), whose
+ * order statistics `order` then gives.
+ */
+export async function exactQuantiles(scan: QuantileScan, probs: number[], maxRounds = 12, index?: (n: number, p: number) => number): Promise<QuantileResult> {
   const inner = probs.filter((p) => p > 0 && p < 1);
   const st = await scan.stats(inner);
   let scans = 1;
   const { n, min, max } = st;
   if (n === 0) return { quantiles: probs.map(() => NaN), order: probs.map(() => [NaN, NaN]), scans, fetched: 0 };
-  const wanted = inner.map((p) => ranks(n, p));
+  const wanted = inner.map((p) => (index ? indexRanks(index(n, p)) : ranks(n, p)));
   const span = max - min;
   if (!(span > 0) || inner.length === 0) {
     const q = probs.map((p) => (p >= 1 ? max : min));

@@ -36,11 +36,10 @@ import type { Column } from '../frame/columns.js';
 import type { ModelFrame, ReTerm } from '../frame/modelFrame.js';
 import { newDataDesign, predictLinear } from '../results/predict.js';
 import { qnorm, qt } from '../stats/distributions.js';
-import { quantile7 } from '../frame/basis/bspline.js';
 import { emmeans } from './emmeans.js';
 import type { GridValue } from './referenceGrid.js';
 import { type FocalTerm, itemNumber, parseTerms } from './ggTerms.js';
-import { nDistinct, prettyRange, valuesAt } from './prettyRange.js';
+import { type ValueSummary, prettyRangeOf, summarizeValues, valuesAtOf } from './prettyRange.js';
 import { formatGgEffects } from './ggPrint.js';
 
 /** 'fixed' and 'random' for every fit; glmmTMB fits also 'zero_inflated' and 'zi_random' (ggeffects's "fe.zi", "re.zi": src/zeroinfl/ggpredict.ts) */
@@ -150,16 +149,37 @@ export class GgEffects {
 }
 
 /**
+ * What an engine's scans over the rows a fit used gave (./ggRows.ts), for a fit whose rows are not in
+ * memory: per covariate, the summary its representative values read, and with prior weights its
+ * weighted mean.
+ */
+export interface GgRowFacts {
+  summaries: Map<string, ValueSummary>;
+  weightedMeans: Map<string, number>;
+}
+
+/**
  * What the grid reads of a model: the frames of its fixed parts (an lme4 fit's one; a glmmTMB fit's
  * conditional, zero-inflation and dispersion models, whose variables all enter ggeffects's grid), its
- * random-effects terms and an lmer fit's prior weights (a typical value's weighted mean), or null.
+ * random-effects terms and an lmer fit's prior weights (a typical value's weighted mean), or null. A fit
+ * whose rows are in an engine: its source (for messages), whether its typical mean is weighted (a weights
+ * column), and the facts its scans gave (null: none asked, as the synchronous calls).
  */
-export interface GgModel { frames: ModelFrame[]; reTerms: ReTerm[]; weights: ArrayLike<number> | null }
+export interface GgModel {
+  frames: ModelFrame[];
+  reTerms: ReTerm[];
+  weights: ArrayLike<number> | null;
+  engine?: { source: { engine: string; name: string }; weighted: boolean; facts: GgRowFacts | null };
+}
 
-/** an lmer or glmer fit's GgModel */
-export function ggModelOf(fit: LmmFit | GlmmFit): GgModel {
+/** an lmer or glmer fit's GgModel (`facts`: an engine fit's scans, ./ggRows.ts) */
+export function ggModelOf(fit: LmmFit | GlmmFit, facts: GgRowFacts | null = null): GgModel {
   const { frame } = fit.model;
-  return { frames: [frame], reTerms: frame.reTerms, weights: isLmm(fit) && frame.weights && frame.weights.some((v) => v !== 1) ? frame.weights : null };
+  const src = fit.model.source;
+  return {
+    frames: [frame], reTerms: frame.reTerms, weights: isLmm(fit) && frame.weights && frame.weights.some((v) => v !== 1) ? frame.weights : null,
+    ...(src ? { engine: { source: { engine: src.engine, name: src.name }, weighted: isLmm(fit) && frame.weightsName !== undefined, facts } } : {}),
+  };
 }
 
 /** the fixed parts' variables, the first frame's first */
@@ -167,8 +187,8 @@ function modelVariables(m: GgModel): string[] {
   return [...new Set(m.frames.flatMap((f) => fixedVariables(f.formula)))];
 }
 
-/** What is known of a fixed-part variable: a factor's levels, or a covariate's values over the rows used. */
-interface VariableInfo { name: string; kind: 'factor' | 'covariate'; levels: string[]; values: Float64Array | null; mean: number }
+/** What is known of a fixed-part variable: a factor's levels, or a covariate's values over the rows used (their summary). */
+interface VariableInfo { name: string; kind: 'factor' | 'covariate'; levels: string[]; values: ValueSummary | null; mean: number; weightedMean: (() => number) | null }
 
 function variableInfo(m: GgModel, name: string): VariableInfo {
   // the first frame whose fixed part reads the variable
@@ -177,19 +197,29 @@ function variableInfo(m: GgModel, name: string): VariableInfo {
   if (col?.kind === 'factor') {
     // the levels that occur in the rows used (droplevels); a fit whose rows are in an engine keeps the
     // levels its first pass saw, and no codes
-    if (!col.codes || col.codes.length !== frame.n) return { name, kind: 'factor', levels: [...col.levels], values: null, mean: NaN };
+    if (!col.codes || col.codes.length !== frame.n) return { name, kind: 'factor', levels: [...col.levels], values: null, mean: NaN, weightedMean: null };
     const seen = new Uint8Array(col.levels.length);
     for (let i = 0; i < col.codes.length; i++) if (col.codes[i] >= 0) seen[col.codes[i]] = 1;
-    return { name, kind: 'factor', levels: col.levels.filter((_, k) => seen[k]), values: null, mean: NaN };
+    return { name, kind: 'factor', levels: col.levels.filter((_, k) => seen[k]), values: null, mean: NaN, weightedMean: null };
   }
   const c = frame.covariates?.get(name);
   if (!c) throw new ModelError(`ggeffects: '${name}' is in the fixed part through an expression whose grid this model cannot rebuild (a factor read through relevel() or a comparison): refit with the variable itself`);
-  return { name, kind: 'covariate', levels: [], values: col?.kind === 'numeric' && col.values?.length === frame.n ? col.values : null, mean: c.mean };
+  if (m.engine) {
+    // the engine's scans over the rows used (none: the synchronous calls)
+    const w = m.engine.facts?.weightedMeans.get(name);
+    return { name, kind: 'covariate', levels: [], values: m.engine.facts?.summaries.get(name) ?? null, mean: c.mean, weightedMean: w === undefined ? null : () => w };
+  }
+  const x = col?.kind === 'numeric' && col.values?.length === frame.n ? col.values : null;
+  const w = m.weights;
+  return { name, kind: 'covariate', levels: [], values: x ? summarizeValues(x) : null, mean: c.mean, weightedMean: x && w ? () => weightedMean(x, w) : null };
 }
 
-/** a covariate's values over the rows used, for the choices that read them */
-function valuesOf(v: VariableInfo, what: string): Float64Array {
-  if (!v.values) throw new ModelError(`ggeffects: ${what} of '${v.name}' need its values over the rows used, which this fit does not keep ('${v.name}' enters the model only inside an expression, or the rows are in an engine): give its values in brackets, as '${v.name} [1, 2, 3]'`);
+/** a covariate's values over the rows used (their summary), for the choices that read them */
+function valuesOf(m: GgModel, v: VariableInfo, what: string): ValueSummary {
+  if (!v.values) {
+    if (m.engine) throw new ModelError(`ggeffects: ${what} of '${v.name}' need its values over the rows used, which are in ${m.engine.source.engine} (${m.engine.source.name}): use ggpredictAsync or ggemmeansAsync, which scan them there, or give its values in brackets, as '${v.name} [1, 2, 3]'`);
+    throw new ModelError(`ggeffects: ${what} of '${v.name}' need its values over the rows used, which this fit does not keep ('${v.name}' enters the model only inside an expression): give its values in brackets, as '${v.name} [1, 2, 3]'`);
+  }
   return v.values;
 }
 
@@ -197,11 +227,11 @@ function valuesOf(v: VariableInfo, what: string): Float64Array {
 function groupingInfo(m: GgModel, term: FocalTerm): VariableInfo {
   const re = m.reTerms.find((t) => t.term.group.length === 1 && t.term.group[0] === term.name);
   if (!re) throw new OptionError('terms', `term '${term.text}': '${term.name}' is part of an interaction grouping factor (${m.reTerms.map((t) => t.group).join(', ')}); only a grouping factor of one variable can be a focal term`);
-  return { name: term.name, kind: 'factor', levels: [...re.levels], values: null, mean: NaN };
+  return { name: term.name, kind: 'factor', levels: [...re.levels], values: null, mean: NaN, weightedMean: null };
 }
 
 /** ggeffects's .prettify_data and .get_representative_values: a focal term's values. */
-function focalValues(term: FocalTerm, v: VariableInfo, position: number): GridValue[] {
+function focalValues(m: GgModel, term: FocalTerm, v: VariableInfo, position: number): GridValue[] {
   const spec = term.values;
   if (v.kind === 'factor') {
     if (spec.kind === 'default' || (spec.kind === 'valuesAt' && spec.how === 'all')) return [...v.levels];
@@ -212,16 +242,16 @@ function focalValues(term: FocalTerm, v: VariableInfo, position: number): GridVa
   let values: number[];
   switch (spec.kind) {
     case 'default': {
-      const x = valuesOf(v, 'the default representative values');
-      const nd = nDistinct(x);
+      const x = valuesOf(m, v, 'the default representative values');
+      const nd = x.nDistinct;
       // the group or facet with ≥ 10 distinct values: mean ± sd; fewer than 20: all; else pretty_range
-      if (position > 0 && nd >= 10) values = valuesAt(x, 'meansd');
-      else if (nd < 20) values = [...new Set(Array.from(x))].sort((a, b) => a - b);
-      else values = prettyRange(x);
+      if (position > 0 && nd >= 10) values = valuesAtOf(x, 'meansd');
+      else if (nd < 20) values = [...x.distinct!];
+      else values = prettyRangeOf(x);
       break;
     }
-    case 'pretty': values = prettyRange(valuesOf(v, 'pretty values'), spec.n); break;
-    case 'valuesAt': values = valuesAt(valuesOf(v, `the values '${spec.how}'`), spec.how); break;
+    case 'pretty': values = prettyRangeOf(valuesOf(m, v, 'pretty values'), spec.n); break;
+    case 'valuesAt': values = valuesAtOf(valuesOf(m, v, `the values '${spec.how}'`), spec.how); break;
     case 'seq': {
       // R's seq(from, to, by)
       const n = Math.floor((spec.to - spec.from) / spec.by + 1e-10);
@@ -277,12 +307,12 @@ export function setup(m: GgModel, terms: unknown, typical: 'mean' | 'median', co
         if (groupingFocal === 'refuse') {
           throw new OptionError('terms', `term '${term.text}': '${term.name}' groups random effects; predictions at its levels are ggpredict's with type 'random' (ggemmeans averages the random effects out, and ggpredict's type 'fixed' ignores them)`);
         }
-        return { term, info: groupingInfo(m, term), values: focalValues(term, groupingInfo(m, term), position) };
+        return { term, info: groupingInfo(m, term), values: focalValues(m, term, groupingInfo(m, term), position) };
       }
       throw new OptionError('terms', `term '${term.text}': '${term.name}' is not a variable of the model's fixed part (its variables: ${names.join(', ') || 'none'})`);
     }
     const info = variableInfo(m, term.name);
-    return { term, info, values: focalValues(term, info, position) };
+    return { term, info, values: focalValues(m, term, info, position) };
   });
   const cond = new Map<string, GridValue>();
   for (const [k, v] of Object.entries(condition)) {
@@ -299,8 +329,8 @@ export function setup(m: GgModel, terms: unknown, typical: 'mean' | 'median', co
   }
   const constants = new Map<string, GridValue>();
   const listed: ConstantValue[] = [];
-  // an lmer fit's prior weights (not all 1): ggeffects's typical "mean" is then their weighted mean
-  const w = m.weights;
+  // an lmer fit's prior weights (not all 1; an engine fit: a weights column): ggeffects's typical "mean" is then their weighted mean
+  const weighted = m.weights !== null || m.engine?.weighted === true;
   for (const name of names) {
     if (parsed.some((t) => t.name === name)) continue;
     if (cond.has(name)) { constants.set(name, cond.get(name)!); continue; }
@@ -309,13 +339,20 @@ export function setup(m: GgModel, terms: unknown, typical: 'mean' | 'median', co
       constants.set(name, info.levels[0]);
       listed.push({ name, value: info.levels[0], population: false });
     } else {
-      const value = typical === 'median' ? quantile7(valuesOf(info, 'the median'), [0.5])[0] : w ? weightedMean(valuesOf(info, 'the weighted mean (the fit has prior weights)'), w) : info.mean;
+      // the median, or the weighted mean, or the mean
+      const value = typical === 'median' ? valuesOf(m, info, 'the median').quantiles([0.5])[0] : weighted ? weightedMeanOf(m, info) : info.mean;
       constants.set(name, value);
       listed.push({ name, value, population: false });
     }
   }
   for (const g of grouping) if (!parsed.some((t) => t.name === g)) listed.push({ name: g, value: 0, population: true });
   return { focal, constants, listed, condition: cond };
+}
+
+/** a covariate's weighted mean (the values it needs, or the refusal that names them) */
+function weightedMeanOf(m: GgModel, info: VariableInfo): number {
+  if (!info.weightedMean) valuesOf(m, { ...info, values: null }, 'the weighted mean (the fit has prior weights)');
+  return info.weightedMean!();
 }
 
 /** R's weighted.mean: Σ w x / Σ w */
@@ -422,8 +459,13 @@ function backTransform(fit: LmmFit | GlmmFit, rows: GgRow[], messages: string[])
 
 /** ggeffects::ggpredict(fit, terms, type, ci.lvl, typical, condition) of an lmer or glmer fit. */
 export function ggpredict(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions = {}): GgEffects {
+  return ggpredictWith(fit, terms, options, null);
+}
+
+/** ggpredict with an engine's facts about the rows used (./ggRows.ts) in place of the rows. */
+export function ggpredictWith(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions, facts: GgRowFacts | null): GgEffects {
   const o = checkOptions(options);
-  const m = ggModelOf(fit);
+  const m = ggModelOf(fit, facts);
   const s = setup(m, terms, o.typical, o.condition, o.type === 'random' ? 'ggpredict-random' : 'refuse');
   const combos = combinations(s.focal);
   const table = gridTable(m, s, combos);
@@ -454,8 +496,13 @@ export function ggpredict(fit: LmmFit | GlmmFit, terms: string | string[], optio
 
 /** ggeffects::ggemmeans(fit, terms, type, ci.lvl, typical, condition) of an lmer or glmer fit. */
 export function ggemmeans(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions = {}): GgEffects {
+  return ggemmeansWith(fit, terms, options, null);
+}
+
+/** ggemmeans with an engine's facts about the rows used (./ggRows.ts) in place of the rows. */
+export function ggemmeansWith(fit: LmmFit | GlmmFit, terms: string | string[], options: GgOptions, facts: GgRowFacts | null): GgEffects {
   const o = checkOptions(options);
-  const s = setup(ggModelOf(fit), terms, o.typical, o.condition, 'refuse');
+  const s = setup(ggModelOf(fit, facts), terms, o.typical, o.condition, 'refuse');
   // emmeans's `at`: the focal values, the other covariates' typical values, condition's values
   const at: Record<string, GridValue | GridValue[]> = {};
   for (const f of s.focal) at[f.term.name] = f.values;

@@ -13,6 +13,7 @@
  */
 import { quantile7 } from '../frame/basis/bspline.js';
 import { roundR } from '../results/rFormat.js';
+import { ModelError } from '../errors/errors.js';
 
 const ROUNDING_EPS = 1e-10;
 const DBL_EPSILON = 2.220446049250313e-16;
@@ -92,9 +93,54 @@ function range(x: ArrayLike<number>): [number, number] {
   return [lo, hi];
 }
 
+/**
+ * What the representative values read of a numeric variable's values: from the values in memory
+ * (summarizeValues), or from an engine's scans over the rows a fit used (ggRows.ts), where the
+ * distinct values are known up to a cap only.
+ */
+export interface ValueSummary {
+  min: number;
+  max: number;
+  /** the number of distinct values (R's length(unique(x))); where `distinct` is null, a lower bound (its cap + 1) */
+  nDistinct: number;
+  /** the distinct values in increasing order, or null (more than a cap) */
+  distinct: number[] | null;
+  /** R's mean and sd */
+  meanSd(): { mean: number; sd: number };
+  /** R's isTRUE(all.equal(x, round(x))) */
+  whole(): boolean;
+  /** R's quantile(x, probs) (type 7) */
+  quantiles(probs: number[]): number[];
+  /** R's fivenum(x) */
+  fivenum(): number[];
+}
+
+/** The summary of values in memory (each part computed when first asked). */
+export function summarizeValues(x0: ArrayLike<number>): ValueSummary {
+  const x = Float64Array.from(x0);
+  let lohi: [number, number] | null = null;
+  let distinct: number[] | null = null;
+  const values = () => (distinct ??= [...new Set(Array.from(x))].filter((a) => !Number.isNaN(a)).sort((a, b) => a - b));
+  return {
+    get min() { return (lohi ??= range(x))[0]; },
+    get max() { return (lohi ??= range(x))[1]; },
+    get nDistinct() { return values().length; },
+    get distinct() { return values(); },
+    meanSd: () => meanSd(x),
+    whole: () => isWhole(x),
+    quantiles: (probs) => quantile7(x, probs),
+    fivenum: () => fivenum(x),
+  };
+}
+
 /** ggeffects::pretty_range(x, n): round values over x's range (default n: by its number of distinct values). */
 export function prettyRange(x: ArrayLike<number>, n?: number): number[] {
-  const [min, max] = range(x);
+  return prettyRangeOf(summarizeValues(x), n);
+}
+
+/** pretty_range of a summary: its range and its number of distinct values. */
+export function prettyRangeOf(s: Pick<ValueSummary, 'min' | 'max' | 'nDistinct' | 'distinct'>, n?: number): number[] {
+  const { min, max } = s;
   // ra <- seq(min, max, by = sqrt(max - min) / 10): its length and last value (R's seq.default with by)
   const by = Math.sqrt(max - min) / 10;
   let len = 1, last = min;
@@ -103,12 +149,14 @@ export function prettyRange(x: ArrayLike<number>, n?: number): number[] {
     len = steps + 1;
     last = Math.min(min + steps * by, max);
   }
-  const nd = nDistinct(x);
+  const nd = s.nDistinct;
   const pr0 = n ?? (nd > 100 ? 3 : nd > 50 ? 5 : 10);
   const pr = Math.pow(pr0, Math.floor(Math.log10(len)));
   const p1 = pretty(min, last, pr);
   const p2 = pretty(min, last, Math.ceil(pr * 1.5));
   const p3 = pretty(min, last, 2 * pr);
+  // (with the distinct values counted up to a cap only, length(p1) >= the count is undecided where p1 reaches the cap)
+  if (s.distinct === null && p1.length >= nd) throw new ModelError(`pretty_range: ${p1.length} pretty values, and more than ${nd - 1} distinct values counted: whether there are more distinct values than pretty ones is not known; give the values in brackets`);
   if (p1.length >= nd) return p1;
   if (p1.length < 10 && p2.length < 25) return p2;
   if (p2.length < 15 && p3.length < 25) return p3;
@@ -153,28 +201,35 @@ const hasDuplicates = (v: number[]) => new Set(v).size < v.length;
 const unique = (v: number[]) => [...new Set(v)];
 
 /** ggeffects::values_at(x, values) of a numeric vector. */
-export function valuesAt(x0: ArrayLike<number>, values: ValuesAt): number[] {
-  const x = Float64Array.from(x0);
+export function valuesAt(x: ArrayLike<number>, values: ValuesAt): number[] {
+  return valuesAtOf(summarizeValues(x), values);
+}
+
+/** values_at of a summary. */
+export function valuesAtOf(s: ValueSummary, values: ValuesAt): number[] {
   let v = values;
   if (['quart', 'quart2', 'terciles', 'terciles2'].includes(v)) {
     // check_rv: too few distinct quartiles → minmax
-    if (new Set(quantile7(x, [0, 0.25, 0.5, 0.75, 1])).size < 3) v = 'minmax';
+    if (new Set(s.quantiles([0, 0.25, 0.5, 0.75, 1])).size < 3) v = 'minmax';
   }
-  const [min, max] = range(x);
+  const { min, max } = s;
   let xl: number[];
   switch (v) {
     case 'minmax': xl = [min, max]; break;
     case 'zeromax': xl = [0, max]; break;
-    case 'meansd': { const { mean, sd } = meanSd(x); xl = [mean - sd, mean, mean + sd]; break; }
-    case 'all': xl = [...new Set(Array.from(x))].filter((a) => !Number.isNaN(a)).sort((a, b) => a - b); break;
-    case 'fivenum': xl = fivenum(x); break;
-    case 'quart': xl = quantile7(x, [0, 0.25, 0.5, 0.75, 1]); break;
-    case 'quart2': xl = quantile7(x, [0.25, 0.5, 0.75]); break;
-    case 'terciles': xl = quantile7(x, [0, 1 / 3, 2 / 3, 1]); break;
-    case 'terciles2': xl = quantile7(x, [1 / 3, 2 / 3]); break;
+    case 'meansd': { const { mean, sd } = s.meanSd(); xl = [mean - sd, mean, mean + sd]; break; }
+    case 'all':
+      if (!s.distinct) throw new ModelError(`values_at 'all': more than ${s.nDistinct - 1} distinct values; give fewer values in brackets`);
+      xl = [...s.distinct];
+      break;
+    case 'fivenum': xl = s.fivenum(); break;
+    case 'quart': xl = s.quantiles([0, 0.25, 0.5, 0.75, 1]); break;
+    case 'quart2': xl = s.quantiles([0.25, 0.5, 0.75]); break;
+    case 'terciles': xl = s.quantiles([0, 1 / 3, 2 / 3, 1]); break;
+    case 'terciles2': xl = s.quantiles([1 / 3, 2 / 3]); break;
   }
   let rv: number[];
-  if (isWhole(x)) {
+  if (s.whole()) {
     rv = xl.map((a) => roundR(a, 1));
     if (hasDuplicates(rv)) rv = unique(xl.map((a) => roundR(a, 2)));
   } else rv = xl.map((a) => roundR(a, 2));

@@ -5,6 +5,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import type { Formula } from '../formula/types.js';
+import type { UsedRowsScan } from '../frame/covariates.js';
 import { type ModelFrame, type ModelFrameOptions, buildModelFrame } from '../frame/modelFrame.js';
 import type { GramInput, GramMatrix } from '../linalg/gram.js';
 import { FRAME_CHUNK, rowFloat64, rowJobs } from '../linalg/rowChunks.js';
@@ -36,6 +37,11 @@ export interface RowSource {
    * It holds A, never rows; not enumerable, so that copies and JSON of the source leave it out.
    */
   gram?: GramMatrix;
+  /**
+   * Scans over the rows the fit used, set by the engines' fits (src/gram/usedRows.ts): what ggeffects's
+   * default values of a covariate read (its distinct values, sd, quantiles). Not enumerable, like gram.
+   */
+  usedRows?: UsedRowsScan;
 }
 
 export interface LmmModelOptions extends ModelFrameOptions, RelmatOptions {

@@ -7,7 +7,7 @@
  * sleepstudy's default Days grid, at 1e-6 relative: the fit at our optimum, the library's own tolerance in
  * test/ggeffects.test.ts); the terms' checks as typed (the library's parser, levels and numbers), the
  * request with each bad field named, the table and CSV with ggeffects's column names, the plot's rows, the
- * address's round trips; the streamed fit's note; broom.mixed's tidy, glance and augment as the worker
+ * address's round trips; a streamed fit's card (the library's scans over its file for default values); broom.mixed's tidy, glance and augment as the worker
  * writes them equal to the library's tables (tidyCsv) and augment of a streamed fit refused with its message.
  */
 import { readFileSync } from 'node:fs';
@@ -22,7 +22,7 @@ import { augment } from '../../src/broom/augment.js';
 import { tidyCsv } from '../../src/broom/table.js';
 import { lmerStream } from '../../src/gram/stream/lmer.js';
 import { openBatchSource } from '../../src/gram/stream/node.js';
-import { ggSetup, ggStreamNote, runGgeffects } from '../../demo/src/ggeffectsRun.js';
+import { ggSetup, runGgeffects } from '../../demo/src/ggeffectsRun.js';
 import { augmentRefusal, tidyExportCsv } from '../../demo/src/tidyRun.js';
 import { type GgFields, GgFieldError, checkTerm, ggCsv, ggFieldsOf, ggPlotRows, ggRequest, ggTable, ggUrlOf, termText } from '../../demo/src/ggeffects.js';
 import { tidyFileName, tidyRequest } from '../../demo/src/tidyExport.js';
@@ -71,10 +71,10 @@ describe('Adjusted predictions (ggeffects) card (worker and page logic)', () => 
     expect(() => ggRequest(fields([['Days', '']]), ggSetup(off))).toThrow(`Adjusted predictions are not available for this fit: ${libraryMessage}`);
   }, 60_000);
 
-  test("ggpredict of 'Days [0, 5, 9]': the worker's rows are the library's, and ggeffects 1.2.0's to 1e-6", () => {
+  test("ggpredict of 'Days [0, 5, 9]': the worker's rows are the library's, and ggeffects 1.2.0's to 1e-6", async () => {
     const req = ggRequest(fields([['Days', '0, 5, 9']]), ggSetup(fit));
     expect(req).toEqual({ method: 'ggpredict', terms: ['Days [0, 5, 9]'], type: 'fixed', level: 0.95 });
-    const m = runGgeffects(fit, req);
+    const m = await runGgeffects(fit, req);
     const lib = ggpredict(fit, ['Days [0, 5, 9]']);
     expect(m.rows).toEqual(lib.rows);
     expect(m.text).toBe(lib.toString());
@@ -101,11 +101,11 @@ describe('Adjusted predictions (ggeffects) card (worker and page logic)', () => 
     expect(ggPlotRows(m)).toEqual(m.rows.map((x) => ({ x: x.x, predicted: x.predicted, low: x.conf_low, high: x.conf_high, group: '', facet: '' })));
   });
 
-  test('ggemmeans, type random, a 90% level, a grouping factor as group; glmer on the response scale', () => {
+  test('ggemmeans, type random, a 90% level, a grouping factor as group; glmer on the response scale', async () => {
     const s = ggSetup(fit);
-    const emm = runGgeffects(fit, ggRequest(fields([['Days', 'minmax']], { method: 'ggemmeans', type: 'random' }), s));
+    const emm = await runGgeffects(fit, ggRequest(fields([['Days', 'minmax']], { method: 'ggemmeans', type: 'random' }), s));
     expect(emm.rows).toEqual(ggemmeans(fit, ['Days [minmax]'], { type: 'random' }).rows);
-    const re = runGgeffects(fit, ggRequest(fields([['Days', '0, 9'], ['Subject', '308, 309']], { type: 'random', level: '0.9' }), s));
+    const re = await runGgeffects(fit, ggRequest(fields([['Days', '0, 9'], ['Subject', '308, 309']], { type: 'random', level: '0.9' }), s));
     const lib = ggpredict(fit, ['Days [0, 9]', 'Subject [308, 309]'], { type: 'random', level: 0.9 });
     expect(re.rows).toEqual(lib.rows);
     expect(re.predictionInterval).toBe(true);
@@ -113,8 +113,8 @@ describe('Adjusted predictions (ggeffects) card (worker and page logic)', () => 
     expect(ggTable(re).columns.map((c) => c.csv)).toEqual(['x', 'predicted', 'std.error', 'conf.low', 'conf.high', 'group']);
     expect(ggPlotRows(re).map((r) => r.group)).toEqual(['308', '309', '308', '309']);
     // the grouping factor with type fixed: the library's refusal
-    expect(() => runGgeffects(fit, ggRequest(fields([['Days', ''], ['Subject', '308']]), s))).toThrow(/groups random effects; predictions at its levels are ggpredict's with type 'random'/);
-    const g = runGgeffects(gfit, ggRequest(fields([['period', '']]), ggSetup(gfit)));
+    await expect(runGgeffects(fit, ggRequest(fields([['Days', ''], ['Subject', '308']]), s))).rejects.toThrow(/groups random effects; predictions at its levels are ggpredict's with type 'random'/);
+    const g = await runGgeffects(gfit, ggRequest(fields([['period', '']]), ggSetup(gfit)));
     expect(g.rows).toEqual(ggpredict(gfit, 'period').rows);
     expect(g.xKind).toBe('factor');
     expect(g.title).toBe('Predicted probabilities of cbind(incidence, size - incidence)');
@@ -168,18 +168,37 @@ describe('Adjusted predictions (ggeffects) card (worker and page logic)', () => 
     expect(readUrlState('?gg=1&ggm=other&ggt=x&ggl=2&ggg=Days').gg).toEqual({});
   });
 
-  test("a streamed fit: the note quotes the library's answer for default values; brackets give the in-memory fit's predictions", async () => {
+  test("a streamed fit: the card is offered; default and bracketed values give the in-memory fit's predictions (the file scanned for them)", async () => {
     const src = await openBatchSource(dataPath('sleepstudy.csv'));
     let sfit: LmmFit;
     try {
       sfit = (await lmerStream(src, 'Reaction ~ Days + (Days | Subject)', { factors: ['Subject'], batchSize: 40 })).fit;
+      // the same choices as the in-memory fit's card
+      const s = ggSetup(sfit);
+      expect(s).toEqual(ggSetup(fit));
+      const before = sfit.model.source!.queries.length;
+      const cases: [[string, string][], Partial<GgFields>][] = [
+        [[['Days', '']], {}], [[['Days', 'quart2']], { method: 'ggemmeans' }], [[['Days', 'fivenum']], { type: 'random' }],
+        [[['Days', '0, 9'], ['Subject', '308, 309']], { type: 'random' }],
+      ];
+      for (const [f, over] of cases) {
+        const req = ggRequest(fields(f, over), s);
+        const a = await runGgeffects(fit, req), b = await runGgeffects(sfit, req);
+        // the same grid exactly; the numbers to 1e-6 (the two fits reach θ̂ by different optimizer paths — the
+        // in-memory fit starts from moment estimates —, agreeing to ~1e-8: test/gram/ggeffectsEngines.test.ts
+        // compares tight fits of one path at 1e-10)
+        expect(b.rows.map((r) => [r.x, r.group])).toEqual(a.rows.map((r) => [r.x, r.group]));
+        b.rows.forEach((r, i) => {
+          for (const k of ['predicted', 'std_error', 'conf_low', 'conf_high'] as const) expect(rel(r[k], a.rows[i]![k])).toBeLessThan(1e-6);
+        });
+        expect(b.adjustedFor).toEqual(a.adjustedFor);
+      }
+      for (const [name, v] of Object.entries(fit.fixef)) expect(rel(sfit.fixef[name]!, v)).toBeLessThan(1e-6);
+      // the default values took passes over the file, recorded on the fit's source
+      expect(sfit.model.source!.queries.slice(before).map((q) => q.stage)).toContain('ggeffects: distinct values of Days (1 scan)');
     } finally {
       await src.close();
     }
-    let libraryMessage = '';
-    try { ggpredict(sfit, 'Days'); } catch (e) { libraryMessage = (e as Error).message; }
-    expect(libraryMessage).toMatch(/give its values in brackets/);
-    expect(ggStreamNote(sfit)).toBe(`the card is drawn for fits whose rows are in memory; the library's answer for a streamed fit's default values: ${libraryMessage}`);
     // augment: the library's refusal; tidy and glance are written
     let augmentMessage = '';
     try { augment(sfit); } catch (e) { augmentMessage = (e as Error).message; }

@@ -12,6 +12,8 @@ import type { SqlEngine } from './engine.js';
 import { SqlAgqPass } from './agqPass.js';
 import { SqlGlmmPasses } from './glmmPass.js';
 import { type SqlGramOptions, type SqlSourceRef, gramFromSql } from './sqlSource.js';
+import { sqlUsedRows } from './usedRowsScan.js';
+import { keepUsedRows, usedRowsScan } from '../usedRows.js';
 
 export interface SqlGlmerOptions extends Omit<SqlGramOptions, 'weights'>, GramGlmerOptions {}
 
@@ -25,5 +27,8 @@ export async function glmerSql(engine: SqlEngine, source: SqlSourceRef, formula:
   const rows = await passes.rowSummary();
   // adaptive quadrature's pass (nAGQ > 1; glmerFromGram refuses it for more than one scalar term)
   const agq = (options.nAGQ ?? 1) > 1 && gram.blocks.length === 1 ? new SqlAgqPass(engine, gram, source.from, response, family) : undefined;
-  return glmerFromGram(gram, family, rows, passes, response.label, options, source.name, agq);
+  const fit = await glmerFromGram(gram, family, rows, passes, response.label, options, source.name, agq);
+  // later scans over the rows used (ggeffects's default values of a covariate: ../usedRows.ts)
+  keepUsedRows(fit.model.source!, usedRowsScan(sqlUsedRows(engine, gram.spec, source.from, gram.keyAliases), fit.model.source!, gram.summary.nInput, gram.summary.n));
+  return fit;
 }

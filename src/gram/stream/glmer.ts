@@ -12,6 +12,8 @@ import type { BatchSource } from './batch.js';
 import { StreamAgqPass } from './agqPass.js';
 import { StreamGlmmPasses } from './glmmPass.js';
 import { type StreamGramOptions, gramFromStream } from './streamSource.js';
+import { streamUsedRows } from './usedRowsScan.js';
+import { keepUsedRows, usedRowsScan } from '../usedRows.js';
 
 export interface StreamGlmerOptions extends Omit<StreamGramOptions, 'weights'>, GramGlmerOptions {}
 
@@ -25,5 +27,8 @@ export async function glmerStream(source: BatchSource, formula: string | Formula
   const rows = await passes.rowSummary(response.label);
   // adaptive quadrature's pass (nAGQ > 1; glmerFromGram refuses it for more than one scalar term)
   const agq = (options.nAGQ ?? 1) > 1 && gram.blocks.length === 1 ? new StreamAgqPass(passes, gram, family) : undefined;
-  return glmerFromGram(gram, family, rows, passes, response.label, options, source.name, agq);
+  const fit = await glmerFromGram(gram, family, rows, passes, response.label, options, source.name, agq);
+  // later scans over the rows used (ggeffects's default values of a covariate: ../usedRows.ts)
+  keepUsedRows(fit.model.source!, usedRowsScan(streamUsedRows(source, gram.spec, options.batchSize), fit.model.source!, gram.summary.nInput, gram.summary.n));
+  return fit;
 }

@@ -9,6 +9,8 @@ import { type GramLmerOptions, addResidualQuantiles, fitValues, lmerFromGram, re
 import type { GramSourceResult } from '../source.js';
 import type { BatchSource } from './batch.js';
 import { StreamResiduals, streamResidualQuantiles } from './residuals.js';
+import { streamUsedRows } from './usedRowsScan.js';
+import { keepUsedRows, usedRowsScan } from '../usedRows.js';
 import { type StreamGramOptions, gramFromStream } from './streamSource.js';
 
 export interface StreamLmerOptions extends StreamGramOptions, GramLmerOptions {
@@ -27,6 +29,8 @@ export async function lmerStream(source: BatchSource, formula: string | Formula,
   const gram = await gramFromStream(source, formula, options);
   const fit = await lmerFromGram(gram, options, source.name);
   const residuals = new StreamResiduals(gram, fitValues(fit));
+  // later scans over the rows used (ggeffects's default values of a covariate: ../usedRows.ts)
+  keepUsedRows(fit.model.source!, usedRowsScan(streamUsedRows(source, gram.spec, options.batchSize), fit.model.source!, gram.summary.nInput, gram.summary.n));
   if (options.residualQuantiles ?? true) {
     await addResidualQuantiles(fit, gram.summary.nInput, 'passes', () => streamResidualQuantiles(source, residuals, options.batchSize));
   }
