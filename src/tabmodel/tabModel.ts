@@ -155,6 +155,8 @@ export interface TabModel {
   summary: TabSummaryRow[];
   footnote: string | null;
   nModels: number;
+  /** notes of parameters and insight on the fits (each once) */
+  messages: string[];
   /** sjPlot's page.content: the HTML table */
   html(): string;
   /** sjPlot's page.complete: the page with its CSS */
@@ -179,6 +181,8 @@ interface ModelPart {
   deviance: number | null;
   aic: number | null;
   logLik: number | null;
+  /** parameters's and insight's notes */
+  messages: string[];
 }
 
 /** insight's get_variance as sjPlot reads it */
@@ -214,7 +218,7 @@ function estimateTitle(fit: Fit, transform: 'exp' | null): string {
 }
 
 /** insight's get_variance of the fit, as sjPlot reads it (refusing what it would not show right) */
-async function varianceSummary(fit: Fit): Promise<VarianceSummary> {
+async function varianceSummary(fit: Fit): Promise<VarianceSummary & { messages: string[] }> {
   const v = await fitVarianceComponents(fit, 1e-5);
   if (v.random === null) throw new ModelError(`${WHAT}: the fit is singular (a variance component is zero): insight gives no random-effect variances, and sjPlot's τ00, ICC and R² rows for it are not implemented here; set showIcc, showR2 and showReVar to false`);
   const terms = fit.model.frame.reTerms;
@@ -232,7 +236,7 @@ async function varianceSummary(fit: Fit): Promise<VarianceSummary> {
     cor.push({ name: t.group, value: S[1] / Math.sqrt(S[0] * S[3]) });
   });
   const intercept = Object.entries(v.intercept).map(([name, value]) => ({ name, value }));
-  return { residual: v.residual, random: v.random, intercept, slope, cor };
+  return { residual: v.residual, random: v.random, intercept, slope, cor, messages: v.messages };
 }
 
 /** insight's find_random(split_nested = TRUE) with each factor's number of levels, in the formula's order */
@@ -278,11 +282,10 @@ interface Resolved {
 }
 
 /** one model's cells (sjPlot's tab_model, per model: tidy_model, transform, format_p_values, collapse) */
-async function modelPart(fit: Fit, i: number, r: Resolved): Promise<ModelPart> {
+async function modelPart(fit: Fit, r: Resolved): Promise<ModelPart> {
   const o = r.o;
   const transform = r.transform !== undefined ? r.transform : fit instanceof LmmFit || fit.link === 'identity' ? null : 'exp';
   const mp = await modelParameters(fit, { ciMethod: r.dfMethod, effects: 'fixed', ci: r.ci === false ? 0.95 : r.ci });
-  for (const m of mp.messages) void m;
   const digits = r.digits;
   const f = (x: number | null) => sprintfFixed(x, digits);
   const cells = new Map<string, string[]>();
@@ -344,8 +347,8 @@ async function modelPart(fit: Fit, i: number, r: Resolved): Promise<ModelPart> {
     r2 = [x.marginal, x.conditional!];
   }
   if (o.showDev === true || o.showAic === true || o.showLoglik === true) refuseWeighted(fit, 'the deviance, AIC or log-likelihood');
-  void i;
   return {
+    messages: [...mp.messages, ...(vars?.messages ?? [])],
     columns: keys, headers, terms, cells, pretty, variance: vars,
     nGroups: o.showNgroups !== false ? groupCounts(fit) : null,
     nObs: o.showObs !== false ? fit.nobs : null,
@@ -377,11 +380,12 @@ export async function tabModel(fits: Fit | Fit[], options: TabModelOptions = {})
     thresholds: o.pThreshold ?? [0.05, 0.01, 0.001], emphP: o.emphP ?? true,
     digits: o.digits ?? 2, digitsP: o.digitsP ?? 3, o,
   };
+  if (o.collapseCi === true && r.ci === false) throw new OptionError('collapseCi', `${WHAT}: collapseCi puts the CI under the estimate, and showCi is false: drop one of them`);
   if (o.dvLabels !== undefined && o.dvLabels.length !== list.length && !(o.dvLabels.length <= 1 && (o.dvLabels[0] ?? '') === '')) {
     throw new OptionError('dvLabels', `${WHAT}: dvLabels has ${o.dvLabels.length} labels for ${list.length} models: give one per model (or [''] for none)`);
   }
   const parts: ModelPart[] = [];
-  for (let i = 0; i < list.length; i++) parts.push(await modelPart(list[i], i + 1, r));
+  for (const fit of list) parts.push(await modelPart(fit, r));
 
   // the predictors' rows: dplyr's full_join by term, in order of first appearance
   const termOrder: string[] = [];
@@ -420,6 +424,7 @@ export async function tabModel(fits: Fit | Fit[], options: TabModelOptions = {})
     title: o.title ?? null, dvLabels, predictorsHeader: o.stringPred ?? 'Predictors', columns, rows,
     randomHeading: o.showReVar !== false && parts.some((p) => p.variance !== null),
     summary, footnote, nModels: list.length,
+    messages: [...new Set(parts.flatMap((p) => p.messages))],
     html: () => renderHtml(table).content,
     page: () => renderPage(table),
     text: () => renderText(table),
