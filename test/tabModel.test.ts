@@ -8,7 +8,10 @@
  * collapse.ci and summary rows hidden, crossed grouping factors, a binomial glmer (cbpp; odds ratios,
  * and log-odds with transform NULL), a Poisson glmer (IRRs with SE, statistic and df), glmer fits side
  * by side and an lmer beside a glmer. The lmer fits are lme4's at tight settings; the glmer fits are at
- * the exact Laplace optimum, which our glmer reaches (test/oracle/exact_laplace.R). The refusals.
+ * the exact Laplace optimum, which our glmer reaches (test/oracle/exact_laplace.R). Further options:
+ * show.intercept, emph.p, p.threshold, show.ci = 0.9 with collapse.se, digits.re, digits.rsq; pred.labels
+ * by term with wrap.labels, dv.labels "" (no header row), string.intercept; an interaction (`f [b] × x`)
+ * with stars and no CI; show.p = FALSE beside a second model. The refusals.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -42,6 +42,8 @@ models <- list(
              formula = "y ~ f + x + (1 | g)", data = "parameters/factor_covariate.csv", factors = list("f", "h", "g")),
   fx2 = list(fit = lmer(y ~ f + x + h + (1 | g), fx, control = tight),
              formula = "y ~ f + x + h + (1 | g)", data = "parameters/factor_covariate.csv", factors = list("f", "h", "g")),
+  fxi = list(fit = lmer(y ~ f * x + (1 | g), fx, control = tight),
+             formula = "y ~ f * x + (1 | g)", data = "parameters/factor_covariate.csv", factors = list("f", "h", "g")),
   twof = list(fit = lmer(y ~ x + (1 + x | g) + (1 | h), twof, control = tight),
               formula = "y ~ x + (1 + x | g) + (1 | h)", data = "data/broom_two_factors.csv", factors = list("g", "h")),
   cbpp = list(fit = exact_fit(glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial, control = gtight)),
@@ -57,7 +59,9 @@ add <- function(name, which, ..., complete = FALSE) {
   env <- new.env()
   for (i in seq_along(which)) assign(paste0("m", i), models[[which[i]]]$fit, envir = env)
   t <- suppressMessages(suppressWarnings(do.call(tab_model, c(lapply(seq_along(which), function(i) as.name(paste0("m", i))), opts), envir = env)))
-  entry <- list(name = name, models = as.list(which), options = opts, content = t$page.content)
+  # a named vector (pred.labels by term) as a JSON object
+  json_opts <- lapply(opts, function(v) if (!is.null(names(v))) as.list(v) else v)
+  entry <- list(name = name, models = as.list(which), options = json_opts, content = t$page.content)
   if (complete) entry$complete <- t$page.complete
   cases[[length(cases) + 1]] <<- entry
 }
@@ -77,6 +81,12 @@ add("grouse", "grouse", show.se = TRUE, show.stat = TRUE, show.df = TRUE)
 add("cbpp_grouse", c("cbpp", "grouse"))
 add("cbpp_logodds", "cbpp", transform = NULL, show.se = TRUE)
 add("sleep_cbpp", c("sleep", "cbpp"), p.style = "numeric_stars")
+add("fx2_more_options", "fx2", show.intercept = FALSE, emph.p = FALSE, p.threshold = c(0.1, 0.05, 0.01), p.style = "numeric_stars",
+    show.ci = 0.9, show.se = TRUE, collapse.se = TRUE, digits.re = 3, digits.rsq = 2)
+add("fxi_named_labels", "fxi", pred.labels = c(fb = "f is b (the second level of the factor f)", x = "x"), dv.labels = "",
+    string.intercept = "Const.", wrap.labels = 10, show.stat = TRUE)
+add("fxi_stars_no_ci", "fxi", show.ci = FALSE, p.style = "stars", show.se = TRUE)
+add("fxi_no_p", c("fxi", "fx1"), show.p = FALSE, show.df = TRUE, df.method = "satterthwaite")
 
 spec <- lapply(models, function(m) m[setdiff(names(m), "fit")])
 writeLines(toJSON(list(models = spec, cases = cases), auto_unbox = TRUE, digits = NA, pretty = TRUE, null = "null"), file.path(out, "tab_model.json"))
