@@ -11,7 +11,8 @@
  * the exact Laplace optimum, which our glmer reaches (test/oracle/exact_laplace.R). Further options:
  * show.intercept, emph.p, p.threshold, show.ci = 0.9 with collapse.se, digits.re, digits.rsq; pred.labels
  * by term with wrap.labels, dv.labels "" (no header row), string.intercept; an interaction (`f [b] × x`)
- * with stars and no CI; show.p = FALSE beside a second model. The refusals.
+ * with stars and no CI; show.p = FALSE beside a second model; a singular fit (no ICC, conditional R² NA)
+ * alone and beside another model. The refusals.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

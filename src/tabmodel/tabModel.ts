@@ -177,7 +177,8 @@ interface ModelPart {
   variance: VarianceSummary | null;
   nGroups: { name: string; n: number }[] | null;
   nObs: number | null;
-  r2: [number, number] | null;
+  /** marginal and conditional R² (conditional null: NA, a singular fit) */
+  r2: [number, number | null] | null;
   deviance: number | null;
   aic: number | null;
   logLik: number | null;
@@ -188,7 +189,8 @@ interface ModelPart {
 /** insight's get_variance as sjPlot reads it */
 interface VarianceSummary {
   residual: number;
-  random: number;
+  /** null for a singular fit (insight's var.random absent) */
+  random: number | null;
   intercept: { name: string; value: number }[];
   slope: { name: string; value: number }[];
   cor: { name: string; value: number }[];
@@ -220,8 +222,9 @@ function estimateTitle(fit: Fit, transform: 'exp' | null): string {
 /** insight's get_variance of the fit, as sjPlot reads it (refusing what it would not show right) */
 async function varianceSummary(fit: Fit): Promise<VarianceSummary & { messages: string[] }> {
   const v = await fitVarianceComponents(fit, 1e-5);
-  if (v.random === null) throw new ModelError(`${WHAT}: the fit is singular (a variance component is zero): insight gives no random-effect variances, and sjPlot's τ00, ICC and R² rows for it are not implemented here; set showIcc, showR2 and showReVar to false`);
   const terms = fit.model.frame.reTerms;
+  // a singular fit: insight gives no var.random (sjPlot: no ICC, R² conditional NA) but the intercepts' variances
+  if (v.random === null && terms.some((t) => t.q > 1)) throw new ModelError(`${WHAT}: the fit is singular (a variance component is zero) and has a random slope: what insight gives sjPlot's τ11 and ρ01 rows then is not ported; set showReVar to false`);
   const slope: VarianceSummary['slope'] = [];
   const cor: VarianceSummary['cor'] = [];
   const s2 = fit instanceof LmmFit ? fit.sigma * fit.sigma : 1;
@@ -340,11 +343,11 @@ async function modelPart(fit: Fit, r: Resolved): Promise<ModelPart> {
   if (o.stringIntercept !== undefined) pretty[o.stringIntercept] = o.stringIntercept;
   const wantVars = o.showIcc !== false || o.showReVar !== false || o.showR2 !== false;
   const vars = wantVars ? await varianceSummary(fit) : null;
-  let r2: [number, number] | null = null;
+  let r2: [number, number | null] | null = null;
   if (o.showR2 !== false && vars) {
     const c = await fitVarianceComponents(fit, 1e-5);
     const x = r2FromComponents(c);
-    r2 = [x.marginal, x.conditional!];
+    r2 = [x.marginal, x.conditional];
   }
   if (o.showDev === true || o.showAic === true || o.showLoglik === true) refuseWeighted(fit, 'the deviance, AIC or log-likelihood');
   return {
@@ -468,7 +471,8 @@ function summaryRows(parts: ModelPart[], columns: TabColumn[], o: TabModelOption
   }
   if (o.showIcc !== false && parts.some((p) => p.variance !== null)) {
     // ICC = var.random / (var.random + var.residual)
-    entries('icc', 'ICC', (p) => (p.variance ? [{ name: '', value: p.variance.random / (p.variance.random + p.variance.residual) }] : null), fixedRe);
+    // (none for a singular fit: insight's var.random is absent)
+    entries('icc', 'ICC', (p) => (p.variance && p.variance.random !== null ? [{ name: '', value: p.variance.random / (p.variance.random + p.variance.residual) }] : null), fixedRe);
   }
   if (parts.some((p) => p.nGroups !== null)) entries('ngroups', 'N', (p) => p.nGroups?.map((g) => ({ name: g.name, value: g.n })) ?? null, (v) => String(v));
   let first = true;

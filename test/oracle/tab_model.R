@@ -18,6 +18,7 @@ sleep <- read.csv(file.path(dataDir, "sleepstudy.csv")); sleep$Days <- as.numeri
 fx <- read.csv(file.path(dataDir, "..", "parameters", "factor_covariate.csv")); fx$f <- factor(fx$f); fx$h <- factor(fx$h); fx$g <- factor(fx$g)
 twof <- read.csv(file.path(dataDir, "broom_two_factors.csv")); twof$g <- factor(twof$g); twof$h <- factor(twof$h)
 cbpp <- read.csv(file.path(dataDir, "cbpp.csv")); cbpp$period <- factor(cbpp$period); cbpp$herd <- factor(cbpp$herd)
+dy2 <- read.csv(file.path(dataDir, "dyestuff2.csv")); dy2$Batch <- factor(dy2$Batch)
 grouse <- read.csv(file.path(dataDir, "grouseticks.csv")); grouse$YEAR <- factor(grouse$YEAR); grouse$BROOD <- factor(grouse$BROOD)
 
 exact_fit <- function(m) {
@@ -42,6 +43,11 @@ models <- list(
              formula = "y ~ f + x + (1 | g)", data = "parameters/factor_covariate.csv", factors = list("f", "h", "g")),
   fx2 = list(fit = lmer(y ~ f + x + h + (1 | g), fx, control = tight),
              formula = "y ~ f + x + h + (1 | g)", data = "parameters/factor_covariate.csv", factors = list("f", "h", "g")),
+  # a singular fit (insight: no var.random; sjPlot: no ICC, conditional R² NA) and an intercept-only model beside it
+  dy2 = list(fit = lmer(Yield ~ 1 + (1 | Batch), dy2, control = tight),
+             formula = "Yield ~ 1 + (1 | Batch)", data = "data/dyestuff2.csv", factors = list("Batch")),
+  sleep1 = list(fit = lmer(Reaction ~ Days + (1 | Subject), sleep, control = tight),
+                formula = "Reaction ~ Days + (1 | Subject)", data = "data/sleepstudy.csv", factors = list("Subject")),
   fxi = list(fit = lmer(y ~ f * x + (1 | g), fx, control = tight),
              formula = "y ~ f * x + (1 | g)", data = "parameters/factor_covariate.csv", factors = list("f", "h", "g")),
   twof = list(fit = lmer(y ~ x + (1 + x | g) + (1 | h), twof, control = tight),
@@ -86,6 +92,8 @@ add("fx2_more_options", "fx2", show.intercept = FALSE, emph.p = FALSE, p.thresho
 add("fxi_named_labels", "fxi", pred.labels = c(fb = "f is b (the second level of the factor f)", x = "x"), dv.labels = "",
     string.intercept = "Const.", wrap.labels = 10, show.stat = TRUE)
 add("fxi_stars_no_ci", "fxi", show.ci = FALSE, p.style = "stars", show.se = TRUE)
+add("dy2_singular", "dy2")
+add("dy2_beside_sleep1", c("dy2", "sleep1"))
 add("fxi_no_p", c("fxi", "fx1"), show.p = FALSE, show.df = TRUE, df.method = "satterthwaite")
 
 spec <- lapply(models, function(m) m[setdiff(names(m), "fit")])
