@@ -12,7 +12,9 @@
  * show.intercept, emph.p, p.threshold, show.ci = 0.9 with collapse.se, digits.re, digits.rsq; pred.labels
  * by term with wrap.labels, dv.labels "" (no header row), string.intercept; an interaction (`f [b] × x`)
  * with stars and no CI; show.p = FALSE beside a second model; a singular fit (no ICC, conditional R² NA)
- * alone and beside another model. The refusals.
+ * alone and beside another model; deviance, AIC and log-likelihood of glmer fits and of an ML lmer fit
+ * (whose AIC sjPlot takes from the REML criterion at the ML estimates: performance_aic.lmerMod). The
+ * refusals.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +29,7 @@ import { htmlToText } from '../src/tabmodel/text.js';
 import { wordWrap, sprintfFixed, minusSign, pCell } from '../src/tabmodel/format.js';
 
 const dir = join(import.meta.dirname, 'fixtures');
-interface Model { formula: string; data: string; factors: string[] | string; family?: string }
+interface Model { formula: string; data: string; factors: string[] | string; family?: string; reml?: boolean }
 interface Case { name: string; models: string[]; options: Record<string, unknown> | unknown[]; content: string; complete?: string }
 const fx = JSON.parse(readFileSync(join(dir, 'tabmodel', 'tab_model.json'), 'utf8')) as { models: Record<string, Model>; cases: Case[] };
 
@@ -38,7 +40,7 @@ beforeAll(async () => {
     const factors = [m.factors].flat();
     fits.set(name, m.family
       ? await glmer(m.formula, data, { family: m.family as 'binomial' | 'poisson', factors })
-      : await lmer(m.formula, data, { factors }));
+      : await lmer(m.formula, data, { factors, ...(m.reml === false ? { REML: false } : {}) }));
   }
 }, 120_000);
 
@@ -120,5 +122,13 @@ describe('tab_model: refusals', () => {
     await expect(tabModel([s, s], { dvLabels: ['a'] })).rejects.toThrow(/dvLabels/);
     await expect(tabModel(fits.get('cbpp')!, { dfMethod: 'satterthwaite' })).rejects.toThrow(/linear mixed models|satterthwaite/i);
     await expect(tabModel({} as never)).rejects.toThrow(/not an lmer or glmer fit/);
+    const fxData = readCsv(readFileSync(join(dir, 'parameters', 'factor_covariate.csv'))).table;
+    const weighted = await lmer('y ~ f + x + (1 | g)', fxData, { factors: ['f', 'h', 'g'], weights: 'w' });
+    await expect(tabModel(weighted, { showAic: true })).rejects.toThrow(/prior weights/);
+    expect((await tabModel(weighted)).rows.length).toBe(4);
+    const sleepData = readCsv(readFileSync(join(dir, 'data', 'sleepstudy.csv'))).table;
+    const logged = await lmer('log(Reaction) ~ Days + (1 | Subject)', sleepData, { factors: ['Subject'] });
+    await expect(tabModel(logged, { showAic: true })).rejects.toThrow(/transformed response \(log\(Reaction\)\)/);
+    await expect(tabModel(s, { collapseCi: true, showCi: false })).rejects.toThrow(/collapseCi/);
   });
 });

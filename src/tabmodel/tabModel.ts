@@ -11,8 +11,9 @@
  *     ICC = var.random / (var.random + var.residual) (performance's adjusted ICC),
  *     Marginal / Conditional R² (Nakagawa: src/inference/r2Nakagawa.ts), N per grouping factor,
  *     Observations; optionally the deviance (lme4's devcomp "dev", for a REML lmer the ML deviance at
- *     the REML estimates: log|L|² + n (1 + log(2π r²/n))), AIC (performance_aic: −2ℓ + 2 df, ℓ the
- *     fit's own criterion: REML for a REML fit) and the log-likelihood.
+ *     the REML estimates: log|L|² + n (1 + log(2π r²/n))), AIC (performance_aic: −2ℓ + 2 df, ℓ an
+ *     lmer's REML log-likelihood even for an ML fit; a glmer's Laplace ℓ) and the log-likelihood (the
+ *     fit's own criterion).
  * The cells are sjPlot's texts (its rounding, minus sign, <strong> p-values, stars); the table renders
  * as sjPlot's HTML (html.ts) or as plain text (text.ts).
  */
@@ -266,9 +267,30 @@ function devianceOf(fit: Fit): number {
   return profiledDeviance(fit.parts, frame.n, frame.p, false, sumLogW);
 }
 
+/**
+ * performance 0.10.2's performance_aic as sjPlot calls it: for an lmer (performance_aic.lmerMod, its
+ * estimator "REML") AIC = −2ℓ_REML + 2 df with ℓ_REML lme4's logLik(fit, REML = TRUE) — for an ML fit the
+ * REML criterion at the ML estimates, log|L|² + log|R_X|² − Σ log w + (n − p)(1 + log(2π r²/(n − p)));
+ * for a glmer (performance_aic.default, ML) lme4's AIC, −2ℓ + 2 df
+ */
+function aicOf(fit: Fit): number {
+  if (fit instanceof GlmmFit || fit.reml) return fit.AIC;
+  const frame = fit.model.frame;
+  const sumLogW = frame.weights ? frame.weights.reduce((a, w) => a + Math.log(w), 0) : 0;
+  return profiledDeviance(fit.parts, frame.n, frame.p, true, sumLogW) + 2 * fit.df;
+}
+
+/** performance's AIC adjusts for a transformed response (its Jacobian): not ported */
+function refuseTransformedResponse(fit: Fit): void {
+  const r = fit.model.formula.response;
+  if (r.kind === 'expr' && r.expr.type !== 'var') throw new ModelError(`${WHAT}: the AIC of a fit with a transformed response (${r.label}): performance adds the transformation's Jacobian to it, which is not ported here; leave showAic out`);
+}
+
 function refuseWeighted(fit: Fit, what: string): void {
-  const w = fit.model.frame.weights;
-  if (w && w.some((x) => x !== 1)) throw new ModelError(`${WHAT}: ${what} of a fit with prior weights is not implemented here (sjPlot's value for it was not checked); leave it out`);
+  const { weights: w, trials } = fit.model.frame;
+  // (a binomial response's weights are its numbers of trials: prior weights are what differs from them)
+  const prior = w !== undefined && (trials ? Array.from(w).some((x, i) => x !== trials[i]) : Array.from(w).some((x) => x !== 1));
+  if (prior) throw new ModelError(`${WHAT}: ${what} of a fit with prior weights is not implemented here (sjPlot's value for it was not checked); leave it out`);
 }
 
 interface Resolved {
@@ -350,6 +372,7 @@ async function modelPart(fit: Fit, r: Resolved): Promise<ModelPart> {
     r2 = [x.marginal, x.conditional];
   }
   if (o.showDev === true || o.showAic === true || o.showLoglik === true) refuseWeighted(fit, 'the deviance, AIC or log-likelihood');
+  if (o.showAic === true) refuseTransformedResponse(fit);
   return {
     messages: [...mp.messages, ...(vars?.messages ?? [])],
     columns: keys, headers, terms, cells, pretty, variance: vars,
@@ -357,7 +380,7 @@ async function modelPart(fit: Fit, r: Resolved): Promise<ModelPart> {
     nObs: o.showObs !== false ? fit.nobs : null,
     r2,
     deviance: o.showDev === true ? devianceOf(fit) : null,
-    aic: o.showAic === true ? fit.AIC : null,
+    aic: o.showAic === true ? aicOf(fit) : null,
     logLik: o.showLoglik === true ? fit.logLik : null,
   };
 }

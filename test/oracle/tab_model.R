@@ -3,8 +3,7 @@
 # page.content (the HTML table, leading spaces removed as sjPlot's rmspc does) and, for one case, the
 # complete page with its CSS. The models are those of test/oracle/parameters.R: lmer fits at lme4's
 # tight optimum, glmer fits moved to the exact Laplace optimum (exact_laplace.R), the optimum our glmer
-# reaches (its beta, theta and Hessian vcov; lme4's devcomp is left as it was, so no case shows a glmer's
-# deviance, AIC or log-likelihood).
+# reaches (its beta, theta, Hessian vcov and the deviance in devcomp, which logLik and AIC read).
 # Usage (from the repository root):
 #   Rscript test/oracle/tab_model.R test/fixtures/data test/fixtures/tabmodel
 suppressMessages({ library(lme4); library(sjPlot); library(jsonlite) })
@@ -28,7 +27,8 @@ exact_fit <- function(m) {
   der <- lme4:::deriv12(exact, c(ex$theta, ex$beta))
   m@beta <- ex$beta
   m@optinfo$derivs$Hessian <- der$Hessian
-  exact(c(ex$theta, ex$beta))
+  # the deviance (−2ℓ, Laplace) at the exact optimum, which logLik, AIC and sjPlot's deviance read
+  m@devcomp$cmp[["dev"]] <- exact(c(ex$theta, ex$beta))
   m@pp <- environment(dev)$pp$copy()
   m@u <- m@pp$u(1)
   m@theta <- ex$theta
@@ -46,6 +46,8 @@ models <- list(
   # a singular fit (insight: no var.random; sjPlot: no ICC, conditional R² NA) and an intercept-only model beside it
   dy2 = list(fit = lmer(Yield ~ 1 + (1 | Batch), dy2, control = tight),
              formula = "Yield ~ 1 + (1 | Batch)", data = "data/dyestuff2.csv", factors = list("Batch")),
+  sleep_ml = list(fit = lmer(Reaction ~ Days + (Days | Subject), sleep, REML = FALSE, control = tight),
+                  formula = "Reaction ~ Days + (Days | Subject)", data = "data/sleepstudy.csv", factors = list("Subject"), reml = FALSE),
   sleep1 = list(fit = lmer(Reaction ~ Days + (1 | Subject), sleep, control = tight),
                 formula = "Reaction ~ Days + (1 | Subject)", data = "data/sleepstudy.csv", factors = list("Subject")),
   fxi = list(fit = lmer(y ~ f * x + (1 | g), fx, control = tight),
@@ -87,6 +89,8 @@ add("grouse", "grouse", show.se = TRUE, show.stat = TRUE, show.df = TRUE)
 add("cbpp_grouse", c("cbpp", "grouse"))
 add("cbpp_logodds", "cbpp", transform = NULL, show.se = TRUE)
 add("sleep_cbpp", c("sleep", "cbpp"), p.style = "numeric_stars")
+add("glmer_fit_statistics", c("cbpp", "grouse"), show.aic = TRUE, show.loglik = TRUE, show.dev = TRUE)
+add("ml_fit_statistics", "sleep_ml", show.aic = TRUE, show.loglik = TRUE, show.dev = TRUE)
 add("fx2_more_options", "fx2", show.intercept = FALSE, emph.p = FALSE, p.threshold = c(0.1, 0.05, 0.01), p.style = "numeric_stars",
     show.ci = 0.9, show.se = TRUE, collapse.se = TRUE, digits.re = 3, digits.rsq = 2)
 add("fxi_named_labels", "fxi", pred.labels = c(fb = "f is b (the second level of the factor f)", x = "x"), dv.labels = "",
