@@ -381,6 +381,10 @@ export type { ModelParameters, ModelParametersOptions, ParameterRow, CiMethod, P
 export { standardizeParameters, STANDARDIZE_METHODS } from './parameters/standardize.js';
 export type { StandardizeOptions, StandardizedParameters, StandardizedRow, StandardizeMethod } from './parameters/standardize.js';
 export { printModelParameters, printStandardized } from './parameters/print.js';
+// sjPlot's tab_model(): the regression table of one or several lmer/glmer fits (src/tabmodel)
+export { tabModel, TAB_DF_METHODS, P_STYLES } from './tabmodel/tabModel.js';
+export type { TabModel, TabModelOptions, TabColumn, TabRow, TabSummaryRow, TabDfMethod, PStyle } from './tabmodel/tabModel.js';
+export { htmlToText } from './tabmodel/text.js';
 // broom.mixed's tidy(), glance() and augment() of lmer and glmer fits (src/broom)
 export { tidy, TIDY_EFFECTS, TIDY_CONF_METHODS } from './broom/tidy.js';
 export type { TidyOptions, TidyResult, TidyEffect, TidyConfMethod } from './broom/tidy.js';

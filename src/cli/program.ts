@@ -56,6 +56,7 @@ import { runPower } from './powerCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
 import { runGgeffects } from './ggeffectsCommand.js';
 import { runParameters } from './parametersCommand.js';
+import { runTabmodel } from './tabmodelCommand.js';
 import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runMeta } from './metaCommand.js';
@@ -584,6 +585,52 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | string[] | boolean | undefined>) => {
       process.exitCode = await runParameters({ ...opts, file, formula } as never, io());
+    });
+
+  common(program
+    .command('tabmodel')
+    .description("sjPlot's tab_model: the regression table of one or several lmer or glmer (--family, for every formula) fits side by side — estimates (odds ratios, IRRs), CI, p; σ², τ00, τ11, ρ01, ICC, N per grouping factor, observations, Nakagawa's marginal / conditional R² — as text, sjPlot's HTML page (--html) or JSON")
+    .argument('<file>', 'data file')
+    .argument('<formulas...>', 'one or more lme4 model formulas (one column of the table each)')
+    .option('--df-method <method>', "sjPlot's df.method (parameters's ci_method): wald (default), satterthwaite, kenward (kr), ml1, betwithin, residual, normal or profile")
+    .option('--p-style <style>', 'numeric (default), stars or numeric_stars')
+    .option('--transform <t>', 'exp (default for glmer: odds ratios, IRRs) or none (log-odds, log-mean)')
+    .option('--ci <p>', "the intervals' level (default 0.95)")
+    .option('--no-ci', 'no CI column')
+    .option('--show-se', 'a std. Error column')
+    .option('--show-stat', 'a Statistic column')
+    .option('--show-df', 'a df column')
+    .option('--show-aic', 'the AIC row')
+    .option('--show-loglik', 'the log-Likelihood row')
+    .option('--show-dev', 'the Deviance row')
+    .option('--no-show-p', 'no p column')
+    .option('--no-show-icc', 'no ICC row')
+    .option('--no-show-r2', 'no R² row')
+    .option('--no-show-re-var', 'no random-effects variances (σ², τ00, τ11, ρ01)')
+    .option('--no-show-ngroups', 'no N rows of the grouping factors')
+    .option('--no-show-obs', 'no Observations row')
+    .option('--no-show-intercept', 'no (Intercept) row')
+    .option('--collapse-ci', 'the CI under the estimate, in one column')
+    .option('--collapse-se', 'the SE under the estimate, in one column')
+    .option('--digits <n>', 'decimals of the estimates, CIs, SEs, statistics and df (default 2)')
+    .option('--digits-p <n>', 'decimals of the p-values (default 3)')
+    .option('--digits-re <n>', 'decimals of the random-effects rows (default 2)')
+    .option('--digits-rsq <n>', 'decimals of the R² (default 3)')
+    .option('--dv-labels <labels>', "the models' headers, separated by ';'")
+    .option('--pred-labels <labels>', "the predictors' labels: one per row separated by ';', or term=label;…")
+    .option('--title <text>', "the table's caption")
+    .option('--string-est <text>', 'the estimate column\'s header')
+    .option('--string-ci <text>', 'the CI column\'s header')
+    .option('--string-p <text>', 'the p column\'s header')
+    .option('--string-se <text>', 'the std. Error column\'s header')
+    .option('--string-stat <text>', 'the Statistic column\'s header')
+    .option('--string-df <text>', 'the df column\'s header')
+    .option('--string-pred <text>', 'the Predictors column\'s header')
+    .option('--html <file>', "also write sjPlot's complete HTML page (its CSS and the table) to this file (not overwritten)")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formulas: string[], opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runTabmodel({ ...opts, file, formulas } as never, io());
     });
 
   rowEngineOptions(common(program

@@ -89,7 +89,7 @@ function formatReal(xs: number[], digits: number, nsmall = 0): RealFormat {
 }
 
 /** x with `d` decimals, rounding exact ties to even as C's printf does (JS's toFixed rounds them away from zero). */
-function toFixedEven(x: number, d: number): string {
+export function toFixedEven(x: number, d: number): string {
   const s = x.toFixed(d);
   const extra = 25;
   if (d + extra > 100) return s;
