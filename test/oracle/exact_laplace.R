@@ -65,8 +65,8 @@ write_json_file <- function(x, path) {
   writeLines(toJSON(x, auto_unbox = TRUE, digits = NA, null = "null", pretty = TRUE), path)
 }
 
-# a glmer fit moved (test/oracle/ggeffects.R, parameters.R) to the exact Laplace optimum: beta and the (theta, beta) Hessian of vcov.merMod
-exact_fit <- function(m) {
+# a glmer fit moved (test/oracle/ggeffects.R, parameters.R, tab_model.R) to the exact Laplace optimum: beta and the (theta, beta) Hessian of vcov.merMod
+exact_fit <- function(m, set_deviance = FALSE) {
   dev <- update(m, devFunOnly = TRUE)
   exact <- exact_devfun(dev)
   ex <- exact_optimum(exact, getME(m, "theta"), fixef(m), getME(m, "lower"))
@@ -75,7 +75,9 @@ exact_fit <- function(m) {
   m@optinfo$derivs$Hessian <- der$Hessian
   # the conditional modes at the exact optimum (PIRLS converged there), for predictions at a grouping
   # factor's levels: the deviance function's predictor state, evaluated at the optimum, as the fit's
-  exact(c(ex$theta, ex$beta))
+  at <- exact(c(ex$theta, ex$beta))
+  # set_deviance: the deviance (−2ℓ, Laplace) at the exact optimum, which logLik, AIC and sjPlot's deviance read
+  if (set_deviance) m@devcomp$cmp[["dev"]] <- at
   m@pp <- environment(dev)$pp$copy()
   m@u <- m@pp$u(1)
   m@theta <- ex$theta

@@ -20,21 +20,7 @@ cbpp <- read.csv(file.path(dataDir, "cbpp.csv")); cbpp$period <- factor(cbpp$per
 dy2 <- read.csv(file.path(dataDir, "dyestuff2.csv")); dy2$Batch <- factor(dy2$Batch)
 grouse <- read.csv(file.path(dataDir, "grouseticks.csv")); grouse$YEAR <- factor(grouse$YEAR); grouse$BROOD <- factor(grouse$BROOD)
 
-exact_fit <- function(m) {
-  dev <- update(m, devFunOnly = TRUE)
-  exact <- exact_devfun(dev)
-  ex <- exact_optimum(exact, getME(m, "theta"), fixef(m), getME(m, "lower"))
-  der <- lme4:::deriv12(exact, c(ex$theta, ex$beta))
-  m@beta <- ex$beta
-  m@optinfo$derivs$Hessian <- der$Hessian
-  # the deviance (−2ℓ, Laplace) at the exact optimum, which logLik, AIC and sjPlot's deviance read
-  m@devcomp$cmp[["dev"]] <- exact(c(ex$theta, ex$beta))
-  m@pp <- environment(dev)$pp$copy()
-  m@u <- m@pp$u(1)
-  m@theta <- ex$theta
-  stopifnot(max(abs(as.matrix(vcov(m)) - ex$vcov)) < 1e-8 * max(abs(ex$vcov)))
-  m
-}
+exact_fit_dev <- function(m) exact_fit(m, set_deviance = TRUE)
 
 models <- list(
   sleep = list(fit = lmer(Reaction ~ Days + (Days | Subject), sleep, control = tight),
@@ -54,9 +40,9 @@ models <- list(
              formula = "y ~ f * x + (1 | g)", data = "parameters/factor_covariate.csv", factors = list("f", "h", "g")),
   twof = list(fit = lmer(y ~ x + (1 + x | g) + (1 | h), twof, control = tight),
               formula = "y ~ x + (1 + x | g) + (1 | h)", data = "data/broom_two_factors.csv", factors = list("g", "h")),
-  cbpp = list(fit = exact_fit(glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial, control = gtight)),
+  cbpp = list(fit = exact_fit_dev(glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial, control = gtight)),
               formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", data = "data/cbpp.csv", factors = list("period", "herd"), family = "binomial"),
-  grouse = list(fit = exact_fit(glmer(TICKS ~ YEAR + cHEIGHT + (1 | BROOD), grouse, poisson, control = gtight)),
+  grouse = list(fit = exact_fit_dev(glmer(TICKS ~ YEAR + cHEIGHT + (1 | BROOD), grouse, poisson, control = gtight)),
                 formula = "TICKS ~ YEAR + cHEIGHT + (1 | BROOD)", data = "data/grouseticks.csv", factors = list("YEAR", "BROOD"), family = "poisson")
 )
 
