@@ -24,9 +24,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
 import { lmer } from '../src/fit/lmer.js';
-import { glmer } from '../src/fit/glmer.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
+import { fitFixtureModels } from './helpers/fixtureModels.js';
 import { type CiMethod, type ModelParametersOptions, type ParameterEffects, modelParameters } from '../src/parameters/modelParameters.js';
 import { type StandardizeMethod, standardizeParameters } from '../src/parameters/standardize.js';
 import { printModelParameters, printStandardized, wrapMessage } from '../src/parameters/print.js';
@@ -42,15 +42,9 @@ const fx = JSON.parse(readFileSync(join(dir, 'parameters', 'parameters.json'), '
   models: Record<string, Model>; model_parameters: MpCase[]; standardize_parameters: SpCase[]; refusals: { model: string; ci_method: string; error: string }[];
 };
 
-const fits = new Map<string, LmmFit | GlmmFit>();
+let fits = new Map<string, LmmFit | GlmmFit>();
 beforeAll(async () => {
-  for (const [name, m] of Object.entries(fx.models)) {
-    const data = readCsv(readFileSync(join(dir, m.data))).table;
-    const factors = [m.factors].flat();
-    fits.set(name, m.family
-      ? await glmer(m.formula, data, { family: m.family as 'binomial' | 'poisson', factors })
-      : await lmer(m.formula, data, { factors, ...(m.weights ? { weights: m.weights } : {}) }));
-  }
+  fits = await fitFixtureModels(fx.models, dir);
 }, 120_000);
 
 const isGlmer = (model: string) => fx.models[model].family !== null;

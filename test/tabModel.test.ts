@@ -21,9 +21,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../src/io/csv.js';
 import { lmer } from '../src/fit/lmer.js';
-import { glmer } from '../src/fit/glmer.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
+import { fitFixtureModels } from './helpers/fixtureModels.js';
 import { type TabModelOptions, tabModel } from '../src/tabmodel/tabModel.js';
 import { htmlToText } from '../src/tabmodel/text.js';
 import { wordWrap, sprintfFixed, minusSign, pCell } from '../src/tabmodel/format.js';
@@ -33,15 +33,9 @@ interface Model { formula: string; data: string; factors: string[] | string; fam
 interface Case { name: string; models: string[]; options: Record<string, unknown> | unknown[]; content: string; complete?: string }
 const fx = JSON.parse(readFileSync(join(dir, 'tabmodel', 'tab_model.json'), 'utf8')) as { models: Record<string, Model>; cases: Case[] };
 
-const fits = new Map<string, LmmFit | GlmmFit>();
+let fits = new Map<string, LmmFit | GlmmFit>();
 beforeAll(async () => {
-  for (const [name, m] of Object.entries(fx.models)) {
-    const data = readCsv(readFileSync(join(dir, m.data))).table;
-    const factors = [m.factors].flat();
-    fits.set(name, m.family
-      ? await glmer(m.formula, data, { family: m.family as 'binomial' | 'poisson', factors })
-      : await lmer(m.formula, data, { factors, ...(m.reml === false ? { REML: false } : {}) }));
-  }
+  fits = await fitFixtureModels(fx.models, dir);
 }, 120_000);
 
 /** sjPlot's argument names (show.se, df.method, dv.labels, …) as tabModel's options */
