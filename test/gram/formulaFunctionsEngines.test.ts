@@ -24,9 +24,7 @@ import type { SqlEngine } from '../../src/gram/sql/engine.js';
 import { lmerSql } from '../../src/gram/sql/lmer.js';
 import { lmerStream } from '../../src/gram/stream/lmer.js';
 import { openBatchSource } from '../../src/gram/stream/node.js';
-import { lmer } from '../../src/fit/lmer.js';
-import type { LmmFit } from '../../src/lmm/lmmFit.js';
-import { fitDifferences } from '../helpers/gramCompare.js';
+import { expectEngineFit, memoryFits } from '../helpers/gramCompare.js';
 import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
 
@@ -112,20 +110,11 @@ const REFUSED: [string, RegExp][] = [
 ];
 
 let dir: string;
-const memFits = new Map<string, LmmFit>();
-async function memoryFit(formula: string): Promise<LmmFit> {
-  let fit = memFits.get(formula);
-  if (!fit) { fit = await lmer(formula, ff2, { momentStart: false }); memFits.set(formula, fit); }
-  return fit;
-}
+const memoryFit = memoryFits(ff2);
 async function compareSql(engine: SqlEngine, from: string, formula: string): Promise<void> {
   const mem = await memoryFit(formula);
   const { fit } = await lmerSql(engine, { from, name: from }, formula);
-  expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
-  const d = fitDifferences(mem, fit);
-  expect(d.criterion).toBeLessThan(1e-10);
-  expect(d.beta).toBeLessThan(1e-8);
-  expect(d.theta).toBeLessThan(1e-6);
+  expectEngineFit(fit, mem, 'sql');
 }
 
 beforeAll(() => {
@@ -142,11 +131,7 @@ describe('the stream fits the row-wise functions as memory does (Parquet, batche
       const src = await openBatchSource(join(dir, 'ff2.parquet'));
       try {
         const { fit } = await lmerStream(src, formula, { batchSize: 100 });
-        expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
-        const d = fitDifferences(mem, fit);
-        expect(d.criterion).toBeLessThan(1e-12);
-        expect(d.theta).toBeLessThan(1e-12);
-        expect(d.beta).toBeLessThan(1e-12);
+        expectEngineFit(fit, mem, 'stream');
       } finally {
         await src.close();
       }

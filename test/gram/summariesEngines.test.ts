@@ -40,12 +40,8 @@ import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
 import { lmerStream } from '../../src/gram/stream/lmer.js';
 import { gramFromStream } from '../../src/gram/stream/streamSource.js';
 import { openBatchSource } from '../../src/gram/stream/node.js';
-import { centreTransform } from '../../src/gram/fit.js';
-import type { GramSourceResult } from '../../src/gram/source.js';
-import { thetaToInternal } from '../../src/model/reparam.js';
 import { lmer } from '../../src/fit/lmer.js';
-import type { LmmFit } from '../../src/lmm/lmmFit.js';
-import { fitDifferences, objectiveAt } from '../helpers/gramCompare.js';
+import { expectEngineFit, expectObjectiveAt, fitDifferences, memoryFits } from '../helpers/gramCompare.js';
 import { clickhouseTestsMissing, loadSharded, useCluster } from '../helpers/clickhouse.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
 import { glmer } from '../../src/fit/glmer.js';
@@ -119,29 +115,14 @@ const REFUSED: [string, RegExp][] = [
 ];
 
 let dir: string;
-const memFits = new Map<string, LmmFit>();
-async function memoryFit(formula: string): Promise<LmmFit> {
-  let fit = memFits.get(formula);
-  if (!fit) { fit = await lmer(formula, ff2, { momentStart: false }); memFits.set(formula, fit); }
-  return fit;
-}
-/** the REML criterion at R's θ from an engine's A, against lme4's (objective_at) */
-function expectObjectiveAt(res: GramSourceResult, name: string): void {
-  const at = REF[name].objective_at;
-  const th = thetaToInternal({ blocks: res.blocks, transforms: res.centres.map((m, k) => centreTransform(m, res.blocks[k].q)) }, at.theta);
-  const v = objectiveAt(res.gram, res.theta.length, th, true);
-  expect(Math.abs(v - at.value) / at.value).toBeLessThan(1e-8);
-}
+const memoryFit = memoryFits(ff2);
+/** an SQL engine's fit as memory's, and lme4's criterion at its θ from the engine's A */
 async function compareSql(engine: SqlEngine, from: string, name: string): Promise<void> {
   const formula = REF[name].formula;
   const mem = await memoryFit(formula);
   const { fit } = await lmerSql(engine, { from, name: from }, formula);
-  expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
-  const d = fitDifferences(mem, fit);
-  expect(d.criterion).toBeLessThan(1e-10);
-  expect(d.beta).toBeLessThan(1e-8);
-  expect(d.theta).toBeLessThan(1e-6);
-  expectObjectiveAt(await gramFromSql(engine, { from, name: from }, formula), name);
+  expectEngineFit(fit, mem, 'sql');
+  expectObjectiveAt(await gramFromSql(engine, { from, name: from }, formula), REF[name].objective_at);
 }
 
 beforeAll(() => {
@@ -167,12 +148,8 @@ describe('the stream (Parquet)', () => {
       const src = await openBatchSource(join(dir, 'ff2.parquet'));
       try {
         const { fit } = await lmerStream(src, formula, { batchSize: 100 });
-        expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
-        const d = fitDifferences(mem, fit);
-        expect(d.criterion).toBeLessThan(1e-12);
-        expect(d.theta).toBeLessThan(1e-12);
-        expect(d.beta).toBeLessThan(1e-12);
-        expectObjectiveAt(await gramFromStream(src, formula, { batchSize: 100 }), name);
+        expectEngineFit(fit, mem, 'stream');
+        expectObjectiveAt(await gramFromStream(src, formula, { batchSize: 100 }), REF[name].objective_at);
       } finally {
         await src.close();
       }
@@ -234,9 +211,7 @@ describe('a summary inside scale() (the summaries first, then the centres and sc
     const src = await openBatchSource(join(dir, 'ff2.parquet'));
     try {
       const { fit } = await lmerStream(src, formula, { batchSize: 100 });
-      expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
-      const d = fitDifferences(mem, fit);
-      expect(Math.max(d.criterion, d.theta, d.beta)).toBeLessThan(1e-12);
+      expectEngineFit(fit, mem, 'stream');
     } finally {
       await src.close();
     }

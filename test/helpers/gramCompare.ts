@@ -9,6 +9,11 @@ import { CpuBackend } from '../../src/backend/cpu/cpuBackend.js';
 import { profiledDeviance } from '../../src/lmm/deviance.js';
 import { expect } from 'vitest';
 import type { LmmFit } from '../../src/lmm/lmmFit.js';
+import type { Table } from 'apache-arrow';
+import { lmer } from '../../src/fit/lmer.js';
+import { centreTransform } from '../../src/gram/fit.js';
+import type { GramSourceResult } from '../../src/gram/source.js';
+import { thetaToInternal } from '../../src/model/reparam.js';
 
 /** max over entries of |a − b| / √(a_ii a_jj) (diagonals from `a`) */
 export function gramDifference(a: GramMatrix, b: GramMatrix): number {
@@ -197,4 +202,33 @@ export function fitDifferences(a: LmmFit, b: LmmFit): { criterion: number; theta
     beta: Math.max(...Array.from(a.beta, (x, k) => Math.abs(x - b.beta[k]))) / betaScale,
     sigma: relative(a.sigma, b.sigma),
   };
+}
+
+/** lmer fits of one table with the engines' start (momentStart false), each formula fitted once */
+export function memoryFits(table: Table): (formula: string) => Promise<LmmFit> {
+  const fits = new Map<string, Promise<LmmFit>>();
+  return (formula) => {
+    if (!fits.has(formula)) fits.set(formula, lmer(formula, table, { momentStart: false }));
+    return fits.get(formula)!;
+  };
+}
+
+/**
+ * An engine's lmer fit as the in-memory fit of the same rows, with the same fixed-effects columns: the
+ * stream's (float64 passes over the same rows) criterion, θ and β within 1e-12; an SQL engine's criterion
+ * within 1e-10, β within 1e-8 and θ within 1e-6 (test/gram/formulaParity.test.ts's)
+ */
+export function expectEngineFit(fit: LmmFit, mem: LmmFit, engine: 'stream' | 'sql'): void {
+  expect(fit.model.frame.xnames).toEqual(mem.model.frame.xnames);
+  const d = fitDifferences(mem, fit);
+  const [criterion, beta, theta] = engine === 'stream' ? [1e-12, 1e-12, 1e-12] : [1e-10, 1e-8, 1e-6];
+  expect(d.criterion).toBeLessThan(criterion);
+  expect(d.beta).toBeLessThan(beta);
+  expect(d.theta).toBeLessThan(theta);
+}
+
+/** lme4's REML criterion at its θ from an engine's A (the θ taken through the engine's centring), within 1e-8 relative */
+export function expectObjectiveAt(res: GramSourceResult, at: { theta: number[]; value: number }): void {
+  const th = thetaToInternal({ blocks: res.blocks, transforms: res.centres.map((m, k) => centreTransform(m, res.blocks[k].q)) }, at.theta);
+  expect(Math.abs(objectiveAt(res.gram, res.theta.length, th, true) - at.value) / at.value).toBeLessThan(1e-8);
 }
