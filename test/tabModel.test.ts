@@ -13,8 +13,10 @@
  * by term with wrap.labels, dv.labels "" (no header row), string.intercept; an interaction (`f [b] × x`)
  * with stars and no CI; show.p = FALSE beside a second model; a singular fit (no ICC, conditional R² NA)
  * alone and beside another model; deviance, AIC and log-likelihood of glmer fits and of an ML lmer fit
- * (whose AIC sjPlot takes from the REML criterion at the ML estimates: performance_aic.lmerMod). The
- * refusals.
+ * (whose AIC sjPlot takes from the REML criterion at the ML estimates: performance_aic.lmerMod). Random
+ * effects beyond an intercept and one slope: two slopes (τ11 per slope, ρ01 rows unnamed), a term without an
+ * intercept (two empty ρ01 rows, R's 1:0), a singular fit with slopes, nested factors (`batch/cask`,
+ * `School:Class`: N per variable), side by side. The refusals.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,5 +126,13 @@ describe('tab_model: refusals', () => {
     const logged = await lmer('log(Reaction) ~ Days + (1 | Subject)', sleepData, { factors: ['Subject'] });
     await expect(tabModel(logged, { showAic: true })).rejects.toThrow(/transformed response \(log\(Reaction\)\)/);
     await expect(tabModel(s, { collapseCi: true, showCi: false })).rejects.toThrow(/collapseCi/);
+    // two terms of one grouping factor: insight's random-effect variance leaves one out (r2Nakagawa's refusal)
+    const zcp = await lmer('Reaction ~ Days + (Days || Subject)', sleepData, { factors: ['Subject'] });
+    await expect(tabModel(zcp)).rejects.toThrow(/'Subject' has 2 random-effects terms/);
+    // a level of a nested factor with a ':' of its own: the other factor's count cannot be read from the interaction's levels
+    const pastes = readCsv(readFileSync(join(dir, 'data', 'pastes.csv'))).table;
+    const nested = await lmer('strength ~ 1 + (1 | sample/cask)', pastes, { factors: ['sample', 'cask'] });
+    await expect(tabModel(nested)).rejects.toThrow(/a level of 'cask:sample' holds a ':' of its own.*'cask'/);
+    expect((await tabModel(nested, { showNgroups: false })).rows.length).toBe(1);
   });
 });

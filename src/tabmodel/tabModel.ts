@@ -219,39 +219,100 @@ function estimateTitle(fit: Fit, transform: 'exp' | null): string {
   return 'Estimates';
 }
 
-/** insight's get_variance of the fit, as sjPlot reads it (refusing what it would not show right) */
+/** insight's get_variance of the fit, as sjPlot reads it */
 async function varianceSummary(fit: Fit): Promise<VarianceSummary & { messages: string[] }> {
+  // (a singular fit: insight gives no var.random — sjPlot: no ICC, R² conditional NA — but the other components)
   const v = await fitVarianceComponents(fit, 1e-5);
-  const terms = fit.model.frame.reTerms;
-  // a singular fit: insight gives no var.random (sjPlot: no ICC, R² conditional NA) but the intercepts' variances
-  if (v.random === null && terms.some((t) => t.q > 1)) throw new ModelError(`${WHAT}: the fit is singular (a variance component is zero) and has a random slope: what insight gives sjPlot's τ11 and ρ01 rows then is not ported; set showReVar to false`);
-  const slope: VarianceSummary['slope'] = [];
-  const cor: VarianceSummary['cor'] = [];
   const s2 = fit instanceof LmmFit ? fit.sigma * fit.sigma : 1;
-  terms.forEach((t, k) => {
-    if (t.q === 1) return;
-    if (t.q !== 2 || t.cnames[0] !== '(Intercept)') {
-      throw new ModelError(`${WHAT}: the random-effects term (${t.cnames.join(' + ')} | ${t.group}) is not an intercept and one slope: sjPlot's τ11 and ρ01 rows of such a term are not implemented here; set showReVar to false`);
-    }
-    // Σ_k = σ² T_k T_kᵀ (lme4's VarCorr): τ11 = Σ[1,1], ρ01 = Σ[0,1] / √(Σ[0,0] Σ[1,1])
-    const S = termCovariance(terms, fit.theta, k, s2);
-    slope.push({ name: `${t.group}.${t.cnames[1]}`, value: S[3] });
-    cor.push({ name: t.group, value: S[1] / Math.sqrt(S[0] * S[3]) });
+  const terms = fit.model.frame.reTerms;
+  // lme4's VarCorr: Σ_k = σ² T_k T_kᵀ per term, named by its grouping factor (make.unique: `Subject`, `Subject.1`)
+  const seen = new Map<string, number>();
+  const vc = terms.map((t, k) => {
+    const used = seen.get(t.group) ?? 0;
+    seen.set(t.group, used + 1);
+    return { name: used === 0 ? t.group : `${t.group}.${used}`, cnames: t.cnames, S: termCovariance(terms, fit.theta, k, s2) };
   });
   const intercept = Object.entries(v.intercept).map(([name, value]) => ({ name, value }));
-  return { residual: v.residual, random: v.random, intercept, slope, cor, messages: v.messages };
+  return { residual: v.residual, random: v.random, intercept, slope: randomSlopeVariance(vc), cor: slopeInterceptCorrelation(vc), messages: v.messages };
 }
 
-/** insight's find_random(split_nested = TRUE) with each factor's number of levels, in the formula's order */
+interface VarCorrTerm { name: string; cnames: string[]; S: Float64Array | number[] }
+
+const diagOf = (t: VarCorrTerm) => t.cnames.map((_, i) => t.S[i * t.cnames.length + i]);
+
+/**
+ * insight 0.19.0's .random_slope_variance of a merMod, step for step: the variances of each term's columns
+ * after its first (`unlist(lapply(vc, function(x) diag(x)[-1]))`, named `group.column`); terms without an
+ * intercept add every column (all of them when no term has one; otherwise named by their factor, its
+ * make.unique suffix dropped, and their columns, after dropping an earlier entry of the same value (within 1e-4)
+ * whose name holds the column's name)
+ */
+function randomSlopeVariance(vc: VarCorrTerm[]): { name: string; value: number }[] {
+  // unlist's names: `list.element` (one unnamed value: `list`; several unnamed: `list1`, `list2`, …)
+  let out = vc.flatMap((t) => diagOf(t).slice(1).map((value, i) => ({ name: `${t.name}.${t.cnames[i + 1]}`, value })));
+  const nonIntercept = vc.filter((t) => !t.cnames[0].startsWith('(Intercept)'));
+  if (nonIntercept.length === vc.length) return vc.flatMap((t) => diagOf(t).map((value, i) => ({ name: `${t.name}.${t.cnames[i]}`, value })));
+  if (nonIntercept.length === 0) return out;
+  const dn = nonIntercept.flatMap((t) => t.cnames);
+  const unlisted = nonIntercept.flatMap((t) => {
+    const d = diagOf(t);
+    return d.map((value, i) => ({ name: d.length === 1 ? t.name : `${t.name}${i + 1}`, value }));
+  });
+  const slopes = unlisted.map((e, i) => ({ name: `${e.name.replace(/^(.*)\.\d+$/, '$1')}.${dn[i]}`, value: e.value }));
+  const names = new Set(slopes.map((e) => e.name));
+  if (out.some((e) => !names.has(e.name))) {
+    // (R's grepl(dn[the_same], …) reads the first match when several values agree)
+    out = out.filter((e) => {
+      const same = slopes.findIndex((r) => Math.abs(e.value - r.value) < 1e-4);
+      return !(same >= 0 && e.name.includes(dn[same]));
+    });
+    return [...out, ...slopes];
+  }
+  return slopes;
+}
+
+/**
+ * insight 0.19.0's .random_slope_intercept_corr of a merMod: per term whose first column is the intercept,
+ * the correlations of its other columns with it (`i[-1, 1]`: unnamed for one slope, named by the columns for
+ * several), through sapply and unlist — all terms one value: named by the term; all the same length above one:
+ * a matrix, whose entries sjPlot reads unnamed; otherwise `term` and `term.column`. A zero variance's NaN stays
+ * (sjPlot shows no value).
+ */
+function slopeInterceptCorrelation(vc: VarCorrTerm[]): { name: string; value: number }[] {
+  const per = vc.map((t) => {
+    const q = t.cnames.length;
+    if (t.cnames[0] !== '(Intercept)') return { t, values: [] as number[], isNull: true };
+    const values = t.cnames.slice(1).map((_, i) => t.S[(i + 1) * q] / Math.sqrt(t.S[0] * t.S[(i + 1) * q + i + 1]));
+    return { t, values, isNull: false };
+  });
+  const lengths = new Set(per.map((p) => p.values.length));
+  const common = lengths.size === 1 ? per[0].values.length : -1;
+  if (common === 1) return per.map((p) => ({ name: p.t.name, value: p.values[0] }));
+  if (common > 1) return per.flatMap((p) => p.values.map((value) => ({ name: '', value })));
+  return per.flatMap((p) => (p.values.length === 1 ? [{ name: p.t.name, value: p.values[0] }] : p.values.map((value, i) => ({ name: `${p.t.name}.${p.t.cnames[i + 1]}`, value }))));
+}
+
+/**
+ * insight's find_random(split_nested = TRUE, flatten = TRUE) with each variable's number of distinct values
+ * over the rows used, as sjPlot counts them: the grouping factors in the formula's order, interactions
+ * (`cask:batch`, lme4's expansion of `batch/cask`) split into their variables, each once. A variable seen
+ * only inside an interaction is counted from the interaction's levels (R's `a:b` labels, split at ':').
+ */
 function groupCounts(fit: Fit): { name: string; n: number }[] {
   const out: { name: string; n: number }[] = [];
+  const reTerms = fit.model.frame.reTerms;
   for (const term of fit.model.formula.random) {
-    if (term.group.length > 1) throw new ModelError(`${WHAT}: the grouping factor '${term.groupLabel}' is an interaction: sjPlot counts each of its variables apart (insight's split_nested), which is not implemented here; set showNgroups to false`);
-    const name = term.group[0];
-    if (out.some((g) => g.name === name)) continue;
-    const re = fit.model.frame.reTerms.find((t) => t.group === name);
-    if (!re) throw new ModelError(`${WHAT}: the grouping factor '${name}' is not among the fit's random-effects terms`);
-    out.push({ name, n: re.levels.length });
+    term.group.forEach((name, j) => {
+      if (out.some((g) => g.name === name)) return;
+      if (/[()]/.test(name)) throw new ModelError(`${WHAT}: the grouping factor '${term.groupLabel}' is an expression: sjPlot's count of its groups reads a data column of that name (insight strips the parentheses), which is not implemented here; set showNgroups to false`);
+      const alone = reTerms.find((t) => t.group === name);
+      if (alone) { out.push({ name, n: alone.levels.length }); return; }
+      const re = reTerms.find((t) => t.group === term.groupLabel);
+      if (!re) throw new ModelError(`${WHAT}: the grouping factor '${term.groupLabel}' is not among the fit's random-effects terms`);
+      const parts = re.levels.map((l) => l.split(':'));
+      if (parts.some((p) => p.length !== term.group.length)) throw new ModelError(`${WHAT}: a level of '${term.groupLabel}' holds a ':' of its own, so the levels of '${name}' cannot be read from it; set showNgroups to false`);
+      out.push({ name, n: new Set(parts.map((p) => p[j])).size });
+    });
   }
   return out;
 }
@@ -466,17 +527,20 @@ function summaryRows(parts: ModelPart[], columns: TabColumn[], o: TabModelOption
   const span = (i: number) => (n === 1 ? columns.length : columns.filter((c) => `_${c.model}`.endsWith(`_${i + 1}`)).length);
   const out: TabSummaryRow[] = [];
   // create_random_effects: a row per entry; with one model the label names the entry, with several each cell does
-  const entries = (kind: TabSummaryRow['kind'], head: string, get: (p: ModelPart) => { name: string; value: number }[] | null, text: (v: number) => string) => {
+  // (oneToZero: the τ and ρ rows, whose count is the longest model's; with none in any model R's
+  // `for (i in 1:rv.len)` runs over 1:0, two rows of empty cells)
+  const entries = (kind: TabSummaryRow['kind'], head: string, get: (p: ModelPart) => { name: string; value: number }[] | null, text: (v: number) => string, oneToZero = false) => {
     const lists = parts.map(get);
     const len = Math.max(...lists.map((l) => l?.length ?? 0));
-    for (let k = 0; k < len; k++) {
+    const ks = len === 0 && oneToZero ? [0, -1] : Array.from({ length: len }, (_, k) => k);
+    for (const k of ks) {
       const first = lists[0]?.[k];
-      const label = n === 1 && first && first.name !== '' ? `${head} <sub>${first.name}</sub>` : k > 0 && n > 1 ? '' : head;
+      const label = n === 1 && first && first.name !== '' ? `${head} <sub>${first.name}</sub>` : k > 0 ? '' : head;
       out.push({
         kind, label, firstSumRow: false,
         cells: lists.map((l, i) => {
           const e = l?.[k];
-          if (!e) return { text: '&nbsp;', colspan: span(i) };
+          if (!e || Number.isNaN(e.value)) return { text: '&nbsp;', colspan: span(i) };
           return { text: `${text(e.value)}${n > 1 && e.name !== '' ? ` <sub>${e.name}</sub>` : ''}`, colspan: span(i) };
         }),
       });
@@ -485,10 +549,10 @@ function summaryRows(parts: ModelPart[], columns: TabColumn[], o: TabModelOption
   const fixedRe = (v: number) => sprintfFixed(v, digitsRe);
   if (o.showReVar !== false && parts.some((p) => p.variance !== null)) {
     out.push({ kind: 'sigma2', label: '&sigma;<sup>2</sup>', firstSumRow: false, cells: parts.map((p, i) => ({ text: p.variance ? fixedRe(p.variance.residual) : '&nbsp;', colspan: span(i) })) });
-    entries('tau00', '&tau;<sub>00</sub>', (p) => p.variance?.intercept ?? null, fixedRe);
+    entries('tau00', '&tau;<sub>00</sub>', (p) => p.variance?.intercept ?? null, fixedRe, true);
     if (parts.some((p) => (p.variance?.slope.length ?? 0) > 0)) {
-      entries('tau11', '&tau;<sub>11</sub>', (p) => (p.variance && p.variance.slope.length > 0 ? p.variance.slope : null), fixedRe);
-      entries('rho01', '&rho;<sub>01</sub>', (p) => (p.variance && p.variance.cor.length > 0 ? p.variance.cor : null), fixedRe);
+      entries('tau11', '&tau;<sub>11</sub>', (p) => (p.variance && p.variance.slope.length > 0 ? p.variance.slope : null), fixedRe, true);
+      entries('rho01', '&rho;<sub>01</sub>', (p) => (p.variance && p.variance.cor.length > 0 ? p.variance.cor : null), fixedRe, true);
     }
   }
   if (o.showIcc !== false && parts.some((p) => p.variance !== null)) {

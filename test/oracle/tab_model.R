@@ -19,6 +19,9 @@ twof <- read.csv(file.path(dataDir, "broom_two_factors.csv")); twof$g <- factor(
 cbpp <- read.csv(file.path(dataDir, "cbpp.csv")); cbpp$period <- factor(cbpp$period); cbpp$herd <- factor(cbpp$herd)
 dy2 <- read.csv(file.path(dataDir, "dyestuff2.csv")); dy2$Batch <- factor(dy2$Batch)
 grouse <- read.csv(file.path(dataDir, "grouseticks.csv")); grouse$YEAR <- factor(grouse$YEAR); grouse$BROOD <- factor(grouse$BROOD)
+sch <- read.csv(file.path(dataDir, "schools3.csv")); for (v in c("Pupil", "Class", "School")) sch[[v]] <- factor(sch[[v]])
+pastes <- read.csv(file.path(dataDir, "pastes.csv")); for (v in c("batch", "cask", "sample")) pastes[[v]] <- factor(pastes[[v]])
+oats <- read.csv(file.path(dataDir, "Oats.csv")); oats$Block <- factor(oats$Block); oats$Variety <- factor(oats$Variety)
 
 exact_fit_dev <- function(m) exact_fit(m, set_deviance = TRUE)
 
@@ -40,6 +43,22 @@ models <- list(
              formula = "y ~ f * x + (1 | g)", data = "parameters/factor_covariate.csv", factors = list("f", "h", "g")),
   twof = list(fit = lmer(y ~ x + (1 + x | g) + (1 | h), twof, control = tight),
               formula = "y ~ x + (1 + x | g) + (1 | h)", data = "data/broom_two_factors.csv", factors = list("g", "h")),
+  # random-effects terms beyond an intercept and one slope (insight's var.slope and cor.slope_intercept: two
+  # slopes give an unnamed matrix; a term without an intercept none, which sjPlot shows as two empty rows), nested and
+  # crossed-with-interaction grouping factors (N per variable: insight's split_nested), a singular fit with
+  # slopes (no ICC, conditional R² NA), a term without an intercept
+  sch2 = list(fit = lmer(y ~ x + w + (1 + x + w | School), sch, control = tight),
+              formula = "y ~ x + w + (1 + x + w | School)", data = "data/schools3.csv", factors = list("Pupil", "Class", "School")),
+  schn = list(fit = lmer(y ~ x + (1 + x | School) + (1 | School:Class), sch, control = tight),
+              formula = "y ~ x + (1 + x | School) + (1 | School:Class)", data = "data/schools3.csv", factors = list("Pupil", "Class", "School")),
+  pastes = list(fit = lmer(strength ~ 1 + (1 | batch/cask), pastes, control = tight),
+                formula = "strength ~ 1 + (1 | batch/cask)", data = "data/pastes.csv", factors = list("batch", "cask", "sample")),
+  oats = list(fit = lmer(yield ~ nitro + Variety + (1 | Block/Variety), oats, control = tight),
+              formula = "yield ~ nitro + Variety + (1 | Block/Variety)", data = "data/Oats.csv", factors = list("Block", "Variety")),
+  tw2 = list(fit = lmer(y ~ x + (1 + x | g) + (1 + x | h), twof, control = tight),
+             formula = "y ~ x + (1 + x | g) + (1 + x | h)", data = "data/broom_two_factors.csv", factors = list("g", "h")),
+  noint = list(fit = lmer(y ~ x + (0 + x | g) + (1 | h), twof, control = tight),
+               formula = "y ~ x + (0 + x | g) + (1 | h)", data = "data/broom_two_factors.csv", factors = list("g", "h")),
   cbpp = list(fit = exact_fit_dev(glmer(cbind(incidence, size - incidence) ~ period + (1 | herd), cbpp, binomial, control = gtight)),
               formula = "cbind(incidence, size - incidence) ~ period + (1 | herd)", data = "data/cbpp.csv", factors = list("period", "herd"), family = "binomial"),
   grouse = list(fit = exact_fit_dev(glmer(TICKS ~ YEAR + cHEIGHT + (1 | BROOD), grouse, poisson, control = gtight)),
@@ -85,6 +104,15 @@ add("fxi_stars_no_ci", "fxi", show.ci = FALSE, p.style = "stars", show.se = TRUE
 add("dy2_singular", "dy2")
 add("dy2_beside_sleep1", c("dy2", "sleep1"))
 add("fxi_no_p", c("fxi", "fx1"), show.p = FALSE, show.df = TRUE, df.method = "satterthwaite")
+add("two_slopes", "sch2")
+add("slope_and_nested", "schn")
+add("nested", "pastes")
+add("nested_oats", "oats", show.se = TRUE, digits = 3)
+add("singular_slopes", "tw2")
+add("no_intercept_term", "noint")
+add("three_structures", c("sch2", "noint", "pastes"))
+add("two_slopes_beside_sleep", c("sch2", "sleep"))
+add("no_intercept_beside_nested", c("noint", "schn"))
 
 spec <- lapply(models, function(m) m[setdiff(names(m), "fit")])
 writeLines(toJSON(list(models = spec, cases = cases), auto_unbox = TRUE, digits = NA, pretty = TRUE, null = "null"), file.path(out, "tab_model.json"))
