@@ -43,7 +43,7 @@ import type {
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
-import { TM_COSTLY_DF, TM_DF_METHODS, TM_SWITCHES, TmFieldError, type TmFields, type TmSwitch, type TmUrlState, sanitizeTableHtml, tmCsv, tmFieldsOf, tmFitName, tmOptions, tmUrlOf, toggleFit } from './tabModelCard.js';
+import { TM_COSTLY_DF, TM_DF_METHODS, TM_SWITCHES, TmFieldError, type TmFields, type TmSwitch, type TmUrlState, sanitizeTableHtml, tmCsv, tmFieldsOf, tmFitName, tmOptions, tmRunsFromLink, tmUrlOf, toggleFit } from './tabModelCard.js';
 import { GgFieldError, type GgFields, type GgUrlState, ggAxisLabel, ggCsv, ggFieldsOf, ggPlotRows, ggRequest, ggTable, ggUrlOf } from './ggeffects.js';
 import { TIDY_EXPORT_EFFECTS, tidyFileName, tidyRequest } from './tidyExport.js';
 import { type GammSplit, gammFormulaProblem, splitGammFormula } from './gammFormula.js';
@@ -4213,7 +4213,8 @@ function renderTmStart(e: HistoryEntry): void {
     tmChosen = [e.id];
     renderTmFits();
     tm.card.open = true;
-    requestTm();
+    if (tmRunsFromLink(url)) requestTm();
+    else if (checkTmFields()) tm.status.textContent = `df method ${url.dfMethod}: profile intervals refit the model along each parameter, so a link does not run them — Make the table does.`;
   } else {
     checkTmFields();
   }

@@ -13,8 +13,15 @@ import { csv } from './dom.js';
 
 /** the df methods the card offers (sjPlot's df.method; 'kr' is kenward's other name, not listed twice) */
 export const TM_DF_METHODS = TAB_DF_METHODS.filter((m) => m !== 'kr');
-/** the df methods that refit or profile the model: the card says they take longer */
+/** the df methods that take longer: the card's hint says so */
 export const TM_COSTLY_DF: readonly string[] = ['profile', 'kenward'];
+/** the df methods that refit the model (profile intervals re-optimize it along each parameter): never run from a link */
+export const TM_REFIT_DF: readonly string[] = ['profile'];
+
+/** whether a link's settings compute the table on opening: yes, unless its df method refits the model (then the button does) */
+export function tmRunsFromLink(s: TmUrlState): boolean {
+  return !TM_REFIT_DF.includes(s.dfMethod ?? 'wald');
+}
 export const TM_P_STYLES = ['numeric', 'stars', 'numeric_stars'] as const;
 
 /** the card's switches, each with sjPlot's default */

@@ -16,8 +16,8 @@
  * (never run on opening: LRT and PB refit the model, PB simulates); an nlmer formula's start values; the
  * Adjusted predictions (ggeffects) card, open, with its terms, method, type and level (computed again:
  * a cheap, deterministic table); the Regression table (tab_model) card, open, with its options (computed
- * again for the link's fit: the fits of a session are not in the address, and the table is cheap but for
- * df methods profile and kenward, which the worker computes as it does on a click); a glmmTMB fit's Intervals card: its parameters, level and full, and
+ * again for the link's fit: the fits of a session are not in the address; never with df method profile, whose
+ * intervals refit the model: its button makes that table); a glmmTMB fit's Intervals card: its parameters, level and full, and
  * whether the profile was the table shown (the Wald table computed again; the profile never run on opening).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';

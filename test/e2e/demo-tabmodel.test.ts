@@ -19,7 +19,7 @@ import { fitFixtureModels } from '../helpers/fixtureModels.js';
 import { runTabModel, tableCells } from '../../demo/src/tabModelRun.js';
 import {
   TM_SWITCHES, TmFieldError, type TmFields, defaultTmFields, escapeHtml, readTmUrl, sanitizeTableHtml, tmCsv, tmFieldsOf, tmFitName, tmOptions,
-  tmUrlOf, toggleFit, writeTmUrl,
+  tmRunsFromLink, tmUrlOf, toggleFit, writeTmUrl,
 } from '../../demo/src/tabModelCard.js';
 import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
 import type { TmRequest } from '../../demo/src/protocol.js';
@@ -220,5 +220,9 @@ describe('Regression table (tab_model) card: worker and page logic', () => {
     expect(all.tm).toEqual(u);
     expect(readUrlState(writeUrlState({ example: 'sleepstudy', fit: true })).tm).toBeUndefined();
     expect(Object.keys(TM_SWITCHES).length).toBe(14);
+    // a link computes the table, unless its df method refits the model (profile): then the button does
+    expect(tmRunsFromLink(readTmUrl(new URLSearchParams('tm=1')))).toBe(true);
+    expect(tmRunsFromLink(readTmUrl(new URLSearchParams('tm=1&tmdf=kenward')))).toBe(true);
+    expect(tmRunsFromLink(readTmUrl(new URLSearchParams('tm=1&tmdf=profile')))).toBe(false);
   });
 });

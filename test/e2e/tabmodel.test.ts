@@ -29,7 +29,7 @@ async function setFormula(page: Page, formula: string): Promise<void> {
 
 /** the table's rows as the page shows them: each cell's text, non-breaking spaces as spaces */
 async function pageCells(page: Page): Promise<string[][]> {
-  return page.$$eval('#tm-table tr', (trs) => trs.map((tr) => [...tr.children].map((c) => (c.textContent ?? '').replace(/\u00a0/g, ' ').replace(/ {2,}/g, ' ').trim())));
+  return page.$$eval('#tm-table tr', (trs) => trs.map((tr) => Array.from(tr.children).map((c) => (c.textContent ?? '').replace(/\u00a0/g, ' ').replace(/ {2,}/g, ' ').trim())));
 }
 
 describe.skipIf(!enabled)('browser app: the Regression table (tab_model) card', () => {
@@ -78,8 +78,8 @@ describe.skipIf(!enabled)('browser app: the Regression table (tab_model) card', 
 
       // the cells: the library's table of the same two fits in Node, read by the same browser (an inert DOMParser document)
       const cells = await pageCells(page);
-      const libCells = await page.evaluate((html) => [...new DOMParser().parseFromString(html, 'text/html').querySelectorAll('tr')]
-        .map((tr) => [...tr.children].map((c) => (c.textContent ?? '').replace(/\u00a0/g, ' ').replace(/ {2,}/g, ' ').trim())), lib.html());
+      const libCells = await page.evaluate((html) => Array.from(new DOMParser().parseFromString(html, 'text/html').querySelectorAll('tr'))
+        .map((tr) => Array.from(tr.children).map((c) => (c.textContent ?? '').replace(/\u00a0/g, ' ').replace(/ {2,}/g, ' ').trim())), lib.html());
       expect(cells).toEqual(libCells);
       const byLabel = (label: string) => cells.find((r) => r[0] === label)!;
       const libRow = (term: string) => lib.rows.find((r) => r.term === term)!.cells.map(htmlToText);
