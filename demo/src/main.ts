@@ -959,7 +959,12 @@ function abandonDataRequests(): void {
   abandonRequests('data');
   if (metaId) { metaId = 0; el.metaFit.disabled = false; }
   if (compareId) { compareId = 0; el.compareOut.textContent = ''; updateCompareButton(); }
-  if (tmId) { tmId = 0; tm.status.textContent = ''; }
+  // the Regression table of the previous data's fits: its request dropped, its table removed
+  tmId = 0;
+  shownTm = null;
+  tm.status.textContent = '';
+  tm.error.textContent = '';
+  clear(tm.out);
 }
 
 function load(src: DataSource): void {
