@@ -38,11 +38,12 @@ import { type CellFormat, type ModelTestOption, type ModelTestSpec, type TestTab
 import { confintForStream } from './confintMethods.js';
 import { ADJUSTMENTS, contrastsCsv, defaultAdjustLabel, emmAxisLabel, emmPlotRows, meansCsv, requestAdjust } from './emm.js';
 import type {
-  LmListMsg, GgMsg, GgRequest, GgSetup, TidyRequest, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
+  LmListMsg, GgMsg, GgRequest, GgSetup, TmMsg, TmRequest, TidyRequest, PowerMethodChoice, PowerMsg, PowerRequest, PowerSetup, RobustMsg, RobustRequest, AllFitMsg, AllFitRequest, AfexMsg, DharmaMsg, DharmaRequest, ModelChecksSetup, PerformanceChecksMsg,
   DiagnosticsMsg, EmmContrastChoice, EmmMsg, EmmVariable, EmmRequest, ModelTestKind, ModelTestMsg, ModelTestRequest, RelmatInfo, BackendChoice, CompareRow, ConfintMsg, InferenceMsg, MetaResultMsg, StreamProgressMsg, StreamResultMsg, DataInfo, DataSource, ExampleName, FamilyChoice, FitRequest, FitResult, ClmmResultMsg, ZiResultMsg, NlmeResultMsg, NlmerResultMsg, GammResultMsg, FromWorker, GpuInfo, ToWorker,
 } from './protocol.js';
 import { readUrlState, writeUrlState, type AllFitUrlState, type ChecksUrlState, type EmmUrlState, type RobustUrlState, type UrlState } from './urlState.js';
 import { allFitHeadline, allFitRequest, allFitTable } from './allFit.js';
+import { TM_COSTLY_DF, TM_DF_METHODS, TM_SWITCHES, TmFieldError, type TmFields, type TmSwitch, type TmUrlState, sanitizeTableHtml, tmCsv, tmFieldsOf, tmFitName, tmOptions, tmRunsFromLink, tmUrlOf, toggleFit } from './tabModelCard.js';
 import { GgFieldError, type GgFields, type GgUrlState, ggAxisLabel, ggCsv, ggFieldsOf, ggPlotRows, ggRequest, ggTable, ggUrlOf } from './ggeffects.js';
 import { TIDY_EXPORT_EFFECTS, tidyFileName, tidyRequest } from './tidyExport.js';
 import { type GammSplit, gammFormulaProblem, splitGammFormula } from './gammFormula.js';
@@ -792,6 +793,17 @@ function onMessage(m: FromWorker): void {
       af.bar.value = m.done;
       af.progressText.textContent = m.label ? `${m.done} of ${m.total} refits done; refitting with ${m.label}…` : `${m.done} of ${m.total} refits done`;
       break;
+    case 'tabModelDone':
+      if (m.id !== tmId) break;
+      tmId = 0;
+      renderTm(m.result);
+      break;
+    case 'tabModelError':
+      if (m.id !== tmId) break;
+      tmId = 0;
+      tm.status.textContent = '';
+      showError(tm.error, m.message);
+      break;
     case 'ggeffectsDone': {
       const c = ggCardFor(m.id);
       if (!c) break;
@@ -947,6 +959,12 @@ function abandonDataRequests(): void {
   abandonRequests('data');
   if (metaId) { metaId = 0; el.metaFit.disabled = false; }
   if (compareId) { compareId = 0; el.compareOut.textContent = ''; updateCompareButton(); }
+  // the Regression table of the previous data's fits: its request dropped, its table removed
+  tmId = 0;
+  shownTm = null;
+  tm.status.textContent = '';
+  tm.error.textContent = '';
+  clear(tm.out);
 }
 
 function load(src: DataSource): void {
@@ -2140,6 +2158,7 @@ function renderResults(entry: HistoryEntry): void {
   renderPowerStart(r);
   renderRobustStart(r);
   renderAllFitStart(r);
+  renderTmStart(entry);
   renderAfexStart(r);
   placeChecksCard(false);
   renderChecksStart(r.checks);
@@ -3655,6 +3674,8 @@ function startStream(): void {
   shownStreamGg = null;
   abandonRequests('stream');
   shownStream = { id: 0, name: '' };
+  tmStream = null;
+  renderTmFits();
   st.fit.disabled = true;
   st.cancel.disabled = false;
   st.progress.hidden = false;
@@ -3683,6 +3704,8 @@ function endStream(): void {
 function renderStream(id: number, r: StreamResultMsg): void {
   st.result.hidden = false;
   shownStream = { id, name: streamName };
+  tmStream = { id, formula: r.formula };
+  renderTmFits();
   // the streamed fit's Adjusted predictions card (its default values: the library's scans over the file)
   shownStreamGg = r.gg;
   startGgCard(sgg, r.gg, false);
@@ -4083,6 +4106,177 @@ function renderMeta(r: MetaResultMsg): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Regression table (sjPlot's tab_model of kept fits), computed in the worker
+
+/** the card's pending request (0: none), the fits ticked in order (kept fits' ids), the table shown */
+let tmId = 0;
+let tmChosen: number[] = [];
+let shownTm: TmMsg | null = null;
+/** the card's settings read from the address: applied to the link's fit once it is shown, and computed */
+let pendingTm: TmUrlState | null = null;
+/** the streamed fit the card offers (kept in the worker across data loads until a new stream) */
+let tmStream: { id: number; formula: string } | null = null;
+const tm = {
+  card: byId<HTMLDetailsElement>('tm-card'),
+  fits: byId('tm-fits'),
+  df: byId<HTMLSelectElement>('tm-df'),
+  pStyle: byId<HTMLSelectElement>('tm-pstyle'),
+  ci: byId<HTMLInputElement>('tm-ci'),
+  level: byId<HTMLInputElement>('tm-level'),
+  transform: byId<HTMLSelectElement>('tm-transform'),
+  digits: byId<HTMLInputElement>('tm-digits'),
+  digitsP: byId<HTMLInputElement>('tm-digitsp'),
+  switches: byId('tm-switches'),
+  dv: byId<HTMLInputElement>('tm-dv'),
+  title: byId<HTMLInputElement>('tm-title'),
+  run: byId<HTMLButtonElement>('tm-run'),
+  hint: byId('tm-hint'),
+  status: byId('tm-status'),
+  error: byId('tm-error'),
+  out: byId('tm-out'),
+};
+/** each switch's label on the card (sjPlot's option in its title) */
+const TM_SWITCH_LABELS: Record<TmSwitch, [string, string]> = {
+  showIntercept: ['intercept', 'show.intercept'], showSe: ['SE', 'show.se'], showStat: ['statistic', 'show.stat'], showDf: ['df', 'show.df'],
+  showP: ['p', 'show.p'], showIcc: ['ICC', 'show.icc'], showR2: ['R²', 'show.r2'], showReVar: ['variances', 'show.re.var'],
+  showNgroups: ['N groups', 'show.ngroups'], showObs: ['observations', 'show.obs'], showAic: ['AIC', 'show.aic'],
+  showLoglik: ['log-lik', 'show.loglik'], showDev: ['deviance', 'show.dev'], collapseCi: ['CI under the estimate', 'collapse.ci'],
+};
+
+/** the kept fits the card offers: the lmer/glmer fits of the data loaded now, numbered as in Fits, and the streamed fit */
+function tmOffered(): { id: number; name: string }[] {
+  const out = history.filter((e) => e.loadId === loadId && !!data).map((e) => ({ id: e.id, name: tmFitName(history.indexOf(e) + 1, e.result.formula) }));
+  if (tmStream) out.push({ id: tmStream.id, name: tmFitName('stream', tmStream.formula) });
+  return out;
+}
+
+/** the fits' ticks, each with its place in the table (the order ticked) */
+function renderTmFits(): void {
+  const offered = tmOffered();
+  tmChosen = tmChosen.filter((id) => offered.some((o) => o.id === id));
+  clear(tm.fits, offered.length === 0 ? h('span', { class: 'hint' }, 'No lmer or glmer fit of these data is kept yet.') : offered.map((o) => {
+    const k = tmChosen.indexOf(o.id);
+    return h('label', { class: 'tm-fit' },
+      h('input', { type: 'checkbox', 'data-tm-fit': String(o.id), checked: k >= 0, onchange: (ev: Event) => {
+        tmChosen = toggleFit(tmChosen, o.id, (ev.target as HTMLInputElement).checked);
+        renderTmFits();
+        checkTmFields();
+      } }),
+      ' ', k >= 0 ? h('b', { class: 'tm-order' }, `${k + 1}.`) : null, ' ', o.name);
+  }));
+}
+
+function tmFields(): TmFields {
+  const switches = { ...TM_SWITCHES } as Record<TmSwitch, boolean>;
+  for (const b of tm.switches.querySelectorAll<HTMLInputElement>('input[data-tm-switch]')) switches[b.dataset.tmSwitch as TmSwitch] = b.checked;
+  return {
+    dfMethod: tm.df.value, pStyle: tm.pStyle.value, showCi: tm.ci.checked, level: tm.level.value, transform: tm.transform.value,
+    switches, digits: tm.digits.value, digitsP: tm.digitsP.value, dvLabels: tm.dv.value, title: tm.title.value,
+  };
+}
+
+function setTmFields(f: TmFields): void {
+  tm.df.value = f.dfMethod;
+  tm.pStyle.value = f.pStyle;
+  tm.ci.checked = f.showCi;
+  tm.level.value = f.level;
+  tm.transform.value = f.transform;
+  tm.digits.value = f.digits;
+  tm.digitsP.value = f.digitsP;
+  tm.dv.value = f.dvLabels;
+  tm.title.value = f.title;
+  for (const b of tm.switches.querySelectorAll<HTMLInputElement>('input[data-tm-switch]')) b.checked = f.switches[b.dataset.tmSwitch as TmSwitch];
+}
+
+/** the fields checked as they change: a bad one named under the card and marked */
+function checkTmFields(): boolean {
+  const boxes: Record<string, HTMLElement> = { level: tm.level, digits: tm.digits, digitsP: tm.digitsP, dvLabels: tm.dv };
+  for (const b of Object.values(boxes)) b.removeAttribute('aria-invalid');
+  tm.hint.textContent = TM_COSTLY_DF.includes(tm.df.value)
+    ? `df method ${tm.df.value}: ${tm.df.value === 'profile' ? 'profile intervals re-optimize the model along each parameter' : "Kenward–Roger's adjusted covariance"} — it takes longer (computed in the worker).`
+    : '';
+  try {
+    tmOptions(tmFields(), tmChosen.length);
+    tm.error.textContent = '';
+    return true;
+  } catch (e) {
+    showError(tm.error, (e as Error).message);
+    const box = e instanceof TmFieldError ? boxes[e.field] : undefined;
+    box?.setAttribute('aria-invalid', 'true');
+    return false;
+  }
+}
+
+/** a new fit shown: the card offers it (ticked when nothing of these data is); a link's settings computed for it */
+function renderTmStart(e: HistoryEntry): void {
+  renderTmFits();
+  if (tmChosen.length === 0) { tmChosen = [e.id]; renderTmFits(); }
+  const url = pendingTm;
+  pendingTm = null;
+  if (url) {
+    setTmFields(tmFieldsOf(url));
+    tmChosen = [e.id];
+    renderTmFits();
+    tm.card.open = true;
+    if (tmRunsFromLink(url)) requestTm();
+    else if (checkTmFields()) tm.status.textContent = `df method ${url.dfMethod}: profile intervals refit the model along each parameter, so a link does not run them — Make the table does.`;
+  } else {
+    checkTmFields();
+  }
+}
+
+function requestTm(): void {
+  if (!checkTmFields()) return;
+  syncUrl();
+  const offered = tmOffered();
+  const names = tmChosen.map((id) => offered.find((o) => o.id === id)!.name);
+  const request: TmRequest = { fits: [...tmChosen], names, options: tmOptions(tmFields(), tmChosen.length) };
+  if (tmId) send({ type: 'cancel', id: tmId });
+  tmId = nextId++;
+  tm.status.textContent = `making the table of ${names.length} fit${names.length === 1 ? '' : 's'}…`;
+  tm.error.textContent = '';
+  sendFor('data', { type: 'tabModel', id: tmId, request });
+}
+
+/** the library's table, sanitized (sjPlot's tags only: labels of the data that look like markup are text), with its downloads */
+function renderTm(m: TmMsg): void {
+  shownTm = m;
+  tm.status.textContent = `tab_model of ${m.request.names.join(', ')} · ${fmtMs(m.elapsedMs)}`;
+  const table = h('div', { class: 'table-wrap tm-table', id: 'tm-table' });
+  table.innerHTML = sanitizeTableHtml(m.html);
+  const file = `${baseName()}_tab_model`;
+  clear(tm.out,
+    h('div', { class: 'actions' },
+      h('button', { type: 'button', id: 'tm-export-html', title: "sjPlot's complete page (page.complete): the table with its CSS", onclick: () => download(`${file}.html`, m.page, 'text/html') }, 'HTML page'),
+      h('button', { type: 'button', id: 'tm-export-text', title: 'the table as text in columns', onclick: () => download(`${file}.txt`, m.text, 'text/plain') }, 'Text'),
+      h('button', { type: 'button', id: 'tm-export-csv', title: "the table's cells as CSV", onclick: () => download(`${file}.csv`, tmCsv(m), 'text/csv') }, 'CSV')),
+    table,
+    m.messages.length ? h('ul', { class: 'emm-notes', id: 'tm-messages' }, m.messages.map((n) => h('li', {}, n))) : null,
+    h('details', {}, h('summary', {}, 'as text'), h('pre', { class: 'summary', id: 'tm-text' }, m.text)),
+  );
+}
+
+function tmUrlState(): TmUrlState | undefined {
+  if (pendingTm) return pendingTm;
+  if (!shown || !tm.card.open) return undefined;
+  return tmUrlOf(tmFields());
+}
+
+function setupTm(): void {
+  clear(tm.df, TM_DF_METHODS.map((m) => h('option', { value: m }, m)));
+  clear(tm.switches, (Object.keys(TM_SWITCHES) as TmSwitch[]).map((k) => h('label', { title: `sjPlot's ${TM_SWITCH_LABELS[k][1]}` },
+    h('input', { type: 'checkbox', 'data-tm-switch': k, checked: TM_SWITCHES[k], onchange: () => { checkTmFields(); syncUrl(); } }), ` ${TM_SWITCH_LABELS[k][0]}`)));
+  for (const x of [tm.df, tm.pStyle, tm.ci, tm.transform]) x.addEventListener('change', () => { checkTmFields(); syncUrl(); });
+  for (const x of [tm.level, tm.digits, tm.digitsP, tm.dv, tm.title]) {
+    x.addEventListener('input', () => checkTmFields());
+    x.addEventListener('change', () => syncUrl());
+    x.addEventListener('keydown', (ev) => { if ((ev as KeyboardEvent).key === 'Enter') requestTm(); });
+  }
+  tm.run.addEventListener('click', requestTm);
+  tm.card.addEventListener('toggle', () => syncUrl());
+}
+
+// ---------------------------------------------------------------------------------------------
 // Fits: the history and the likelihood-ratio comparison
 
 /** a row of the Fits history: an lmer or glmer fit, an nlme (lme, gls) fit or an nlmer fit */
@@ -4181,6 +4375,7 @@ function renderHistory(): void {
       h('th', { class: 'text' }, 'Backend'), h('th', {}, 'logLik'), h('th', {}, 'AIC'), h('th', {}, 'BIC'), h('th', {}, 'Time'), h('th', {}, ''))),
     h('tbody', {}, rows)));
   updateCompareButton();
+  renderTmFits();
 }
 
 function showFit(e: HistoryEntry): void {
@@ -4297,6 +4492,7 @@ function applyOptions(u: UrlState): void {
   ciFromLink = !!ciRun;
   pendingEmm = u.emm ?? null;
   pendingGg = u.gg ?? null;
+  pendingTm = u.tm ?? null;
   pendingRobust = u.robust ?? null;
   pendingAllFit = u.allfit ?? null;
   pendingAfex = u.afex ?? null;
@@ -4345,6 +4541,7 @@ function currentUrlState(): UrlState {
     cinsim: shown && ciRun?.method === 'boot' ? ciRun.nsim : undefined,
     emm: emmUrlState(),
     gg: ggUrlState(),
+    tm: tmUrlState(),
     robust: robustUrlState(),
     allfit: allFitUrlState(),
     afex: afexUrlState(),
@@ -4507,6 +4704,7 @@ function init(): void {
   startWorker();
   setupDrop();
   setupExport();
+  setupTm();
   setupPlotExports();
   setupRelmat();
   setupClmm();

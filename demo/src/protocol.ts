@@ -23,6 +23,7 @@ import type { ZeroInflation } from '../../src/checks/zeroInflation.js';
 import type { Convergence } from '../../src/checks/convergence.js';
 import type { ModelPerformanceResult, SingularityResult } from '../../src/checks/methods.js';
 import type { ClmmAnovaRow } from '../../src/ordinal/clmm.js';
+import type { TabModelOptions } from '../../src/tabmodel/tabModel.js';
 
 export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies' | 'gamsim' | 'orange';
 
@@ -114,6 +115,8 @@ export type ToWorker =
   | { type: 'robust'; id: number; fit: number; request: RobustRequest }
   | { type: 'allFit'; id: number; fit: number; request: AllFitRequest }
   | { type: 'ggeffects'; id: number; fit: number; request: GgRequest }
+  /** sjPlot's tab_model of kept lmer/glmer fits (in memory or the streamed fit), side by side in this order */
+  | { type: 'tabModel'; id: number; request: TmRequest }
   /** broom.mixed's tidy, glance or augment of a kept fit (the fit shown or the streamed fit) as CSV: a 'text' reply */
   | { type: 'exportTidy'; id: number; fit: number; request: TidyRequest }
   | { type: 'dharma'; id: number; fit: number; request: DharmaRequest }
@@ -682,6 +685,34 @@ export interface GgSetup {
   variables: GgVariable[];
 }
 
+/**
+ * sjPlot's tab_model(m1, m2, …) of kept lmer/glmer fits: the Regression table card's request. `options` are
+ * the library's TabModelOptions as the card sets them (user-typed labels already HTML-escaped by the page).
+ */
+export interface TmRequest {
+  /** the kept fits' ids, in the order of the table's columns */
+  fits: number[];
+  /** each fit's name as the page shows it ('fit 2 (Reaction ~ Days + (1 | Subject))'), for the library's refusals */
+  names: string[];
+  options: TabModelOptions;
+}
+
+/** the table as the library gives it: sjPlot's HTML, its page, its text, and its cells as text for a CSV */
+export interface TmMsg {
+  request: TmRequest;
+  /** sjPlot's page.content (tabModel(…).html()), unsanitized: the page sanitizes it before drawing */
+  html: string;
+  /** sjPlot's page.complete (.page()) */
+  page: string;
+  /** the library's text rendering (.text()) */
+  text: string;
+  /** the cells as plain text: the header rows, the predictors' rows, the summary rows (each model's cell in its first column) */
+  cells: string[][];
+  /** parameters's and insight's notes on the fits */
+  messages: string[];
+  elapsedMs: number;
+}
+
 /** broom.mixed's tables of a kept fit as CSV */
 export type TidyRequest =
   | { what: 'tidy'; effects: ('fixed' | 'ran_pars' | 'ran_vals')[]; confInt: boolean; confLevel?: number }
@@ -1209,6 +1240,8 @@ export type FromWorker =
   | { type: 'allFitError'; id: number; message: string; cancelled: boolean }
   | { type: 'ggeffectsDone'; id: number; result: GgMsg }
   | { type: 'ggeffectsError'; id: number; message: string }
+  | { type: 'tabModelDone'; id: number; result: TmMsg }
+  | { type: 'tabModelError'; id: number; message: string }
   | { type: 'dharmaProgress'; id: number; done: number; total: number; label: string }
   | { type: 'dharmaDone'; id: number; result: DharmaMsg }
   | { type: 'dharmaError'; id: number; message: string; cancelled: boolean }

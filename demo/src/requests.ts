@@ -86,6 +86,7 @@ export const CARD_REPLIES: Readonly<Partial<Record<Extract<FromWorker, { id: num
   robustDone: 'final', robustError: 'final',
   allFitProgress: 'progress', allFitDone: 'final', allFitError: 'final',
   ggeffectsDone: 'final', ggeffectsError: 'final',
+  tabModelDone: 'final', tabModelError: 'final',
   dharmaProgress: 'progress', dharmaDone: 'final', dharmaError: 'final',
   perfChecksDone: 'final', perfChecksError: 'final',
   afexProgress: 'progress', afexDone: 'final', afexError: 'final',

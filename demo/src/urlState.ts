@@ -15,7 +15,9 @@
  * the ANOVA (afex) card, open, with its method, type, test_intercept, expand_re and PB's nsim and seed
  * (never run on opening: LRT and PB refit the model, PB simulates); an nlmer formula's start values; the
  * Adjusted predictions (ggeffects) card, open, with its terms, method, type and level (computed again:
- * a cheap, deterministic table); a glmmTMB fit's Intervals card: its parameters, level and full, and
+ * a cheap, deterministic table); the Regression table (tab_model) card, open, with its options (computed
+ * again for the link's fit: the fits of a session are not in the address; never with df method profile, whose
+ * intervals refit the model: its button makes that table); a glmmTMB fit's Intervals card: its parameters, level and full, and
  * whether the profile was the table shown (the Wald table computed again; the profile never run on opening).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
@@ -23,6 +25,7 @@ import { ZI_FAMILY_CHOICES } from './fitting.js';
 import { type AfexUrlState, readAfexUrl, writeAfexUrl } from './afex.js';
 import { type GgUrlState, readGgUrl, writeGgUrl } from './ggeffects.js';
 import { type TmbCiUrlState, readTmbCiUrl, writeTmbCiUrl } from './tmbConfint.js';
+import { type TmUrlState, readTmUrl, writeTmUrl } from './tabModelCard.js';
 
 export interface UrlState {
   example?: ExampleName;
@@ -80,6 +83,8 @@ export interface UrlState {
   afex?: AfexUrlState;
   /** a glmmTMB fit's Intervals card: parm, level, full and the profile last shown (tcip, tcil, tcif, tcim; the Wald table computed again, the profile never run on opening) */
   tmbci?: TmbCiUrlState;
+  /** the Regression table (tab_model) card, open, with its options (computed again once the fit is back, for the link's fit) */
+  tm?: TmUrlState;
 }
 
 /** the Model checks card's fields (absent: the default) */
@@ -224,6 +229,7 @@ export function readUrlState(search: string): UrlState {
   if (q.get('checks') === '1') out.checks = readChecks(q);
   if (q.get('afex') === '1') out.afex = readAfexUrl(q);
   if (q.get('gg') === '1') out.gg = readGgUrl(q);
+  if (q.get('tm') === '1') out.tm = readTmUrl(q);
   const tmbci = readTmbCiUrl(q);
   if (tmbci) out.tmbci = tmbci;
   return out;
@@ -387,6 +393,7 @@ export function writeUrlState(s: UrlState): string {
   }
   if (s.afex) writeAfexUrl(q, s.afex);
   if (s.gg) writeGgUrl(q, s.gg);
+  if (s.tm) writeTmUrl(q, s.tm);
   if (s.tmbci) writeTmbCiUrl(q, s.tmbci);
   const text = q.toString();
   return text ? `?${text}` : '';

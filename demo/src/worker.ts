@@ -16,6 +16,7 @@ import { runLmList, runPower } from './powerRun.js';
 import { runRobust } from './robustRun.js';
 import { runAllFit } from './allFitRun.js';
 import { runGgeffects } from './ggeffectsRun.js';
+import { runTabModel } from './tabModelRun.js';
 import { tidyExportCsv } from './tidyRun.js';
 import { runAfex } from './afexRun.js';
 import { describeGamm, runGamm, splitGammFormula } from './gamm.js';
@@ -393,6 +394,12 @@ scope.addEventListener('message', (ev) => {
       runGgeffects(f, msg.request).then((result) => post({ type: 'ggeffectsDone', id: msg.id, result }), fail);
       break;
     }
+    case 'tabModel':
+      // sjPlot's tab_model of kept fits (in memory or the streamed fit), in the page's order; a refusal names its fit
+      runTabModel(msg.request.fits.map(keptFit), msg.request).then(
+        (result) => post({ type: 'tabModelDone', id: msg.id, result }),
+        (e: unknown) => post({ type: 'tabModelError', id: msg.id, message: (e as Error)?.message ?? String(e) }));
+      break;
     case 'exportTidy': {
       // broom.mixed's tidy, glance or augment of the fit shown or the streamed fit (augment's data: the table loaded now)
       const f = keptFit(msg.fit);
