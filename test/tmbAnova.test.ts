@@ -32,6 +32,7 @@ import { buildZeroInflatedModel, type ZiFamily } from '../src/zeroinfl/model.js'
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { type TmbComponent, anovaTmb, tmbWaldAnovaAt } from '../src/zeroinfl/anova.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
+import { type ZeroinflArgs, runZeroinfl } from '../src/cli/zeroinflCommand.js';
 
 interface Model { data: string; formula: string; zi: string; disp: string; family: ZiFamily; reml?: boolean }
 interface Params { par: number[]; objective: number; loglik: number; df: number; vcov: number[][] | null; nobs: number }
@@ -180,5 +181,62 @@ describe("car's Anova(m, type, component) of a glmmTMB fit", () => {
     expect(() => fit('zip1').Anova({ component: 'both' as never })).toThrow(OptionError);
     expect(() => fit('zip1').Anova({ type: 'I' as never })).toThrow(OptionError);
     expect(() => fit('zip1').Anova({ test: 'F' as never })).toThrow(/F tests currently unavailable/);
+  });
+});
+
+describe('mixedgpu zeroinfl --compare, --anova, --drop1', () => {
+  const file = join(import.meta.dirname, 'fixtures', 'data', 'salamanders.csv');
+  const run = async (args: ZeroinflArgs) => {
+    let out = '', err = '';
+    const code = await runZeroinfl(args, { stdout: (s: string) => { out += s; }, stderr: (s: string) => { err += s; } });
+    return { code, out, err };
+  };
+  // the CLI's "Data:" line is the file's name
+  const asFile = (printed: string) => lines(printed).map((l) => l.replace(/^Data: Salamanders$/, 'Data: salamanders'));
+
+  it("--compare: glmmTMB's anova of this fit and the others (m0, m1, …), a spec's own family", async () => {
+    const r = await run({ file, formula: fx.models.zip0.formula, zi: '~mined', compare: [fx.models.zip1.formula], quiet: true });
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    // the library's table of the same fits under the CLI's names (the table itself is compared with R's above)
+    expect(r.out.trimEnd().split('\n')).toEqual(asFile(anovaTmb([fit('zip0'), fit('zip1')], ['m0', 'm1']).print.join('\n')));
+    const j = await run({ file, formula: fx.models.zip1.formula, zi: '~mined', compare: [`${fx.models.zip1.formula}; family=nbinom2`], json: true });
+    expect(j.code).toBe(0);
+    const parsed = JSON.parse(j.out) as { names: string[]; heading: string[]; models: { npar: number; loglik: number }[]; tests: ({ chisq: number; df: number; p: number } | null)[] };
+    expect(parsed.names).toEqual(['m0', 'm1']);
+    expect(parsed.models.map((m) => m.npar)).toEqual([5, 6]);
+    expect(rel(parsed.models[0].loglik, fx.params.zip1.loglik)).toBeLessThan(1e-8);
+    expect(parsed.tests[1]!.df).toBe(1);
+    expect(parsed.tests[1]!.chisq).toBeCloseTo(2 * Math.max(0, parsed.models[1].loglik - parsed.models[0].loglik), 10);
+  }, 120_000);
+
+  it("--anova 3 --component zi: car's Anova of the zero model", async () => {
+    const ref = fx.Anova.find((c) => c.model === 'zip1' && c.component === 'zi')!;
+    const r = await run({ file, formula: fx.models.zip1.formula, zi: '~mined', anova: '3', component: 'zi', quiet: true });
+    expect(r.code).toBe(0);
+    expect(r.out.trimEnd().split('\n')).toEqual(lines(ref.printed));
+  }, 60_000);
+
+  it("--drop1: stats' drop1 table", async () => {
+    const ref = fx.drop1.find((c) => c.model === 'zip1')!;
+    const r = await run({ file, formula: fx.models.zip1.formula, zi: '~mined', drop1: true, quiet: true });
+    expect(r.code).toBe(0);
+    expect(r.out.trimEnd().split('\n')).toEqual(lines(ref.printed));
+  }, 60_000);
+
+  it('refuses stray and bad options by name', async () => {
+    for (const [args, msg] of [
+      [{ scope: 'mined' }, /--scope and --test are options of --drop1/],
+      [{ anova: 'I' }, /--anova takes the type II/],
+      [{ anova: true, component: 'both' }, /--component must be one of cond, zi, disp/],
+      [{ drop1: true, test: 'F' }, /unknown --test 'F'/],
+      [{ compare: ['mined + cover'] }, /begin with the model's formula/],
+      [{ compare: ['count ~ (1 | site); ziformula=~1'] }, /is not zi=~…, disp=~… or family=NAME/],
+      [{ anova: true, drop1: true }, /give one of --anova, --drop1/],
+    ] as [Partial<ZeroinflArgs>, RegExp][]) {
+      const r = await run({ file, formula: fx.models.zip1.formula, zi: '~mined', ...args });
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(msg);
+    }
   });
 });
