@@ -33,7 +33,7 @@ import { abortError } from '../model/control.js';
 import { deparseFormula } from '../results/rFormat.js';
 import { fitZeroInflatedModel } from './fit.js';
 import type { ZeroInflatedModel } from './model.js';
-import type { ZeroInflatedFit } from './zeroInflatedFit.js';
+import { ZeroInflatedFit } from './zeroInflatedFit.js';
 
 /** The one-sided formula as R's deparse writes it (`~mined`, `~spp + mined`, `~0`). */
 function deparseSide(text: string): string[] {
@@ -56,6 +56,8 @@ export interface TmbAnova extends LrtTable {
  */
 export function anovaTmb(fits: ZeroInflatedFit[], names?: string[]): TmbAnova {
   if (!Array.isArray(fits) || fits.length < 2) throw new ModelError("anova: glmmTMB has no single-model anova() method (\"no single-model anova() method for glmmTMB\"): give two or more fits to compare");
+  const bad = fits.findIndex((f) => !(f instanceof ZeroInflatedFit));
+  if (bad >= 0) throw new OptionError('fits', `anova: fit ${bad + 1} is ${showValue(fits[bad])}, not a glmmTMB fit (zeroInflated or glmmTMB); compare lmer and glmer fits with anova, nlmer fits with anovaNlmer`);
   if (names !== undefined && (!Array.isArray(names) || names.length !== fits.length || names.some((x) => typeof x !== 'string'))) {
     throw new OptionError('names', `anova: ${showValue(names)} is not one name per fit (${fits.length} fits): "model names vector and model list have different lengths"`);
   }

@@ -49,6 +49,7 @@ models <- list(
   zimc = list(data = "Salamanders", formula = "count ~ spp + (1 | site)", zi = "~mined * cover", disp = "~1", family = "poisson"),
   hnb = list(data = "Salamanders", formula = "count ~ spp + mined + (1 | site)", zi = "~spp + mined", disp = "~1", family = "truncated_nbinom2"),
   gdisp = list(data = "tmbfamilies", formula = "yg ~ x * f + (1 | g)", zi = "~0", disp = "~x * f", family = "gaussian"),
+  zip_noint = list(data = "Salamanders", formula = "count ~ 0 + mined + (1 | site)", zi = "~mined", disp = "~1", family = "poisson"),
   ss_i = list(data = "sleepstudy", formula = "Reaction ~ Days + (1 | Subject)", zi = "~0", disp = "~1", family = "gaussian", reml = TRUE),
   ss_s = list(data = "sleepstudy", formula = "Reaction ~ Days + (Days | Subject)", zi = "~0", disp = "~1", family = "gaussian", reml = TRUE),
   ss_0 = list(data = "sleepstudy", formula = "Reaction ~ 1 + (Days | Subject)", zi = "~0", disp = "~1", family = "gaussian", reml = TRUE),
@@ -117,6 +118,8 @@ Anovas <- list(
   AnovaCase("zinb2", "II", "cond"), AnovaCase("zinb2", "III", "cond"), AnovaCase("zinb2", "II", "zi"),
   AnovaCase("zimc", "II", "zi"), AnovaCase("zimc", "III", "zi"), AnovaCase("zimc", "II", "cond"),
   AnovaCase("hnb", "II", "cond"), AnovaCase("hnb", "III", "cond"), AnovaCase("hnb", "II", "zi"), AnovaCase("hnb", "III", "zi"),
+  # glmmTMB's type III reads the conditional model's intercept for every component: no "(Intercept)" row here
+  AnovaCase("zip_noint", "III", "zi"),
   AnovaCase("gdisp", "II", "cond"), AnovaCase("gdisp", "III", "cond"), AnovaCase("gdisp", "II", "disp"), AnovaCase("gdisp", "III", "disp")
 )
 
