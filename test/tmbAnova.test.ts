@@ -108,6 +108,16 @@ describe("glmmTMB's anova(m0, m1, …)", () => {
     expect(() => anovaTmb([fit('zip1'), { logLik: -1 } as never])).toThrow(/fit 2 is .* not a glmmTMB fit/);
   });
 
+  it('models with the same number of parameters: no p-value (glmmTMB gives pchisq(χ², 0) = 0 for χ² > 0), a warning', async () => {
+    const other = await zeroInflated('count ~ mined + cover + (1 | site)', DATA.Salamanders, { family: 'poisson', ziformula: '~1', dataName: 'Salamanders' });
+    const a = anovaTmb([fit('zip1'), other], ['zip1', 'other']);
+    expect(a.models.map((m) => m.npar)).toEqual([5, 5]);
+    expect(a.tests[1]!.df).toBe(0);
+    expect(a.tests[1]!.p).toBeNull();
+    expect(a.tests[1]!.chisq).toBeCloseTo(2 * Math.max(0, other.logLik - fit('zip1').logLik), 10);
+    expect(a.messages.join(' ')).toMatch(/same number of parameters \(5\): no test/);
+  });
+
   it('replaces duplicated names by MODEL1, MODEL2, … with glmmTMB\'s warning', () => {
     const a = anovaTmb([fit('zip0'), fit('zip1')], ['m', 'm']);
     expect(a.names).toEqual(['MODEL1', 'MODEL2']);
