@@ -215,6 +215,7 @@ export { TMB_CONFINT_COMPONENTS, TMB_CONFINT_METHODS, confintGlmmTmb, fullParame
 export type { ZiSimulateOptions, ZiSimulateResult } from './zeroinfl/simulate.js';
 export { zeroInflatedEmmeansAt, zeroInflatedEmtrendsAt, zeroInflatedJointTestsAt, type ZiEmmeansOptions, type ZiEmtrendsOptions, type ZiJointTestsOptions } from './zeroinfl/emmeans.js';
 export { ZI_EMM_COMPONENTS, type ZiEmmComponent, type ZiEmmParameters } from './zeroinfl/emmBasis.js';
+export { TMB_COMPONENTS, anovaTmb, drop1Tmb, tmbModelWithout, tmbWaldAnova, tmbWaldAnovaAt, type TmbAnova, type TmbComponent, type TmbDrop1, type TmbDrop1Options, type TmbDrop1Row, type TmbDrop1Test, type TmbWaldAnova, type TmbWaldAnovaOptions } from './zeroinfl/anova.js';
 export { exactRLRT, exactLRT, printExactTest } from './inference/exactRlrt.js';
 export type { ExactRlrtOptions, ExactTest, RlrtSimOptions } from './inference/exactRlrt.js';
 export { rlrtEigenvalues } from './inference/rlrtDesign.js';

@@ -20,6 +20,11 @@
  * printed as `mixedgpu ggpredict` prints them.
  * With `--confint [wald|uniroot] [--parm theta_] [--level p] [--component cond,zi,other] [--full]`: glmmTMB's
  * confint (src/zeroinfl/confint.ts), printed as R prints its matrix (or JSON).
+ * Model comparison and term tests (src/zeroinfl/anova.ts): `--anova [II|III|2|3] [--component cond|zi|disp]`
+ * car's Anova (Wald χ² per term of the component); `--drop1 [--scope a,b] [--test chisq|none]` stats' drop1
+ * (each conditional term refitted without it); `--compare 'FORMULA[; zi=~…][; disp=~…][; family=F]'`
+ * (repeatable) glmmTMB's anova(m0, m1, …) of this fit (m0) and the fits of the other formulas (m1, …: this
+ * command's --zi, --disp, --family unless the spec gives its own), on the same data.
  */
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
@@ -40,6 +45,8 @@ import { printEmmGrid, sharedEmmOptions } from './emmeansOutput.js';
 import { type BroomArgs, broomTidyOptions, printBroom, wantsBroom } from './broomCommand.js';
 import { ggOptionsFromArgs, printGgEffects } from './ggeffectsCommand.js';
 import type { TmbConfintComponent } from '../zeroinfl/confint.js';
+import { TMB_COMPONENTS, type TmbComponent, anovaTmb } from '../zeroinfl/anova.js';
+import { type WaldType, checkWaldType } from '../inference/waldAnova.js';
 
 export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales' | 'ranPrefix' | 'exponentiate'> {
   /** ggeffects's ggpredict of the fit at these focal terms (x, group, facet) instead of the summary */
@@ -94,9 +101,36 @@ export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'augme
   parm?: string;
   /** --confint: the sigma row (wald), the dispersion parameter (uniroot) */
   full?: boolean;
+  /** car's Anova of the component's terms (Wald χ²): true (type II) or the type (II, III, 2, 3) */
+  anova?: boolean | string;
+  /** stats' drop1 of the conditional model's terms (refits) */
+  drop1?: boolean;
+  /** --drop1: comma-separated terms of the conditional model (default the terms no other term contains) */
+  scope?: string;
+  /** --drop1: chisq (default) or none */
+  test?: string;
+  /** glmmTMB's anova(m0, m1, …): the other models, 'FORMULA[; zi=~…][; disp=~…][; family=F]' */
+  compare?: string[];
   backend?: string;
   json?: boolean;
   quiet?: boolean;
+}
+
+/** --compare's spec: the formula, then `; zi=~…`, `; disp=~…`, `; family=F` (each optional) */
+export function compareSpec(spec: string): { formula: string; zi?: string; disp?: string; family?: string } {
+  const parts = spec.split(';').map((x) => x.trim());
+  const formula = parts[0];
+  if (!formula || !formula.includes('~')) throw new CliError(`--compare '${spec}': begin with the model's formula, e.g. 'count ~ 1 + (1 | site); zi=~mined'`);
+  const out: { formula: string; zi?: string; disp?: string; family?: string } = { formula };
+  for (const p of parts.slice(1)) {
+    if (p === '') continue;
+    const m = /^(zi|disp|family)\s*=\s*(.+)$/.exec(p);
+    if (!m) throw new CliError(`--compare '${spec}': '${p}' is not zi=~…, disp=~… or family=NAME`);
+    const key = m[1] as 'zi' | 'disp' | 'family';
+    if (out[key] !== undefined) throw new CliError(`--compare '${spec}': ${key} given twice`);
+    out[key] = m[2].trim();
+  }
+  return out;
 }
 
 const EMM_ONLY = ['component', 'by', 'at', 'emmWeights', 'type', 'level', 'contrast', 'ref', 'adjust', 'offset', 'trend'] as const;
@@ -115,6 +149,15 @@ function confintMethod(v: boolean | string | undefined): 'wald' | 'uniroot' | nu
   return m;
 }
 
+/** --anova's type: II (the default), III, 2 or 3 */
+function checkWaldTypeArg(v: string | undefined): WaldType {
+  try {
+    return checkWaldType(v);
+  } catch {
+    throw new CliError(`--anova takes the type II (the default) or III (also 2, 3), got '${v}'`);
+  }
+}
+
 /** NaN (glmmTMB's NA) as JSON's null */
 const nullIfNaN = (v: number) => (Number.isNaN(v) ? null : v);
 
@@ -126,14 +169,23 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (args.predict !== undefined && !PREDICT_TYPES.includes(args.predict)) throw new CliError(`--predict must be one of ${PREDICT_TYPES.join(', ')}, got '${args.predict}'`);
     const gg = args.ggpredict?.length ? 'ggpredict' : args.ggemmeans?.length ? 'ggemmeans' : null;
     const confint = confintMethod(args.confint);
-    const modes = [confint ? '--confint' : null, args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null].filter((x) => x !== null);
+    const compare = args.compare?.length ? args.compare.map(compareSpec) : null;
+    const modes = [args.anova !== undefined && args.anova !== false ? '--anova' : null, args.drop1 ? '--drop1' : null, compare ? '--compare' : null, confint ? '--confint' : null, args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null].filter((x) => x !== null);
     if (modes.length > 1) throw new CliError(`give one of ${modes.join(', ')}`);
     if (!args.dharma && (args.nsim !== undefined || args.seed !== undefined || args.unconditional)) throw new CliError('--nsim, --seed and --unconditional are options of --dharma');
     if (!gg && (args.typical !== undefined || args.condition !== undefined)) throw new CliError('--typical and --condition are options of --ggpredict and --ggemmeans');
     if (!confint && (args.parm !== undefined || args.full)) throw new CliError('--parm and --full are options of --confint');
+    if (!args.drop1 && (args.scope !== undefined || args.test !== undefined)) throw new CliError('--scope and --test are options of --drop1');
+    const wald = args.anova !== undefined && args.anova !== false;
+    const anovaType = wald ? checkWaldTypeArg(args.anova === true ? undefined : String(args.anova)) : undefined;
+    if (wald && args.component !== undefined && !(TMB_COMPONENTS as readonly string[]).includes(args.component)) {
+      throw new CliError(`--component must be one of ${TMB_COMPONENTS.join(', ')} with --anova (car's Anova of glmmTMB's component), got '${args.component}'`);
+    }
+    const drop1Test = args.test === undefined ? 'Chisq' : ({ chisq: 'Chisq', none: 'none' } as const)[args.test.toLowerCase() as 'chisq' | 'none'];
+    if (drop1Test === undefined) throw new CliError(`unknown --test '${args.test}' (choose chisq or none)`);
     if (args.emmeans === undefined) {
       // --component is also tidy's (cond, zi); --type and --level also ggeffects's
-      const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)) && !(k === 'component' && args.tidy !== undefined) && !(gg && (k === 'type' || k === 'level')) && !(confint && (k === 'level' || k === 'component')));
+      const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)) && !(k === 'component' && args.tidy !== undefined) && !(gg && (k === 'type' || k === 'level')) && !(confint && (k === 'level' || k === 'component')) && !(wald && k === 'component'));
       if (stray) throw new CliError(`${flag(stray)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ mined' --component zi)${args.jointTests ? '; --joint-tests takes --component and --by' : ''}`);
     }
     if (args.jointTests && args.component !== undefined && !(ZI_EMM_COMPONENTS as readonly string[]).includes(args.component)) {
@@ -148,17 +200,48 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     const seed = numberArg(args.seed, 'seed', true);
     const factors = list(args.factors);
     const { table } = await readTableFileAsync(args.file, factors ? { factors } : {});
-    const fit = await zeroInflated(args.formula, table, {
-      ...(args.family !== undefined ? { family: args.family as ZiFamily } : {}),
-      ...(args.zi !== undefined ? { ziformula: args.zi } : {}),
+    const dataName = basename(args.file, extname(args.file));
+    const fitOf = (formula: string, o: { zi?: string; disp?: string; family?: string }) => zeroInflated(formula, table, {
+      ...(o.family !== undefined ? { family: o.family as ZiFamily } : {}),
+      ...(o.zi !== undefined ? { ziformula: o.zi } : {}),
       ...(args.weights !== undefined ? { weights: args.weights } : {}),
-      ...(args.disp !== undefined ? { dispformula: args.disp } : {}),
+      ...(o.disp !== undefined ? { dispformula: o.disp } : {}),
       ...(args.reml ? { REML: true } : {}),
       ...(factors ? { factors } : {}),
       ...(args.backend !== undefined ? { backend: args.backend as 'cpu' } : {}),
-      dataName: basename(args.file, extname(args.file)),
+      dataName,
     });
+    const fit = await fitOf(args.formula!, { zi: args.zi, disp: args.disp, family: args.family });
     if (!args.quiet && !args.json) for (const m of fit.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+    if (compare) {
+      // glmmTMB's anova(m0, m1, …): this fit and the others, each spec's zi, disp, family or this command's
+      const fits = [fit];
+      for (const c of compare) {
+        const other = await fitOf(c.formula, { zi: c.zi ?? args.zi, disp: c.disp ?? args.disp, family: c.family ?? args.family });
+        if (!args.quiet && !args.json) for (const m of other.messages) io.stderr(`mixedgpu: note: m${fits.length}: ${m}\n`);
+        fits.push(other);
+      }
+      const res = anovaTmb(fits, fits.map((_, k) => `m${k}`));
+      if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: warning: ${m}\n`);
+      io.stdout(args.json ? `${JSON.stringify({ anova: 'glmmTMB', names: res.names, heading: res.heading, models: res.models, tests: res.tests }, null, 2)}\n` : `${res.print.join('\n')}\n`);
+      return 0;
+    }
+    if (wald) {
+      // car's Anova of the component (Wald χ² per term)
+      const res = fit.Anova({ type: anovaType, ...(args.component !== undefined ? { component: args.component as TmbComponent } : {}) });
+      if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+      io.stdout(args.json ? `${JSON.stringify({ anova: 'car', type: res.type, component: res.component, response: res.response, rows: res.rows }, null, 2)}\n` : `${res.print.join('\n')}\n`);
+      return 0;
+    }
+    if (args.drop1) {
+      // stats' drop1: each conditional term refitted without it
+      const showProgress = !args.quiet && io.stderrIsTTY === true;
+      const res = await fit.drop1({ test: drop1Test, ...(args.scope !== undefined ? { scope: list(args.scope) } : {}), onProgress: showProgress ? (p) => io.stderr(`\r\x1b[Kdrop1: ${p.done}/${p.total} refits`) : undefined });
+      if (showProgress) io.stderr('\r\x1b[K');
+      if (!args.quiet) for (const m of res.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+      io.stdout(args.json ? `${JSON.stringify({ drop1: 'stats', test: res.test, model: res.model.join('\n'), none: res.none, rows: res.rows }, null, 2)}\n` : `${res.print.join('\n')}\n`);
+      return 0;
+    }
     if (emm) {
       printMeans(fit, args, emm, io);
       return 0;

@@ -166,11 +166,13 @@ export function printLrtTable(
   names: string[], dataName: string,
   models: { formula: string; npar: number; aic: number; bic: number; loglik: number; deviance: number }[],
   tests: ({ chisq: number; df: number; p: number | null } | null)[],
+  /** glmmTMB's anova: its own model lines and its column names Df and Chi Df for lme4's npar and Df */
+  tmb?: { modelLines: string[] },
 ): string[] {
-  const heading = [`Data: ${dataName}`, 'Models:', ...models.map((m, k) => `${names[k]}: ${m.formula}`)];
+  const heading = [`Data: ${dataName}`, 'Models:', ...(tmb ? tmb.modelLines : models.map((m, k) => `${names[k]}: ${m.formula}`))];
   return printAnova({
     rowNames: names,
-    colNames: ['npar', 'AIC', 'BIC', 'logLik', 'deviance', 'Chisq', 'Df', 'Pr(>Chisq)'],
+    colNames: tmb ? ['Df', 'AIC', 'BIC', 'logLik', 'deviance', 'Chisq', 'Chi Df', 'Pr(>Chisq)'] : ['npar', 'AIC', 'BIC', 'logLik', 'deviance', 'Chisq', 'Df', 'Pr(>Chisq)'],
     columns: [
       models.map((m) => m.npar), models.map((m) => m.aic), models.map((m) => m.bic), models.map((m) => m.loglik), models.map((m) => m.deviance),
       tests.map((t) => t?.chisq ?? NaN), tests.map((t) => t?.df ?? NaN), tests.map((t) => t?.p ?? NaN),
@@ -224,17 +226,21 @@ export function printDrop1Table(rows: { term: string; sumsq: number; meansq: num
   }, heading);
 }
 
-/** lme4's drop1 of a glmer fit (print.anova): "Single term deletions", the model, npar, AIC (and LRT, Pr(Chi) for test = "Chisq"), the <none> row first. */
-export function printGlmmDrop1Table(none: { AIC: number }, rows: { term: string; npar: number; AIC: number; LRT?: number; p?: number | null }[], test: 'Chisq' | 'none', model: string): string[] {
+/**
+ * lme4's drop1 of a glmer fit (print.anova): "Single term deletions", the model, npar, AIC (and LRT, Pr(Chi) for test = "Chisq"), the <none> row first;
+ * with `stats`, stats' drop1.default (a glmmTMB fit's): the columns Df, AIC, LRT, Pr(>Chi) and the model's deparsed lines.
+ */
+export function printGlmmDrop1Table(none: { AIC: number }, rows: { term: string; npar: number; AIC: number; LRT?: number; p?: number | null }[], test: 'Chisq' | 'none', model: string | string[], stats = false): string[] {
   const chisq = test === 'Chisq';
+  const [df, pr] = stats ? ['Df', 'Pr(>Chi)'] : ['npar', 'Pr(Chi)'];
   return printAnova({
     rowNames: ['<none>', ...rows.map((r) => r.term)],
-    colNames: chisq ? ['npar', 'AIC', 'LRT', 'Pr(Chi)'] : ['npar', 'AIC'],
+    colNames: chisq ? [df, 'AIC', 'LRT', pr] : [df, 'AIC'],
     columns: [
       [NaN, ...rows.map((r) => r.npar)], [none.AIC, ...rows.map((r) => r.AIC)],
       ...(chisq ? [[NaN, ...rows.map((r) => r.LRT ?? NaN)], [NaN, ...rows.map((r) => r.p ?? NaN)]] : []),
     ],
-  }, ['Single term deletions', '', 'Model:', model]);
+  }, ['Single term deletions', '', 'Model:', ...(Array.isArray(model) ? model : [model])]);
 }
 
 /**

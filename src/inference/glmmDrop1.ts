@@ -78,7 +78,7 @@ export function glmmWithout(model: GlmmModel, term: string): GlmmModel {
 }
 
 /** R's safe_pchisq: the upper χ² tail, none (null) for df ≤ 0; a negative statistic has tail 1. */
-function safePchisq(q: number, df: number): number | null {
+export function safePchisq(q: number, df: number): number | null {
   if (!(df > 0)) return null;
   return q <= 0 ? 1 : pchisqUpper(q, df);
 }

@@ -29,14 +29,22 @@ export interface LrtTable {
   warnings: string[];
 }
 
-export function likelihoodRatioTable(input: LrtModel[]): LrtTable {
+export interface LrtOptions {
+  /**
+   * refuse models of different families (lme4's rule, the default); glmmTMB's anova compares fits of any
+   * families on the same data (a zero-inflated Poisson against a negative binomial)
+   */
+  sameFamily?: boolean;
+}
+
+export function likelihoodRatioTable(input: LrtModel[], options: LrtOptions = {}): LrtTable {
   if (input.length < 2) throw new ModelError('anova needs at least two models to compare');
   const n0 = input[0].nobs;
   if (input.some((m) => m.nobs !== n0)) {
     throw new ModelError(`models were not all fitted to the same size of dataset (${input.map((m) => `${m.nobs} rows: ${m.formula}`).join('; ')}): missing values in a variable one model uses drop rows from it only`);
   }
   if (input.some((m) => !sameRows(m, input[0]))) throw new ModelError('models were fitted to different rows of the data (the same number of rows, but not the same rows): compare models fitted to the same observations');
-  if (input.some((m) => m.family !== input[0].family)) throw new ModelError(`models of different families cannot be compared (${input.map((m) => m.family).join(', ')})`);
+  if (options.sameFamily !== false && input.some((m) => m.family !== input[0].family)) throw new ModelError(`models of different families cannot be compared (${input.map((m) => m.family).join(', ')})`);
   // lme4: order(npar), a stable sort
   const order = input.map((_, k) => k).sort((a, b) => input[a].npar - input[b].npar || a - b);
   const ms = order.map((k) => input[k]);

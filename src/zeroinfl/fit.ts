@@ -160,6 +160,15 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
   await rowPassesReady(data.numRows);
   if (options.REML !== undefined && typeof options.REML !== 'boolean') throw new OptionError('REML', `REML must be true or false, got ${String(options.REML)}`);
   const model = buildZeroInflatedModel(formula, data, options);
+  return fitZeroInflatedModel(model, options, t0);
+}
+
+/**
+ * The optimization and the fit of a built model (the stages after buildZeroInflatedModel): also the
+ * refits of drop1 (src/zeroinfl/anova.ts), whose models are the fit's with one conditional term left out.
+ */
+export async function fitZeroInflatedModel(model: ZeroInflatedModel, options: ZeroInflatedFitOptions & { REML?: boolean } = {}, t0 = performance.now()): Promise<ZeroInflatedFit> {
+  throwIfAborted(options.signal);
   if (model.nPar >= model.n) throw new ModelError(`the model has ${model.nPar} parameters for ${model.n} observations`);
   const reml = options.REML === true;
   if (reml && model.p >= model.n) throw new ModelError(`REML: the conditional model has ${model.p} fixed effects for ${model.n} observations`);

@@ -51,6 +51,7 @@ import type { GgEffects, GgOptions } from '../inference/ggpredict.js';
 import { ggemmeansTmb, ggpredictTmb } from './ggpredict.js';
 import { type ZiEmmeansOptions, type ZiEmtrendsOptions, type ZiJointTestsOptions, zeroInflatedEmmeans, zeroInflatedEmtrends, zeroInflatedJointTests } from './emmeans.js';
 import type { JointTests } from '../inference/jointTests.js';
+import { type TmbDrop1, type TmbDrop1Options, type TmbWaldAnova, type TmbWaldAnovaOptions, drop1Tmb, tmbWaldAnova } from './anova.js';
 
 export interface ZeroInflatedOptimum {
   x: Float64Array;
@@ -422,6 +423,23 @@ export class ZeroInflatedFit {
   /** ggeffects 1.2.0's ggemmeans(fit, terms, type, …) of a glmmTMB fit: the conditional component's means (ggpredict.ts). */
   ggemmeans(terms: string | string[], options: GgOptions = {}): GgEffects {
     return ggemmeansTmb(this, terms, options);
+  }
+
+  /**
+   * stats' drop1(fit, scope, test = "Chisq") of a glmmTMB fit (anova.ts): each term of the conditional
+   * model's fixed part refitted without it; Df, AIC, LRT, Pr(>Chi), and R's printout.
+   */
+  drop1(options: TmbDrop1Options = {}): Promise<TmbDrop1> {
+    return drop1Tmb(this, options);
+  }
+
+  /**
+   * car 3.1-1's Anova(fit, type = 'II' | 'III', component = 'cond' | 'zi' | 'disp') by glmmTMB's
+   * Anova.glmmTMB (anova.ts): Wald χ² tests per term of the component from its coefficients and vcov.
+   * (Compare fits with `anovaTmb(m0, m1, …)`: glmmTMB's anova.)
+   */
+  Anova(options: TmbWaldAnovaOptions = {}): TmbWaldAnova {
+    return tmbWaldAnova(this, options);
   }
 
   /** glmmTMB's summary printout. */
