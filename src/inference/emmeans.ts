@@ -29,6 +29,7 @@ import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { Formula } from '../formula/types.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
+import type { GlmFamily } from '../glmm/family.js';
 import { type DdfContext, contest1D, krDdf } from './contest.js';
 import { type AdjustMethod, type Family, adjustPValues, checkAdjust, criticalValues } from './emmAdjust.js';
 import { type ContrastMethod, type ContrastMethodOptions, contrastFamily } from './emmContrasts.js';
@@ -289,18 +290,35 @@ function contextInference(ctx: DdfContext, p: number): Inference {
   return { method: 'satterthwaite', V: ctx.sat.vcovBeta, p, df: (l) => contest1D(ctx, l).df };
 }
 
-function scaleOf(fit: LmmFit | GlmmFit): Scale {
-  const ratioOf = (tran: string) => (tran === 'logit' ? { label: 'odds.ratio', scale: 'log odds ratio' } : ['log', 'log2', 'log10'].includes(tran) ? { label: 'ratio', scale: tran } : null);
-  if (isLmm(fit)) {
-    const r = fit.model.formula.response;
-    const t = r.kind === 'expr' && r.expr.type === 'call' && r.expr.args.length === 1 && r.expr.args[0].type === 'var' ? RESPONSE_TRANSFORMS[r.expr.fn] : undefined;
-    if (!t || r.kind !== 'expr' || r.expr.type !== 'call') return { tran: null, linkinv: (x) => x, muEta: () => 1, label: 'response', ratio: null };
-    return { tran: r.expr.fn, ...t, label: 'response', ratio: ratioOf(r.expr.fn) };
-  }
-  const fam = fit.model.family;
+/** emmeans's ratio contrasts of a transformed scale: odds ratios of a logit, ratios of a log, log2 or log10 */
+const ratioOf = (tran: string): Scale['ratio'] => (tran === 'logit' ? { label: 'odds.ratio', scale: 'log odds ratio' } : ['log', 'log2', 'log10'].includes(tran) ? { label: 'ratio', scale: tran } : null);
+
+/** the untransformed scale (an identity link, a response without a transformation) */
+export const IDENTITY_SCALE: Scale = { tran: null, linkinv: (x) => x, muEta: () => 1, label: 'response', ratio: null };
+
+/**
+ * The scale of a linear model's means from its formula's response (emmeans's response transformations:
+ * `log(y)`, `log2`, `log10`, `log1p`, `sqrt`, `exp` of one variable); the identity otherwise.
+ */
+export function responseScale(response: Formula['response']): Scale {
+  const r = response;
+  const t = r.kind === 'expr' && r.expr.type === 'call' && r.expr.args.length === 1 && r.expr.args[0].type === 'var' ? RESPONSE_TRANSFORMS[r.expr.fn] : undefined;
+  if (!t || r.kind !== 'expr' || r.expr.type !== 'call') return IDENTITY_SCALE;
+  return { tran: r.expr.fn, ...t, label: 'response', ratio: ratioOf(r.expr.fn) };
+}
+
+/**
+ * The scale of a GLM family's means (emmeans's .std.link.labels): the link as the transformation (none for
+ * identity), the mean labelled prob (binomial), rate (poisson) or response.
+ */
+export function linkScale(fam: Pick<GlmFamily, 'family' | 'link' | 'linkinv' | 'muEta'>): Scale {
   const label = fam.family === 'binomial' ? 'prob' : fam.family === 'poisson' ? 'rate' : 'response';
   const tran = fam.link === 'identity' ? null : fam.link;
   return { tran, linkinv: (x) => fam.linkinv(x), muEta: (x) => fam.muEta(x), label, ratio: tran ? ratioOf(tran) : null };
+}
+
+function scaleOf(fit: LmmFit | GlmmFit): Scale {
+  return isLmm(fit) ? responseScale(fit.model.formula.response) : linkScale(fit.model.family);
 }
 
 /** Σ_ab |ℓ_a V_ab ℓ_b|: the size of ℓᵀVℓ's terms (the scale of its rounding error) */
