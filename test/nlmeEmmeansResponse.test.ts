@@ -27,7 +27,7 @@ const data = nlmeData({ grouseticks: ['YEAR', 'BROOD', 'LOCATION'] });
 const fixture = (name: string): any => JSON.parse(readFileSync(`test/fixtures/nlme_emmeans_response/${name}.json`, 'utf8'));
 const arr = <T>(x: T | T[]): T[] => ([] as T[]).concat(x);
 
-const CASES = ['lme_log', 'lme_log_by', 'lme_sqrt', 'lme_log1p_ml', 'gls_log', 'pql_binomial', 'pql_poisson', 'pql_poisson_nested', 'pql_probit', 'pql_offset'];
+const CASES = ['lme_log', 'lme_log_by', 'lme_sqrt', 'lme_log1p_ml', 'gls_log', 'pql_binomial', 'pql_poisson', 'pql_poisson_nested', 'pql_probit', 'pql_offset', 'pql_cbind', 'pql_gamma'];
 
 const fits = new Map<string, Promise<LmeFit | GlsFit | GlmmPqlFit>>();
 function fitOf(name: string): Promise<LmeFit | GlsFit | GlmmPqlFit> {

@@ -12,8 +12,11 @@ import { expect } from 'vitest';
 import type { EmmGrid } from '../../src/inference/emmeans.js';
 import { expectRel } from './nlmeChecks.js';
 
-/** one emmeans call: its specs and options as ours takes them, and whether its record is pairs() of the grid ('reverse': pairs(reverse = TRUE)) */
-export interface NlmeEmmCall { specs: string; options?: Record<string, unknown>; pairs?: boolean | 'reverse' }
+/**
+ * one emmeans call: its specs and options as ours takes them, and whether its record is pairs() of the grid
+ * (true; 'reverse': pairs(reverse = TRUE); another string: contrast(grid, method))
+ */
+export interface NlmeEmmCall { specs: string; options?: Record<string, unknown>; pairs?: boolean | string }
 
 /** one record: summary()'s rows and print()'s lines */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -27,7 +30,7 @@ export function expectNlmeEmm(g: EmmGrid, call: NlmeEmmCall, e: NlmeEmmRecord, w
     else expect(ours, w).toBe(theirs);
   };
   if (call.pairs) {
-    const c = g.pairs(call.pairs === 'reverse' ? { reverse: true } : {});
+    const c = call.pairs === true ? g.pairs() : call.pairs === 'reverse' ? g.pairs({ reverse: true }) : g.contrast(call.pairs as 'pairwise');
     expect(c.rows.length, what).toBe(e.table.length);
     const ratio = c.ratioLabel;
     // a ratio table's columns are the back-transformed ones (emmeans's ratio or odds.ratio), and null = 1

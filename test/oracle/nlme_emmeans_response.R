@@ -10,7 +10,8 @@
 #    emmeans's gls_grad refits the model with its log response) and "df.error";
 #  - glmmPQL: bacteria (binomial, logit: prob, odds ratios, "Tests are performed on the log odds ratio
 #    scale"), grouseticks (poisson: rate, ratios; ~ 1 | BROOD and ~ 1 | LOCATION/BROOD), bacteria with
-#    the probit link (contrasts "still on the probit scale"), and a Poisson fit with an offset (which
+#    the probit link (contrasts "still on the probit scale"), cbpp as cbind(successes, failures) (with
+#    `proportional` weights), a Gamma(log) fit (response), and a Poisson fit with an offset (which
 #    emmeans leaves out: MASS fits lme to zz without it). emmeans takes a glmmPQL fit by emm_basis.lme
 #    with the family's link (.std.link.labels): containment df (printed "Degrees-of-freedom method:
 #    containment"), sigmaAdjust (V × N/(N − p), PQL's lme being an ML fit); its Satterthwaite modes fail
@@ -40,6 +41,8 @@ bacteria$ID <- factor(bacteria$ID); bacteria$trt <- factor(bacteria$trt)
 ticks <- read.csv(file.path(dataDir, "grouseticks.csv"), stringsAsFactors = FALSE)
 for (v in c("YEAR", "BROOD", "LOCATION")) ticks[[v]] <- factor(ticks[[v]])
 sim <- read.csv(file.path(dataDir, "pql_sim.csv"), stringsAsFactors = FALSE); sim$id <- factor(sim$id)
+cbpp <- read.csv(file.path(dataDir, "cbpp.csv"), stringsAsFactors = FALSE); cbpp$herd <- factor(cbpp$herd); cbpp$period <- factor(cbpp$period)
+gam <- read.csv(file.path(dataDir, "pql_gamma.csv"), stringsAsFactors = FALSE); gam$g <- factor(gam$g)
 
 emmList <- function(e) {
   s <- as.data.frame(summary(e))
@@ -129,3 +132,15 @@ p5 <- suppressMessages(glmmPQL(yexp ~ time + x + offset(log(expo)), random = ~ 1
 record("pql_offset", p5, list(fixed = "yexp ~ time + x + offset(log(expo))", random = "~ 1 | id", family = "poisson", data = "pql_sim"),
   list(overall = emmeans(p5, ~ 1), overall_response = emmeans(p5, ~ 1, type = "response")),
   list(overall = call("~ 1"), overall_response = call("~ 1", type = "response")))
+p6 <- suppressMessages(glmmPQL(cbind(incidence, size - incidence) ~ period, random = ~ 1 | herd, family = binomial, data = cbpp, control = tight))
+record("pql_cbind", p6, list(fixed = "cbind(incidence, size - incidence) ~ period", random = "~ 1 | herd", family = "binomial", factors = list("herd", "period"), data = "cbpp"),
+  list(period_response = emmeans(p6, ~ period, type = "response"), overall_response = emmeans(p6, ~ 1, type = "response", weights = "proportional"),
+       period_trt_response = contrast(emmeans(p6, ~ period), "trt.vs.ctrl", type = "response")),
+  list(period_response = call("~ period", type = "response"), overall_response = call("~ 1", type = "response", weights = "proportional"),
+       period_trt_response = list(specs = "~ period", pairs = "trt.vs.ctrl", options = list(type = "response"))))
+p7 <- suppressMessages(glmmPQL(y ~ x, random = ~ 1 | g, family = Gamma(link = "log"), data = gam, control = tight))
+record("pql_gamma", p7, list(fixed = "y ~ x", random = "~ 1 | g", family = "Gamma", link = "log", data = "pql_gamma"),
+  list(x_response = emmeans(p7, ~ x, at = list(x = c(0.5, 1.5)), type = "response"),
+       x_pairs_response = pairs(emmeans(p7, ~ x, at = list(x = c(0.5, 1.5))), type = "response")),
+  list(x_response = call("~ x", at = list(x = c(0.5, 1.5)), type = "response"),
+       x_pairs_response = call("~ x", TRUE, at = list(x = c(0.5, 1.5)), type = "response")))
