@@ -61,7 +61,9 @@ describe('emmeans on the response scale: lme and gls of a transformed response, 
       arr<number>(f.se).forEach((s, j) => expectRel(se[j], s, 2e-6, `${name}: SE${j}`));
       for (const [k, e] of Object.entries<NlmeEmmRecord>(f.emmeans)) {
         const call = callOf(f.calls[k]);
-        expectNlmeEmm(fit.emmeans(call.specs, call.options as never), call, e, `${name} ${k}`);
+        const { regrid, ...options } = call.options ?? {};
+        const g = fit.emmeans(call.specs, options as never);
+        expectNlmeEmm(regrid ? g.regrid() : g, call, e, `${name} ${k}`);
       }
     });
   }
@@ -98,6 +100,24 @@ describe('emmeans of lme, gls and glmmPQL fits: bad input', () => {
     expect(() => g.emmeans('~ Sex', { regrid: true } as never)).toThrow(/unknown emmeans option 'regrid' for a gls fit/);
     expect(() => p.emmeans('~ ID')).toThrow(/'ID' is not a variable of the model's fixed part .*it groups random effects/);
     expect(() => p.emmeans('~ trt', { ddf: 'asymptotic' } as never)).toThrow(/unknown emmeans option 'ddf' for a glmmPQL fit .*the df method is `mode`/);
+  });
+
+  it('regrid of an untransformed grid keeps its means, SEs and df (g the identity); the regridded grid regrids to itself', async () => {
+    const m = await lme('distance ~ age + Sex', data('Orthodont'), { random: '~ 1 | Subject' });
+    const a = m.emmeans('~ Sex'), b = a.regrid(), c = b.regrid();
+    expect(b.estimateName).toBe('emmean');
+    expect(b.ddf).toBe('inherited from containment when re-gridding');
+    expect(c.ddf).toBe(b.ddf);
+    b.rows.forEach((r, i) => {
+      expect(r.emmean).toBeCloseTo(a.rows[i].emmean, 12);
+      expect(r.SE).toBeCloseTo(a.rows[i].SE, 12);
+      expect(r.df).toBe(a.rows[i].df);
+      expect(c.rows[i].emmean).toBeCloseTo(r.emmean, 12);
+    });
+    // a contrast's df: the smallest among the means it involves (containment's 26 and 25)
+    expect(a.rows.map((r) => r.df)).toEqual([26, 25]);
+    expect(b.pairs().rows[0].df).toBe(25);
+    expect(b.pairs().rows[0].estimate).toBeCloseTo(a.pairs().rows[0].estimate, 12);
   });
 
   it('an untransformed response: type response changes nothing (emmeans: no transformation to undo)', async () => {

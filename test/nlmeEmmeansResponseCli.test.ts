@@ -1,6 +1,6 @@
 /**
  * `mixedgpu lme|gls --emmeans SPECS --type response` (src/cli/lmeCommand.ts) and `mixedgpu glmmpql --emmeans
- * SPECS [--type response] [--mode asymptotic]` (src/cli/glmmpqlCommand.ts) against emmeans 1.8.4
+ * SPECS [--type response] [--mode asymptotic] [--regrid]` (src/cli/glmmpqlCommand.ts) against emmeans 1.8.4
  * (test/oracle/nlme_emmeans_response.R → test/fixtures/nlme_emmeans_response): the printouts as emmeans's
  * line for line (the library test, test/nlmeEmmeansResponse.test.ts, checks every number), the JSON's
  * back-transformed columns to its tolerance (1e-4 relative), --type shared with --anova, and refusals as
@@ -75,6 +75,19 @@ describe('mixedgpu lme / gls / glmmpql --emmeans --type response', () => {
     j.contrasts.rows.forEach((r: Record<string, number>, i: number) => expectRel(r.ratio, f.emmeans.YEAR_pairs_response.table[i].ratio, 1e-4, 'ratio'));
   });
 
+  it('--regrid: probabilities as the grid, their differences (glmmpql); a log response\'s means (lme)', async () => {
+    const f = fixture('pql_cbind');
+    let out = await runMain(['glmmpql', data('cbpp.csv'), f.ours.fixed, '--random', f.ours.random, '--family', 'binomial', '--factors', 'herd,period', '--emmeans', '~ period', '--regrid', '--contrast', 'pairwise']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe(printed(f.emmeans.period_regrid, f.emmeans.period_regrid_pairs));
+    const l = fixture('lme_log');
+    out = await runMain(['lme', data('Orthodont.csv'), l.ours.fixed, '--random', l.ours.random, '--emmeans', '~ Sex', '--regrid', '--json']);
+    expect(out.code).toBe(0);
+    const j = JSON.parse(out.stdout);
+    expect(j.emmeans.ddf).toBe('inherited from containment when re-gridding');
+    j.emmeans.rows.forEach((r: Record<string, number>, i: number) => expectRel(r.response, l.emmeans.Sex_regrid.table[i].response, 1e-4, 'response'));
+  });
+
   it('refuses --type and the means\' options without --emmeans, a --type of neither table, Satterthwaite on glmmPQL', async () => {
     const lmeBase = ['lme', data('Orthodont.csv'), 'log(distance) ~ age + Sex', '--random', '~ 1 | Subject'];
     let out = await runMain([...lmeBase, '--type', 'response']);
@@ -92,6 +105,8 @@ describe('mixedgpu lme / gls / glmmpql --emmeans --type response', () => {
     out = await runMain([...pql, '--type', 'response']);
     expect(out.code).toBe(1);
     expect(out.stderr).toMatch(/--type is an option of the means: give --emmeans SPECS/);
+    out = await runMain([...pql, '--regrid']);
+    expect(out.stderr).toMatch(/--regrid is an option of the means/);
     out = await runMain([...pql, '--contrast', 'pairwise']);
     expect(out.stderr).toMatch(/--contrast is an option of the means/);
     out = await runMain([...pql, '--emmeans', '~ trt', '--mode', 'satterthwaite']);

@@ -3,7 +3,7 @@
  * [--correlation 'corAR1(form = ~ t | g)'] [--niter 10] [--verbose] [--factors a,b] [--json]`:
  * MASS's glmmPQL (src/pql), printed as R's summary(glmmPQL(...)) (or one JSON object). --verbose writes
  * MASS's "iteration k" messages on stderr. `--emmeans SPECS [--type response] [--mode containment|asymptotic]
- * [--by B] [--at …] [--emm-weights …] [--level p] [--contrast pairwise] [--ref L] [--adjust A]`: emmeans's
+ * [--regrid] [--by B] [--at …] [--emm-weights …] [--level p] [--contrast pairwise] [--ref L] [--adjust A]`: emmeans's
  * means of the fit (src/pql/emmeans.ts: on the link scale, or back-transformed to prob, rate or response)
  * and their contrasts (odds ratios, ratios) instead of the summary, as `mixedgpu emmeans` prints them.
  */
@@ -31,9 +31,11 @@ export interface GlmmPqlArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' 
   type?: string;
   /** the means' df: containment (default) or asymptotic */
   mode?: string;
+  /** emmeans's regrid() of the means: probabilities or rates as the grid (contrasts as their differences) */
+  regrid?: boolean;
 }
 
-const EMM_ONLY = ['type', 'mode', 'by', 'at', 'emmWeights', 'level', 'contrast', 'ref', 'adjust'] as const;
+const EMM_ONLY = ['type', 'mode', 'by', 'at', 'emmWeights', 'level', 'contrast', 'ref', 'adjust', 'regrid'] as const;
 const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** --emmeans's options, checked before the fit */
@@ -74,7 +76,9 @@ export async function runGlmmPql(args: GlmmPqlArgs, io: CliIO): Promise<number> 
     });
     if (!args.quiet) for (const m of fit.messages) io.stderr(`mixedgpu: note: glmmpql: ${m}\n`);
     if (emm) {
-      printEmmGrid(fit.emmeans(emm.specs, emm.options), args, io);
+      const means = fit.emmeans(emm.specs, emm.options);
+      // --regrid: emmeans's regrid(), the means on the response scale as the grid's coordinates
+      printEmmGrid(args.regrid ? means.regrid() : means, args, io);
       return 0;
     }
     if (args.json) io.stdout(`${JSON.stringify(fit.toJSON(), null, 2)}\n`);

@@ -9,7 +9,8 @@
  * true|false]`: nlme's anova(fit) F table (src/nlme/anovaF.ts) instead of the summary; `--emmeans SPECS
  * [--mode M] [--type response] [--by B] [--at …] [--emm-weights …] [--level p] [--contrast pairwise] [--ref L]
  * [--adjust A]`: emmeans's means of the fit (src/nlme/emmeans.ts) and their contrasts, as `mixedgpu emmeans`
- * prints them (--type response: a transformed response's means back-transformed, ratios of a log scale).
+ * prints them (--type response: a transformed response's means back-transformed, ratios of a log scale;
+ * --regrid: emmeans's regrid(), the back-transformed means as the grid, contrasts their differences).
  * --type is --anova's (sequential, marginal) or the means' (link, response), told apart by its value.
  */
 import { basename, extname } from 'node:path';
@@ -53,12 +54,14 @@ export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'd
   contrast?: string;
   ref?: string;
   adjust?: string;
+  /** emmeans's regrid() of the means: the response scale's means as the grid (contrasts as their differences) */
+  regrid?: boolean;
 }
 
 const ANOVA_ONLY = ['terms', 'L', 'adjustSigma'] as const;
 const ANOVA_TYPES = ['sequential', 'marginal'];
 const EMM_TYPES = ['link', 'response'];
-const EMM_ONLY = ['mode', 'by', 'at', 'emmWeights', 'level', 'contrast', 'ref', 'adjust'] as const;
+const EMM_ONLY = ['mode', 'by', 'at', 'emmWeights', 'level', 'contrast', 'ref', 'adjust', 'regrid'] as const;
 const flag = (k: string) => `--${k === 'L' ? 'L' : k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
 
@@ -154,7 +157,9 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     if (tables) {
       // checked (the options' errors) before anything is printed
       const an = anovaOpts ? (fit as LmeFit | GlsFit).anova(anovaOpts) : null;
-      const grid = emm ? (fit as LmeFit | GlsFit).emmeans(emm.specs, emm.options) : null;
+      const means = emm ? (fit as LmeFit | GlsFit).emmeans(emm.specs, emm.options) : null;
+      // --regrid: emmeans's regrid(), the means on the response scale as the grid's coordinates
+      const grid = means && args.regrid ? means.regrid() : means;
       if (args.json && an && !grid) io.stdout(`${JSON.stringify({ anova: anovaFJSON(an) }, null, 2)}\n`);
       else if (args.json && an && grid) {
         const c = args.contrast === undefined ? null : grid.contrast(args.contrast as never, { ...(args.adjust !== undefined ? { adjust: args.adjust as AdjustMethod } : {}), ...(args.ref !== undefined ? { ref: /^\d+$/.test(args.ref) ? Number(args.ref) : args.ref } : {}) });

@@ -15,7 +15,9 @@
 #    emmeans leaves out: MASS fits lme to zz without it). emmeans takes a glmmPQL fit by emm_basis.lme
 #    with the family's link (.std.link.labels): containment df (printed "Degrees-of-freedom method:
 #    containment"), sigmaAdjust (V × N/(N − p), PQL's lme being an ML fit); its Satterthwaite modes fail
-#    on a glmmPQL fit ("Unable to estimate Satterthwaite parameters", recorded below).
+#    on a glmmPQL fit ("Unable to estimate Satterthwaite parameters", recorded below);
+#  - regrid(): the means on the response scale as the grid's coordinates (symmetric intervals, df
+#    "inherited from containment when re-gridding") and their pairs() as differences of those means.
 # Every fit is made with tight controls (nlme_common.R; glmmPQL passes them to each lme), so that its
 # optimum is the one ours reaches to the precision the tests state.
 # Per case (one JSON each, test/fixtures/nlme_emmeans_response): the fit's β and SEs (summary's: an ML
@@ -50,6 +52,7 @@ emmList <- function(e) {
 }
 save <- function(name, rec) write_json(rec, file.path(out, paste0(name, ".json")), digits = NA, auto_unbox = TRUE, null = "null", pretty = TRUE)
 # ours: the fit as our library makes it; emms: named emmeans results; calls: each one's specs and options as ours takes them
+# (regrid = TRUE: the record is regrid() of the means, ours grid.regrid())
 record <- function(name, fit, ours, emms, calls, extra = list()) {
   rec <- c(list(name = name, ours = ours, beta = unname(if (inherits(fit, "gls")) coef(fit) else fixef(fit)), se = unname(summary(fit)$tTable[, "Std.Error"])), extra)
   rec$emmeans <- lapply(emms, emmList)
@@ -66,19 +69,26 @@ record("lme_log", m1, list(fixed = "log(distance) ~ age + Sex", random = "~ 1 | 
   list(Sex = e1, Sex_response = emmeans(m1, ~ Sex, type = "response"), Sex_pairs = pairs(e1),
        Sex_pairs_response = pairs(e1, type = "response"), Sex_response_pairs = pairs(emmeans(m1, ~ Sex, type = "response")),
        Sex_asym_response = emmeans(m1, ~ Sex, type = "response", mode = "asymptotic"),
-       Sex_asym_pairs_response = pairs(emmeans(m1, ~ Sex, mode = "asymptotic"), type = "response")),
+       Sex_asym_pairs_response = pairs(emmeans(m1, ~ Sex, mode = "asymptotic"), type = "response"),
+       Sex_regrid = regrid(e1), Sex_regrid_pairs = pairs(regrid(e1)), Sex_asym_regrid = regrid(emmeans(m1, ~ Sex, mode = "asymptotic"))),
   list(Sex = call("~ Sex"), Sex_response = call("~ Sex", type = "response"), Sex_pairs = call("~ Sex", TRUE),
        Sex_pairs_response = call("~ Sex", TRUE, type = "response"), Sex_response_pairs = call("~ Sex", TRUE, type = "response"),
        Sex_asym_response = call("~ Sex", type = "response", mode = "asymptotic"),
-       Sex_asym_pairs_response = call("~ Sex", TRUE, type = "response", mode = "asymptotic")))
+       Sex_asym_pairs_response = call("~ Sex", TRUE, type = "response", mode = "asymptotic"),
+       Sex_regrid = call("~ Sex", regrid = TRUE), Sex_regrid_pairs = call("~ Sex", TRUE, regrid = TRUE),
+       Sex_asym_regrid = call("~ Sex", mode = "asymptotic", regrid = TRUE)))
 
 # with an interaction and `by` blocks (the ratio contrasts' by labels)
 m2 <- lme(log(distance) ~ age * Sex, data = orth, random = ~ 1 | Subject, control = tight)
 record("lme_log_by", m2, list(fixed = "log(distance) ~ age * Sex", random = "~ 1 | Subject", method = "REML", data = "Orthodont"),
   list(by_response = emmeans(m2, ~ Sex | age, at = list(age = c(8, 14)), type = "response"),
-       by_pairs_response = pairs(emmeans(m2, ~ Sex | age, at = list(age = c(8, 14))), type = "response")),
+       by_pairs_response = pairs(emmeans(m2, ~ Sex | age, at = list(age = c(8, 14))), type = "response"),
+       by_regrid = regrid(emmeans(m2, ~ Sex | age, at = list(age = c(8, 14)))),
+       by_regrid_pairs = pairs(regrid(emmeans(m2, ~ Sex | age, at = list(age = c(8, 14)))))),
   list(by_response = call("~ Sex | age", at = list(age = c(8, 14)), type = "response"),
-       by_pairs_response = call("~ Sex | age", TRUE, at = list(age = c(8, 14)), type = "response")))
+       by_pairs_response = call("~ Sex | age", TRUE, at = list(age = c(8, 14)), type = "response"),
+       by_regrid = call("~ Sex | age", at = list(age = c(8, 14)), regrid = TRUE),
+       by_regrid_pairs = call("~ Sex | age", TRUE, at = list(age = c(8, 14)), regrid = TRUE)))
 
 # sqrt and log1p: back-transformed means, contrasts still on the transformed scale
 m3 <- lme(sqrt(distance) ~ age + Sex, data = orth, random = ~ 1 | Subject, control = tight)
@@ -95,9 +105,11 @@ g1 <- gls(log(distance) ~ age * Sex, data = orth, correlation = corCompSymm(form
 eg1 <- emmeans(g1, ~ Sex, data = orth)
 record("gls_log", g1, list(model = "log(distance) ~ age * Sex", correlation = "corCompSymm(form = ~ 1 | Subject)", method = "REML", data = "Orthodont"),
   list(Sex = eg1, Sex_response = emmeans(g1, ~ Sex, type = "response", data = orth), Sex_pairs_response = pairs(eg1, type = "response"),
-       Sex_dferror_response = emmeans(g1, ~ Sex, mode = "df.error", type = "response", data = orth)),
+       Sex_dferror_response = emmeans(g1, ~ Sex, mode = "df.error", type = "response", data = orth),
+       Sex_regrid = regrid(eg1), Sex_regrid_pairs = pairs(regrid(eg1))),
   list(Sex = call("~ Sex"), Sex_response = call("~ Sex", type = "response"), Sex_pairs_response = call("~ Sex", TRUE, type = "response"),
-       Sex_dferror_response = call("~ Sex", mode = "df.error", type = "response")))
+       Sex_dferror_response = call("~ Sex", mode = "df.error", type = "response"),
+       Sex_regrid = call("~ Sex", regrid = TRUE), Sex_regrid_pairs = call("~ Sex", TRUE, regrid = TRUE)))
 
 # glmmPQL (tight lme controls, passed on to every lme of the loop)
 satt <- function(p) tryCatch({ emmeans(p, ~ 1, mode = "satterthwaite"); "ok" }, error = function(e) conditionMessage(e))
@@ -135,9 +147,13 @@ record("pql_offset", p5, list(fixed = "yexp ~ time + x + offset(log(expo))", ran
 p6 <- suppressMessages(glmmPQL(cbind(incidence, size - incidence) ~ period, random = ~ 1 | herd, family = binomial, data = cbpp, control = tight))
 record("pql_cbind", p6, list(fixed = "cbind(incidence, size - incidence) ~ period", random = "~ 1 | herd", family = "binomial", factors = list("herd", "period"), data = "cbpp"),
   list(period_response = emmeans(p6, ~ period, type = "response"), overall_response = emmeans(p6, ~ 1, type = "response", weights = "proportional"),
-       period_trt_response = contrast(emmeans(p6, ~ period), "trt.vs.ctrl", type = "response")),
+       period_trt_response = contrast(emmeans(p6, ~ period), "trt.vs.ctrl", type = "response"),
+       period_regrid = regrid(emmeans(p6, ~ period)), period_regrid_pairs = pairs(regrid(emmeans(p6, ~ period))),
+       overall_regrid = regrid(emmeans(p6, ~ 1))),
   list(period_response = call("~ period", type = "response"), overall_response = call("~ 1", type = "response", weights = "proportional"),
-       period_trt_response = list(specs = "~ period", pairs = "trt.vs.ctrl", options = list(type = "response"))))
+       period_trt_response = list(specs = "~ period", pairs = "trt.vs.ctrl", options = list(type = "response")),
+       period_regrid = call("~ period", regrid = TRUE), period_regrid_pairs = call("~ period", TRUE, regrid = TRUE),
+       overall_regrid = call("~ 1", regrid = TRUE)))
 p7 <- suppressMessages(glmmPQL(y ~ x, random = ~ 1 | g, family = Gamma(link = "log"), data = gam, control = tight))
 record("pql_gamma", p7, list(fixed = "y ~ x", random = "~ 1 | g", family = "Gamma", link = "log", data = "pql_gamma"),
   list(x_response = emmeans(p7, ~ x, at = list(x = c(0.5, 1.5)), type = "response"),
