@@ -8,14 +8,15 @@
  *    ~1e-5); p within 1e-3 relative (or 1e-8 absolute, for p far below printing); the printout line by
  *    line: the same words and widths, numbers within 1e-4 relative (the last printed digit of an F may
  *    differ).
- *  - emmeans: the means, SEs, intervals, estimates and t ratios within 1e-4 relative; containment's and
- *    df.error's df exactly; Satterthwaite's df within 1e-3 relative (it divides by gᵀAg, A nlme's apVar
- *    from fdHess's finite-difference Hessian, ours by Richardson's extrapolation: as intervals() there,
- *    1e-3); p values 1e-3 relative; the printout exactly.
+ *  - emmeans (test/helpers/nlmeEmmChecks.ts): the means, SEs, intervals, estimates and t ratios within 1e-4
+ *    relative; containment's and df.error's df exactly; Satterthwaite's df within 1e-3 relative (it divides
+ *    by gᵀAg, A nlme's apVar from fdHess's finite-difference Hessian, ours by Richardson's extrapolation: as
+ *    intervals() there, 1e-3); p values 1e-3 relative; the printout exactly.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { expectRel, nlmeData } from './helpers/nlmeChecks.js';
+import { type NlmeEmmCall, expectNlmeEmm } from './helpers/nlmeEmmChecks.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
 import { lme } from '../src/nlme/lme.js';
 import { gls } from '../src/nlme/gls.js';
@@ -110,8 +111,7 @@ describe('anova(fit): nlme\'s F tests of one model', () => {
   }
 });
 
-type EmmCall = { specs: string; options?: Record<string, unknown>; pairs?: boolean };
-const EMM: Record<string, EmmCall> = {
+const EMM: Record<string, NlmeEmmCall> = {
   Sex: { specs: '~ Sex' }, Sex_pairs: { specs: '~ Sex', pairs: true }, Sex_asym: { specs: '~ Sex', options: { mode: 'asymptotic' } },
   Sex_dferror: { specs: '~ Sex', options: { mode: 'df.error' } },
   age_by: { specs: '~ Sex | age', options: { at: { age: [8, 14] } } }, age_by_pairs: { specs: '~ Sex | age', options: { at: { age: [8, 14] } }, pairs: true },
@@ -127,38 +127,7 @@ describe('emmeans of lme and gls fits: emmeans 1.8.4\'s means, df modes and pair
       for (const [k, e] of Object.entries<any>(f.emmeans)) { // eslint-disable-line @typescript-eslint/no-explicit-any
         const what = `${name} ${k}`;
         const call = EMM[k];
-        const g = fit.emmeans(call.specs, call.options ?? {});
-        const sat = g.ddf === 'satterthwaite';
-        const dfTol = (ours: number, theirs: number | null, w: string) => {
-          if (theirs === null || theirs === undefined || theirs === 'Inf' as unknown) expect(ours, w).toBe(Infinity);
-          else if (sat) expectRel(ours, theirs, 1e-3, w);
-          else expect(ours, w).toBe(theirs);
-        };
-        if (call.pairs) {
-          const c = g.pairs();
-          expect(c.rows.length, what).toBe(e.table.length);
-          c.rows.forEach((r, i) => {
-            const R = e.table[i];
-            expect(r.contrast, what).toBe(R.contrast);
-            expectRel(r.estimate, R.estimate, 1e-4, `${what}: estimate`);
-            expectRel(r.SE, R.SE, 1e-4, `${what}: SE`);
-            dfTol(r.df, R.df, `${what}: df`);
-            expectRel(r.ratio, R['t.ratio'], 1e-4, `${what}: t ratio`);
-            expectRel(r.p, R['p.value'], 1e-3, `${what}: p value`, 1e-8);
-          });
-          expect(c.toString().split('\n'), `${what}: printout`).toEqual([...e.print, '']);
-        } else {
-          expect(g.rows.length, what).toBe(e.table.length);
-          g.rows.forEach((r, i) => {
-            const R = e.table[i];
-            expectRel(r.emmean, R.emmean, 1e-4, `${what}: emmean`);
-            expectRel(r.SE, R.SE, 1e-4, `${what}: SE`);
-            dfTol(r.df, R.df, `${what}: df`);
-            expectRel(r.lower, R['lower.CL'] ?? R['asymp.LCL'], 1e-4, `${what}: lower`);
-            expectRel(r.upper, R['upper.CL'] ?? R['asymp.UCL'], 1e-4, `${what}: upper`);
-          });
-          expect(g.toString().split('\n'), `${what}: printout`).toEqual([...e.print, '']);
-        }
+        expectNlmeEmm(fit.emmeans(call.specs, call.options ?? {}), call, e, what);
       }
     });
   }

@@ -7,8 +7,11 @@
  * (broomCommand.ts); `--augment OUT.csv`: augment.lme's rows written to a new file (with the summary,
  * or with the tables). `--anova [--type marginal] [--terms a,b] [--L 'age=1,age:SexMale=1;…'] [--adjust-sigma
  * true|false]`: nlme's anova(fit) F table (src/nlme/anovaF.ts) instead of the summary; `--emmeans SPECS
- * [--mode M] [--by B] [--at …] [--emm-weights …] [--level p] [--contrast pairwise] [--ref L] [--adjust A]`:
- * emmeans's means of the fit (src/nlme/emmeans.ts) and their contrasts, as `mixedgpu emmeans` prints them.
+ * [--mode M] [--type response] [--by B] [--at …] [--emm-weights …] [--level p] [--contrast pairwise] [--ref L]
+ * [--adjust A]`: emmeans's means of the fit (src/nlme/emmeans.ts) and their contrasts, as `mixedgpu emmeans`
+ * prints them (--type response: a transformed response's means back-transformed, ratios of a log scale;
+ * --regrid: emmeans's regrid(), the back-transformed means as the grid, contrasts their differences).
+ * --type is --anova's (sequential, marginal) or the means' (link, response), told apart by its value.
  */
 import { basename, extname } from 'node:path';
 import { readTableFileAsync } from '../io/node.js';
@@ -36,6 +39,7 @@ export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'd
   intervals?: boolean;
   /** nlme's anova(fit) instead of the summary, with its type, terms, L and adjustSigma */
   anova?: boolean;
+  /** --anova's type (sequential, marginal) or the means' (link, response) */
   type?: string;
   terms?: string;
   L?: string;
@@ -50,17 +54,44 @@ export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'd
   contrast?: string;
   ref?: string;
   adjust?: string;
+  /** emmeans's regrid() of the means: the response scale's means as the grid (contrasts as their differences) */
+  regrid?: boolean;
 }
 
-const ANOVA_ONLY = ['type', 'terms', 'L', 'adjustSigma'] as const;
-const EMM_ONLY = ['mode', 'by', 'at', 'emmWeights', 'level', 'contrast', 'ref', 'adjust'] as const;
+const ANOVA_ONLY = ['terms', 'L', 'adjustSigma'] as const;
+const ANOVA_TYPES = ['sequential', 'marginal'];
+const EMM_TYPES = ['link', 'response'];
+const EMM_ONLY = ['mode', 'by', 'at', 'emmWeights', 'level', 'contrast', 'ref', 'adjust', 'regrid'] as const;
 const flag = (k: string) => `--${k === 'L' ? 'L' : k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);
+
+/**
+ * --type's owner: --anova's (sequential, marginal) or the means' (link, response), told apart by the value
+ * where both are asked for; a value of neither goes to the one asked for, whose check names it.
+ */
+function splitType(args: LmeArgs): { anovaType?: string; emmType?: string } {
+  const t = args.type;
+  if (t === undefined) return {};
+  const emm = args.emmeans !== undefined;
+  if (EMM_TYPES.includes(t)) {
+    if (!emm) throw new CliError(`--type is an option of the means for '${t}': give --emmeans SPECS (e.g. --emmeans '~ Sex' --type response)${args.anova ? '; --anova\'s types are sequential and marginal' : ''}`);
+    return { emmType: t };
+  }
+  if (ANOVA_TYPES.includes(t)) {
+    if (!args.anova) throw new CliError(`--type is an option of --anova (nlme's anova(fit)) for '${t}'${emm ? '; the means\' types are link and response' : ''}`);
+    return { anovaType: t };
+  }
+  if (args.anova && emm) throw new CliError(`--type must be sequential or marginal (--anova) or link or response (--emmeans), not '${t}'`);
+  if (args.anova) return { anovaType: t };
+  if (emm) return { emmType: t };
+  throw new CliError(`--type is an option of --anova (sequential, marginal) or of the means (--emmeans SPECS: link, response)`);
+}
 
 /** --anova's options: --terms a,b (labels or 1-based numbers), --L rows separated by ';', each 'name=value,…' or 'v1,v2,…' */
 function anovaOptions(args: LmeArgs): NlmeAnovaOptions {
   const o: NlmeAnovaOptions = {};
-  if (args.type !== undefined) o.type = args.type as NlmeAnovaOptions['type'];
+  const { anovaType } = splitType(args);
+  if (anovaType !== undefined) o.type = anovaType as NlmeAnovaOptions['type'];
   if (args.terms !== undefined) {
     const t = list(args.terms);
     o.terms = t.every((x) => /^\d+$/.test(x)) ? t.map(Number) : t;
@@ -90,7 +121,8 @@ function anovaOptions(args: LmeArgs): NlmeAnovaOptions {
 /** --emmeans's options */
 function emmOptions(args: LmeArgs): { specs: string | string[]; options: NlmeEmmeansOptions } {
   const { specs, options } = sharedEmmOptions(args);
-  return { specs, options: { ...(args.mode !== undefined ? { mode: args.mode as NlmeEmmeansOptions['mode'] } : {}), ...options } };
+  const { emmType } = splitType(args);
+  return { specs, options: { ...(args.mode !== undefined ? { mode: args.mode as NlmeEmmeansOptions['mode'] } : {}), ...(emmType !== undefined ? { type: emmType as NlmeEmmeansOptions['type'] } : {}), ...options } };
 }
 
 /** Runs `mixedgpu lme` (fn 'lme') or `mixedgpu gls` (fn 'gls'); returns the exit code. */
@@ -103,6 +135,7 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     if ((args.tidy !== undefined || args.glance) && args.intervals) throw new CliError('--intervals prints nlme\'s intervals with the summary; --tidy --conf-int gives them in tidy\'s table instead');
     for (const k of ANOVA_ONLY) if (args[k] !== undefined && !args.anova) throw new CliError(`${flag(k)} is an option of --anova (nlme's anova(fit))`);
     for (const k of EMM_ONLY) if (args[k] !== undefined && args.emmeans === undefined) throw new CliError(`${flag(k)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ Sex')`);
+    splitType(args);
     const tables = args.anova || args.emmeans !== undefined;
     if (tables && (wantsBroom(args) || args.intervals)) throw new CliError('--anova and --emmeans print their tables instead of the summary: leave out --intervals, --tidy, --glance and --augment');
     const anovaOpts = args.anova ? anovaOptions(args) : null;
@@ -124,7 +157,9 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     if (tables) {
       // checked (the options' errors) before anything is printed
       const an = anovaOpts ? (fit as LmeFit | GlsFit).anova(anovaOpts) : null;
-      const grid = emm ? (fit as LmeFit | GlsFit).emmeans(emm.specs, emm.options) : null;
+      const means = emm ? (fit as LmeFit | GlsFit).emmeans(emm.specs, emm.options) : null;
+      // --regrid: emmeans's regrid(), the means on the response scale as the grid's coordinates
+      const grid = means && args.regrid ? means.regrid() : means;
       if (args.json && an && !grid) io.stdout(`${JSON.stringify({ anova: anovaFJSON(an) }, null, 2)}\n`);
       else if (args.json && an && grid) {
         const c = args.contrast === undefined ? null : grid.contrast(args.contrast as never, { ...(args.adjust !== undefined ? { adjust: args.adjust as AdjustMethod } : {}), ...(args.ref !== undefined ? { ref: /^\d+$/.test(args.ref) ? Number(args.ref) : args.ref } : {}) });

@@ -29,8 +29,9 @@
  *   mixedgpu robust FILE FORMULA [--type CR2] [--cluster g] [--test Satterthwaite] [--level 0.95] [--wald x,z] [--wald-equal x,z] [--wald-test HTZ,…|All] [--json]
  *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
  *   mixedgpu lme FILE "y ~ x" --random "~ 1 | g" [--weights "varIdent(form = ~ 1 | s)"] [--correlation "corAR1(form = ~ 1 | g)"] [--ml] [--intervals] [--json]
- *     [--anova [--type marginal] [--terms a,b] [--L 'x=1'] [--adjust-sigma false]] [--emmeans '~ A' [--mode M] [--contrast pairwise]] (also gls)
+ *     [--anova [--type marginal] [--terms a,b] [--L 'x=1'] [--adjust-sigma false]] [--emmeans '~ A' [--mode M] [--type response] [--contrast pairwise]] (also gls)
  *   mixedgpu glmmpql FILE "y ~ x" --random "~ 1 | g" --family binomial [--weights n] [--correlation "corAR1(form = ~ t | g)"] [--niter 10] [--verbose] [--json]
+ *     [--emmeans '~ A' [--type response] [--mode containment|asymptotic] [--contrast pairwise]]
  *   mixedgpu gls FILE "y ~ x" [--weights "varPower(form = ~ x)"] [--correlation "corCompSymm(form = ~ 1 | g)"] [--ml] [--json]
  *   mixedgpu gamm4 FILE "y ~ s(x) + z" [--random "~ (1 | g)"] [--ml] [--factors a,b] [--backend cpu|webgpu|auto] [--points 50] [--json]
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
@@ -230,7 +231,7 @@ export function buildProgram(): Command {
       .option('--ml', 'fit by maximum likelihood (default REML)')
       .option('--intervals', "also nlme's approximate 95% confidence intervals (intervals(fit))")
       .option('--anova', "print nlme's anova(fit) instead of the summary: the Wald F test of each fixed-effects term (denDF: lme nlme's containment DF, gls N - p)")
-      .option('--type <type>', '--anova: sequential (default: each term after those before it) or marginal (after all others)')
+      .option('--type <type>', "--anova: sequential (default: each term after those before it) or marginal (after all others); --emmeans: link (default) or response (a transformed response's means back-transformed: log(y), sqrt(y), log1p(y), …; contrasts of a log scale as ratios)")
       .option('--terms <terms>', "--anova: one joint F test of these terms, comma-separated labels or 1-based numbers (nlme's Terms)")
       .option('--L <rows>', "--anova: one F test of L beta = 0 (nlme's L): 'age=1,age:SexMale=1' or '0,1,0,1', rows separated by ';'")
       .option('--adjust-sigma <bool>', `--anova: an ML fit's sigma made REML-like, true or false (nlme's default: ${fn === 'lme' ? 'true' : 'false'})`)
@@ -243,6 +244,7 @@ export function buildProgram(): Command {
       .option('--contrast <method>', '--emmeans: contrasts of the means: pairwise, revpairwise, trt.vs.ctrl, trt.vs.ctrlk, consec, eff, del.eff or poly')
       .option('--ref <level>', '--emmeans with --contrast trt.vs.ctrl: the control level (a name or 1-based number)')
       .option('--adjust <method>', "--emmeans: multiplicity adjustment (default: the contrast's, as emmeans; none for the means)")
+      .option('--regrid', "--emmeans: emmeans's regrid(): a transformed response's means back-transformed as the grid (symmetric intervals; contrasts as differences of them)")
       .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
       .option('--json', 'print the result as one JSON object'))
       .option('--quiet', 'no notes or warnings on stderr')
@@ -263,6 +265,17 @@ export function buildProgram(): Command {
     .option('--correlation <corStruct>', "nlme's correlation structure within the innermost groups, e.g. 'corAR1(form = ~ t | g)'")
     .option('--niter <n>', 'the most lme fits (MASS\'s niter, default 10)')
     .option('--verbose', "MASS's 'iteration k' messages on stderr")
+    .option('--emmeans <specs>', "print emmeans's estimated marginal means instead of the summary: '~ trt', '~ trt | week', or trt,week")
+    .option('--type <type>', '--emmeans: link (default) or response (back-transformed: prob, rate or response; contrasts of a logit or log link as odds ratios or ratios)')
+    .option('--mode <mode>', '--emmeans: the df method, containment (default) or asymptotic')
+    .option('--by <columns>', '--emmeans: comma-separated variables whose levels form separate groups')
+    .option('--at <values>', "--emmeans: values of the reference grid's variables, e.g. 'week=0,2;trt=drug'")
+    .option('--emm-weights <how>', '--emmeans: how to average over the other factors: equal (default), proportional, outer, cells, flat')
+    .option('--level <p>', '--emmeans: confidence level (default 0.95)')
+    .option('--contrast <method>', '--emmeans: contrasts of the means: pairwise, revpairwise, trt.vs.ctrl, trt.vs.ctrlk, consec, eff, del.eff or poly')
+    .option('--ref <level>', '--emmeans with --contrast trt.vs.ctrl: the control level (a name or 1-based number)')
+    .option('--adjust <method>', "--emmeans: multiplicity adjustment (default: the contrast's, as emmeans; none for the means)")
+    .option('--regrid', "--emmeans: emmeans's regrid(): probabilities or rates as the grid (symmetric intervals; contrasts as differences of them)")
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
     .option('--json', 'print the result as one JSON object'))
     .option('--quiet', 'no notes or warnings on stderr')

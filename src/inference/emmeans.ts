@@ -29,6 +29,7 @@ import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { Formula } from '../formula/types.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
+import type { GlmFamily } from '../glmm/family.js';
 import { type DdfContext, contest1D, krDdf } from './contest.js';
 import { type AdjustMethod, type Family, adjustPValues, checkAdjust, criticalValues } from './emmAdjust.js';
 import { type ContrastMethod, type ContrastMethodOptions, contrastFamily } from './emmContrasts.js';
@@ -43,7 +44,9 @@ export type EmmDdf = 'kenward-roger' | 'satterthwaite' | 'asymptotic';
  * number of parameters, emm_basis.glmmTMB's), or an nlme fit's mode (src/nlme/emmeans.ts: lme's
  * containment, gls's df.error, and lme's df = Inf, which emmeans labels 'fixed')
  */
-export type EmmInferenceMethod = EmmDdf | 'residual' | 'containment' | 'df.error' | 'fixed';
+export type EmmInferenceMethod = EmmDdf | 'residual' | 'containment' | 'df.error' | 'fixed' | RegridMethod;
+/** a regridded grid's df method (emmeans's regrid: the means' own df, each contrast's the smallest among its means') */
+export type RegridMethod = `inherited from ${EmmDdf | 'residual' | 'containment' | 'df.error' | 'fixed'} when re-gridding`;
 export type EmmWeights = 'equal' | 'proportional' | 'outer' | 'cells' | 'flat';
 
 export interface EmmeansOptions {
@@ -289,18 +292,35 @@ function contextInference(ctx: DdfContext, p: number): Inference {
   return { method: 'satterthwaite', V: ctx.sat.vcovBeta, p, df: (l) => contest1D(ctx, l).df };
 }
 
-function scaleOf(fit: LmmFit | GlmmFit): Scale {
-  const ratioOf = (tran: string) => (tran === 'logit' ? { label: 'odds.ratio', scale: 'log odds ratio' } : ['log', 'log2', 'log10'].includes(tran) ? { label: 'ratio', scale: tran } : null);
-  if (isLmm(fit)) {
-    const r = fit.model.formula.response;
-    const t = r.kind === 'expr' && r.expr.type === 'call' && r.expr.args.length === 1 && r.expr.args[0].type === 'var' ? RESPONSE_TRANSFORMS[r.expr.fn] : undefined;
-    if (!t || r.kind !== 'expr' || r.expr.type !== 'call') return { tran: null, linkinv: (x) => x, muEta: () => 1, label: 'response', ratio: null };
-    return { tran: r.expr.fn, ...t, label: 'response', ratio: ratioOf(r.expr.fn) };
-  }
-  const fam = fit.model.family;
+/** emmeans's ratio contrasts of a transformed scale: odds ratios of a logit, ratios of a log, log2 or log10 */
+const ratioOf = (tran: string): Scale['ratio'] => (tran === 'logit' ? { label: 'odds.ratio', scale: 'log odds ratio' } : ['log', 'log2', 'log10'].includes(tran) ? { label: 'ratio', scale: tran } : null);
+
+/** the untransformed scale (an identity link, a response without a transformation) */
+export const IDENTITY_SCALE: Scale = { tran: null, linkinv: (x) => x, muEta: () => 1, label: 'response', ratio: null };
+
+/**
+ * The scale of a linear model's means from its formula's response (emmeans's response transformations:
+ * `log(y)`, `log2`, `log10`, `log1p`, `sqrt`, `exp` of one variable); the identity otherwise.
+ */
+export function responseScale(response: Formula['response']): Scale {
+  const r = response;
+  const t = r.kind === 'expr' && r.expr.type === 'call' && r.expr.args.length === 1 && r.expr.args[0].type === 'var' ? RESPONSE_TRANSFORMS[r.expr.fn] : undefined;
+  if (!t || r.kind !== 'expr' || r.expr.type !== 'call') return IDENTITY_SCALE;
+  return { tran: r.expr.fn, ...t, label: 'response', ratio: ratioOf(r.expr.fn) };
+}
+
+/**
+ * The scale of a GLM family's means (emmeans's .std.link.labels): the link as the transformation (none for
+ * identity), the mean labelled prob (binomial), rate (poisson) or response.
+ */
+export function linkScale(fam: Pick<GlmFamily, 'family' | 'link' | 'linkinv' | 'muEta'>): Scale {
   const label = fam.family === 'binomial' ? 'prob' : fam.family === 'poisson' ? 'rate' : 'response';
   const tran = fam.link === 'identity' ? null : fam.link;
   return { tran, linkinv: (x) => fam.linkinv(x), muEta: (x) => fam.muEta(x), label, ratio: tran ? ratioOf(tran) : null };
+}
+
+function scaleOf(fit: LmmFit | GlmmFit): Scale {
+  return isLmm(fit) ? responseScale(fit.model.formula.response) : linkScale(fit.model.family);
 }
 
 /** Σ_ab |ℓ_a V_ab ℓ_b|: the size of ℓᵀVℓ's terms (the scale of its rounding error) */
@@ -443,6 +463,8 @@ export interface GridSettings {
   trend: string | null;
   /** whether the notes name the df method (lmer's) */
   dfNote: boolean;
+  /** the variables a regridded grid's means were averaged over before (its note, as emmeans keeps it) */
+  averaged?: string[];
 }
 
 /** One mean's linear function: in the fit's β coordinates, in the full model matrix's, and its offset. */
@@ -470,6 +492,7 @@ export class EmmGrid {
   private readonly values: GridValue[][];
   private readonly settings: GridSettings;
   private readonly estimability: ReferenceGrid['estimability'];
+  private readonly formula: Pick<Formula, 'fixed'>;
   /** the means, one row per combination of the specs and by variables (the first varying fastest) */
   readonly rows: EmmRow[];
 
@@ -482,6 +505,7 @@ export class EmmGrid {
     this.type = settings.type;
     this.ddf = settings.inference.method;
     this.estimability = grid.estimability;
+    this.formula = formula;
     // '~ 1': the overall mean (emmeans's variable "1" at "overall"; by groups, the groups alone)
     const use = [...specs, ...by].filter((v) => v !== '1').map((v) => grid.variables.findIndex((g) => g.name === v));
     const overall = specs.includes('1') && use.length === 0;
@@ -492,7 +516,8 @@ export class EmmGrid {
     this.functions = functions;
     this.values = overall ? values.map((v) => ['overall', ...v]) : values;
     const notes: string[] = [];
-    if (avgd.length > 0) notes.push(`Results are averaged over the levels of: ${avgd.map((k) => grid.variables[k].name).join(', ')}`);
+    const averaged = [...(settings.averaged ?? []), ...avgd.map((k) => grid.variables[k].name)];
+    if (averaged.length > 0) notes.push(`Results are averaged over the levels of: ${averaged.join(', ')}`);
     if (involvedInInteraction(formula, [...specs.filter((v) => v !== '1'), ...by, ...(settings.trend ? [settings.trend] : [])])) notes.push('NOTE: Results may be misleading due to involvement in interactions');
     if (settings.dfNote) notes.push(`Degrees-of-freedom method: ${this.ddf}`);
     // a transformed scale (emmeans's tran; emtrends drops it)
@@ -643,6 +668,72 @@ export class EmmGrid {
     if (pv.line) notes.push(pv.line);
     if (ratio) notes.push(`Tests are performed on the ${ratio.scale} scale`);
     return new EmmContrasts(out, byVars.map((v) => v.name), ratio?.label ?? null, pv.adjust, level, notes, this.ddf, byVars);
+  }
+
+  /**
+   * emmeans's regrid(grid): the means on the response scale become the grid's coordinates, so that
+   * further means and contrasts are linear in them (differences of probabilities, not odds ratios):
+   *   β* = g⁻¹(η̂) (η̂_r = ℓ_rᵀβ̂ + offset_r, the rows' means), V* = D (L V Lᵀ) D with D = diag(μ′(η̂_r)),
+   * the rows' X = I; the intervals are β* ± t SE*, symmetric on the response scale. df are inherited: every
+   * mean's where they agree within 0.01 (their average), else each linear function k's smallest among the
+   * means it involves (|k_r| above 1e-7 of the largest), "inherited from containment when re-gridding". A
+   * grid without a transformation is regridded with g the identity; a mean that is not estimable stays so.
+   */
+  regrid(): EmmGrid {
+    const { scale, inference } = this.settings;
+    if (this.settings.trend) throw new ModelError('regrid: the grid holds emtrends\'s slopes, which have no response scale to regrid to');
+    const tran = scale.tran;
+    const est = this.functions.map((f) => this.evaluate(f));
+    const r = est.length;
+    // β* = g⁻¹(η̂_r), D_r = μ′(η̂_r); a non-estimable mean: 0, with a unit vector of the null basis
+    const beta = Float64Array.from(est, (e, i) => (this.functions[i].estimable ? (tran ? scale.linkinv(e.estimate) : e.estimate) : 0));
+    const D = est.map((e, i) => (this.functions[i].estimable ? (tran ? scale.muEta(e.estimate) : 1) : 0));
+    // V* = D L V Lᵀ D
+    const p = inference.p;
+    const VL = this.functions.map((f) => {
+      const out = new Float64Array(p);
+      if (!f.estimable) return out;
+      for (let a = 0; a < p; a++) { let t = 0; for (let b = 0; b < p; b++) t += inference.V[a * p + b] * f.l[b]; out[a] = t; }
+      return out;
+    });
+    const V = new Float64Array(r * r);
+    for (let i = 0; i < r; i++) for (let j = i; j < r; j++) {
+      if (D[i] === 0 || D[j] === 0) continue;
+      let t = 0;
+      for (let a = 0; a < p; a++) t += this.functions[i].l[a] * VL[j][a];
+      V[i * r + j] = V[j * r + i] = D[i] * t * D[j];
+    }
+    // the df: the estimable means' own where they agree within 0.01 (or any is NaN or ∞), else the smallest involved
+    const dfs = est.map((e) => e.df);
+    const edf = dfs.filter((_, i) => this.functions[i].estimable);
+    const constant = edf.length === 0 || edf.some((d) => Number.isNaN(d / d)) || Math.max(...edf) - Math.min(...edf) < 0.01;
+    const mean = edf.length === 0 ? NaN : edf.reduce((s, d) => s + d, 0) / edf.length;
+    const method = (this.ddf.startsWith('inherited') ? this.ddf : `inherited from ${this.ddf} when re-gridding`) as RegridMethod;
+    const regridded: Inference = {
+      method, V, p: r,
+      df: constant ? () => mean : (k) => {
+        const big = Math.max(...Array.from(k, Math.abs));
+        let m = Infinity, any = false;
+        for (let i = 0; i < r; i++) if (Math.abs(k[i]) > 1e-7 * big && !Number.isNaN(dfs[i])) { m = Math.min(m, dfs[i]); any = true; }
+        return any ? m : NaN;
+      },
+    };
+    // the new reference grid: the means' variables ('~ 1''s overall row aside), one row per mean, X = I
+    const variables = this.variables.filter((v, k) => !(k === 0 && v.name === '1' && this.specs.includes('1')));
+    const X = new Float64Array(r * r);
+    for (let i = 0; i < r; i++) X[i * r + i] = 1;
+    const nullBasis = this.functions.flatMap((f, i) => (f.estimable ? [] : [Float64Array.from({ length: r }, (_, j) => (j === i ? 1 : 0))]));
+    const grid: ReferenceGrid = {
+      variables, rows: r, X, offset: new Float64Array(r), counts: new Float64Array(r).fill(1),
+      estimability: nullBasis.length > 0 ? { nullBasis, Xfull: X, pFull: r, kept: Array.from({ length: r }, (_, i) => i) } : null,
+    };
+    const averaged = this.annotations.find((m) => m.startsWith('Results are averaged over the levels of: '));
+    return new EmmGrid(this.formula, grid, this.specs, this.by, {
+      weights: 'equal', level: this.level, type: 'link', adjust: this.settings.adjust, offset: undefined, inference: regridded,
+      scale: IDENTITY_SCALE, messages: this.settings.messages,
+      beta, estName: tran ? scale.label : this.settings.estName, trend: null, dfNote: this.settings.dfNote,
+      averaged: averaged ? averaged.slice('Results are averaged over the levels of: '.length).split(', ') : undefined,
+    });
   }
 
   /** Pairwise comparisons (emmeans's pairs): contrast('pairwise' or 'revpairwise'). */

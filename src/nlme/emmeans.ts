@@ -12,11 +12,15 @@
  *        (intervals.ts's glsApVar), g_j = ℓᵀ G_j ℓ with G_j = ∂[σ̂²(ψ) (XᵀR(ψ)⁻¹X)⁻¹]/∂η_j (σ̂ profiled, by
  *        central differences with Richardson's extrapolation: emmeans's gls_grad by numDeriv's
  *        jacobian) and G_σ = 2V; 'asymptotic': ν = ∞.
+ * With type 'response', the means of a transformed response (`log(y)`, `log2`, `log10`, `log1p`, `sqrt`,
+ * `exp`: emmeans's response transformations; a glmmPQL fit's link, src/pql/emmeans.ts) are back-transformed:
+ * g⁻¹(ℓᵀβ̂) with SE |dμ/dη| √(ℓᵀVℓ) (the delta method) and the interval's ends g⁻¹(ℓᵀβ̂ ± c SE); contrasts of
+ * a log or logit scale are ratios (odds ratios), tested on that scale.
  * The means, contrasts and printout are src/inference/emmeans.ts's EmmGrid.
  */
 import { FitError, ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
-import { type EmmWeights, EmmGrid, type Inference, gridOptions, parseSpecs, quadForm } from '../inference/emmeans.js';
+import { type EmmWeights, EmmGrid, type Inference, type Scale, gridOptions, parseSpecs, quadForm, responseScale } from '../inference/emmeans.js';
 import { type AtValues, type GridModel, referenceGrid } from '../inference/referenceGrid.js';
 import type { ModelFrame } from '../frame/modelFrame.js';
 import { evaluateGls } from './gls.js';
@@ -40,30 +44,41 @@ export interface NlmeEmmeansOptions {
   level?: number;
   /** the multiplicity adjustment of the means' intervals (default 'none') */
   adjust?: AdjustMethod;
+  /**
+   * 'link' (default): the means on the scale of the model (a transformed response's, a glmmPQL fit's link);
+   * 'response': back-transformed (emmeans's type = "response"), contrasts of a log or logit scale as ratios
+   */
+  type?: 'link' | 'response';
   /** lme: an ML fit's Var(β̂) with σ̂² N/(N − p) (emmeans's sigmaAdjust, default true); false: σ̂²_ML */
   sigmaAdjust?: boolean;
 }
 
-const KNOWN = ['by', 'at', 'weights', 'mode', 'level', 'adjust', 'sigmaAdjust'];
+const KNOWN = ['by', 'at', 'weights', 'mode', 'level', 'adjust', 'type', 'sigmaAdjust'];
+
+/** 'an lme', 'a gls', 'a glmmPQL' */
+const aFit = (kind: string) => `${kind === 'lme' ? 'an' : 'a'} ${kind}`;
 
 function checkOptions(options: unknown, modes: readonly string[], kind: string): NlmeEmmeansOptions {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new OptionError('options', `emmeans options must be an object, not ${showValue(options)}`);
   for (const k of Object.keys(options)) {
-    if (!KNOWN.includes(k)) throw new OptionError(k, `unknown emmeans option '${k}' for ${kind === 'lme' ? 'an' : 'a'} ${kind} fit (options: ${KNOWN.join(', ')})${k === 'ddf' ? '; the df method is `mode`, as emmeans names it for nlme fits' : ''}`);
+    if (!KNOWN.includes(k)) throw new OptionError(k, `unknown emmeans option '${k}' for ${aFit(kind)} fit (options: ${KNOWN.join(', ')})${k === 'ddf' ? '; the df method is `mode`, as emmeans names it for nlme fits' : ''}`);
   }
   const mode = (options as NlmeEmmeansOptions).mode;
   if (mode !== undefined && !modes.includes(mode)) {
     // emmeans's Satterthwaite modes of lme (gradV.kludge) regress Var(β̂) on refits to y + 0.01σ̂ × random noise
-    const why = kind === 'lme' && typeof mode === 'string' && /satterthwaite|auto/.test(mode) ? ' (emmeans\'s Satterthwaite df of an lme fit come from refits to randomly perturbed responses, gradV.kludge: not reproduced here)' : '';
-    throw new OptionError('mode', `mode must be ${modes.slice(0, -1).map((m) => `'${m}'`).join(', ')} or '${modes[modes.length - 1]}' for ${kind === 'lme' ? 'an' : 'a'} ${kind} fit, not ${showValue(mode)}${why}`);
+    const why = kind !== 'gls' && typeof mode === 'string' && /satterthwaite|auto/.test(mode)
+      ? kind === 'lme' ? ' (emmeans\'s Satterthwaite df of an lme fit come from refits to randomly perturbed responses, gradV.kludge: not reproduced here)'
+        : ' (emmeans\'s Satterthwaite df of an lme fit come from refits of its call to perturbed responses, gradV.kludge, which fail on a glmmPQL fit: "Unable to estimate Satterthwaite parameters")'
+      : '';
+    throw new OptionError('mode', `mode must be ${modes.slice(0, -1).map((m) => `'${m}'`).join(', ')} or '${modes[modes.length - 1]}' for ${aFit(kind)} fit, not ${showValue(mode)}${why}`);
   }
   return options as NlmeEmmeansOptions;
 }
 
-/** the grid and the EmmGrid of a fit's fixed part with its inference */
-function grid(frame: ModelFrame, beta: Float64Array, specs: string | string[], options: NlmeEmmeansOptions, inference: Inference, groupingNames: string[]): EmmGrid {
+/** the grid and the EmmGrid of a fit's fixed part with its inference, on `scale` (the model's transformation or link) */
+function grid(frame: ModelFrame, beta: Float64Array, specs: string | string[], options: NlmeEmmeansOptions, inference: Inference, groupingNames: string[], scale: Scale, offset?: number): EmmGrid {
   const parsed = parseSpecs(specs, options.by);
-  const { level, weights, adjust } = gridOptions({ level: options.level, weights: options.weights, adjust: options.adjust });
+  const { level, weights, adjust, type } = gridOptions({ level: options.level, weights: options.weights, adjust: options.adjust, type: options.type });
   const model: GridModel = { formula: frame.formula, frame, blocks: [], frameOptions: {} };
   const g = referenceGrid(model, options.at);
   const names = g.variables.map((v) => v.name);
@@ -73,15 +88,24 @@ function grid(frame: ModelFrame, beta: Float64Array, specs: string | string[], o
     throw new OptionError('specs', `'${v}' is not a variable of the model's fixed part (its variables: ${names.join(', ') || 'none'})${grouping ? '; it groups random effects or the correlation, which estimated marginal means average out' : ''}`);
   }
   return new EmmGrid(frame.formula, g, parsed.specs, parsed.by, {
-    weights, level, type: 'link', adjust, offset: undefined, inference,
-    scale: { tran: null, linkinv: (x) => x, muEta: () => 1, label: 'response', ratio: null },
+    weights, level, type, adjust, offset, inference, scale,
     messages: [], beta, estName: null, trend: null, dfNote: true,
   });
 }
 
-/** emmeans(fit, specs) of an lme fit (emm_basis.lme). */
+/** emmeans(fit, specs) of an lme fit (emm_basis.lme), on the scale of its response's transformation. */
 export function lmeEmmeans(fit: LmeFit, specs: string | string[], options: NlmeEmmeansOptions = {}): EmmGrid {
-  const o = checkOptions(options, ['containment', 'asymptotic'], 'lme');
+  return lmeBasisEmmeans(fit, specs, options, responseScale(fit.model.frame.formula.response), 'lme');
+}
+
+/**
+ * emm_basis.lme on an lme fit with the scale of its means given: `kind` 'glmmPQL' for the last lme of a
+ * glmmPQL fit with its family's link (src/pql/emmeans.ts; emm_basis.lme's .std.link.labels of object$family),
+ * whose means leave out the fixed formula's offset (MASS fits lme to zz − offset without it, so the terms
+ * emmeans reads have none: the means are at offset 0).
+ */
+export function lmeBasisEmmeans(fit: LmeFit, specs: string | string[], options: NlmeEmmeansOptions, scale: Scale, kind: 'lme' | 'glmmPQL'): EmmGrid {
+  const o = checkOptions(options, ['containment', 'asymptotic'], kind);
   if (o.sigmaAdjust !== undefined && typeof o.sigmaAdjust !== 'boolean') throw new OptionError('sigmaAdjust', `sigmaAdjust must be true or false, not ${showValue(o.sigmaAdjust)}`);
   const { n, p, xnames } = fit.model.frame;
   // vcov holds an ML fit's σ̂² N/(N − p) (emmeans's sigmaAdjust = TRUE); without it, σ̂²_ML
@@ -99,7 +123,7 @@ export function lmeEmmeans(fit: LmeFit, specs: string | string[], options: NlmeE
       df: (l) => { let m = Infinity; for (let j = 0; j < p; j++) if (Math.abs(l[j]) > 1e-4) m = Math.min(m, dfx[j]); return m === Infinity ? NaN : m; },
     };
   }
-  return grid(fit.model.frame, Float64Array.from(fit.beta), specs, o, inference, fit.levels.map((l) => l.name));
+  return grid(fit.model.frame, Float64Array.from(fit.beta), specs, o, inference, fit.levels.map((l) => l.name), scale, kind === 'glmmPQL' ? 0 : undefined);
 }
 
 /**
@@ -170,5 +194,5 @@ export function glsEmmeans(fit: GlsFit, specs: string | string[], options: NlmeE
       },
     };
   }
-  return grid(fit.frame, Float64Array.from(fit.beta), specs, o, inference, []);
+  return grid(fit.frame, Float64Array.from(fit.beta), specs, o, inference, [], responseScale(fit.frame.formula.response));
 }

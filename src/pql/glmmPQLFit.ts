@@ -11,6 +11,9 @@ import { OptionError } from '../errors/errors.js';
 import type { GlmFamily } from '../glmm/family.js';
 import type { LevelRanef, LevelVarCorr, LmeFit, ResidualType, TTableRow } from '../nlme/lmeFit.js';
 import { formatLmeSummary } from '../nlme/summary.js';
+import type { EmmGrid } from '../inference/emmeans.js';
+import type { NlmeEmmeansOptions } from '../nlme/emmeans.js';
+import { pqlEmmeans } from './emmeans.js';
 
 export type PqlFamilyName = 'binomial' | 'quasibinomial' | 'poisson' | 'quasipoisson' | 'Gamma';
 export type PredictType = 'link' | 'response';
@@ -107,6 +110,13 @@ export class GlmmPqlFit {
 
   /** the working model's residuals (MASS's residuals of a glmmPQL fit are lme's: zz − η, pearson (zz − η)√w/σ̂) */
   residuals(options: { level?: number; type?: ResidualType } = {}): Float64Array { return this.lme.residuals(options); }
+
+  /**
+   * emmeans(fit, specs): estimated marginal means on the link scale (containment df by default; mode
+   * 'asymptotic'), or with type 'response' back-transformed (prob, rate, response); pairs() and contrast() on
+   * the grid (odds ratios and ratios of a logit or log link with type 'response')
+   */
+  emmeans(specs: string | string[], options: NlmeEmmeansOptions = {}): EmmGrid { return pqlEmmeans(this, specs, options); }
 
   /** R's print(summary(glmmPQL(...))): nlme's summary of the last lme, AIC, BIC and logLik NA, the fixed formula as written */
   summary(): string {
