@@ -29,6 +29,8 @@ specs <- list(
   nbdisp = list(formula = "count ~ mined + (1 | site)", ziformula = "~ 0", dispformula = "~ mined", family = "nbinom2", data = "salamanders"),
   # NB2, dispformula ~ 1: the dispersion row is the size, with glmmTMB's interval of sigma
   nb = list(formula = "count ~ mined + (1 | site)", ziformula = "~ 0", dispformula = "~ 1", family = "nbinom2", data = "salamanders"),
+  # gaussian with a dispersion model: the dispersion rows, and the residual SD's row with no value
+  gaussdisp = list(formula = "count ~ mined + (1 | site)", ziformula = "~ 0", dispformula = "~ mined", family = "gaussian", data = "salamanders"),
   # gaussian, a random slope: SDs, a correlation and the residual SD, with intervals
   gauss = list(formula = "Reaction ~ Days + (Days | Subject)", ziformula = "~ 0", dispformula = "~ 1", family = "gaussian", data = "sleepstudy")
 )
@@ -55,6 +57,7 @@ add("nbdisp_exp", "nbdisp", exponentiate = TRUE)
 add("nbdisp_dispersion", "nbdisp", component = "dispersion")
 add("nb_all", "nb")
 add("nb_fixed", "nb", effects = "fixed")
+add("gaussdisp_all", "gaussdisp")
 add("gauss_all", "gauss")
 add("gauss_random_ci90", "gauss", effects = "random", ci = 0.9)
 
