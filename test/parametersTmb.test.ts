@@ -30,6 +30,7 @@ import type { GlsFit } from '../src/nlme/glsFit.js';
 import { type CiMethod, type ModelParametersOptions, type ParameterEffects, type ParameterRow, modelParameters } from '../src/parameters/modelParameters.js';
 import type { TmbParameterComponent } from '../src/parameters/tmb.js';
 import { printModelParameters } from '../src/parameters/print.js';
+import '../src/parameters/methods.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 type Cell = string | number | null;
@@ -211,6 +212,13 @@ describe('model_parameters of lme and gls fits (parameters 0.20.2)', () => {
     }
     for (const m of ['satterthwaite', 'ml1', 'betwithin'] as const) await expect(modelParameters(ri, { ciMethod: m })).rejects.toThrow(/not implemented for lme fits/);
     await expect(modelParameters(fits.get('cs')!, { effects: 'random' })).rejects.toThrow(/gls fit has no random effects/);
+  });
+
+  it('fit.modelParameters() of glmmTMB, lme and gls fits is modelParameters(fit)', async () => {
+    for (const name of ['zip', 'ri', 'cs']) {
+      const fit = fits.get(name)!;
+      expect(await fit.modelParameters({ ci: 0.9 })).toEqual(await modelParameters(fit, { ci: 0.9 }));
+    }
   });
 
   it('prints the largest errors with PARAMETERS_WORST=1', () => {

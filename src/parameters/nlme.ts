@@ -36,7 +36,7 @@ import { exponentiateRows, frameTerms, waldFixedRows } from './fixedRows.js';
 import type { ModelParameters, ModelParametersOptions, ParameterRow } from './modelParameters.js';
 
 const LME_REFUSED: Record<string, string> = {
-  normal: "parameters 0.20.2 labels the table 'Wald normal' but computes the t intervals and p-values of nlme's containment df ('wald''s numbers): refused rather than mislabelled; use 'wald'",
+  normal: "parameters 0.20.2 labels the table 'Wald normal' but computes the t intervals and p-values of nlme's containment df (the numbers of 'wald'): refused rather than mislabelled; use 'wald'",
   satterthwaite: "it is not implemented for lme fits (parameters takes it from lavaSearch2's small-sample correction); use 'wald'",
   ml1: "it is not implemented for lme fits (the ml1 rule is implemented for lmer fits); use 'wald'",
   betwithin: "it is not implemented for lme fits (the betwithin rule is implemented for lmer fits); use 'wald'",
