@@ -22,6 +22,9 @@
  * random rows stay on their scale.
  * Random rows (effects "random" or "all"): Wald intervals of the SDs need merDeriv (not in R here, and
  * not implemented): NA, as parameters without merDeriv; ci_method profile gives lme4's profile intervals.
+ *
+ * glmmTMB fits (ZeroInflatedFit) are tabled by tmb.ts, nlme's lme and gls fits by nlme.ts; the three share
+ * this file's types and fixedRows.ts's Wald rows, exponentiate and pretty names.
  */
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import { LmmFit } from '../lmm/lmmFit.js';
