@@ -9,7 +9,7 @@
  * true|false]`: nlme's anova(fit) F table (src/nlme/anovaF.ts) instead of the summary; `--emmeans SPECS
  * [--mode M] [--by B] [--at …] [--emm-weights …] [--level p] [--contrast pairwise] [--ref L] [--adjust A]`:
  * emmeans's means of the fit (src/nlme/emmeans.ts) and their contrasts, as `mixedgpu emmeans` prints them.
- * `--parameters [--ci-method wald|residual|normal] [--ci p] [--effects fixed|random|all] [--exponentiate]`:
+ * `--parameters [--ci-method wald|residual|ml1|betwithin (lme), wald|residual|normal (gls)] [--ci p] [--effects fixed|random|all] [--exponentiate]`:
  * parameters's model_parameters table (src/parameters/nlme.ts) instead of the summary.
  */
 import { basename, extname } from 'node:path';

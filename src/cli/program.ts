@@ -244,7 +244,7 @@ export function buildProgram(): Command {
       .option('--ref <level>', '--emmeans with --contrast trt.vs.ctrl: the control level (a name or 1-based number)')
       .option('--adjust <method>', "--emmeans: multiplicity adjustment (default: the contrast's, as emmeans; none for the means)")
       .option('--parameters', `print parameters's model_parameters table instead of the summary: ${fn === 'lme' ? "the fixed effects with t intervals on nlme's containment df, the random effects' SDs and correlations" : 'the coefficients with t intervals on the residual df n - p'}; --ci-method, --ci, --effects, --exponentiate, --json`)
-      .option('--ci-method <method>', `--parameters: ${fn === 'lme' ? 'wald (default) or residual (the same)' : 'wald (default), residual (the same) or normal'}`)
+      .option('--ci-method <method>', `--parameters: ${fn === 'lme' ? "wald (default), residual (the same), ml1 or betwithin (parameters's df rules)" : 'wald (default), residual (the same) or normal'}`)
       .option('--ci <p>', "--parameters: the intervals' level (default 0.95)")
       .option('--effects <which>', `--parameters: ${fn === 'lme' ? 'fixed, random or all (default)' : 'fixed (the default and only table of a gls fit)'}`)
       .option('--exponentiate', '--parameters: exp() of the fixed effects and their intervals, SE by the delta method')

@@ -165,7 +165,7 @@ export function requireRows(fit: LmmFit | GlmmFit, what: string): void {
 }
 
 /** the grouping factors of the random part (each once), as insight::get_random gives them */
-export function groupingFactors(fit: LmmFit | GlmmFit): GroupingFactor[] {
+export function groupingFactors(fit: LmmFit | GlmmFit | LmeFit): GroupingFactor[] {
   const seen = new Map<string, GroupingFactor>();
   for (const t of fit.model.frame.reTerms) {
     if (!seen.has(t.group)) seen.set(t.group, { name: t.group, codes: t.codes, levels: t.levels.length });
@@ -174,7 +174,7 @@ export function groupingFactors(fit: LmmFit | GlmmFit): GroupingFactor[] {
 }
 
 /** insight::n_obs(disaggregate = TRUE): the rows, or a binomial cbind() response's total number of trials */
-function nObsDisaggregated(fit: LmmFit | GlmmFit): number {
+function nObsDisaggregated(fit: LmmFit | GlmmFit | LmeFit): number {
   const frame = fit.model.frame;
   if (fit instanceof GlmmFit && frame.formula.response.kind !== 'cbind' && frame.weights && frame.weights.some((w) => w !== 1)) {
     // a proportion with weights: insight's n_obs(disaggregate = TRUE) rules for it are not ported
@@ -188,10 +188,13 @@ function nObsDisaggregated(fit: LmmFit | GlmmFit): number {
   return frame.n;
 }
 
-/** the ddf of each fixed effect by parameters's ml1 or betwithin rule (dof.ts), or an error naming what the rule cannot assign */
-export function ruleDof(fit: LmmFit | GlmmFit, rule: 'ml1' | 'betwithin'): number[] {
-  requireRows(fit, `ci_method '${rule}'`);
-  const terms = fixedTerms(fit);
+/**
+ * the ddf of each fixed effect by parameters's ml1 or betwithin rule (dof.ts), or an error naming what the
+ * rule cannot assign; of an lmer, glmer or lme fit (lme's model frame holds the random part as lme4's terms)
+ */
+export function ruleDof(fit: LmmFit | GlmmFit | LmeFit, rule: 'ml1' | 'betwithin'): number[] {
+  if (!(fit instanceof LmeFit)) requireRows(fit, `ci_method '${rule}'`);
+  const terms = frameTerms(fit.model.frame);
   const xn = fit.model.frame.xnames;
   const hasIntercept = xn.includes('(Intercept)');
   const groups = groupingFactors(fit);
@@ -249,7 +252,10 @@ export async function modelParameters(fitIn: LmmFit | GlmmFit | ZeroInflatedFit 
   if (fitIn instanceof ZeroInflatedFit || fitIn instanceof LmeFit || fitIn instanceof GlsFit) {
     // glmmTMB (tmb.ts), lme and gls (nlme.ts)
     checkObject(options, 'modelParameters', SCHEMA);
-    return fitIn instanceof ZeroInflatedFit ? tmbParameters(fitIn, options) : nlmeParameters(fitIn, options);
+    if (fitIn instanceof ZeroInflatedFit) return tmbParameters(fitIn, options);
+    // lme's ml1 and betwithin rules: dof.ts's, as for lmer (the intervals of betwithin by ml1's df, as 0.20.2)
+    const rule = fitIn instanceof LmeFit && (options.ciMethod === 'ml1' || options.ciMethod === 'betwithin') ? options.ciMethod : null;
+    return nlmeParameters(fitIn, options, rule ? { shown: ruleDof(fitIn as LmeFit, rule), ci: ruleDof(fitIn as LmeFit, 'ml1') } : undefined);
   }
   if (!(fitIn instanceof LmmFit || fitIn instanceof GlmmFit)) {
     const name = typeof fitIn === 'object' && fitIn !== null ? (fitIn as object).constructor?.name ?? 'an object' : showValue(fitIn);

@@ -17,10 +17,11 @@
  *
  * ci_method (parameters 0.20.2):
  *   lme  wald, residual   implemented (the two are the same: t with the containment df)
+ *        ml1, betwithin   parameters's rules (dof.ts, as for lmer: modelParameters.ts's ruleDof on lme's
+ *                         model frame); betwithin's intervals by ml1's df, as 0.20.2
  *        normal           refused: parameters labels the table "Wald normal" but computes the t(df) intervals
  *                         and p-values of 'wald' (its numbers are wald's)
  *        satterthwaite    not implemented (parameters takes it from lavaSearch2's sCorrect)
- *        ml1, betwithin   not implemented for lme fits (they are for lmer fits here)
  *        kenward          parameters fails ("no applicable method for 'getME' applied to an object of class lme")
  *        profile, boot    parameters refuses them ("'arg' should be one of wald, normal, residual,
  *                         betwithin, ml1, satterthwaite")
@@ -38,8 +39,6 @@ import type { ModelParameters, ModelParametersOptions, ParameterRow } from './mo
 const LME_REFUSED: Record<string, string> = {
   normal: "parameters 0.20.2 labels the table 'Wald normal' but computes the t intervals and p-values of nlme's containment df (the numbers of 'wald'): refused rather than mislabelled; use 'wald'",
   satterthwaite: "it is not implemented for lme fits (parameters takes it from lavaSearch2's small-sample correction); use 'wald'",
-  ml1: "it is not implemented for lme fits (the ml1 rule is implemented for lmer fits); use 'wald'",
-  betwithin: "it is not implemented for lme fits (the betwithin rule is implemented for lmer fits); use 'wald'",
   kenward: "parameters 0.20.2 fails on an lme fit with it (\"no applicable method for 'getME' applied to an object of class lme\"); use 'wald'",
   profile: "parameters 0.20.2 refuses it for an lme fit (\"'arg' should be one of wald, normal, residual, betwithin, ml1, satterthwaite\"); use 'wald'",
 };
@@ -52,9 +51,10 @@ const GLS_REFUSED: Record<string, string> = {
   profile: "it is not implemented for gls fits (parameters 0.20.2 gives the Wald t intervals with normal p-values under that name); use 'wald'",
 };
 
-function common(options: ModelParametersOptions, what: 'lme' | 'gls'): void {
+function common(options: ModelParametersOptions, what: 'lme' | 'gls', ruleDf: RuleDf | undefined): void {
   const ciMethod = options.ciMethod ?? 'wald';
   const refused = what === 'lme' ? LME_REFUSED : GLS_REFUSED;
+  if ((ciMethod === 'ml1' || ciMethod === 'betwithin') && what === 'lme' && !ruleDf) throw new ModelError(`modelParameters: ci_method '${ciMethod}' of an lme fit needs its rule's df (modelParameters computes them: call it)`);
   if (ciMethod in refused) throw new OptionError('ciMethod', `modelParameters: ci_method '${ciMethod}' of ${what === 'lme' ? 'an lme' : 'a gls'} fit: ${refused[ciMethod]}`);
   if (options.standardize !== undefined) throw new OptionError('standardize', `modelParameters: standardize of ${what === 'lme' ? 'an lme' : 'a gls'} fit is not implemented (effectsize's standardize_parameters is implemented for lmer and glmer fits)`);
   if (options.component !== undefined) throw new OptionError('component', `modelParameters: component is for glmmTMB fits (their conditional, zero-inflation and dispersion models), not ${what === 'lme' ? 'an lme' : 'a gls'} fit`);
@@ -76,10 +76,13 @@ function lmeRandomRows(fit: LmeFit, ci: number): ParameterRow[] {
   return rows;
 }
 
+/** an lme fit's df by parameters's ml1 or betwithin rule (modelParameters.ts's ruleDof): the df column's and p-values', and the intervals' */
+export interface RuleDf { shown: number[]; ci: number[] }
+
 /** parameters's model_parameters(fit, ci, ci_method, effects, exponentiate) of an lme or gls fit */
-export function nlmeParameters(fit: LmeFit | GlsFit, options: ModelParametersOptions): ModelParameters {
+export function nlmeParameters(fit: LmeFit | GlsFit, options: ModelParametersOptions, ruleDf?: RuleDf): ModelParameters {
   const gls = fit instanceof GlsFit;
-  common(options, gls ? 'gls' : 'lme');
+  common(options, gls ? 'gls' : 'lme', ruleDf);
   const ciMethod = options.ciMethod ?? 'wald';
   const ci = options.ci ?? 0.95;
   const effects = options.effects ?? (gls ? 'fixed' : 'all');
@@ -88,15 +91,18 @@ export function nlmeParameters(fit: LmeFit | GlsFit, options: ModelParametersOpt
   const tTable = fit.tTable;
   const rows: ParameterRow[] = [];
   if (effects !== 'random') {
-    // lme: nlme's containment df; gls: n − p, or none (z) for ci_method 'normal'
-    const df = tTable.map((r) => (gls ? (ciMethod === 'normal' ? Infinity : frame.n - frame.p) : r.DF));
-    // nlme's intervals(): an ML lme fit's SE without summary's N/(N − p) (as src/broom/tidyLme.ts)
-    const ml = !gls && (fit as LmeFit).method === 'ML';
+    // lme: nlme's containment df (or the ml1 / betwithin rule's); gls: n − p, or none (z) for ci_method 'normal'
+    const df = ruleDf ? ruleDf.shown : tTable.map((r) => (gls ? (ciMethod === 'normal' ? Infinity : frame.n - frame.p) : r.DF));
+    // nlme's intervals() (wald, residual): an ML lme fit's SE without summary's N/(N − p) (as
+    // src/broom/tidyLme.ts); the ml1 and betwithin intervals are parameters's own, β̂ ∓ q SE
+    const ml = !gls && !ruleDf && (fit as LmeFit).method === 'ML';
     const shrink = ml ? Math.sqrt((frame.n - frame.p) / frame.n) : 1;
     const fixed = waldFixedRows({
       names: tTable.map((r) => r.name), beta: tTable.map((r) => r.Value), SE: tTable.map((r) => r.StdError),
       statistic: tTable.map((r) => r.Value / r.StdError), dfShown: df, dfUsed: df,
       ...(ml ? { seCi: tTable.map((r) => r.StdError * shrink) } : {}),
+      // betwithin: 0.20.2's intervals by ml1's df (its ci_betwithin calls dof_ml1)
+      ...(ruleDf ? { dfCi: ruleDf.ci } : {}),
     }, ci);
     if (options.exponentiate) exponentiateRows(fixed);
     rows.push(...fixed);

@@ -2,7 +2,7 @@
 # parameters 0.20.2's model_parameters() of nlme fits (lme, gls), for test/parametersNlme.test.ts: lme's
 # fixed effects with nlme's containment df (summary's tTable), the random rows (SDs, correlations, the
 # residual SD; parameters gives them no SE or interval for lme), gls's with the residual df n − p; ci_method
-# wald / normal / residual, ci, exponentiate, effects; the printouts; and what parameters refuses.
+# wald / normal / residual / ml1 / betwithin, ci, exponentiate, effects; the printouts; and what parameters refuses.
 # nlme's default settings (our lme and gls reach nlme's optimum: test/nlme.test.ts).
 # Usage (from the repository root):
 #   Rscript test/oracle/parameters_nlme.R test/fixtures/data test/fixtures/parameters_tmb/parameters_nlme.json
@@ -32,7 +32,10 @@ add("ri_random", "ri", effects = "random")
 add("ri_normal", "ri", ci_method = "normal")
 add("ri_residual", "ri", ci_method = "residual")
 add("ri_ci90_exp", "ri", ci = 0.9, exponentiate = TRUE)
+add("ri_ml1", "ri", ci_method = "ml1")
+add("ri_betwithin", "ri", ci_method = "betwithin", effects = "fixed")
 add("rs_all", "rs", effects = "all")
+add("rs_betwithin", "rs", ci_method = "betwithin", effects = "fixed")
 add("riml_all", "riml", effects = "all")
 add("cs_default", "cs")
 add("cs_normal", "cs", ci_method = "normal")
