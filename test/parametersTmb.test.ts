@@ -211,6 +211,12 @@ describe('model_parameters of lme and gls fits (parameters 0.20.2)', () => {
       await expect(modelParameters(fit, { ciMethod: r.ci_method as CiMethod })).rejects.toThrow(new RegExp(`ci_method '${r.ci_method}' of an? (lme|gls) fit`));
     }
     await expect(modelParameters(ri, { ciMethod: 'satterthwaite' })).rejects.toThrow(/not implemented for lme fits/);
+    // nested levels: the ml1 and betwithin rules and the random rows are not implemented
+    const oats = readCsv(readFileSync(join(fixtures, 'data', 'Oats.csv'), 'utf8'), { factors: ['Block', 'Variety'] }).table;
+    const nested = await lme('yield ~ nitro', oats, { random: '~ 1 | Block/Variety' });
+    await expect(modelParameters(nested, { ciMethod: 'ml1' })).rejects.toThrow(/'ml1' of an lme fit with 2 levels of grouping is not implemented/);
+    await expect(modelParameters(nested, {})).rejects.toThrow(/random rows of an lme fit with 2 levels of grouping .* are not implemented/);
+    expect((await modelParameters(nested, { effects: 'fixed' })).rows.map((r) => r.df_error)).toEqual(nested.tTable.map((r) => r.DF));
     await expect(modelParameters(fits.get('cs')!, { effects: 'random' })).rejects.toThrow(/gls fit has no random effects/);
   });
 

@@ -255,6 +255,7 @@ export async function modelParameters(fitIn: LmmFit | GlmmFit | ZeroInflatedFit 
     if (fitIn instanceof ZeroInflatedFit) return tmbParameters(fitIn, options);
     // lme's ml1 and betwithin rules: dof.ts's, as for lmer (the intervals of betwithin by ml1's df, as 0.20.2)
     const rule = fitIn instanceof LmeFit && (options.ciMethod === 'ml1' || options.ciMethod === 'betwithin') ? options.ciMethod : null;
+    if (rule && (fitIn as LmeFit).Q > 1) throw new ModelError(`modelParameters: ci_method '${rule}' of an lme fit with ${(fitIn as LmeFit).Q} levels of grouping is not implemented (insight's grouping factors of nested lme levels were not checked); use 'wald'`);
     return nlmeParameters(fitIn, options, rule ? { shown: ruleDof(fitIn as LmeFit, rule), ci: ruleDof(fitIn as LmeFit, 'ml1') } : undefined);
   }
   if (!(fitIn instanceof LmmFit || fitIn instanceof GlmmFit)) {
