@@ -378,6 +378,8 @@ export type { LmeOptions, GlsOptions, AnovaRow as LmeAnovaRow, ResidualType as L
 // parameters's model_parameters() and effectsize's standardize_parameters() of lmer and glmer fits (src/parameters; fit.modelParameters, fit.standardizeParameters)
 import './parameters/methods.js';
 export { modelParameters, CI_METHODS, PARAMETER_EFFECTS } from './parameters/modelParameters.js';
+export { TMB_PARAMETER_COMPONENTS } from './parameters/tmb.js';
+export type { TmbParameterComponent } from './parameters/tmb.js';
 export type { ModelParameters, ModelParametersOptions, ParameterRow, CiMethod, ParameterEffects } from './parameters/modelParameters.js';
 export { standardizeParameters, STANDARDIZE_METHODS } from './parameters/standardize.js';
 export type { StandardizeOptions, StandardizedParameters, StandardizedRow, StandardizeMethod } from './parameters/standardize.js';

@@ -12,6 +12,8 @@
  * prints them (--type response: a transformed response's means back-transformed, ratios of a log scale;
  * --regrid: emmeans's regrid(), the back-transformed means as the grid, contrasts their differences).
  * --type is --anova's (sequential, marginal) or the means' (link, response), told apart by its value.
+ * `--parameters [--ci-method wald|residual|ml1|betwithin (lme), wald|residual|normal (gls)] [--ci p] [--effects fixed|random|all] [--exponentiate]`:
+ * parameters's model_parameters table (src/parameters/nlme.ts) instead of the summary.
  */
 import { basename, extname } from 'node:path';
 import { readTableFileAsync } from '../io/node.js';
@@ -26,8 +28,12 @@ import { type NlmeAnovaOptions, anovaFJSON, formatAnovaF } from '../nlme/anovaF.
 import type { NlmeEmmeansOptions } from '../nlme/emmeans.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
 import { printEmmGrid, sharedEmmOptions } from './emmeansOutput.js';
+import { type ParametersTableArgs, parametersTableOptions, printParameters } from './parametersCommand.js';
+import { modelParameters } from '../parameters/modelParameters.js';
 
-export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'>, Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales'> {
+export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'>, Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales'>, Pick<ParametersTableArgs, 'ciMethod' | 'ci' | 'effects' | 'exponentiate'> {
+  /** parameters's model_parameters table instead of the summary (--ci-method, --ci, --effects, --exponentiate) */
+  parameters?: boolean;
   file: string;
   /** lme's fixed formula, or gls's model */
   formula: string;
@@ -138,6 +144,10 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     splitType(args);
     const tables = args.anova || args.emmeans !== undefined;
     if (tables && (wantsBroom(args) || args.intervals)) throw new CliError('--anova and --emmeans print their tables instead of the summary: leave out --intervals, --tidy, --glance and --augment');
+    const paramOnly = (['ciMethod', 'ci', 'effects', 'exponentiate'] as const).find((k) => args[k] !== undefined && args[k] !== false);
+    if (!args.parameters && paramOnly) throw new CliError(`${flag(paramOnly)} is an option of --parameters (parameters's model_parameters table)`);
+    if (args.parameters && (tables || wantsBroom(args) || args.intervals)) throw new CliError('--parameters prints parameters\'s table instead of the summary: leave out --anova, --emmeans, --intervals, --tidy, --glance and --augment');
+    const paramOptions = args.parameters ? parametersTableOptions(args) : null;
     const anovaOpts = args.anova ? anovaOptions(args) : null;
     const emm = args.emmeans !== undefined ? emmOptions(args) : null;
     const factors = parseFactors(args.factors);
@@ -151,6 +161,11 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     const fit = fn === 'lme' ? await lme(args.formula, read.table, { ...common, random: args.random }) : await gls(args.formula, read.table, common);
     if (!fit.converged && !args.quiet) io.stderr(`mixedgpu: warning: ${fn}: the optimizer stopped before its tolerance (${fit.feval} evaluations)\n`);
     if (!args.quiet) for (const m of fit.messages) io.stderr(`mixedgpu: note: ${fn}: ${m}\n`);
+    if (paramOptions) {
+      // parameters's model_parameters of the lme or gls fit (src/parameters/nlme.ts)
+      printParameters(await modelParameters(fit, paramOptions), args.json, io);
+      return 0;
+    }
     // broom.mixed's tables; --augment alone writes its file and the summary is printed as usual
     if (args.tidy !== undefined || args.glance) return await printBroom(fit as LmeFit, args, io, read.table, 'lme');
     if (args.augment !== undefined) await printBroom(fit as LmeFit, args, io, read.table, 'lme');

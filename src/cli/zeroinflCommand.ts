@@ -18,6 +18,8 @@
  * With `--ggpredict TERM [--ggpredict TERM2] [--type fixed|random|zero_inflated|zi_random] [--level p] [--typical
  * median] [--condition 'x=2']` (or `--ggemmeans TERM`): ggeffects's adjusted predictions (src/zeroinfl/ggpredict.ts),
  * printed as `mixedgpu ggpredict` prints them.
+ * `--parameters [--ci-method wald|normal] [--ci p] [--effects fixed|random|all] [--component all|conditional|zi|dispersion]
+ * [--exponentiate]`: parameters's model_parameters table instead (src/parameters/tmb.ts, printed as parameters prints it).
  * With `--confint [wald|uniroot] [--parm theta_] [--level p] [--component cond,zi,other] [--full]`: glmmTMB's
  * confint (src/zeroinfl/confint.ts), printed as R prints its matrix (or JSON).
  * Model comparison and term tests (src/zeroinfl/anova.ts): `--anova [II|III|2|3] [--component cond|zi|disp]`
@@ -43,12 +45,16 @@ import type { ZiEmmeansOptions } from '../zeroinfl/emmeans.js';
 import type { ZeroInflatedFit } from '../zeroinfl/zeroInflatedFit.js';
 import { printEmmGrid, sharedEmmOptions } from './emmeansOutput.js';
 import { type BroomArgs, broomTidyOptions, printBroom, wantsBroom } from './broomCommand.js';
+import { type ParametersTableArgs, parametersTableOptions, printParameters } from './parametersCommand.js';
+import { modelParameters } from '../parameters/modelParameters.js';
 import { ggOptionsFromArgs, printGgEffects } from './ggeffectsCommand.js';
 import type { TmbConfintComponent } from '../zeroinfl/confint.js';
 import { TMB_COMPONENTS, type TmbComponent, anovaTmb } from '../zeroinfl/anova.js';
 import { type WaldType, checkWaldType } from '../inference/waldAnova.js';
 
-export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales' | 'ranPrefix' | 'exponentiate'> {
+export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales' | 'ranPrefix' | 'exponentiate'>, Pick<ParametersTableArgs, 'ciMethod' | 'ci' | 'effects'> {
+  /** parameters's model_parameters table instead of the summary (--ci-method, --ci, --effects, --component, --exponentiate) */
+  parameters?: boolean;
   /** ggeffects's ggpredict of the fit at these focal terms (x, group, facet) instead of the summary */
   ggpredict?: string[];
   /** ggeffects's ggemmeans of the fit at these focal terms */
@@ -170,7 +176,7 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     const gg = args.ggpredict?.length ? 'ggpredict' : args.ggemmeans?.length ? 'ggemmeans' : null;
     const confint = confintMethod(args.confint);
     const compare = args.compare?.length ? args.compare.map(compareSpec) : null;
-    const modes = [args.anova !== undefined && args.anova !== false ? '--anova' : null, args.drop1 ? '--drop1' : null, compare ? '--compare' : null, confint ? '--confint' : null, args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null].filter((x) => x !== null);
+    const modes = [args.anova !== undefined && args.anova !== false ? '--anova' : null, args.drop1 ? '--drop1' : null, compare ? '--compare' : null, confint ? '--confint' : null, args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null, args.parameters ? '--parameters' : null].filter((x) => x !== null);
     if (modes.length > 1) throw new CliError(`give one of ${modes.join(', ')}`);
     if (!args.dharma && (args.nsim !== undefined || args.seed !== undefined || args.unconditional)) throw new CliError('--nsim, --seed and --unconditional are options of --dharma');
     if (!gg && (args.typical !== undefined || args.condition !== undefined)) throw new CliError('--typical and --condition are options of --ggpredict and --ggemmeans');
@@ -183,9 +189,13 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     }
     const drop1Test = args.test === undefined ? 'Chisq' : ({ chisq: 'Chisq', none: 'none' } as const)[args.test.toLowerCase() as 'chisq' | 'none'];
     if (drop1Test === undefined) throw new CliError(`unknown --test '${args.test}' (choose chisq or none)`);
+    const paramOnly = (['ciMethod', 'ci', 'effects'] as const).find((k) => args[k] !== undefined);
+    if (!args.parameters && paramOnly) throw new CliError(`${flag(paramOnly)} is an option of --parameters (parameters's model_parameters table)`);
+    // parameters's table: its options checked before the fit
+    const paramOptions = args.parameters ? parametersTableOptions(args, true) : null;
     if (args.emmeans === undefined) {
-      // --component is also tidy's (cond, zi); --type and --level also ggeffects's
-      const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)) && !(k === 'component' && args.tidy !== undefined) && !(gg && (k === 'type' || k === 'level')) && !(confint && (k === 'level' || k === 'component')) && !(wald && k === 'component'));
+      // --component is also tidy's (cond, zi), --anova's and --parameters's; --type and --level also ggeffects's
+      const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)) && !(k === 'component' && (args.tidy !== undefined || args.parameters)) && !(gg && (k === 'type' || k === 'level')) && !(confint && (k === 'level' || k === 'component')) && !(wald && k === 'component'));
       if (stray) throw new CliError(`${flag(stray)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ mined' --component zi)${args.jointTests ? '; --joint-tests takes --component and --by' : ''}`);
     }
     if (args.jointTests && args.component !== undefined && !(ZI_EMM_COMPONENTS as readonly string[]).includes(args.component)) {
@@ -194,7 +204,7 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     const emm = args.emmeans === undefined ? null : emmOptions(args);
     const ggOptions = gg ? ggOptionsFromArgs(args) : null;
     // broom.mixed's tidy.glmmTMB options, checked before the fit
-    broomTidyOptions(args, 'glmmTMB');
+    broomTidyOptions(args.parameters ? { ...args, exponentiate: undefined } : args, 'glmmTMB');
     const nsim = numberArg(args.nsim, 'nsim', true);
     if (nsim !== undefined && nsim < 2) throw new CliError(`--nsim must be at least 2 (scaled residuals compare the observation with its simulations), got ${nsim}`);
     const seed = numberArg(args.seed, 'seed', true);
@@ -244,6 +254,11 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     }
     if (emm) {
       printMeans(fit, args, emm, io);
+      return 0;
+    }
+    if (paramOptions) {
+      // parameters's model_parameters of the glmmTMB fit (src/parameters/tmb.ts)
+      printParameters(await modelParameters(fit, paramOptions), args.json, io);
       return 0;
     }
     if (confint) {

@@ -22,18 +22,25 @@
  * random rows stay on their scale.
  * Random rows (effects "random" or "all"): Wald intervals of the SDs need merDeriv (not in R here, and
  * not implemented): NA, as parameters without merDeriv; ci_method profile gives lme4's profile intervals.
+ *
+ * glmmTMB fits (ZeroInflatedFit) are tabled by tmb.ts, nlme's lme and gls fits by nlme.ts; the three share
+ * this file's types and fixedRows.ts's Wald rows, exponentiate and pretty names.
  */
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import { LmmFit } from '../lmm/lmmFit.js';
 import { GlmmFit } from '../glmm/glmmFit.js';
-import { pvalueNormal } from '../glmm/rmath.js';
 import { coefficientTable, confintGlmm, confintLmm } from '../inference/fitInference.js';
 import { varianceParameterNames } from '../inference/lmmProfile.js';
 import type { ProfileOptions } from '../inference/profile.js';
-import { pvalueT, qnorm, qt } from '../stats/distributions.js';
 import { type Schema, bool, checkObject, oneOf } from '../options/rules.js';
 import { varCorrRows } from '../results/components.js';
-import { type GroupingFactor, type Predictor, betwithinDof, ml1Dof } from './dof.js';
+import { ZeroInflatedFit } from '../zeroinfl/zeroInflatedFit.js';
+import { LmeFit } from '../nlme/lmeFit.js';
+import { GlsFit } from '../nlme/glsFit.js';
+import { type GroupingFactor, betwithinDof, ml1Dof } from './dof.js';
+import { TMB_PARAMETER_COMPONENTS, type TmbParameterComponent, tmbParameters } from './tmb.js';
+import { nlmeParameters } from './nlme.js';
+import { type FixedTerms, type ParameterComponent, exponentiateRows, frameTerms, waldFixedRows } from './fixedRows.js';
 
 /** parameters's ci_method values for merMod fits, as implemented here */
 export const CI_METHODS = ['wald', 'normal', 'residual', 'satterthwaite', 'kenward', 'ml1', 'betwithin', 'profile'] as const;
@@ -58,6 +65,8 @@ export interface ModelParametersOptions {
    * interval with the fit's statistics and p-values
    */
   standardize?: 'refit' | 'posthoc' | 'smart' | 'basic' | 'pseudo';
+  /** glmmTMB fits: the rows of one model — 'all' (default), 'conditional', 'zi' ('zero_inflated'), 'dispersion' (tmb.ts) */
+  component?: TmbParameterComponent;
 }
 
 export interface ParameterRow {
@@ -75,6 +84,8 @@ export interface ParameterRow {
   Effects: 'fixed' | 'random';
   /** the grouping factor of a random row ('Residual' for σ), '' for a fixed row */
   Group: string;
+  /** glmmTMB fits: the row's model (parameters's Component column) */
+  Component?: ParameterComponent;
 }
 
 export interface ModelParameters {
@@ -95,6 +106,10 @@ export interface ModelParameters {
   standardize?: string;
   /** notes for the user */
   messages: string[];
+  /** the fit's class as parameters's printout and footer tell them apart (absent: an lmer or glmer fit) */
+  modelClass?: 'merMod' | 'glmmTMB' | 'lme' | 'gls';
+  /** glmmTMB: the zero-inflation model's coefficient name (parameters's zi_coefficient_name: Log-Odds, Odds Ratio) */
+  ziCoefficientName?: string;
 }
 
 const ciLevel: Schema[string] = (v, at) => {
@@ -116,6 +131,7 @@ const SCHEMA: Schema = {
   exponentiate: bool,
   standardize: oneOf('refit', 'posthoc', 'smart', 'basic', 'pseudo'),
   profile: (v, at) => { if (typeof v !== 'object' || v === null) throw new OptionError('profile', `${at} must be an object of lme4's profile settings`); },
+  component: oneOf(...TMB_PARAMETER_COMPONENTS),
 };
 
 /** The fit model_parameters takes: an lmer or glmer fit. */
@@ -136,65 +152,11 @@ export function coefficientName(fit: LmmFit | GlmmFit, exponentiate: boolean): s
   return exponentiate ? 'exp(Coefficient)' : 'Coefficient';
 }
 
-/**
- * How each column of X maps onto the fixed part's variables (insight::clean_names matched against
- * each predictor and predictor + level, as parameters's .find_term_assignment): the predictors (a
- * factor as its codes, as.numeric(f)), each column's predictor, and its printed name (`f [b]`).
- * A column that is neither the intercept, a numeric variable nor a factor's level (an interaction, a
- * transformed variable) has no predictor: `columnPredictor` null and `assigned` false.
- */
-export interface FixedTerms {
-  predictors: Predictor[];
-  /** per column of X: the predictor's index, null for the intercept or an unassigned column */
-  columnPredictor: (number | null)[];
-  /** per column: whether it is the intercept, a numeric variable's or a factor level's column */
-  kind: ('intercept' | 'numeric' | 'factor' | 'other')[];
-  pretty: string[];
-}
+export type { FixedTerms } from './fixedRows.js';
 
+/** the fixed terms of an lmer or glmer fit's X (fixedRows.ts's frameTerms) */
 export function fixedTerms(fit: LmmFit | GlmmFit): FixedTerms {
-  const frame = fit.model.frame;
-  const predictors: Predictor[] = [];
-  const index = new Map<string, number>();
-  const columnPredictor: (number | null)[] = [];
-  const kind: FixedTerms['kind'] = [];
-  const pretty: string[] = [];
-  const predictorOf = (label: string): number => {
-    let k = index.get(label);
-    if (k === undefined) {
-      const c = frame.columns.get(label)!;
-      // as.numeric(x): a factor's level codes (R's are 1-based; a shift leaves the variances unchanged)
-      const values = c.kind === 'numeric' ? c.values : c.kind === 'factor' ? Float64Array.from(c.codes, (v) => v + 1) : new Float64Array(frame.n);
-      k = predictors.push({ name: label, values }) - 1;
-      index.set(label, k);
-    }
-    return k;
-  };
-  // a column's term: the variable itself (numeric), or a factor and one of its levels
-  const piece = (name: string): { label: string; level: string | null } | null => {
-    const c = frame.columns.get(name);
-    if (c && c.kind === 'numeric') return { label: name, level: null };
-    for (const [label, col] of frame.columns) {
-      if (col.kind === 'factor' && name.startsWith(label) && col.levels.includes(name.slice(label.length))) return { label, level: name.slice(label.length) };
-    }
-    return null;
-  };
-  for (const name of frame.xnames) {
-    if (name === '(Intercept)') { columnPredictor.push(null); kind.push('intercept'); pretty.push(name); continue; }
-    const one = piece(name);
-    if (one) {
-      columnPredictor.push(predictorOf(one.label));
-      kind.push(one.level === null ? 'numeric' : 'factor');
-      pretty.push(one.level === null ? one.label : `${one.label} [${one.level}]`);
-      continue;
-    }
-    columnPredictor.push(null);
-    kind.push('other');
-    // parameters's pretty names of an interaction: its pieces joined by ' × '
-    const parts = name.split(':').map(piece);
-    pretty.push(parts.every((x) => x !== null) ? parts.map((x) => (x!.level === null ? x!.label : `${x!.label} [${x!.level}]`)).join(' × ') : name);
-  }
-  return { predictors, columnPredictor, kind, pretty };
+  return frameTerms(fit.model.frame);
 }
 
 /** an error for what reads the fit's rows (the predictors' columns, X, y) when they are in an engine or a file */
@@ -203,7 +165,7 @@ export function requireRows(fit: LmmFit | GlmmFit, what: string): void {
 }
 
 /** the grouping factors of the random part (each once), as insight::get_random gives them */
-export function groupingFactors(fit: LmmFit | GlmmFit): GroupingFactor[] {
+export function groupingFactors(fit: LmmFit | GlmmFit | LmeFit): GroupingFactor[] {
   const seen = new Map<string, GroupingFactor>();
   for (const t of fit.model.frame.reTerms) {
     if (!seen.has(t.group)) seen.set(t.group, { name: t.group, codes: t.codes, levels: t.levels.length });
@@ -212,7 +174,7 @@ export function groupingFactors(fit: LmmFit | GlmmFit): GroupingFactor[] {
 }
 
 /** insight::n_obs(disaggregate = TRUE): the rows, or a binomial cbind() response's total number of trials */
-function nObsDisaggregated(fit: LmmFit | GlmmFit): number {
+function nObsDisaggregated(fit: LmmFit | GlmmFit | LmeFit): number {
   const frame = fit.model.frame;
   if (fit instanceof GlmmFit && frame.formula.response.kind !== 'cbind' && frame.weights && frame.weights.some((w) => w !== 1)) {
     // a proportion with weights: insight's n_obs(disaggregate = TRUE) rules for it are not ported
@@ -226,10 +188,13 @@ function nObsDisaggregated(fit: LmmFit | GlmmFit): number {
   return frame.n;
 }
 
-/** the ddf of each fixed effect by parameters's ml1 or betwithin rule (dof.ts), or an error naming what the rule cannot assign */
-export function ruleDof(fit: LmmFit | GlmmFit, rule: 'ml1' | 'betwithin'): number[] {
-  requireRows(fit, `ci_method '${rule}'`);
-  const terms = fixedTerms(fit);
+/**
+ * the ddf of each fixed effect by parameters's ml1 or betwithin rule (dof.ts), or an error naming what the
+ * rule cannot assign; of an lmer, glmer or lme fit (lme's model frame holds the random part as lme4's terms)
+ */
+export function ruleDof(fit: LmmFit | GlmmFit | LmeFit, rule: 'ml1' | 'betwithin'): number[] {
+  if (!(fit instanceof LmeFit)) requireRows(fit, `ci_method '${rule}'`);
+  const terms = frameTerms(fit.model.frame);
   const xn = fit.model.frame.xnames;
   const hasIntercept = xn.includes('(Intercept)');
   const groups = groupingFactors(fit);
@@ -279,10 +244,27 @@ export function randomRows(fit: LmmFit | GlmmFit): { Parameter: string; Group: s
   return [0, 1, 2, 3].flatMap((k) => rows.filter((r) => r.kind === k)).map(({ kind: _k, ...r }) => r);
 }
 
-/** parameters's model_parameters(fit, ci, ci_method, effects, exponentiate) of an lmer or glmer fit. */
-export async function modelParameters(fitIn: LmmFit | GlmmFit, options: ModelParametersOptions = {}): Promise<ModelParameters> {
-  const fit = parametersFit(fitIn, 'modelParameters');
+/**
+ * parameters's model_parameters(fit, ci, ci_method, effects, exponentiate) of an lmer or glmer fit, of a
+ * glmmTMB fit (tmb.ts, with component) or of an nlme lme or gls fit (nlme.ts).
+ */
+export async function modelParameters(fitIn: LmmFit | GlmmFit | ZeroInflatedFit | LmeFit | GlsFit, options: ModelParametersOptions = {}): Promise<ModelParameters> {
+  if (fitIn instanceof ZeroInflatedFit || fitIn instanceof LmeFit || fitIn instanceof GlsFit) {
+    // glmmTMB (tmb.ts), lme and gls (nlme.ts)
+    checkObject(options, 'modelParameters', SCHEMA);
+    if (fitIn instanceof ZeroInflatedFit) return tmbParameters(fitIn, options);
+    // lme's ml1 and betwithin rules: dof.ts's, as for lmer (the intervals of betwithin by ml1's df, as 0.20.2)
+    const rule = fitIn instanceof LmeFit && (options.ciMethod === 'ml1' || options.ciMethod === 'betwithin') ? options.ciMethod : null;
+    if (rule && (fitIn as LmeFit).Q > 1) throw new ModelError(`modelParameters: ci_method '${rule}' of an lme fit with ${(fitIn as LmeFit).Q} levels of grouping is not implemented (insight's grouping factors of nested lme levels were not checked); use 'wald'`);
+    return nlmeParameters(fitIn, options, rule ? { shown: ruleDof(fitIn as LmeFit, rule), ci: ruleDof(fitIn as LmeFit, 'ml1') } : undefined);
+  }
+  if (!(fitIn instanceof LmmFit || fitIn instanceof GlmmFit)) {
+    const name = typeof fitIn === 'object' && fitIn !== null ? (fitIn as object).constructor?.name ?? 'an object' : showValue(fitIn);
+    throw new ModelError(`modelParameters: parameters's tables are implemented for lmer and glmer fits (LmmFit, GlmmFit), glmmTMB fits (ZeroInflatedFit) and nlme's lme and gls fits (LmeFit, GlsFit), not ${name}`);
+  }
+  const fit = fitIn;
   checkObject(options, 'modelParameters', SCHEMA);
+  if (options.component !== undefined) throw new OptionError('component', "modelParameters: component is for glmmTMB fits (their conditional, zero-inflation and dispersion models), not an lmer or glmer fit");
   if (options.standardize !== undefined) {
     // a thin call into standardize.ts (loaded here when asked: it imports this module)
     const { standardize, ...rest } = options;
@@ -345,28 +327,12 @@ export async function modelParameters(fitIn: LmmFit | GlmmFit, options: ModelPar
       dfShown = xn.map(() => Infinity);
       dfUsed = xn.map(() => (ciMethod === 'residual' ? dfResidual : Infinity));
     }
-    xn.forEach((name, j) => {
-      const nu = dfUsed[j];
-      const nuCi = ciDf ? ciDf[j] : nu;
-      // β̂ ∓ q SE with q = qt((1 + ci)/2, ν) (the normal quantile for ν = ∞)
-      const q = nuCi === Infinity ? qnorm((1 + ci) / 2) : qt((1 + ci) / 2, nuCi);
-      let lo: number | null = beta[j] - q * SE[j];
-      let hi: number | null = beta[j] + q * SE[j];
-      if (profileIntervals) [lo, hi] = profileIntervals[name] ?? [null, null];
-      // p = 2 P(T_ν > |t|) (2 Φ(−|z|) for ν = ∞)
-      const p = nu === Infinity ? pvalueNormal(stat[j]) : pvalueT(stat[j], nu);
-      rows.push({ Parameter: name, Coefficient: beta[j], SE: SE[j], CI: ci, CI_low: lo, CI_high: hi, statistic: stat[j], df_error: dfShown[j], p, Effects: 'fixed', Group: '' });
-    });
-    if (exponentiate) {
-      for (const r of rows) {
-        // exp(β̂), exp of the interval's ends; SE · exp(β̂) (the delta method)
-        const e = Math.exp(r.Coefficient);
-        r.Coefficient = e;
-        r.SE = (r.SE as number) * e;
-        if (r.CI_low !== null) r.CI_low = Math.exp(r.CI_low);
-        if (r.CI_high !== null) r.CI_high = Math.exp(r.CI_high);
-      }
+    const fixed = waldFixedRows({ names: xn, beta, SE, statistic: stat, dfShown, dfUsed, ...(ciDf ? { dfCi: ciDf } : {}) }, ci);
+    if (profileIntervals) {
+      for (const r of fixed) [r.CI_low, r.CI_high] = profileIntervals[r.Parameter] ?? [null, null];
     }
+    if (exponentiate) exponentiateRows(fixed);
+    rows.push(...fixed);
   }
   if (effects !== 'fixed') {
     const random = randomRows(fit);

@@ -11,24 +11,28 @@
  *  - the footer sentence on the intervals' and p-values' method, wrapped at 71 columns, the later lines then
  *    indented by 2 (insight's format_message).
  */
+import { formatValue as formatInsightValue } from '../checks/format.js';
 import type { ModelParameters, ParameterRow } from './modelParameters.js';
 import type { StandardizedParameters } from './standardize.js';
 
-/** insight's format_value with digits 2 */
+/** insight's format_value with digits 2 (src/checks/format.ts): scientific below 10⁻² in size (but 0) and from 10⁵ up ("4.81e+06") */
 export function formatValue(x: number | null): string {
-  if (x === null || Number.isNaN(x)) return '';
-  if (x === Infinity) return 'Inf';
-  if (x === -Infinity) return '-Inf';
-  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
-  return x.toFixed(2);
+  return formatInsightValue(x, 2);
 }
 
-/** insight's format_p (digits 3, with the stars column's space) */
+/** insight's format_p (digits 3) */
 export function formatP(p: number | null): string {
   if (p === null || Number.isNaN(p)) return '';
   if (p < 0.001) return '< .001';
   if (p > 0.999) return '> .999';
-  return `${p.toFixed(3)} `;
+  return p.toFixed(3);
+}
+
+/** a p column's cells: each padded at its end to the column's widest ("0.005 " beside "< .001", "0.005" alone) */
+export function pCells(p: (number | null)[]): string[] {
+  const cells = p.map(formatP);
+  const w = Math.max(...cells.map((c) => c.length));
+  return cells.map((c) => (c === '' ? c : c.padEnd(w)));
 }
 
 /** a df as parameters prints it: an integer as is, else 2 decimals */
@@ -78,6 +82,7 @@ const ciHeader = (ci: number) => `${Math.round(ci * 100)}% CI`;
 
 /** the footer's sentence: how the intervals and p-values were computed (parameters's .print_footer) */
 export function footerSentence(mp: ModelParameters): string {
+  if (mp.modelClass && mp.modelClass !== 'merMod') return footerSentenceOther(mp);
   const hasFixed = mp.effects !== 'random';
   const hasRandom = mp.effects !== 'fixed';
   const dist = mp.ciMethod === 'normal' ? 'normal distribution'
@@ -93,15 +98,35 @@ export function footerSentence(mp: ModelParameters): string {
   return hasRandom && random ? `${fixed} ${random}` : fixed;
 }
 
-function fixedBlock(mp: ModelParameters, rows: ParameterRow[]): string[] {
+/**
+ * parameters's .print_footer_cimethod of glmmTMB, lme and gls tables: the fixed rows' sentence (none for a
+ * table of random rows alone), then, for glmmTMB (whose random rows are variances with intervals), the
+ * sentence on the random effects' intervals where the method is not plain Wald z or normal or where the
+ * table holds random rows alone
+ */
+function footerSentenceOther(mp: ModelParameters): string {
+  const allRandom = mp.rows.length > 0 && mp.rows.every((r) => r.Effects === 'random');
+  // string_method: "Wald normal " (with its space) for normal, else "Wald t-" / "Wald z-"; "" for random rows alone
+  const method = allRandom ? '' : mp.ciMethod === 'normal' ? 'Wald normal ' : `Wald ${mp.statistic}-`;
+  const fixed = allRandom ? '' : `Uncertainty intervals (equal-tailed) and p-values (two-tailed) computed using a ${method}distribution approximation.`;
+  const showRandom = mp.modelClass === 'glmmTMB' && (!['Wald z-', 'Wald normal'].includes(method) || !['wald', 'normal'].includes(mp.ciMethod))
+    && mp.rows.some((r) => r.Effects === 'random');
+  if (!showRandom) return fixed;
+  // paste(msg, sentence): msg "\n" alone for random rows gives the sentence a leading space
+  return `${fixed} Uncertainty intervals for random effect variances computed using a Wald z-distribution approximation.`;
+}
+
+function fixedBlock(mp: ModelParameters, rows: ParameterRow[], coefficientName: string): string[] {
   const cols: Column[] = [
     { header: 'Parameter', cells: rows.map((r) => mp.prettyNames[r.Parameter] ?? r.Parameter) },
     // a post-hoc standardized table's coefficient: "Std. Coef.", or Std_ and the family's name
     // ("Std_Log-Odds"); the refit's keeps its name
-    { header: !mp.standardize || mp.standardize === 'refit' ? mp.coefficientName : mp.coefficientName === 'Coefficient' ? 'Std. Coef.' : `Std_${mp.coefficientName}`, cells: rows.map((r) => formatValue(r.Coefficient)) },
-    { header: 'SE', cells: rows.map((r) => formatValue(r.SE)) },
+    { header: !mp.standardize || mp.standardize === 'refit' ? coefficientName : coefficientName === 'Coefficient' ? 'Std. Coef.' : `Std_${coefficientName}`, cells: rows.map((r) => formatValue(r.Coefficient)) },
   ];
+  // a column with no value in any row is dropped (glmmTMB's dispersion row sigma(fit): no SE, statistic or p)
+  if (rows.some((r) => r.SE !== null)) cols.push({ header: 'SE', cells: rows.map((r) => formatValue(r.SE)) });
   if (rows.some((r) => r.CI_low !== null)) cols.push({ header: ciHeader(mp.ci), cells: ciCells(rows.map((r) => r.CI_low), rows.map((r) => r.CI_high)) });
+  if (rows.every((r) => r.statistic === null)) return textTable(cols);
   const dfs = rows.map((r) => r.df_error ?? Infinity);
   const finite = dfs.every((d) => Number.isFinite(d));
   const shown = new Set(dfs.map(formatDf));
@@ -112,7 +137,7 @@ function fixedBlock(mp: ModelParameters, rows: ParameterRow[]): string[] {
     cols.push({ header: mp.statistic, cells: stat });
     if (finite) cols.push({ header: 'df', cells: dfs.map(formatDf) });
   }
-  cols.push({ header: 'p', cells: rows.map((r) => formatP(r.p)) });
+  cols.push({ header: 'p', cells: pCells(rows.map((r) => r.p)) });
   return textTable(cols);
 }
 
@@ -128,17 +153,67 @@ function randomBlock(mp: ModelParameters, rows: ParameterRow[]): string[] {
   return textTable(cols);
 }
 
+/** one printed table: its caption, its rows, and the coefficient column's name of a fixed block */
+interface Block { title: string; rows: ParameterRow[]; random: boolean; coefficientName: string }
+
+/**
+ * The tables of a printout (parameters's .prepare_splitby_for_print, .format_columns_multiple_components
+ * and .format_model_component_header): the rows split by Component where it takes several values and
+ * by Effects where it does, in the order of the values' first appearance (the component varying
+ * fastest); each table's caption:
+ *   no split                  "Fixed Effects" or "Random Effects"
+ *   Effects only              "Fixed Effects", "Random Effects"
+ *   Component only            fixed rows: "Fixed Effects" (conditional), "Zero-Inflation", "Dispersion";
+ *                             random rows: "Random Effects: conditional", "Random Effects: zero_inflated"
+ *   both                      "Fixed Effects" ("(Count Model)" with a zero-inflation component), "Fixed Effects
+ *                             (Zero-Inflation Component)", "Dispersion", "Random Effects Variances", "Random
+ *                             Effects (Zero-Inflation Component)"
+ * and " (Zero-Inflation Component)" added to a caption without it whose rows are all the zero model's.
+ * A zero-inflation table's coefficient is named zi_coefficient_name (Log-Odds), a dispersion table's
+ * "Coefficient"; without a split, the fit's coefficient name whatever the component.
+ */
+export function printBlocks(mp: ModelParameters): Block[] {
+  const rows = mp.rows;
+  const comps = [...new Set(rows.map((r) => r.Component ?? ''))];
+  const effs = [...new Set(rows.map((r) => r.Effects))];
+  const byComp = comps.length > 1, byEff = effs.length > 1;
+  const isZi = rows.some((r) => r.Component === 'zero_inflated');
+  // glmmTMB's random rows are variances (parameters's ran_pars)
+  const ranPars = mp.modelClass === 'glmmTMB';
+  const allRandom = !effs.includes('fixed');
+  const blocks: Block[] = [];
+  for (const eff of byEff ? effs : [null]) {
+    for (const comp of byComp ? comps : [null]) {
+      const part = rows.filter((r) => (eff === null || r.Effects === eff) && (comp === null || (r.Component ?? '') === comp));
+      if (part.length === 0) continue;
+      const random = part[0].Effects === 'random';
+      let title: string;
+      if (!byComp && !byEff) title = random ? 'Random Effects' : 'Fixed Effects';
+      else if (!byComp) title = random ? 'Random Effects' : 'Fixed Effects';
+      else if (!byEff) {
+        title = allRandom ? `Random Effects: ${comp}` : comp === 'zero_inflated' ? 'Zero-Inflation' : comp === 'dispersion' ? 'Dispersion' : 'Fixed Effects';
+      } else if (comp === 'zero_inflated') title = random ? 'Random Effects (Zero-Inflation Component)' : 'Fixed Effects (Zero-Inflation Component)';
+      else if (comp === 'dispersion') title = 'Dispersion';
+      else if (random) title = ranPars ? 'Random Effects Variances' : isZi ? 'Random Effects (Count Model)' : 'Random Effects';
+      else title = isZi ? 'Fixed Effects (Count Model)' : 'Fixed Effects';
+      if (!title.includes('(Zero-Inflation Component)') && !(byComp && !byEff) && part.every((r) => r.Component === 'zero_inflated')) title += ' (Zero-Inflation Component)';
+      const split = byComp && comp !== null;
+      const coefficientName = split && comp === 'zero_inflated' && mp.ziCoefficientName ? mp.ziCoefficientName : split && comp === 'dispersion' ? 'Coefficient' : mp.coefficientName;
+      blocks.push({ title, rows: part, random, coefficientName });
+    }
+  }
+  return blocks;
+}
+
 /** print(model_parameters(fit)): the blocks, then the footer (the lines R writes as a message) */
 export function printModelParameters(mp: ModelParameters): { lines: string[]; footer: string[] } {
   const lines: string[] = [];
-  const fixed = mp.rows.filter((r) => r.Effects === 'fixed');
-  const random = mp.rows.filter((r) => r.Effects === 'random');
-  if (fixed.length > 0) lines.push('# Fixed Effects', '', ...fixedBlock(mp, fixed));
-  if (random.length > 0) {
+  for (const b of printBlocks(mp)) {
     if (lines.length > 0) lines.push('');
-    lines.push('# Random Effects', '', ...randomBlock(mp, random));
+    lines.push(`# ${b.title}`, '', ...(b.random ? randomBlock(mp, b.rows) : fixedBlock(mp, b.rows, b.coefficientName)));
   }
-  const footer = ['', ...wrapMessage(footerSentence(mp))];
+  const sentence = footerSentence(mp);
+  const footer = sentence.trim() === '' ? [] : ['', ...wrapMessage(sentence)];
   if (mp.logLink && !mp.exponentiate) {
     footer.push('', ...wrapMessage('The model has a log- or logit-link. Consider using `exponentiate = TRUE` to interpret coefficients as ratios.'));
   }
