@@ -18,9 +18,11 @@
  * With `--ggpredict TERM [--ggpredict TERM2] [--type fixed|random|zero_inflated|zi_random] [--level p] [--typical
  * median] [--condition 'x=2']` (or `--ggemmeans TERM`): ggeffects's adjusted predictions (src/zeroinfl/ggpredict.ts),
  * printed as `mixedgpu ggpredict` prints them.
- * With `--confint [wald|uniroot] [--parm theta_] [--level p] [--component cond,zi,other] [--full]`: glmmTMB's
- * confint (src/zeroinfl/confint.ts), printed as R prints its matrix (or JSON).
+ * With `--confint [wald|uniroot|profile] [--parm theta_] [--level p] [--component cond,zi,other] [--full]`: glmmTMB's
+ * confint (src/zeroinfl/confint.ts), printed as R prints its matrix (or JSON). With `--profile OUT.csv [--parm]
+ * [--npts n] [--level-max p]`: glmmTMB's profile(fit) (src/zeroinfl/profile.ts) written as CSV.
  */
+import { writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
 import { ModelError } from '../errors/errors.js';
@@ -88,9 +90,15 @@ export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'augme
   trend?: string;
   /** emmeans's joint_tests of the component's terms (--component, --by) */
   jointTests?: boolean;
-  /** glmmTMB's confint instead of the summary: wald (true or 'wald') or uniroot (the profile likelihood's ends) */
+  /** glmmTMB's confint instead of the summary: wald (true or 'wald'), uniroot (the profile likelihood's ends) or profile (glmmTMB's spline through tmbprofile's points) */
   confint?: boolean | string;
-  /** --confint: glmmTMB's parm (comma-separated names, theta_, beta_, disp_, or 1-based positions) */
+  /** glmmTMB's profile(fit) written to this CSV file instead of the summary */
+  profile?: string;
+  /** --profile: glmmTMB's npts */
+  npts?: string;
+  /** --profile: glmmTMB's level_max */
+  levelMax?: string;
+  /** --confint, --profile: glmmTMB's parm (comma-separated names, theta_, beta_, disp_, or 1-based positions) */
   parm?: string;
   /** --confint: the sigma row (wald), the dispersion parameter (uniroot) */
   full?: boolean;
@@ -107,11 +115,11 @@ const PREDICT_TYPES = ['response', 'conditional', 'zprob', 'link', 'zlink', 'dis
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 
 /** --confint's method: true (the flag alone) is glmmTMB's default, wald */
-function confintMethod(v: boolean | string | undefined): 'wald' | 'uniroot' | null {
+function confintMethod(v: boolean | string | undefined): 'wald' | 'uniroot' | 'profile' | null {
   if (v === undefined || v === false) return null;
   if (v === true) return 'wald';
   const m = v.toLowerCase();
-  if (m !== 'wald' && m !== 'uniroot') throw new CliError(`--confint takes wald (the default) or uniroot, got '${v}' (glmmTMB's profile, a spline through tmbprofile's points, is not implemented: uniroot finds the profile likelihood's ends)`);
+  if (m !== 'wald' && m !== 'uniroot' && m !== 'profile') throw new CliError(`--confint takes wald (the default), uniroot or profile, got '${v}'`);
   return m;
 }
 
@@ -126,11 +134,15 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (args.predict !== undefined && !PREDICT_TYPES.includes(args.predict)) throw new CliError(`--predict must be one of ${PREDICT_TYPES.join(', ')}, got '${args.predict}'`);
     const gg = args.ggpredict?.length ? 'ggpredict' : args.ggemmeans?.length ? 'ggemmeans' : null;
     const confint = confintMethod(args.confint);
-    const modes = [confint ? '--confint' : null, args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null].filter((x) => x !== null);
+    const modes = [confint ? '--confint' : null, args.profile !== undefined ? '--profile' : null, args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null].filter((x) => x !== null);
     if (modes.length > 1) throw new CliError(`give one of ${modes.join(', ')}`);
     if (!args.dharma && (args.nsim !== undefined || args.seed !== undefined || args.unconditional)) throw new CliError('--nsim, --seed and --unconditional are options of --dharma');
     if (!gg && (args.typical !== undefined || args.condition !== undefined)) throw new CliError('--typical and --condition are options of --ggpredict and --ggemmeans');
-    if (!confint && (args.parm !== undefined || args.full)) throw new CliError('--parm and --full are options of --confint');
+    if (args.profile === undefined && (args.npts !== undefined || args.levelMax !== undefined)) throw new CliError('--npts and --level-max are options of --profile');
+    if (!confint && args.profile === undefined && args.parm !== undefined) throw new CliError('--parm and --full are options of --confint (--parm also of --profile)');
+    if (!confint && args.full) throw new CliError('--parm and --full are options of --confint');
+    const npts = numberArg(args.npts, 'npts', false);
+    const levelMax = numberArg(args.levelMax, 'level-max', false);
     if (args.emmeans === undefined) {
       // --component is also tidy's (cond, zi); --type and --level also ggeffects's
       const stray = EMM_ONLY.find((k) => args[k] !== undefined && !(args.jointTests && JOINT.includes(k)) && !(k === 'component' && args.tidy !== undefined) && !(gg && (k === 'type' || k === 'level')) && !(confint && (k === 'level' || k === 'component')));
@@ -161,6 +173,18 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (!args.quiet && !args.json) for (const m of fit.messages) io.stderr(`mixedgpu: note: ${m}\n`);
     if (emm) {
       printMeans(fit, args, emm, io);
+      return 0;
+    }
+    if (args.profile !== undefined) {
+      // glmmTMB's profile(fit) (src/zeroinfl/profile.ts) as CSV
+      const parm = list(args.parm);
+      const pr = await fit.profile({
+        ...(parm ? { parm: parm.every((v) => /^\d+$/.test(v)) ? parm.map(Number) : parm } : {}),
+        ...(npts !== undefined ? { npts } : {}),
+        ...(levelMax !== undefined ? { levelMax } : {}),
+      });
+      writeFileSync(args.profile, pr.toCsv());
+      if (!args.quiet) io.stderr(`mixedgpu: wrote ${pr.rows.length} profile points of ${pr.parameters.length} parameter${pr.parameters.length === 1 ? '' : 's'} to ${args.profile}\n`);
       return 0;
     }
     if (confint) {
