@@ -211,7 +211,8 @@ export type { ZeroInflatedFit, ZiCoefRow, ZiVarCorrRow, ZiRanef, ZiPredictType }
 export type { ZeroInflatedOptions, ZeroInflatedProgress } from './zeroinfl/fit.js';
 export { ZI_FAMILIES, ZI_FAMILY_ALIASES, type ZiFamily } from './zeroinfl/model.js';
 export type { ZiPredictOptions } from './zeroinfl/predict.js';
-export { TMB_CONFINT_COMPONENTS, TMB_CONFINT_METHODS, confintGlmmTmb, fullParameterNames, type TmbConfint, type TmbConfintComponent, type TmbConfintOptions, type TmbConfintRow } from './zeroinfl/confint.js';
+export { TMB_CONFINT_COMPONENTS, TMB_CONFINT_METHODS, confintGlmmTmb, confintOfProfile, fullParameterNames, type TmbConfint, type TmbConfintComponent, type TmbConfintMethod, type TmbConfintOptions, type TmbConfintRow } from './zeroinfl/confint.js';
+export { profileGlmmTmb, type TmbProfile, type TmbProfileOptions, type TmbProfileRow } from './zeroinfl/profile.js';
 export type { ZiSimulateOptions, ZiSimulateResult } from './zeroinfl/simulate.js';
 export { zeroInflatedEmmeansAt, zeroInflatedEmtrendsAt, zeroInflatedJointTestsAt, type ZiEmmeansOptions, type ZiEmtrendsOptions, type ZiJointTestsOptions } from './zeroinfl/emmeans.js';
 export { ZI_EMM_COMPONENTS, type ZiEmmComponent, type ZiEmmParameters } from './zeroinfl/emmBasis.js';

@@ -169,8 +169,8 @@ describe("the profile's progress (onProgress) and Cancel (signal)", () => {
 describe('bad input', () => {
   it('names the option and the parameter', async () => {
     const fit = await fitOf(caseOf('sleep_gauss'));
-    await expect(confintGlmmTmb(fit, { method: 'profile' as 'wald' })).rejects.toThrow(OptionError);
-    await expect(confintGlmmTmb(fit, { method: 'profile' as 'wald' })).rejects.toThrow(/'profile'.*not implemented/);
+    await expect(confintGlmmTmb(fit, { method: 'spline' as 'wald' })).rejects.toThrow(OptionError);
+    await expect(confintGlmmTmb(fit, { method: 'spline' as 'wald' })).rejects.toThrow(/method "spline" is not one of 'wald', 'uniroot', 'profile'/);
     await expect(confintGlmmTmb(fit, { parm: 'Dayz' })).rejects.toThrow(/unrecognized parameter name "Dayz".*'\(Intercept\)', 'Days'/);
     await expect(confintGlmmTmb(fit, { parm: 7 })).rejects.toThrow(/parm 7 is not a parameter's position \(1 to 6\)/);
     await expect(confintGlmmTmb(fit, { level: 1.5 })).rejects.toThrow(/level must be a number between 0 and 1/);
@@ -225,7 +225,7 @@ describe('mixedgpu zeroinfl --confint', () => {
     expect(Math.abs(j.rows[0].upper - c.tight_uniroot!.upper[2]!)).toBeLessThan(1e-6);
   }, 300_000);
   it('refusals name the option', async () => {
-    expect((await run({ confint: 'profile' })).stderr).toMatch(/--confint takes wald \(the default\) or uniroot, got 'profile'/);
+    expect((await run({ confint: 'spline' })).stderr).toMatch(/--confint takes wald \(the default\), uniroot or profile, got 'spline'/);
     expect((await run({ parm: 'theta_' })).stderr).toMatch(/--parm and --full are options of --confint/);
     expect((await run({ confint: true, tidy: true })).stderr).toMatch(/give one of --confint, --tidy/);
   }, 120_000);

@@ -20,14 +20,16 @@
  * printed as `mixedgpu ggpredict` prints them.
  * `--parameters [--ci-method wald|normal] [--ci p] [--effects fixed|random|all] [--component all|conditional|zi|dispersion]
  * [--exponentiate]`: parameters's model_parameters table instead (src/parameters/tmb.ts, printed as parameters prints it).
- * With `--confint [wald|uniroot] [--parm theta_] [--level p] [--component cond,zi,other] [--full]`: glmmTMB's
- * confint (src/zeroinfl/confint.ts), printed as R prints its matrix (or JSON).
+ * With `--confint [wald|uniroot|profile] [--parm theta_] [--level p] [--component cond,zi,other] [--full]`: glmmTMB's
+ * confint (src/zeroinfl/confint.ts), printed as R prints its matrix (or JSON). With `--profile OUT.csv [--parm]
+ * [--npts n] [--level-max p]`: glmmTMB's profile(fit) (src/zeroinfl/profile.ts) written as CSV.
  * Model comparison and term tests (src/zeroinfl/anova.ts): `--anova [II|III|2|3] [--component cond|zi|disp]`
  * car's Anova (Wald χ² per term of the component); `--drop1 [--scope a,b] [--test chisq|none]` stats' drop1
  * (each conditional term refitted without it); `--compare 'FORMULA[; zi=~…][; disp=~…][; family=F]'`
  * (repeatable) glmmTMB's anova(m0, m1, …) of this fit (m0) and the fits of the other formulas (m1, …: this
  * command's --zi, --disp, --family unless the spec gives its own), on the same data.
  */
+import { writeFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { type CliIO, CliError, errorMessage } from './fitCommand.js';
 import { ModelError } from '../errors/errors.js';
@@ -101,9 +103,15 @@ export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'augme
   trend?: string;
   /** emmeans's joint_tests of the component's terms (--component, --by) */
   jointTests?: boolean;
-  /** glmmTMB's confint instead of the summary: wald (true or 'wald') or uniroot (the profile likelihood's ends) */
+  /** glmmTMB's confint instead of the summary: wald (true or 'wald'), uniroot (the profile likelihood's ends) or profile (glmmTMB's spline through tmbprofile's points) */
   confint?: boolean | string;
-  /** --confint: glmmTMB's parm (comma-separated names, theta_, beta_, disp_, or 1-based positions) */
+  /** glmmTMB's profile(fit) written to this CSV file instead of the summary */
+  profile?: string;
+  /** --profile: glmmTMB's npts */
+  npts?: string;
+  /** --profile: glmmTMB's level_max */
+  levelMax?: string;
+  /** --confint, --profile: glmmTMB's parm (comma-separated names, theta_, beta_, disp_, or 1-based positions) */
   parm?: string;
   /** --confint: the sigma row (wald), the dispersion parameter (uniroot) */
   full?: boolean;
@@ -147,11 +155,11 @@ const PREDICT_TYPES = ['response', 'conditional', 'zprob', 'link', 'zlink', 'dis
 const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter((x) => x.length > 0));
 
 /** --confint's method: true (the flag alone) is glmmTMB's default, wald */
-function confintMethod(v: boolean | string | undefined): 'wald' | 'uniroot' | null {
+function confintMethod(v: boolean | string | undefined): 'wald' | 'uniroot' | 'profile' | null {
   if (v === undefined || v === false) return null;
   if (v === true) return 'wald';
   const m = v.toLowerCase();
-  if (m !== 'wald' && m !== 'uniroot') throw new CliError(`--confint takes wald (the default) or uniroot, got '${v}' (glmmTMB's profile, a spline through tmbprofile's points, is not implemented: uniroot finds the profile likelihood's ends)`);
+  if (m !== 'wald' && m !== 'uniroot' && m !== 'profile') throw new CliError(`--confint takes wald (the default), uniroot or profile, got '${v}'`);
   return m;
 }
 
@@ -176,11 +184,15 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     const gg = args.ggpredict?.length ? 'ggpredict' : args.ggemmeans?.length ? 'ggemmeans' : null;
     const confint = confintMethod(args.confint);
     const compare = args.compare?.length ? args.compare.map(compareSpec) : null;
-    const modes = [args.anova !== undefined && args.anova !== false ? '--anova' : null, args.drop1 ? '--drop1' : null, compare ? '--compare' : null, confint ? '--confint' : null, args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null, args.parameters ? '--parameters' : null].filter((x) => x !== null);
+    const modes = [args.anova !== undefined && args.anova !== false ? '--anova' : null, args.drop1 ? '--drop1' : null, compare ? '--compare' : null, confint ? '--confint' : null, args.profile !== undefined ? '--profile' : null, args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null, args.parameters ? '--parameters' : null].filter((x) => x !== null);
     if (modes.length > 1) throw new CliError(`give one of ${modes.join(', ')}`);
     if (!args.dharma && (args.nsim !== undefined || args.seed !== undefined || args.unconditional)) throw new CliError('--nsim, --seed and --unconditional are options of --dharma');
     if (!gg && (args.typical !== undefined || args.condition !== undefined)) throw new CliError('--typical and --condition are options of --ggpredict and --ggemmeans');
-    if (!confint && (args.parm !== undefined || args.full)) throw new CliError('--parm and --full are options of --confint');
+    if (args.profile === undefined && (args.npts !== undefined || args.levelMax !== undefined)) throw new CliError('--npts and --level-max are options of --profile');
+    if (!confint && args.profile === undefined && args.parm !== undefined) throw new CliError('--parm and --full are options of --confint (--parm also of --profile)');
+    if (!confint && args.full) throw new CliError('--parm and --full are options of --confint');
+    const npts = numberArg(args.npts, 'npts', false);
+    const levelMax = numberArg(args.levelMax, 'level-max', false);
     if (!args.drop1 && (args.scope !== undefined || args.test !== undefined)) throw new CliError('--scope and --test are options of --drop1');
     const wald = args.anova !== undefined && args.anova !== false;
     const anovaType = wald ? checkWaldTypeArg(args.anova === true ? undefined : String(args.anova)) : undefined;
@@ -259,6 +271,18 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     if (paramOptions) {
       // parameters's model_parameters of the glmmTMB fit (src/parameters/tmb.ts)
       printParameters(await modelParameters(fit, paramOptions), args.json, io);
+      return 0;
+    }
+    if (args.profile !== undefined) {
+      // glmmTMB's profile(fit) (src/zeroinfl/profile.ts) as CSV
+      const parm = list(args.parm);
+      const pr = await fit.profile({
+        ...(parm ? { parm: parm.every((v) => /^\d+$/.test(v)) ? parm.map(Number) : parm } : {}),
+        ...(npts !== undefined ? { npts } : {}),
+        ...(levelMax !== undefined ? { levelMax } : {}),
+      });
+      writeFileSync(args.profile, pr.toCsv());
+      if (!args.quiet) io.stderr(`mixedgpu: wrote ${pr.rows.length} profile points of ${pr.parameters.length} parameter${pr.parameters.length === 1 ? '' : 's'} to ${args.profile}\n`);
       return 0;
     }
     if (confint) {

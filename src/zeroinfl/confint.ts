@@ -21,18 +21,24 @@
  * REML fits: uniroot is refused (glmmTMB: "can't compute profiles for REML models").
  */
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
-import { macrotask, throwIfAborted } from '../model/control.js';
-import { bobyqaAsync } from '../optim/bobyqa.js';
+import { throwIfAborted } from '../model/control.js';
 import { zeroinAsync } from '../optim/zeroin.js';
 import { qchisq } from '../inference/distributions.js';
 import { qnorm } from '../stats/distributions.js';
 import { termCovariance, termParameterCount } from './covariance.js';
+import { type TmbParm, fullParameterNames, parameterPositions, trivialDisp } from './parameterNames.js';
 import { ZiLaplace } from './laplace.js';
+import { profileObjective } from './profileObjective.js';
+import { type TmbProfile, profileGlmmTmb } from './profile.js';
+import { profileInterval } from './profileConfint.js';
 import { sigmaScale } from './predict.js';
 import { formatR, printMatrix } from '../results/rFormat.js';
 import type { ZeroInflatedFit } from './zeroInflatedFit.js';
 
-export const TMB_CONFINT_METHODS = ['wald', 'uniroot'] as const;
+export { fullParameterNames } from './parameterNames.js';
+
+export const TMB_CONFINT_METHODS = ['wald', 'uniroot', 'profile'] as const;
+export type TmbConfintMethod = (typeof TMB_CONFINT_METHODS)[number];
 export const TMB_CONFINT_COMPONENTS = ['all', 'cond', 'zi', 'other'] as const;
 export type TmbConfintComponent = (typeof TMB_CONFINT_COMPONENTS)[number];
 
@@ -42,21 +48,21 @@ export interface TmbConfintOptions {
    * 'disp_' or 'sigma' (the dispersion model's), names of vcov(fit, full = TRUE) ('(Intercept)',
    * 'zi~minedyes', 'theta_1|site.1'), or their 1-based positions
    */
-  parm?: string | string[] | number | number[];
+  parm?: TmbParm;
   /** default 0.95 */
   level?: number;
-  /** 'wald' (default; 'Wald' accepted) or 'uniroot' */
-  method?: 'wald' | 'Wald' | 'uniroot';
+  /** 'wald' (default; 'Wald' accepted), 'uniroot' or 'profile' */
+  method?: TmbConfintMethod | 'Wald';
   /** the components' rows (wald): 'all' (default), 'cond', 'zi', 'other' (sigma, dispersion model, power) */
   component?: TmbConfintComponent | TmbConfintComponent[];
   /** the Estimate column (default true) */
   estimate?: boolean;
   /** the sigma row with no parm (wald), the dispersion parameter with no parm (uniroot) */
   full?: boolean;
-  /** stops the profile's optimizations (uniroot) */
+  /** stops the profile's optimizations (uniroot, profile) */
   signal?: AbortSignal;
   /**
-   * uniroot: called before each parameter's profile (done: the parameters finished, name: the one now
+   * uniroot, profile: called before each parameter's profile (done: the parameters finished, name: the one now
    * profiled, as the rows name it) and once at the end (done = total, name '')
    */
   onProgress?: (p: { done: number; total: number; name: string }) => void;
@@ -71,12 +77,12 @@ export interface TmbConfintRow {
 }
 
 export interface TmbConfint {
-  method: 'wald' | 'uniroot';
+  method: TmbConfintMethod;
   level: number;
   rows: TmbConfintRow[];
   /** R's column names: "2.5 %", "97.5 %" (and "Estimate") */
   columns: string[];
-  /** uniroot: the profile's evaluations (each an optimization over the other parameters) */
+  /** uniroot, profile: the profile's evaluations (each an optimization over the other parameters) */
   profileEvaluations: number;
   print(): string;
 }
@@ -85,58 +91,6 @@ export interface TmbConfint {
 function percentLabel(a: number): string {
   const v = 100 * a;
   return `${Number(v.toPrecision(3))} %`;
-}
-
-/** glmmTMB's trivialDisp: dispformula ~ 1 (a single log φ, or none) */
-function trivialDisp(fit: ZeroInflatedFit): boolean {
-  return fit.model.dispConstant || fit.model.pd === 0;
-}
-
-/** the parameters' names as glmmTMB's vcov(fit, full = TRUE) gives them (getEstParnames(full = TRUE)) */
-export function fullParameterNames(fit: ZeroInflatedFit): string[] {
-  const m = fit.model;
-  const thetaNames = (terms: typeof m.reTerms) => terms.flatMap((t) => {
-    // names(reStruc): the term as findbars deparses it, spaces removed
-    const label = t.text.replace(/^\(/, '').replace(/\)$/, '').replace(/\s+/g, '');
-    return Array.from({ length: termParameterCount(t.q) }, (_, k) => `theta_${label}.${k + 1}`);
-  });
-  return [
-    ...m.xnames,
-    ...m.zinames.map((v) => `zi~${v}`),
-    ...m.dispnames.slice(0, m.pd).map((v) => `d~${v}`),
-    ...thetaNames(m.reTerms.slice(0, m.nCondTerms)),
-    ...thetaNames(m.reTerms.slice(m.nCondTerms)),
-    ...(m.dist === 'tweedie' ? ['Tweedie power'] : []),
-  ];
-}
-
-/** glmmTMB's getParms: 0-based positions in the full parameter vector */
-function parameterPositions(fit: ZeroInflatedFit, parm: TmbConfintOptions['parm'], full: boolean): number[] {
-  const m = fit.model;
-  const names = fullParameterNames(fit);
-  const nx = names.length;
-  const dispStart = m.p + m.pz, thetaStart = dispStart + m.pd;
-  const all = Array.from({ length: nx }, (_, k) => k);
-  if (parm === undefined) return !full && trivialDisp(fit) ? all.filter((k) => k < dispStart || k >= thetaStart) : all;
-  const list = Array.isArray(parm) ? parm : [parm];
-  if (list.length === 0) throw new OptionError('parm', 'confint: parm names no parameter');
-  if (list.every((v) => typeof v === 'number')) {
-    for (const v of list as number[]) {
-      if (!(Number.isInteger(v) && v >= 1 && v <= nx)) throw new OptionError('parm', `confint: parm ${showValue(v)} is not a parameter's position (1 to ${nx})`);
-    }
-    return (list as number[]).map((v) => v - 1);
-  }
-  if (list.length === 1) {
-    const p = list[0];
-    if (p === 'theta_') return all.filter((k) => k >= thetaStart && k < thetaStart + m.nTheta);
-    if (p === 'beta_') return trivialDisp(fit) ? all.filter((k) => k < dispStart) : all.filter((k) => k < thetaStart);
-    if (p === 'disp_' || p === 'sigma') return all.filter((k) => k >= dispStart && k < thetaStart);
-  }
-  return list.map((v) => {
-    const k = typeof v === 'string' ? names.indexOf(v) : -1;
-    if (k < 0) throw new OptionError('parm', `confint: unrecognized parameter name ${showValue(v)} (glmmTMB's names: ${names.map((s) => `'${s}'`).join(', ')}; or 'theta_', 'beta_', 'disp_')`);
-    return k;
-  });
 }
 
 interface NamedInterval { name: string; lower: number; upper: number; estimate: number }
@@ -217,49 +171,14 @@ function waldRows(fit: ZeroInflatedFit, components: Set<TmbConfintComponent>, le
  * profile has not risen by the target at the bracket's end (or cannot be evaluated there)
  */
 async function profileRoots(fit: ZeroInflatedFit, lap: ZiLaplace, k: number, target: number, counter: { n: number }, signal?: AbortSignal): Promise<[number, number]> {
-  const nx = fit.par.length;
   const xhat = fit.par;
-  const se = Math.sqrt(fit.vcov[k * nx + k]);
+  const { se, slope, at } = profileObjective(fit, lap, k, counter, signal);
   if (!(se > 0 && Number.isFinite(se))) return [NaN, NaN];
-  const others = Array.from({ length: nx }, (_, j) => j).filter((j) => j !== k);
-  const at = (t: number, z: ArrayLike<number>) => {
-    const x = Float64Array.from(xhat);
-    x[k] += t;
-    others.forEach((j, a) => { x[j] += z[a]; });
-    return x;
-  };
-  let last = performance.now();
-  // the others' optimum at x_k = x̂_k + t under the Gaussian approximation, E(x_o | x_k) = x̂_o + Σ_ok/Σ_kk t:
-  // the profile's start (tmbroot starts at x̂, continuation = FALSE; this start is a function of t alone,
-  // as that one, but nearer the optimum; a start from the previous t's optimum can follow a path into
-  // another local minimum, zinb2_mined's log φ)
-  const slope = others.map((j) => fit.vcov[j * nx + k] / fit.vcov[k * nx + k]);
-  const start = (t: number) => Float64Array.from(slope, (b) => (Number.isFinite(b) ? b * t : 0));
-  // −log L with x_k = x̂_k + t, minimized over the others
-  const profile = async (t: number): Promise<number> => {
-    counter.n++;
-    try {
-      if (others.length === 0) return lap.evaluate(at(t, []));
-      const res = await bobyqaAsync(async (z) => {
-        // a turn for the event loop every 50 ms (timers, an abort)
-        if (performance.now() - last > 50) {
-          await macrotask();
-          throwIfAborted(signal);
-          last = performance.now();
-        }
-        const v = lap.evaluate(at(t, z));
-        return Number.isFinite(v) ? v : Infinity;
-      }, start(t), {
-        lower: new Float64Array(others.length).fill(-Infinity), upper: new Float64Array(others.length).fill(Infinity),
-        rhobeg: RHOBEG, rhoend: RHOEND, maxfun: 20000,
-      });
-      if (!Number.isFinite(res.fval)) return NaN;
-      return res.fval;
-    } catch (e) {
-      if (signal?.aborted) throw e;
-      return NaN;
-    }
-  };
+  // the start at each t: the others' optimum under the Gaussian approximation, E(x_o | x_k) = x̂_o + Σ_ok/Σ_kk t
+  // (tmbroot starts at x̂, continuation = FALSE; this start is a function of t alone, as that one, but nearer
+  // the optimum; a start from the previous t's optimum can follow a path into another local minimum,
+  // zinb2_mined's log φ)
+  const profile = async (t: number): Promise<number> => (await at(t, Float64Array.from(slope, (b) => b * t))).value;
   const v0 = await profile(0);
   const g = async (t: number) => (await profile(t)) - v0 - target;
   const root = async (end: number): Promise<number> => {
@@ -275,10 +194,6 @@ async function profileRoots(fit: ZeroInflatedFit, lap: ZiLaplace, k: number, tar
   return [await root(-7 * se), await root(7 * se)];
 }
 
-/** BOBYQA's first and final trust radii in the profile's optimizations */
-const RHOBEG = 0.2;
-const RHOEND = 1e-7;
-
 const COMPONENT_CHECK = (v: unknown): TmbConfintComponent[] => {
   const l = Array.isArray(v) ? v : [v];
   if (l.length === 0) throw new OptionError('component', 'confint: component names none of ' + TMB_CONFINT_COMPONENTS.map((c) => `'${c}'`).join(', '));
@@ -287,7 +202,7 @@ const COMPONENT_CHECK = (v: unknown): TmbConfintComponent[] => {
 };
 
 interface CheckedOptions {
-  level: number; method: 'wald' | 'uniroot'; components: Set<TmbConfintComponent>; estimate: boolean; full: boolean; columns: string[];
+  level: number; method: TmbConfintMethod; components: Set<TmbConfintComponent>; estimate: boolean; full: boolean; columns: string[];
 }
 
 /** the options checked, with the columns' names */
@@ -297,17 +212,18 @@ function checkOptions(options: TmbConfintOptions): CheckedOptions {
   const level = options.level ?? 0.95;
   if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new OptionError('level', `confint: level must be a number between 0 and 1 (exclusive), not ${showValue(level)}`);
   const methodIn = options.method ?? 'wald';
-  if (typeof methodIn !== 'string' || !['wald', 'uniroot'].includes(methodIn.toLowerCase())) {
-    throw new OptionError('method', `confint: method ${showValue(methodIn)} is not one of 'wald', 'uniroot' (glmmTMB's 'profile', a spline through tmbprofile's points, is not implemented: 'uniroot' finds the same profile likelihood's ends by root finding)`);
+  if (typeof methodIn !== 'string' || !(TMB_CONFINT_METHODS as readonly string[]).includes(methodIn.toLowerCase())) {
+    throw new OptionError('method', `confint: method ${showValue(methodIn)} is not one of ${TMB_CONFINT_METHODS.map((m) => `'${m}'`).join(', ')}`);
   }
-  const method = methodIn.toLowerCase() as 'wald' | 'uniroot';
+  const method = methodIn.toLowerCase() as TmbConfintMethod;
   const components = new Set(COMPONENT_CHECK(options.component ?? 'all'));
   const estimate = options.estimate ?? true;
   const full = options.full ?? false;
   for (const [k, v] of [['estimate', estimate], ['full', full]] as const) if (typeof v !== 'boolean') throw new OptionError(k, `confint: ${k} must be true or false, not ${showValue(v)}`);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new OptionError('onProgress', `confint: onProgress must be a function, not ${showValue(options.onProgress)}`);
   const a = (1 - level) / 2;
-  return { level, method, components, estimate, full, columns: [percentLabel(a), percentLabel(1 - a), ...(estimate ? ['Estimate'] : [])] };
+  // profile: confint.profile.glmmTMB's two columns, whatever estimate is
+  return { level, method, components, estimate: estimate && method !== 'profile', full, columns: [percentLabel(a), percentLabel(1 - a), ...(estimate && method !== 'profile' ? ['Estimate'] : [])] };
 }
 
 /** the result: the "cond." prefix dropped where every row has it (glmmTMB's last step), the Estimate column kept or not */
@@ -341,6 +257,7 @@ export async function confintGlmmTmb(fit: ZeroInflatedFit, options: TmbConfintOp
     const { signal: _s, method: _m, onProgress: _p, ...rest } = options;
     return confintWald(fit, rest);
   }
+  if (o.method === 'profile') return confintProfile(fit, options, o);
   if (fit.REML) throw new ModelError("confint: profile intervals (method 'uniroot') of a REML fit are not available (glmmTMB: \"can't compute profiles for REML models at the moment\"); refit with REML = false");
   const names = fullParameterNames(fit);
   const pos = parameterPositions(fit, options.parm, o.full);
@@ -355,6 +272,38 @@ export async function confintGlmmTmb(fit: ZeroInflatedFit, options: TmbConfintOp
   }
   options.onProgress?.({ done: pos.length, total: pos.length, name: '' });
   return result(rows, o, counter.n);
+}
+
+/**
+ * method 'profile': glmmTMB's profile(fit, parm, level_max = level) of the parameters getParms(parm, full) selects,
+ * then confint.profile.glmmTMB's interval of each (profileConfint.ts); rows named as vcov(fit, full = TRUE),
+ * on the internal scale (as uniroot's), two columns
+ */
+async function confintProfile(fit: ZeroInflatedFit, options: TmbConfintOptions, o: CheckedOptions): Promise<TmbConfint> {
+  if (fit.REML) throw new ModelError("confint: profile intervals (method 'profile') of a REML fit are not available (glmmTMB: \"can't compute profiles for REML models at the moment\"); refit with REML = false");
+  const pos = parameterPositions(fit, options.parm, o.full);
+  const pr = await profileGlmmTmb(fit, {
+    parm: pos.map((k) => k + 1), levelMax: o.level,
+    ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+  return result(profileIntervals(pr, o.level), o, pr.evaluations);
+}
+
+/** confint(profile, level): each parameter's interval from its profile (glmmTMB's confint.profile.glmmTMB) */
+export function profileIntervals(pr: TmbProfile, level = 0.95): NamedInterval[] {
+  const qval = 0.5 * qchisq(level, 1);
+  return pr.parameters.map((p) => {
+    const [lower, upper] = profileInterval(p.name, pr.rows.filter((r) => r.position === p.position), qval);
+    return { name: p.name, lower, upper, estimate: NaN };
+  });
+}
+
+/** glmmTMB's confint(profile, level): the intervals of a profile's parameters (two columns) */
+export function confintOfProfile(pr: TmbProfile, level = 0.95): TmbConfint {
+  if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new OptionError('level', `confint: level must be a number between 0 and 1 (exclusive), not ${showValue(level)}`);
+  const a = (1 - level) / 2;
+  const o: CheckedOptions = { level, method: 'profile', components: new Set(['all']), estimate: false, full: true, columns: [percentLabel(a), percentLabel(1 - a)] };
+  return result(profileIntervals(pr, level), o, pr.evaluations);
 }
 
 /** R's print of the numeric matrix: each column formatted with 7 significant digits (NA for NaN) */

@@ -25,6 +25,7 @@
  *     of y), 'disp' the dispersion on sigma()'s scale, as glmmTMB 1.1.5's predict.
  */
 import { type TmbConfint, type TmbConfintOptions, confintGlmmTmb } from './confint.js';
+import { type TmbProfile, type TmbProfileOptions, profileGlmmTmb } from './profile.js';
 import type { DataInput } from '../io/dataInput.js';
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import { checkObject, positiveNumber } from '../options/rules.js';
@@ -389,10 +390,20 @@ export class ZeroInflatedFit {
    * glmmTMB's confint(fit, parm, level, method, component, estimate, full): Wald intervals of the fixed
    * effects and, through glmmTMB's monotone transformation, of σ and the random effects' SDs and
    * correlations; or (method 'uniroot') the profile likelihood's ends of each parameter on its internal
-   * scale, as TMB's tmbroot finds them (confint.ts)
+   * scale, as TMB's tmbroot finds them, or (method 'profile') glmmTMB's spline through the points of
+   * tmbprofile's profile (confint.ts)
    */
   confint(options: TmbConfintOptions = {}): Promise<TmbConfint> {
     return confintGlmmTmb(this, options);
+  }
+
+  /**
+   * glmmTMB's profile(fit, parm, level_max, npts, stepfac, stderr): each parameter's likelihood profile by
+   * TMB's tmbprofile, glmmTMB's data frame (.par, .focal, value) (profile.ts); confintOfProfile(profile, level)
+   * is glmmTMB's confint(profile)
+   */
+  profile(options: TmbProfileOptions = {}): Promise<TmbProfile> {
+    return profileGlmmTmb(this, options);
   }
 
   /**
