@@ -28,6 +28,7 @@ import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
 import { NO_RANDOM_MESSAGE, printIcc, printR2 } from '../src/inference/r2Nakagawa.js';
 import { truncatedNbinom2Variance, truncatedPoissonVariance } from '../src/zeroinfl/distributionVariance.js';
+import { type ZeroinflArgs, runZeroinfl } from '../src/cli/zeroinflCommand.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 interface Model { data: string; formula: string; ziformula: string; dispformula: string; family: ZiFamily }
@@ -177,4 +178,45 @@ describe('glmmTMB variance functions (glmmTMB 1.1.5: truncated_poisson()$varianc
     rel(truncatedNbinom2Variance(2, 1.5), 4.31831255196314, 'truncated_nbinom2 V(2, 1.5)', 1e-12);
     rel(truncatedNbinom2Variance(0.3, 0.8), 0.454966189348631, 'truncated_nbinom2 V(0.3, 0.8)', 1e-12);
   });
+});
+
+describe('mixedgpu zeroinfl --r2 and --performance', () => {
+  const file = join(fixtures, 'data', 'salamanders.csv');
+  const run = async (args: Partial<ZeroinflArgs>) => {
+    let out = '', err = '';
+    const code = await runZeroinfl({ file, formula: 'count ~ mined + (1 | site)', family: 'poisson', zi: '~ mined', ...args } as ZeroinflArgs, { stdout: (s) => { out += s; }, stderr: (s) => { err += s; } });
+    return { code, out, err };
+  };
+  it("--r2 prints performance's r2 and icc (the library's values), --json the numbers, notes once on stderr", async () => {
+    const c = REF.cases.zip;
+    const r = await run({ r2: true, byGroup: true });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(printR2({ conditional: c.r2!.conditional, marginal: c.r2!.marginal! }).join('\n'));
+    expect(r.out).toContain(printIcc(c.icc).join('\n'));
+    expect(r.out).toContain('# ICC by Group');
+    expect(r.err.match(/too close to zero/g)).toHaveLength(1);
+    const j = JSON.parse((await run({ r2: true, json: true })).out);
+    rel(j.r2.marginal, c.r2!.marginal, 'cli R2 marginal');
+    rel(j.icc.adjusted, c.icc!.adjusted, 'cli ICC');
+    rel(j.null_intercept, c.null_intercept, 'cli null intercept');
+  }, 120_000);
+  it("--performance prints model_performance's row; --json its columns", async () => {
+    const c = REF.cases.zip;
+    const r = await run({ performance: true });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('# Indices of model performance');
+    expect(r.out).toMatch(/AIC .*AICc .*BIC .*R2 \(cond\.\) .*R2 \(marg\.\) .*ICC .*RMSE .*Sigma .*Score_log .*Score_spherical/);
+    const j = JSON.parse((await run({ performance: true, json: true })).out);
+    for (const [k, v] of Object.entries(c.performance)) rel(j.model_performance[k], v, `cli ${k}`);
+  }, 120_000);
+  it('refusals and bad combinations are errors that say why', async () => {
+    const g = await runZeroinfl({ file: join(fixtures, 'data', 'tmbfamilies.csv'), formula: 'yg ~ x + f + (1 | g)', family: 'gaussian', disp: '~ f', r2: true } as ZeroinflArgs, { stdout: () => {}, stderr: (s) => { expect(s).toMatch(/sigma\(fit\) is NA/); } });
+    expect(g).toBe(1);
+    const b = await run({ byGroup: true });
+    expect(b.code).toBe(1);
+    expect(b.err).toContain('--by-group and --tolerance are options of --r2');
+    const two = await run({ r2: true, performance: true });
+    expect(two.code).toBe(1);
+    expect(two.err).toContain('--r2');
+  }, 120_000);
 });
