@@ -3,7 +3,8 @@
  * src/zeroinfl/distributionVariance.ts) against performance 0.10.2 with insight 0.19.0 on glmmTMB 1.1.5
  * (test/oracle/tmb_r2.R, fixture test/fixtures/tmb_r2/tmb_r2.json): Poisson, NB2, NB1, genpois,
  * zero-inflated Poisson (with and without a random effect in the zero model), NB2 and NB1, hurdle Poisson
- * and NB2 (a singular fit: R² marginal only, no ICC), beta, gaussian, Gamma (log), tweedie, binomial (0/1
+ * and NB2 (a singular fit: R² marginal only, no ICC), beta (and with a random slope, (1 + x | g)), gaussian,
+ * Gamma (log), tweedie, binomial (0/1
  * and cbind); the refusals where performance returns NA (truncated_nbinom1, gaussian with a dispformula).
  *
  * R's fits and insight's null models are moved to their tight optimum (Newton steps to max |gradient| <
@@ -36,7 +37,7 @@ interface Case {
   name: string; model: Model; par: number[]; objective: number; sigma: number | null; null_intercept: number | null;
   r2: { conditional: number | null; marginal: number | null } | null; r2_warnings: string[] | string; r2_printed: string[] | string;
   icc: { adjusted: number; unadjusted: number } | null; icc_warnings: string[] | string;
-  icc_by_group: { group: string | string[]; ICC: number | number[] } | null;
+  icc_by_group: { group: string | string[]; ICC: number | number[] } | null; icc_by_group_warnings: string[] | string;
   variance: Record<string, number | null> | null;
   performance: Record<string, number | null>; performance_warnings: string[] | string; performance_printed: string[] | string;
 }
@@ -111,6 +112,8 @@ describe('glmmTMB r2 and icc against performance 0.10.2', () => {
         expect(byGroup.byGroup!.map((r) => r.group)).toEqual(list(c.icc_by_group.group));
         byGroup.byGroup!.forEach((r, k) => rel(r.ICC, list(c.icc_by_group!.ICC)[k], `${c.name} ICC ${r.group}`));
       }
+      // insight's warnings, then performance's on random slopes (beta_slope)
+      expect(byGroup.messages).toEqual(list(c.icc_by_group_warnings));
     }, 120_000);
   }
 });

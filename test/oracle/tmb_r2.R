@@ -29,6 +29,7 @@ models <- list(
   hurdle_nb2 = M("salamanders", "count ~ mined + cover + (1 | site)", "truncated_nbinom2", "~ cover"),
   hurdle_nb1 = M("salamanders", "count ~ mined + cover + (1 | site)", "truncated_nbinom1", "~ cover"),
   beta = M("tmbfamilies", "yb ~ x + f + (1 | g)", "beta_family"),
+  beta_slope = M("tmbfamilies", "yb ~ x + (1 + x | g)", "beta_family"),
   gaussian = M("tmbfamilies", "yg ~ x + f + (1 | g)", "gaussian"),
   gaussian_disp = M("tmbfamilies", "yg ~ x + f + (1 | g)", "gaussian", dispformula = "~ f"),
   gamma = M("tmbfamilies2", "yga ~ x + f + (1 | g)", "Gamma"),
@@ -87,6 +88,7 @@ for (nm in names(models)) {
     icc = if (is.data.frame(iv)) list(adjusted = num(iv$ICC_adjusted), unadjusted = num(iv$ICC_unadjusted)) else NULL,
     icc_warnings = iccc$warnings, icc_printed = iccc$printed,
     icc_by_group = if (is.data.frame(ig)) list(group = as.character(ig$Group), ICC = num(ig$ICC)) else NULL,
+    icc_by_group_warnings = iccg$warnings,
     variance = if (is.list(gv$value)) lapply(gv$value[c("var.fixed", "var.random", "var.residual", "var.distribution", "var.dispersion")], num) else NULL,
     performance = lapply(as.list(as.data.frame(mp$value)), num),
     performance_warnings = mp$warnings, performance_printed = mp$printed
