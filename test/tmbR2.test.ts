@@ -4,8 +4,7 @@
  * (test/oracle/tmb_r2.R, fixture test/fixtures/tmb_r2/tmb_r2.json): Poisson, NB2, NB1, genpois,
  * zero-inflated Poisson (with and without a random effect in the zero model), NB2 and NB1, hurdle Poisson
  * and NB2 (a singular fit: R² marginal only, no ICC), beta (and with a random slope, (1 + x | g)), gaussian,
- * Gamma (log), tweedie, binomial (0/1
- * and cbind); the refusals where performance returns NA (truncated_nbinom1, gaussian with a dispformula).
+ * Gamma (log), tweedie, binomial (0/1 and cbind); the refusals where performance returns NA (truncated_nbinom1, gaussian with a dispformula).
  *
  * R's fits and insight's null models are moved to their tight optimum (Newton steps to max |gradient| <
  * 1e-10), the one our fits reach: the objectives agree within 3e-10 (tests of the fits themselves are
@@ -159,6 +158,17 @@ describe('glmmTMB r2 and icc: what is refused, and why', () => {
     await expect(fit.r2()).rejects.toThrow(/dispformula '~ f'.*sigma\(fit\) is NA/);
     await expect(fit.icc({ byGroup: true })).rejects.toThrow(ModelError);
   });
+  it("betabinomial: insight's fallback reads glmmTMB's random-effects parameters as an NB θ: refused with that reason; model_performance without R² and ICC", async () => {
+    const fit = await zeroInflated('cbind(s, fl) ~ x + (1 | g)', DATA.tmbfamilies2, { family: 'betabinomial', ziformula: '~ 0' });
+    await expect(fit.r2()).rejects.toThrow(/family betabinomial: .*getME\(fit, "theta"\)/);
+    const mp = await fit.modelPerformance();
+    expect('R2_marginal' in mp).toBe(false);
+    expect(mp.messages.some((m) => m.startsWith('R2 and ICC not available: '))).toBe(true);
+    // a cbind response: performance's log loss is NA and it computes no scores (its notes)
+    expect(mp.Log_loss).toBeNull();
+    expect(mp.messages).toContain("Can't calculate log-loss.");
+    expect(mp.messages).toContain("Can't calculate proper scoring rules for models without integer response values.");
+  }, 120_000);
   it('bad options name themselves', async () => {
     const fit = fits.get('pois')!;
     await expect(fit.r2({ tolerance: -1 })).rejects.toThrow(OptionError);
