@@ -32,7 +32,7 @@ import { readCsv } from '../src/io/csv.js';
 import { buildLmm } from '../src/lmm/model.js';
 import { buildGlmm } from '../src/glmm/model.js';
 import type { FamilyName, LinkName } from '../src/glmm/family.js';
-import { varianceComponents, type VarianceComponents } from '../src/inference/varianceComponents.js';
+import { merVarianceInput, varianceComponents, type VarianceComponents } from '../src/inference/varianceComponents.js';
 import { rowMoments } from '../src/inference/designMoments.js';
 import type { DistributionSpec } from '../src/inference/distributionVariance.js';
 import {
@@ -126,10 +126,10 @@ function atLme4(c: Case): VarianceComponents {
       : c.family === 'Gamma' ? { family: 'Gamma', link: c.link, sigma: c.lme4.sigma }
         : c.family === 'poisson' ? { family: 'poisson', link: c.link, nullBeta0: c.null_model!.beta0 }
           : { family: 'negative.binomial', link: c.link, nullBeta0: c.null_model!.beta0, theta: c.nb_theta! };
-  return varianceComponents({
+  return varianceComponents(merVarianceInput({
     moments: rowMoments(frame.X, frame.n, frame.p, frame.xnames), beta: Object.values(c.lme4.beta), terms: frame.reTerms,
     theta: c.lme4.theta, thetaLower: model.theta.lower, sigma: c.lme4.sigma, distribution: spec, randomSlopesInFixed: randomSlopesInFixed(model.formula),
-  });
+  }));
 }
 
 async function ourFit(c: Case): Promise<LmmFit | GlmmFit> {

@@ -59,9 +59,9 @@ describe.each(CASES)('performance 0.10.2 on glmmTMB 1.1.5: %s', (name) => {
 
 describe('checks of zero-inflated fits: what is refused', () => {
   const fit = zeroInflatedAt(salamanders, R.zip_mined);
-  it('model_performance is refused with the reason; bad options name themselves', () => {
-    expect(() => fit.modelPerformance()).toThrow(ModelError);
-    expect(() => fit.modelPerformance()).toThrow(/Nakagawa/);
+  it('model_performance (test/tmbR2.test.ts against performance) names a bad estimator; bad options name themselves', async () => {
+    await expect(fit.modelPerformance({ estimator: 'OLS' as never })).rejects.toThrow(OptionError);
+    expect((await fit.modelPerformance()).AIC).toBeCloseTo(fit.AIC, 10);
     expect(() => fit.checkZeroinflation({ tolerance: -1 })).toThrow(OptionError);
     expect(() => fit.checkZeroinflation({ tol: 0.1 } as never)).toThrow(/tol/);
     expect(() => fit.residuals('deviance' as never)).toThrow(/deviance/);

@@ -206,7 +206,7 @@ export async function runPerformanceChecks(fit: ChecksFit): Promise<PerformanceC
 /**
  * Why the card has no check_collinearity, check_singularity or check_convergence for a zero-inflated or
  * hurdle fit: the library's methods of them (src/checks/methods.ts) take lmer and glmer fits only, and a
- * zeroInflated fit has none (README: "the other checks and modelPerformance are lmer/glmer's only").
+ * zeroInflated fit has none (README: "the other checks are lmer/glmer's only"; modelPerformance it has).
  */
 export const ZI_UNCHECKED: Record<'check_collinearity' | 'check_singularity' | 'check_convergence', string> = {
   check_collinearity: "the library's checkCollinearity (VIFs from Var(β̂) of one model) is a method of lmer and glmer fits only; a glmmTMB fit (zero-inflated, hurdle, beta, gaussian) has none",
@@ -214,19 +214,21 @@ export const ZI_UNCHECKED: Record<'check_collinearity' | 'check_singularity' | '
   check_convergence: "the library's checkConvergence (lme4's derivatives at the optimum) is a method of lmer and glmer fits only; a glmmTMB fit (zero-inflated, hurdle, beta, gaussian) has none (its optimizer's convergence is in the fit's line)",
 };
 
-/** performance's checks of a glmmTMB fit: the fit's overdispersion and zero-inflation checks (or their refusals for beta and gaussian), the rest notes with the library's reasons */
+/** performance's checks of a glmmTMB fit: the fit's overdispersion and zero-inflation checks (or their refusals for beta and gaussian), model_performance (R², ICC), the rest notes with the library's reasons */
 async function zeroInflatedChecks(fit: ZeroInflatedFit, refusals: PerformanceChecksMsg['refusals'], t0: number): Promise<PerformanceChecksMsg> {
   refusals.push({ check: 'check_collinearity', reason: ZI_UNCHECKED.check_collinearity });
   const overdispersion = await attempt('check_overdispersion', refusals, () => fit.checkOverdispersion());
   const zeroinflation = await attempt('check_zeroinflation', refusals, () => fit.checkZeroinflation());
   refusals.push({ check: 'check_singularity', reason: ZI_UNCHECKED.check_singularity }, { check: 'check_convergence', reason: ZI_UNCHECKED.check_convergence });
-  // refused by the library with its reason (fit.modelPerformance throws a ModelError)
-  await attempt('model_performance', refusals, () => fit.modelPerformance());
+  // performance's model_performance of the glmmTMB fit (src/zeroinfl/r2.ts): its R² and ICC columns are
+  // Nakagawa's of the conditional model (left out with the library's reason where refused: a note)
+  const modelPerformance = await attempt('model_performance', refusals, () => fit.modelPerformance());
   const blocks: string[][] = [];
   if (overdispersion) blocks.push([...printOverdispersion(overdispersion), overdispersion.message]);
   if (!refusals.some((r) => r.check === 'check_zeroinflation')) blocks.push([...printZeroInflation(zeroinflation), ...(zeroinflation ? [zeroinflation.message] : [])]);
+  if (modelPerformance) blocks.push(printModelPerformance(modelPerformance));
   return {
-    collinearity: null, overdispersion, zeroinflation, singularity: null, convergence: null, modelPerformance: null, refusals, notes: [],
+    collinearity: null, overdispersion, zeroinflation, singularity: null, convergence: null, modelPerformance, refusals, notes: [...new Set(modelPerformance?.messages ?? [])],
     text: blocks.map((b) => b.join('\n').replace(/\n+$/, '')).join('\n\n'),
     elapsedMs: performance.now() - t0,
   };

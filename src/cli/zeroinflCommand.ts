@@ -6,7 +6,9 @@
  * one prediction per row (--predict response, conditional, zprob, link, zlink, disp), DHARMa's residual tests
  * (--dharma: print.DHARMa, testUniformity, testDispersion, testZeroInflation, testOutliers, as
  * `mixedgpu dharma` prints them for glmer) or performance's check_overdispersion and check_zeroinflation
- * (--check: each check that applies to the family, a note with the reason for a refused one).
+ * (--check: each check that applies to the family, a note with the reason for a refused one), performance's
+ * r2 and icc (--r2 [--by-group] [--tolerance 1e-5]: Nakagawa's R² and the ICC, src/zeroinfl/r2.ts) or
+ * model_performance (--performance: AIC, AICc, BIC, R², ICC, RMSE, Sigma, Log_loss and the scores).
  * With `--emmeans SPECS [--component zi] [--type response] [--by B] [--at …] [--emm-weights …]
  * [--level 0.95] [--contrast pairwise] [--ref LEVEL] [--adjust METHOD] [--offset 0]`: the fit's estimated marginal
  * means (emmeans on glmmTMB, src/zeroinfl/emmeans.ts) and their contrasts instead, as `mixedgpu clmm
@@ -42,6 +44,8 @@ import { printDharma, testDispersion, testOutliers, testUniformity, testZeroInfl
 import { type HTest, printHTest } from '../diagnostics/htest.js';
 import { printOverdispersion } from '../checks/overdispersion.js';
 import { printZeroInflation } from '../checks/zeroInflation.js';
+import { printModelPerformance } from '../checks/modelPerformance.js';
+import { printIcc, printIccByGroup, printR2 } from '../inference/r2Nakagawa.js';
 import { ZI_EMM_COMPONENTS, type ZiEmmComponent } from '../zeroinfl/emmBasis.js';
 import type { ZiEmmeansOptions } from '../zeroinfl/emmeans.js';
 import type { ZeroInflatedFit } from '../zeroinfl/zeroInflatedFit.js';
@@ -85,6 +89,14 @@ export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'augme
   unconditional?: boolean;
   /** performance's check_overdispersion and check_zeroinflation */
   check?: boolean;
+  /** performance's r2 (r2_nakagawa) and icc (src/zeroinfl/r2.ts) */
+  r2?: boolean;
+  /** --r2: also the ICC of each random-effects term with an intercept (icc(by_group = TRUE)) */
+  byGroup?: boolean;
+  /** --r2: insight's tolerance of the singularity check (default 1e-5) */
+  tolerance?: string | number;
+  /** performance's model_performance */
+  performance?: boolean;
   /** the means' specs ('~ mined', '~ mined | spp', mined,spp): print emmeans instead of the summary */
   emmeans?: string;
   /** --emmeans: glmmTMB's component (cond, zi, disp) */
@@ -184,9 +196,11 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     const gg = args.ggpredict?.length ? 'ggpredict' : args.ggemmeans?.length ? 'ggemmeans' : null;
     const confint = confintMethod(args.confint);
     const compare = args.compare?.length ? args.compare.map(compareSpec) : null;
-    const modes = [args.anova !== undefined && args.anova !== false ? '--anova' : null, args.drop1 ? '--drop1' : null, compare ? '--compare' : null, confint ? '--confint' : null, args.profile !== undefined ? '--profile' : null, args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null, args.parameters ? '--parameters' : null].filter((x) => x !== null);
+    const modes = [args.anova !== undefined && args.anova !== false ? '--anova' : null, args.drop1 ? '--drop1' : null, compare ? '--compare' : null, confint ? '--confint' : null, args.profile !== undefined ? '--profile' : null, args.ggpredict?.length ? '--ggpredict' : null, args.ggemmeans?.length ? '--ggemmeans' : null, args.predict !== undefined ? '--predict' : null, args.dharma ? '--dharma' : null, args.check ? '--check' : null, args.r2 ? '--r2' : null, args.performance ? '--performance' : null, args.emmeans !== undefined ? '--emmeans' : null, args.jointTests ? '--joint-tests' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null, args.parameters ? '--parameters' : null].filter((x) => x !== null);
     if (modes.length > 1) throw new CliError(`give one of ${modes.join(', ')}`);
     if (!args.dharma && (args.nsim !== undefined || args.seed !== undefined || args.unconditional)) throw new CliError('--nsim, --seed and --unconditional are options of --dharma');
+    if (!args.r2 && (args.byGroup || args.tolerance !== undefined)) throw new CliError('--by-group and --tolerance are options of --r2');
+    const tolerance = numberArg(args.tolerance, 'tolerance', false);
     if (!gg && (args.typical !== undefined || args.condition !== undefined)) throw new CliError('--typical and --condition are options of --ggpredict and --ggemmeans');
     if (args.profile === undefined && (args.npts !== undefined || args.levelMax !== undefined)) throw new CliError('--npts and --level-max are options of --profile');
     if (!confint && args.profile === undefined && args.parm !== undefined) throw new CliError('--parm and --full are options of --confint (--parm also of --profile)');
@@ -335,6 +349,33 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
       const lines = [...printDharma(d), ''];
       for (const t of Object.values(tests)) lines.push(...printHTest(t));
       io.stdout(`${lines.join('\n')}\n`);
+      return 0;
+    }
+    if (args.r2) {
+      const r2 = await fit.r2({ tolerance });
+      const icc = await fit.icc({ tolerance, byGroup: args.byGroup === true });
+      // performance repeats insight's warnings for each call: each said once
+      const messages = [...new Set([...r2.messages, ...icc.messages])];
+      if (!args.quiet && !args.json) for (const m of messages) io.stderr(`mixedgpu: note: ${m}\n`);
+      if (args.json) {
+        io.stdout(`${JSON.stringify({
+          r2: { conditional: r2.conditional, marginal: r2.marginal }, icc: icc.icc, ...(args.byGroup ? { icc_by_group: icc.byGroup } : {}),
+          components: r2.components, ...(r2.nullIntercept !== undefined ? { null_intercept: r2.nullIntercept } : {}), messages,
+        }, null, 2)}\n`);
+        return 0;
+      }
+      const lines = [...printR2(r2), '', ...printIcc(icc.icc), ...(args.byGroup ? ['', ...printIccByGroup(icc.byGroup ?? null)] : [])];
+      io.stdout(`${lines.join('\n')}\n`);
+      return 0;
+    }
+    if (args.performance) {
+      const { messages, ...row } = await fit.modelPerformance();
+      if (args.json) {
+        io.stdout(`${JSON.stringify({ model_performance: row, messages }, null, 2)}\n`);
+        return 0;
+      }
+      if (!args.quiet) for (const m of messages) io.stderr(`mixedgpu: note: ${m}\n`);
+      io.stdout(`${printModelPerformance(row).join('\n')}\n`);
       return 0;
     }
     if (args.check) {

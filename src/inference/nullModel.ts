@@ -26,14 +26,23 @@ export function nullFormulaText(formula: Formula): string {
 export async function fitNullModel(fit: GlmmFit, what: string): Promise<GlmmFit> {
   const model = fit.model;
   const frame = model.frame;
+  refuseNullModelRefit(frame, what);
+  const formula: Formula = { ...model.formula, fixed: { intercept: true, terms: [] }, removedVars: undefined, text: nullFormulaText(model.formula) };
+  const nullFrame: ModelFrame = { ...frame, formula, X: new Float64Array(frame.n).fill(1), p: 1, xnames: ['(Intercept)'], covariates: undefined, messages: [] };
+  const nullModel = glmmFromFrame(formula, nullFrame, model.family, model.frameOptions, model.weightsName);
+  return fitGlmm(nullModel, new PirlsEngine(nullModel.pirls), fit.nAGQ, { vcov: 'RX' }, performance.now(), {});
+}
+
+/**
+ * The fits whose null model insight's refit would not reproduce from the fit's rows: rows dropped for
+ * missing values (the refit re-reads the data with fewer variables) and an offset (passed on or not
+ * depending on how it is written).
+ */
+export function refuseNullModelRefit(frame: Pick<ModelFrame, 'nDropped' | 'offset'>, what: string): void {
   if (frame.nDropped > 0) {
     throw new ModelError(`${what}: the model dropped ${frame.nDropped} row${frame.nDropped > 1 ? 's' : ''} with missing values; insight's null model (the refit with an intercept only) re-reads the data and could use more rows: remove the rows with missing values from the data first`);
   }
   if (frame.offset) {
     throw new ModelError(`${what}: not available for a model with an offset: insight 0.19.0 passes the offset to its null model by reading it from the formula's text, which works or fails depending on where offset() is written, so there is no one answer to match`);
   }
-  const formula: Formula = { ...model.formula, fixed: { intercept: true, terms: [] }, removedVars: undefined, text: nullFormulaText(model.formula) };
-  const nullFrame: ModelFrame = { ...frame, formula, X: new Float64Array(frame.n).fill(1), p: 1, xnames: ['(Intercept)'], covariates: undefined, messages: [] };
-  const nullModel = glmmFromFrame(formula, nullFrame, model.family, model.frameOptions, model.weightsName);
-  return fitGlmm(nullModel, new PirlsEngine(nullModel.pirls), fit.nAGQ, { vcov: 'RX' }, performance.now(), {});
 }

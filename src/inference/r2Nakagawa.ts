@@ -36,7 +36,7 @@ import { checkDistribution, type DistributionSpec } from './distributionVariance
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
 import { structuredRefusal } from '../model/covStructure.js';
 import { fitNullModel } from './nullModel.js';
-import { type VarianceComponents, varianceComponents } from './varianceComponents.js';
+import { type VarianceComponents, merVarianceInput, varianceComponents } from './varianceComponents.js';
 
 export interface R2Options {
   /** insight's tolerance of the singularity check (performance's default 1e-5) */
@@ -225,11 +225,11 @@ export function fitVarianceComponents(fit: AnyFit, tolerance: number): Promise<V
       checkFit(fit);
       const frame = fit.model.frame;
       const { spec, nullIntercept } = await distributionOf(fit);
-      const v = varianceComponents({
+      const v = varianceComponents(merVarianceInput({
         moments: momentsOf(fit), beta: fit.beta, terms: frame.reTerms,
         theta: fit.theta, thetaLower: fit.model.theta.lower, sigma: fit.sigma, distribution: spec,
         randomSlopesInFixed: randomSlopesInFixed(fit.model.formula), tolerance,
-      });
+      }));
       return nullIntercept === undefined ? v : { ...v, nullIntercept };
     })();
     // a refusal is not kept: the next call says it again

@@ -25,29 +25,32 @@
  * formulas for both. (Against insight's row-by-row sums at lme4's θ̂ they agree to ~1e-14 relative,
  * test/r2.test.ts.)
  *
- * A fit is singular for insight when a diagonal element of θ (lower bound 0) is below `tolerance`
- * (1e-5) in absolute value: var.random is then not computed (null), with insight's warning.
+ * A fit is singular for insight when a diagonal element of θ (lower bound 0; lme4) or a variance of a
+ * conditional-model term (glmmTMB) is below `tolerance` (1e-5) in absolute value: var.random is then not
+ * computed (null), with insight's warning. The function takes each term's Σ_k, the singularity flag and
+ * σ²_d from its caller: merVarianceInput forms them from an lme4 fit's θ, σ̂ and family;
+ * src/zeroinfl/r2.ts from a glmmTMB fit's ψ and family.
  */
 import { termCovariance, type VarCorrTerm } from '../results/components.js';
-import { type DesignMoments } from './designMoments.js';
 import { type DistributionSpec, distributionVariance } from './distributionVariance.js';
+import { type DesignMoments } from './designMoments.js';
 
 export interface VarianceInput {
   /** the fixed-effects design's cross-products (designMoments.ts: from the rows or from an engine's A) */
   moments: DesignMoments;
   beta: ArrayLike<number>;
-  /** the random-effects terms in lme4's order, with each grouping factor's number of levels */
+  /** the random-effects terms in VarCorr's order, with each grouping factor's number of levels */
   terms: readonly (VarCorrTerm & { levels: readonly string[] })[];
-  /** θ in lme4's order and its lower bounds (0: a diagonal element) */
-  theta: ArrayLike<number>;
-  thetaLower: ArrayLike<number>;
-  /** the scale σ̂ of the covariances (1 for binomial, Poisson and the negative binomial) */
-  sigma: number;
-  distribution: DistributionSpec;
+  /** each term's covariance Σ_k (q × q row-major): lme4's σ̂² T Tᵀ from θ, glmmTMB's from its ψ */
+  Sigma: readonly Float64Array[];
+  /** insight's singularity check, by the fitting package's rule (insightSingular, tmbSingular) */
+  singular: boolean;
+  /** σ²_d and its warnings (distributionVariance.ts; for glmmTMB src/zeroinfl/distributionVariance.ts) */
+  distribution: { variance: number; messages: string[] };
+  /** a linear (gaussian) model: insight's var.dispersion is 0 */
+  linear: boolean;
   /** whether every random slope's variable is in the fixed part (insight's .random_slopes_in_fixed) */
   randomSlopesInFixed: boolean;
-  /** insight's tolerance of the singularity check (default 1e-5) */
-  tolerance?: number;
 }
 
 export interface VarianceComponents {
@@ -107,16 +110,44 @@ export function insightSingular(theta: ArrayLike<number>, lower: ArrayLike<numbe
   return false;
 }
 
+/**
+ * insight's .is_singular for a glmmTMB fit: a variance (a diagonal element of a conditional-model term's Σ_k,
+ * not θ as for lme4) below `tolerance` in absolute value
+ */
+export function tmbSingular(Sigma: readonly Float64Array[], q: readonly number[], tolerance = 1e-5): boolean {
+  return Sigma.some((S, k) => Array.from({ length: q[k] }, (_, j) => S[j * q[k] + j]).some((v) => Math.abs(v) < tolerance));
+}
+
+/** an lme4 fit's pieces: θ (lme4's order) with its lower bounds, σ̂, the family's DistributionSpec */
+export interface MerVarianceInput extends Pick<VarianceInput, 'moments' | 'beta' | 'terms' | 'randomSlopesInFixed'> {
+  theta: ArrayLike<number>;
+  thetaLower: ArrayLike<number>;
+  /** the scale σ̂ of the covariances (1 for binomial, Poisson and the negative binomial) */
+  sigma: number;
+  distribution: DistributionSpec;
+  /** insight's tolerance of the singularity check (default 1e-5) */
+  tolerance?: number;
+}
+
+/** VarianceInput of an lme4 fit: Σ_k = σ̂² T_k T_kᵀ from θ, insight's merMod singularity rule, σ²_d of the spec */
+export function merVarianceInput(m: MerVarianceInput): VarianceInput {
+  const s2 = m.sigma * m.sigma;
+  return {
+    moments: m.moments, beta: m.beta, terms: m.terms, randomSlopesInFixed: m.randomSlopesInFixed,
+    Sigma: m.terms.map((_, k) => termCovariance(m.terms, m.theta, k, s2)),
+    singular: insightSingular(m.theta, m.thetaLower, m.tolerance ?? 1e-5),
+    distribution: distributionVariance(m.distribution), linear: m.distribution.family === 'gaussian',
+  };
+}
+
 /** insight's get_variance (the equations in the header) */
 export function varianceComponents(input: VarianceInput): VarianceComponents {
-  const { moments, beta, terms, theta, sigma } = input;
+  const { moments, beta, terms, Sigma, singular } = input;
   const n = moments.n;
   const messages: string[] = [];
-  const singular = insightSingular(theta, input.thetaLower, input.tolerance ?? 1e-5);
   if (singular) messages.push(SINGULAR_MESSAGE);
   const fixed = fixedVariance(moments, beta);
   if (!input.randomSlopesInFixed) messages.push(SLOPES_NOT_FIXED_MESSAGE);
-  const s2 = sigma * sigma;
   // each grouping factor's first term (VarCorr's entry of the factor's own name)
   const first = new Map<string, number>();
   terms.forEach((t, k) => { if (!first.has(t.group)) first.set(t.group, k); });
@@ -124,21 +155,21 @@ export function varianceComponents(input: VarianceInput): VarianceComponents {
   let dispersion = 0;
   for (const k of first.values()) {
     const t = terms[k];
-    const v = meanQuadraticForm(moments, t.cnames, termCovariance(terms, theta, k, s2));
+    const v = meanQuadraticForm(moments, t.cnames, Sigma[k]);
     if (t.levels.length === n) dispersion += v;
     else random += v;
   }
-  const dist = distributionVariance(input.distribution);
+  const dist = input.distribution;
   messages.push(...dist.messages);
-  // an lmer fit has no dispersion component (insight: 0 for a linear model)
-  if (input.distribution.family === 'gaussian') dispersion = 0;
+  // a linear model has no dispersion component (insight: 0 for a linear model)
+  if (input.linear) dispersion = 0;
   // VarCorr's names: a factor's second term is `g.1`, its third `g.2`
   const intercept: Record<string, number> = {};
   const seen = new Map<string, number>();
   terms.forEach((t, k) => {
     const c = seen.get(t.group) ?? 0;
     seen.set(t.group, c + 1);
-    if (t.cnames[0].startsWith('(Intercept)')) intercept[c === 0 ? t.group : `${t.group}.${c}`] = termCovariance(terms, theta, k, s2)[0];
+    if (t.cnames[0].startsWith('(Intercept)')) intercept[c === 0 ? t.group : `${t.group}.${c}`] = Sigma[k][0];
   });
   return {
     fixed, random: singular ? null : random, residual: dist.variance + dispersion, distribution: dist.variance, dispersion,

@@ -165,7 +165,8 @@ export async function fitZeroInflated(formula: string | Formula, data: arrow.Tab
 
 /**
  * The optimization and the fit of a built model (the stages after buildZeroInflatedModel): also the
- * refits of drop1 (src/zeroinfl/anova.ts), whose models are the fit's with one conditional term left out.
+ * refits of drop1 (src/zeroinfl/anova.ts), whose models are the fit's with one conditional term left out,
+ * and insight's null model of r2 and icc (src/zeroinfl/r2.ts).
  */
 export async function fitZeroInflatedModel(model: ZeroInflatedModel, options: ZeroInflatedFitOptions & { REML?: boolean } = {}, t0 = performance.now()): Promise<ZeroInflatedFit> {
   throwIfAborted(options.signal);

@@ -53,6 +53,9 @@ import { ggemmeansTmb, ggpredictTmb } from './ggpredict.js';
 import { type ZiEmmeansOptions, type ZiEmtrendsOptions, type ZiJointTestsOptions, zeroInflatedEmmeans, zeroInflatedEmtrends, zeroInflatedJointTests } from './emmeans.js';
 import type { JointTests } from '../inference/jointTests.js';
 import { type TmbDrop1, type TmbDrop1Options, type TmbWaldAnova, type TmbWaldAnovaOptions, drop1Tmb, tmbWaldAnova } from './anova.js';
+import type { IccOptions, IccOutcome, R2Options, R2Result } from '../inference/r2Nakagawa.js';
+import type { ModelPerformance } from '../checks/modelPerformance.js';
+import { type TmbPerformanceOptions, tmbIcc, tmbModelPerformance, tmbR2 } from './r2.js';
 
 export interface ZeroInflatedOptimum {
   x: Float64Array;
@@ -347,11 +350,24 @@ export class ZeroInflatedFit {
   }
 
   /**
-   * performance's model_performance is not available for these fits: its glmmTMB row needs Nakagawa's R²
-   * and the ICC of a zero-inflated model (insight's get_variance for zero-inflation), not implemented here.
+   * performance 0.10.2's r2(fit) (r2_nakagawa) of a glmmTMB fit: marginal and conditional R² from insight's
+   * variance components of the conditional model, σ²_d by family (src/zeroinfl/r2.ts, distributionVariance.ts)
    */
-  modelPerformance(): never {
-    throw new ModelError("modelPerformance: performance's model_performance of a zero-inflated or hurdle (glmmTMB) fit needs Nakagawa's R2 and the ICC of a zero-inflated model (insight's get_variance), which are not implemented here; the fit's AIC, BIC and logLik are fit.AIC, fit.BIC, fit.logLik");
+  r2(options?: R2Options): Promise<R2Result> {
+    return tmbR2(this, options);
+  }
+
+  /** performance 0.10.2's icc(fit) and icc(fit, by_group = TRUE) of a glmmTMB fit (src/zeroinfl/r2.ts) */
+  icc(options?: IccOptions): Promise<IccOutcome> {
+    return tmbIcc(this, options);
+  }
+
+  /**
+   * performance 0.10.2's model_performance(fit): AIC, AICc, BIC, R², ICC, RMSE, Sigma, and Log_loss and the
+   * scoring rules where performance reports them (src/zeroinfl/r2.ts)
+   */
+  modelPerformance(options?: TmbPerformanceOptions): Promise<ModelPerformance & { messages: string[] }> {
+    return tmbModelPerformance(this, options);
   }
 
   /**

@@ -333,19 +333,21 @@ describe('Model checks card of a zero-inflated fit (worker logic)', () => {
     await expect(runDharma(zip, request({ nsim: 20 }), { signal: ac.signal, onProgress: (p) => { if (p.done === 1) ac.abort(); } })).rejects.toMatchObject({ name: 'AbortError' });
   });
 
-  test('performance\'s checks: the fit\'s overdispersion and zero-inflation checks; the others notes with the library\'s reasons', async () => {
+  test('performance\'s checks: the fit\'s overdispersion and zero-inflation checks, model_performance with R² and ICC; the others notes with the library\'s reasons', async () => {
     const m = await runPerformanceChecks(zip);
     expect(m.overdispersion).toEqual(zip.checkOverdispersion());
     expect(m.zeroinflation).toEqual(zip.checkZeroinflation());
-    expect([m.collinearity, m.singularity, m.convergence, m.modelPerformance]).toEqual([null, null, null, null]);
-    let mp = '';
-    try { zip.modelPerformance(); } catch (e) { mp = (e as Error).message; }
-    expect(mp).toMatch(/^modelPerformance: performance's model_performance of a zero-inflated or hurdle \(glmmTMB\) fit needs Nakagawa's R2/);
+    expect([m.collinearity, m.singularity, m.convergence]).toEqual([null, null, null]);
+    // model_performance is the fit's (test/tmbR2.test.ts compares it with performance 0.10.2)
+    const mp = await zip.modelPerformance();
+    expect(m.modelPerformance).toEqual(mp);
+    expect(typeof mp.R2_conditional).toBe('number');
+    expect(typeof mp.ICC).toBe('number');
+    expect(m.notes).toEqual([...new Set(mp.messages)]);
     expect(m.refusals).toEqual([
       { check: 'check_collinearity', reason: ZI_UNCHECKED.check_collinearity },
       { check: 'check_singularity', reason: ZI_UNCHECKED.check_singularity },
       { check: 'check_convergence', reason: ZI_UNCHECKED.check_convergence },
-      { check: 'model_performance', reason: mp },
     ]);
     // the library has no such methods for these fits (what the notes say)
     const methods = zip as unknown as Record<string, unknown>;
@@ -355,9 +357,23 @@ describe('Model checks card of a zero-inflated fit (worker logic)', () => {
     expect(t.rows[0]!.cells[3]).toBe(zip.checkOverdispersion().p);
     expect(t.rows[1]!.cells[1]).toBe(zip.checkZeroinflation()!.message);
     expect(collinearityTable(m)).toBeNull();
-    expect(performanceTable(m)).toBeNull();
+    // the card's table: the R² and ICC cells are the fit's
+    const p = performanceTable(m)!;
+    expect(p.rows[0]!.cells[p.columns.findIndex((c) => c.key === 'perf-R2_marginal')]).toBe(mp.R2_marginal);
+    expect(p.rows[0]!.cells[p.columns.findIndex((c) => c.key === 'perf-ICC')]).toBe(mp.ICC);
+    expect(p.columns.length).toBe(Object.keys(mp).length - 1);
     expect(m.text).toMatch(/^# Overdispersion test/);
     expect(m.text).toContain('# Check for zero-inflation');
+    expect(m.text).toContain('# Indices of model performance');
+  });
+
+  // a refused R² (a dispersion model) leaves the columns out with the library's reason as a note
+  test('a glmmTMB fit whose R² performance gives as NA: model_performance without R² and ICC, the reason a note', async () => {
+    const fit = await zeroInflated('count ~ mined + (1 | site)', csvTable('salamanders.csv'), { family: 'nbinom2', ziformula: '~ 0', dispformula: '~ mined' });
+    const m = await runPerformanceChecks(fit);
+    expect(m.modelPerformance).not.toBeNull();
+    expect('R2_marginal' in m.modelPerformance!).toBe(false);
+    expect(m.notes.some((n) => /^R2 and ICC not available: .*dispformula '~ mined'/.test(n))).toBe(true);
   });
 
   test('the card\'s state in the address of a zero-inflated fit: round trips beside the zero-inflation formula', () => {

@@ -11,8 +11,8 @@
  * zeros to 1e-6 of Node's), the caterpillar, glmmTMB's summary, the cards that do not apply in one line,
  * and the predictions CSV with one row per observation. The link also opens the Model checks card (moved
  * into the zero-inflated results) with its settings: performance's overdispersion and zero-inflation
- * checks computed (to 1e-5 relative of Node's fit: smooth functions of estimates that agree to 1e-6), the
- * checks the library does not do for these fits as notes, the simulations not run until the button is
+ * checks and model_performance's AIC, R² and ICC computed (to 1e-5 relative of Node's fit: smooth functions
+ * of estimates that agree to 1e-6), the checks the library does not do for these fits as notes, the simulations not run until the button is
  * pressed; then DHARMa's four tests, testZeroInflation included, and the per-site tests. Their p-values
  * equal Node's to 1e-12: the simulations invert each row's distribution function at a seeded uniform, so a
  * draw would differ only if its uniform fell within ~1e-6 (the estimates' difference) of a step; none of
@@ -105,10 +105,13 @@ describe.skipIf(!enabled)('browser app: zero-inflated and hurdle count GLMMs', (
       expect(await page.$$eval('#checks-checks-table tbody tr', (trs) => trs.map((r) => (r as HTMLElement).dataset.key))).toEqual(['overdispersion', 'zeroinflation']);
       expect(rel(Number(await page.$eval('#checks-checks-table tr[data-key="overdispersion"]', (r) => r.getAttribute('data-p'))), od.p)).toBeLessThan(1e-5);
       const notes = await page.$$eval('#checks-notes li', (li) => li.map((x) => (x as HTMLElement).dataset.check));
-      expect(notes).toEqual(['check_collinearity', 'check_singularity', 'check_convergence', 'model_performance']);
-      let mpReason = '';
-      try { lib.modelPerformance(); } catch (e) { mpReason = (e as Error).message; }
-      expect(await text(page, '#checks-notes li[data-check="model_performance"]')).toBe(`model_performance is not available for this fit: ${mpReason.replace(/^modelPerformance: /, '')}`);
+      expect(notes).toEqual(['check_collinearity', 'check_singularity', 'check_convergence']);
+      // model_performance of the glmmTMB fit: the library's row, Nakagawa's R² and the ICC among its cells
+      const mp = await lib.modelPerformance();
+      expect(await page.$$eval('#checks-performance-table th', (t) => t.map((x) => x.textContent))).toEqual(['AIC', 'AICc', 'BIC', 'R2 (cond.)', 'R2 (marg.)', 'ICC', 'RMSE', 'Sigma', 'Score_log', 'Score_spherical']);
+      for (const k of ['AIC', 'R2_conditional', 'R2_marginal', 'ICC'] as const) {
+        expect(rel(Number(await page.$eval('#checks-performance-table tbody tr', (r, key) => r.getAttribute(`data-perf-${key}`), k)), mp[k] as number), k).toBeLessThan(1e-5);
+      }
       expect(await page.$('#checks-dharma-tests-table')).toBeNull();
       await page.click('#checks-run');
       await page.waitForSelector('#checks-dharma-tests-table', { timeout: 120_000 });

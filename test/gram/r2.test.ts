@@ -37,7 +37,7 @@ import { lmer } from '../../src/fit/lmer.js';
 import { readCsv } from '../../src/io/csv.js';
 import '../../src/inference/methods.js';
 import { iccOf, r2Nakagawa, randomSlopesInFixed } from '../../src/inference/r2Nakagawa.js';
-import { SLOPES_NOT_FIXED_MESSAGE, varianceComponents, type VarianceComponents } from '../../src/inference/varianceComponents.js';
+import { SLOPES_NOT_FIXED_MESSAGE, merVarianceInput, varianceComponents, type VarianceComponents } from '../../src/inference/varianceComponents.js';
 import { gramMoments, rowMoments } from '../../src/inference/designMoments.js';
 import { runR2 } from '../../src/cli/inferenceCommands.js';
 import { main } from '../../src/cli/program.js';
@@ -100,10 +100,10 @@ function atSameEstimates(mem: LmmFit, eng: LmmFit, tol: number, at: string, leve
     beta: mem.beta, terms: frame.reTerms, theta: mem.theta, thetaLower: mem.model.theta.lower, sigma: mem.sigma,
     distribution: { family: 'gaussian', sigma: mem.sigma } as const, randomSlopesInFixed: randomSlopesInFixed(mem.model.formula),
   };
-  const fromRows = varianceComponents({ ...common, moments: rowMoments(frame.X, frame.n, frame.p, frame.xnames, mem.model.fixed.intercept) });
+  const fromRows = varianceComponents(merVarianceInput({ ...common, moments: rowMoments(frame.X, frame.n, frame.p, frame.xnames, mem.model.fixed.intercept) }));
   const efr = eng.model.frame;
   expect(efr.xnames).toEqual(frame.xnames);
-  const fromA = varianceComponents({ ...common, moments: gramMoments(eng.model.source!.gram!, eng.model.fixed, efr.xnames, efr.reTerms) });
+  const fromA = varianceComponents(merVarianceInput({ ...common, moments: gramMoments(eng.model.source!.gram!, eng.model.fixed, efr.xnames, efr.reTerms) }));
   compareComponents(fromA, fromRows, tol, at, level);
   expect(fromA.intercept).toEqual(Object.fromEntries(Object.keys(fromRows.intercept).map((k) => [k, fromA.intercept[k]])));
   for (const k of Object.keys(fromRows.intercept)) close(fromA.intercept[k], fromRows.intercept[k], tol, `${at} var.intercept ${k}`, level);
