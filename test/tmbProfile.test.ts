@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { zeroInflated } from '../src/zeroinfl/zeroInflated.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
-import { confintOfProfile, type TmbConfintOptions } from '../src/zeroinfl/confint.js';
+import { confintOfProfile, profileIntervals, type TmbConfintOptions } from '../src/zeroinfl/confint.js';
 import { evalAlongLine } from '../src/zeroinfl/profile.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
 import { runZeroinfl } from '../src/cli/zeroinflCommand.js';
@@ -78,9 +78,26 @@ describe("confint(fit, method = 'profile') of our fit", () => {
           closeEnd(r.upper, hi, `${r.name} upper`, 1e-4);
         });
         expect(ci.print().split('\n')[0].trim().split(/\s+/).join(' ')).toBe(call.result.columns.join(' '));
+        // the guard (profileGuard.ts) found no end on a worse local minimum here
+        expect(ci.notes).toEqual([]);
       }
     }, 120_000);
   }
+  it("sleep_gauss: the guard against a walk's worse local minimum leaves well-behaved ends exactly as the spline's", async () => {
+    const fit = await fitOf('sleep_gauss');
+    const pr = await fit.profile({ parm: [2, 4], levelMax: 0.95 });
+    const unguarded = profileIntervals(pr, 0.95);
+    const ci = await fit.confint({ method: 'profile', parm: [2, 4] });
+    expect(ci.notes).toEqual([]);
+    ci.rows.forEach((r, i) => {
+      expect(r.lower).toBe(unguarded[i].lower);
+      expect(r.upper).toBe(unguarded[i].upper);
+    });
+    // the same walk, then two optimizations (warm and fresh start) per finite end
+    const finite = unguarded.flatMap((r) => [r.lower, r.upper]).filter((v) => !Number.isNaN(v)).length;
+    expect(finite).toBe(4);
+    expect(ci.profileEvaluations).toBe(pr.evaluations + 2 * finite);
+  }, 60_000);
 });
 
 describe("confint(fit, method = 'profile', level): the level's ends", () => {

@@ -14,9 +14,14 @@
  * confint(fit, method = "profile") of our own fit: glmmTMB's fails for every parameter at once ("spline must be
  * monotone": zi~minedyes's profile); one by one, zi~(Intercept)'s lower end is glmmTMB's inverse spline extrapolated far outside the points, 8e11 (above its
  * upper end), where ours is NA; the upper end within 1e-4 (our optimum's distance from glmmTMB's).
+ * The guard against the walk's worse local minima (src/zeroinfl/profileGuard.ts), on our own fit: zi~minedyes's
+ * walk crosses q at 70.8 on the upper side where the profile (minimized afresh there) stays at 0.522 < q, and
+ * method 'uniroot' gives NA: that end NA with its note; the other ends (zi~minedyes's lower, zi~(Intercept)'s
+ * upper above) are the spline's, untouched (their two starts' minima agree within 1e-4).
  */
 import { describe, expect, it } from 'vitest';
 import { zeroInflated } from '../src/zeroinfl/zeroInflated.js';
+import { profileIntervals } from '../src/zeroinfl/confint.js';
 import { caseTable, closeEnd, expectProfileAsGlmmTmb, profileCase, rowOf } from './helpers/tmbProfileCases.js';
 
 describe("glmmTMB's profile of zinb2_mined", () => {
@@ -33,5 +38,28 @@ describe("glmmTMB's profile of zinb2_mined", () => {
     expect(lo).toBeGreaterThan(1e11);
     expect(ci.rows[0].lower).toBeNaN();
     closeEnd(ci.rows[0].upper, hi, 'zi~(Intercept) upper', 1e-4);
+    expect(ci.notes).toEqual([]);
+  }, 180_000);
+  it("confint(fit, method = 'profile'): the walk's end on a worse local minimum NA, with its note; uniroot's NA there too", async () => {
+    const c = profileCase('zinb2_mined');
+    const fit = await zeroInflated(c.formula, caseTable(c), { family: c.family, ziformula: c.ziformula });
+    // the spline of the walk's own points crosses q at 70.8 (the unguarded end)
+    const pr = await fit.profile({ parm: 4, levelMax: 0.95 });
+    const [unguarded] = profileIntervals(pr, 0.95);
+    expect(unguarded.upper).toBeGreaterThan(60);
+    expect(unguarded.upper).toBeLessThan(80);
+    const ci = await fit.confint({ method: 'profile', parm: 4 });
+    expect(ci.rows[0].name).toBe('zi~minedyes');
+    expect(ci.rows[0].upper).toBeNaN();
+    // the lower end is the spline's, unchanged by the guard
+    expect(ci.rows[0].lower).toBe(unguarded.lower);
+    expect(ci.notes).toHaveLength(1);
+    expect(ci.notes[0]).toMatch(/^zi~minedyes: the upper end 70\.\d+ is NA: the profile walk reached a worse local minimum .* use method 'uniroot'$/);
+    expect(ci.print()).toContain("Note: zi~minedyes: the upper end");
+    // two more optimizations per finite end checked
+    expect(ci.profileEvaluations).toBe(pr.evaluations + 4);
+    const ur = await fit.confint({ method: 'uniroot', parm: 4 });
+    expect(ur.rows[0].upper).toBeNaN();
+    expect(ur.notes).toEqual([]);
   }, 180_000);
 });

@@ -31,6 +31,7 @@ import { ZiLaplace } from './laplace.js';
 import { profileObjective } from './profileObjective.js';
 import { type TmbProfile, profileGlmmTmb } from './profile.js';
 import { profileInterval } from './profileConfint.js';
+import { checkProfileEnd } from './profileGuard.js';
 import { sigmaScale } from './predict.js';
 import { formatR, printMatrix } from '../results/rFormat.js';
 import type { ZeroInflatedFit } from './zeroInflatedFit.js';
@@ -84,6 +85,9 @@ export interface TmbConfint {
   columns: string[];
   /** uniroot, profile: the profile's evaluations (each an optimization over the other parameters) */
   profileEvaluations: number;
+  /** why an end is NA where the reason is ours, not glmmTMB's (profile: the walk's worse local minimum, profileGuard.ts) */
+  notes: string[];
+  /** R's matrix printout, then the notes */
   print(): string;
 }
 
@@ -227,10 +231,13 @@ function checkOptions(options: TmbConfintOptions): CheckedOptions {
 }
 
 /** the result: the "cond." prefix dropped where every row has it (glmmTMB's last step), the Estimate column kept or not */
-function result(rows: NamedInterval[], o: CheckedOptions, evaluations: number): TmbConfint {
+function result(rows: NamedInterval[], o: CheckedOptions, evaluations: number, notes: string[] = []): TmbConfint {
   const named = rows.length > 0 && rows.every((r) => r.name.startsWith('cond.')) ? rows.map((r) => ({ ...r, name: r.name.slice(5) })) : rows;
   const out: TmbConfintRow[] = named.map((r) => ({ name: r.name, lower: r.lower, upper: r.upper, estimate: o.estimate ? r.estimate : NaN }));
-  return { method: o.method, level: o.level, rows: out, columns: o.columns, profileEvaluations: evaluations, print: () => printConfint(out, o.columns) };
+  return {
+    method: o.method, level: o.level, rows: out, columns: o.columns, profileEvaluations: evaluations, notes,
+    print: () => printConfint(out, o.columns) + notes.map((n) => `Note: ${n}\n`).join(''),
+  };
 }
 
 /**
@@ -286,7 +293,41 @@ async function confintProfile(fit: ZeroInflatedFit, options: TmbConfintOptions, 
     parm: pos.map((k) => k + 1), levelMax: o.level,
     ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  return result(profileIntervals(pr, o.level), o, pr.evaluations);
+  const intervals = profileIntervals(pr, o.level);
+  const counter = { n: 0 };
+  const notes = await guardProfileEnds(fit, pr, intervals, counter, options.signal);
+  return result(intervals, o, pr.evaluations + counter.n, notes);
+}
+
+/**
+ * profileGuard.ts's check of each finite end: the end NA, with a note, where the profile objective minimized
+ * afresh there (uniroot's start) is below the walk's branch by more than PROFILE_GUARD_TOL
+ */
+async function guardProfileEnds(fit: ZeroInflatedFit, pr: TmbProfile, intervals: NamedInterval[], counter: { n: number }, signal?: AbortSignal): Promise<string[]> {
+  const lap = new ZiLaplace(fit.model, false);
+  const qval = 0.5 * qchisq(pr.levelMax, 1);
+  const notes: string[] = [];
+  for (const [i, p] of pr.parameters.entries()) {
+    const k = p.position - 1;
+    const idx = pr.rows.flatMap((r, j) => (r.position === p.position && !Number.isNaN(r.value) ? [j] : []));
+    if (idx.length === 0) continue;
+    // the least point (profileInterval's split: the first of the least)
+    const m = idx.reduce((a, j) => (pr.rows[j].value < pr.rows[a].value ? j : a), idx[0]);
+    const fm = pr.rows[m].focal;
+    const obj = profileObjective(fit, lap, k, counter, signal);
+    for (const side of ['lower', 'upper'] as const) {
+      const e = intervals[i][side];
+      if (Number.isNaN(e)) continue;
+      // the half's point next to e towards the least point: the walk's start for e
+      const inner = idx.filter((j) => (side === 'lower' ? pr.rows[j].focal >= e && pr.rows[j].focal <= fm : pr.rows[j].focal <= e && pr.rows[j].focal >= fm));
+      const nb = inner.reduce((a, j) => (Math.abs(pr.rows[j].focal - e) < Math.abs(pr.rows[a].focal - e) ? j : a), inner[0] ?? m);
+      const c = await checkProfileEnd(obj, fit.par[k], e, pr.optima[nb], p.minimum, qval);
+      if (!c.worse) continue;
+      intervals[i][side] = NaN;
+      notes.push(`${p.name}: the ${side} end ${formatR([e], 7)[0].trim()} is NA: the profile walk reached a worse local minimum of the other parameters' optimization, so its spline crosses q = ${formatR([qval], 7)[0].trim()} where the profile does not (there −log L is ${formatR([c.warm - p.minimum], 7)[0].trim()} above the least point minimized from the walk's start, ${formatR([c.fresh - p.minimum], 7)[0].trim()} from the Gaussian approximation's); use method 'uniroot'`);
+    }
+  }
+  return notes;
 }
 
 /** confint(profile, level): each parameter's interval from its profile (glmmTMB's confint.profile.glmmTMB) */

@@ -55,10 +55,15 @@ export interface TmbProfile {
   levelMax: number;
   npts: number;
   stepfac: number;
-  /** the parameters profiled: name, 1-based position, the SE the steps were built from */
-  parameters: { name: string; position: number; se: number }[];
+  /**
+   * the parameters profiled: name, 1-based position, the SE the steps were built from, and `minimum`, the least
+   * −log L_prof over its points (what its rows' values are relative to)
+   */
+  parameters: { name: string; position: number; se: number; minimum: number }[];
   /** glmmTMB's data frame, parameter by parameter */
   rows: TmbProfileRow[];
+  /** per row, the other parameters' offsets z = x_o − x̂_o at its optimum (the walk's start for the next point) */
+  optima: Float64Array[];
   /** the profile's optimizations */
   evaluations: number;
   /** the data frame as CSV (.par, .focal, value; NA for NaN) */
@@ -129,6 +134,8 @@ export async function profileGlmmTmb(fit: ZeroInflatedFit, options: TmbProfileOp
   const lap = new ZiLaplace(fit.model, false);
   const counter = { n: 0 };
   const rows: TmbProfileRow[] = [];
+  const optima: Float64Array[] = [];
+  const minima: number[] = [];
   for (const [done, k] of pos.entries()) {
     options.onProgress?.({ done, total: pos.length, name: names[k] });
     const h = sds[done] * o.stepfac;
@@ -140,25 +147,32 @@ export async function profileGlmmTmb(fit: ZeroInflatedFit, options: TmbProfileOp
     // start far from the optimum (sleep_gauss's theta_Days|Subject.3: a local minimum 70 above glmmTMB's)
     const walk = async (step: number) => {
       let z: Float64Array = new Float64Array(slope.length);
-      return evalAlongLine(async (t) => {
+      const zs: Float64Array[] = [];
+      const line = await evalAlongLine(async (t) => {
         const r = await at(t, Float64Array.from(z));
         if (!Number.isNaN(r.value)) z = r.z;
+        zs.push(r.z);
         return r.value;
       }, step, ytol, ystep);
+      return { ...line, zs };
     };
     const up = await walk(h);
     const down = await walk(-h);
     // rbind(up, down) ordered by x (stable: the upward walk's t = 0 first)
     const that = fit.par[k];
-    const pts = [...up.t.map((t, i) => ({ x: t + that, y: up.y[i], i })), ...down.t.map((t, i) => ({ x: t + that, y: down.y[i], i: up.t.length + i }))];
+    const pts = [...up.t.map((t, i) => ({ x: t + that, y: up.y[i], z: up.zs[i], i })), ...down.t.map((t, i) => ({ x: t + that, y: down.y[i], z: down.zs[i], i: up.t.length + i }))];
     pts.sort((a, b) => a.x - b.x || a.i - b.i);
     // value − min(value, na.rm = TRUE)
     const ymin = Math.min(...pts.filter((p) => !Number.isNaN(p.y)).map((p) => p.y));
-    for (const p of pts) rows.push({ par: names[k], position: k + 1, focal: p.x, value: p.y - ymin });
+    for (const p of pts) {
+      rows.push({ par: names[k], position: k + 1, focal: p.x, value: p.y - ymin });
+      optima.push(p.z);
+    }
+    minima.push(ymin);
   }
   options.onProgress?.({ done: pos.length, total: pos.length, name: '' });
-  const parameters = pos.map((k, i) => ({ name: names[k], position: k + 1, se: sds[i] }));
-  return { ...o, parameters, rows, evaluations: counter.n, toCsv: () => profileCsv(rows) };
+  const parameters = pos.map((k, i) => ({ name: names[k], position: k + 1, se: sds[i], minimum: minima[i] }));
+  return { ...o, parameters, rows, optima, evaluations: counter.n, toCsv: () => profileCsv(rows) };
 }
 
 /** R's write.csv(profile, row.names = FALSE): the name quoted, numbers to 15 significant digits, NA */
