@@ -55,6 +55,8 @@ import { runModcomp } from './modcompCommand.js';
 import { runMixed } from './mixedCommand.js';
 import { runPower } from './powerCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
+import { runGlht } from './glhtCommand.js';
+import { GLHT_TESTS } from '../inference/glht.js';
 import { runGgeffects } from './ggeffectsCommand.js';
 import { runParameters } from './parametersCommand.js';
 import { runTabmodel } from './tabmodelCommand.js';
@@ -791,6 +793,27 @@ export function buildProgram(): Command {
     .action(async (positional: string[], opts: CommandOptions) => {
       const { file, rest: [formula, names] } = dataArguments(positional, opts, ['FORMULA', 'NAMES']);
       process.exitCode = await runGetME({ ...opts, file, formula, names }, io());
+    });
+
+  common(program
+    .command('glht')
+    .description("multcomp's glht: general linear hypotheses of an lmer or glmer (--family) fit's fixed effects — multiple comparisons of a factor's levels (--mcp) or hypotheses on the coefficients (--linfct) — with summary's tests (single-step by default) and confint")
+    .argument('<file-and-formula...>', `FILE FORMULA: the data file and the lme4 model formula; ${FORMULA_ALONE}`)
+    .option('--mcp <factor=type>', "multiple comparisons of a factor's levels: FACTOR=Tukey, Dunnett, Sequen, AVE, Changepoint, Williams, Marcus, McDermott, UmbrellaWilliams or GrandMean, or a hypothesis on its levels ('Variety=Victory - Marvellous = 0'); repeatable", collect, [])
+    .option('--linfct <hypothesis>', "a hypothesis on the coefficients: 'x = 0', 'fb - fc = 0', '2 * x - z <= 1' (==, =, <=, >=); repeatable", collect, [])
+    .option('--alternative <a>', 'two.sided (default), less or greater (for --mcp types; hypotheses say theirs by ==, >=, <=)')
+    .option('--rhs <m>', 'the right-hand side m of Kβ = m for --mcp types: one number or one per hypothesis, comma-separated')
+    .option('--df <d>', "the t's degrees of freedom (default 0: the normal, multcomp's choice for lmer and glmer fits)")
+    .option('--test <t>', `summary's test: ${GLHT_TESTS.join(', ')} (default single-step); repeatable`, collect, [])
+    .option('--confint', "also confint(): simultaneous intervals (--calpha adjusted, the default) or univariate ones")
+    .option('--calpha <c>', 'the intervals\' critical value: adjusted (default) or univariate')
+    .option('--level <l>', 'the intervals\' confidence level (default 0.95)')
+    .option('--abseps <e>', 'the multivariate normal/t integrals\' absolute error (default 1e-4)')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
+      process.exitCode = await runGlht({ ...opts, file, formula } as never, io());
     });
 
   rowEngineOptions(common(program

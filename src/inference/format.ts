@@ -30,6 +30,8 @@ export interface CoefmatOptions {
   /** the last column holds p-values (default: its name starts with "Pr(" or "p-v") */
   hasPvalue?: boolean;
   naPrint?: string;
+  /** format.pval's eps: p-values below it print as `<eps` (default .Machine$double.eps) */
+  epsPvalue?: number;
 }
 
 const LEGEND = "Signif. codes:  0 ‘***’ 0.001 ‘**’ 0.01 ‘*’ 0.05 ‘.’ 0.1 ‘ ’ 1";
@@ -99,7 +101,7 @@ export function printCoefmat(x: NumericTable, o: CoefmatOptions = {}): string[] 
   if (hasP) {
     const pv = xm[nc - 1];
     const okP = pv.map((v) => !Number.isNaN(v));
-    const f = formatPval(pv.filter((_, r) => okP[r]), digTst);
+    const f = formatPval(pv.filter((_, r) => okP[r]), digTst, o.epsPvalue);
     let a = 0;
     cols[nc - 1] = pv.map((_, r) => (okP[r] ? f[a++] : naPrint));
     stars = (o.signifStars ?? true) && pv.some((v) => v < 0.1);

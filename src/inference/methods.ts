@@ -42,6 +42,7 @@ import type { CoefTest, ConfInt } from './robust/coefTest.js';
 import type { Constraints, WaldTest } from './robust/waldTest.js';
 import { type ExactRlrtOptions, type ExactTest, type RlrtSimOptions, exactLRT, exactRLRT } from './exactRlrt.js';
 import { type IccOptions, type IccOutcome, type R2Options, type R2Result, iccOf, r2Nakagawa } from './r2Nakagawa.js';
+import { type Glht, type GlhtOptions, type Linfct, glht } from './glht.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
@@ -55,6 +56,8 @@ declare module '../lmm/lmmFit.js' {
     anova(options?: { ddf?: Ddf; type?: AnovaTypeOption }): AnovaRow[];
     /** lme4's anova(fit) (lmerTest's ddf = "lme4"): the fixed-effects terms' sequential sums of squares and F values, no ddf (src/inference/lme4Anova.ts) */
     lme4Anova(): Lme4AnovaRow[];
+    /** multcomp's glht(fit, linfct): general linear hypotheses of the fixed effects, mcp()'s multiple comparisons (src/inference/glht.ts) */
+    glht(linfct: Linfct, options?: GlhtOptions): Glht;
     /** lme4's getME(fit, name): the model's pieces in lme4's parametrization and order (src/inference/getME.ts: the names, the sparse format, what is refused) */
     getME(name: string): unknown;
     /** the F test of Lβ = 0 (and the t test for one row) */
@@ -138,6 +141,8 @@ declare module '../glmm/glmmFit.js' {
     anova(options?: { type?: WaldType | 2 | 3 }): WaldRow[];
     /** lme4's anova(fit): the fixed-effects terms' sequential sums of squares and F values (Wald F = χ²/df, no df) (src/inference/lme4Anova.ts) */
     lme4Anova(): Lme4AnovaRow[];
+    /** multcomp's glht(fit, linfct): general linear hypotheses of the fixed effects, mcp()'s multiple comparisons (src/inference/glht.ts) */
+    glht(linfct: Linfct, options?: GlhtOptions): Glht;
     /** lme4's getME(fit, name): the model's pieces in lme4's parametrization and order (src/inference/getME.ts: the names, the sparse format, what is refused) */
     getME(name: string): unknown;
     /** emmeans's emtrends: a covariate's slopes by the specs' levels */
@@ -205,6 +210,7 @@ Object.assign(LmmFit.prototype, {
   ggpredict(this: LmmFit, terms: string | string[], options?: GgOptions) { return ggpredict(this, terms, options); },
   ggemmeans(this: LmmFit, terms: string | string[], options?: GgOptions) { return ggemmeans(this, terms, options); },
   lme4Anova(this: LmmFit) { return lme4Anova(this); },
+  glht(this: LmmFit, linfct: Linfct, options?: GlhtOptions) { return glht(this, linfct, options); },
   getME(this: LmmFit, name: string) { return getME(this, name); },
   emtrends(this: LmmFit, specs: string | string[], options: EmtrendsOptions) { return emtrends(this, specs, options); },
   jointTests(this: LmmFit, options?: JointTestsOptions) { return jointTests(this, options); },
@@ -228,6 +234,7 @@ Object.assign(GlmmFit.prototype, {
   ggpredict(this: GlmmFit, terms: string | string[], options?: GgOptions) { return ggpredict(this, terms, options); },
   ggemmeans(this: GlmmFit, terms: string | string[], options?: GgOptions) { return ggemmeans(this, terms, options); },
   lme4Anova(this: GlmmFit) { return lme4Anova(this); },
+  glht(this: GlmmFit, linfct: Linfct, options?: GlhtOptions) { return glht(this, linfct, options); },
   getME(this: GlmmFit, name: string) { return getME(this, name); },
   anova(this: GlmmFit, options: { type?: WaldType | 2 | 3 } = {}) {
     return waldAnova(this.model.frame, this.beta, Float64Array.from(this.vcov.flat()), checkWaldType(options.type));

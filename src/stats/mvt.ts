@@ -322,3 +322,38 @@ export function qmvtBoth(p: number, R: Float64Array, df: number, options: MvtOpt
   }
   return b;
 }
+
+/**
+ * The one-sided equicoordinate quantile: c with P(T_i ≤ c for all i) = p (mvtnorm's qmvt with tail
+ * "lower.tail"; "upper.tail" is −c by symmetry), as the root of F(c) = P(c) − p on one lattice for every c
+ * (common random numbers, as qmvtBoth), bracketed by one variable's quantile (P(∩) ≤ P(one)) and
+ * Bonferroni's (P(∩) ≥ 1 − k (1 − G(c))), then secant steps kept inside the bracket (bisection where a step
+ * leaves it) until |F| ≤ 1e-10.
+ */
+export function qmvtLower(p: number, R: Float64Array, df: number, options: MvtOptions = {}): number {
+  const k = Math.round(Math.sqrt(R.length));
+  if (!(p > 0 && p < 1)) return NaN;
+  const nu = Number.isFinite(df) && df > 0 ? df : Infinity;
+  const tq = (pp: number) => (nu === Infinity ? qnorm(pp) : tQuantile(pp, nu));
+  let lo = tq(p), hi = tq(1 - (1 - p) / k) + 1e-9;
+  if (k === 1) return lo;
+  const opts = { abseps: 3e-4, ...options };
+  const box = (c: number) => [new Array(k).fill(-Infinity), new Array(k).fill(c)] as const;
+  const atHi = pmvt(...box(hi), R, df, opts);
+  const points = atHi.points;
+  const F = (c: number) => pmvt(...box(c), R, df, { ...opts, points }).value - p;
+  let fhi = atHi.value - p;
+  while (fhi < 0) { lo = hi; hi += 1; fhi = F(hi); }
+  const flo = F(lo);
+  if (flo >= 0) return lo;
+  let a = lo, fa = flo, b = hi, fb = fhi;
+  for (let it = 0; it < 100; it++) {
+    let c = fb !== fa ? b - (fb * (b - a)) / (fb - fa) : (lo + hi) / 2;
+    if (!(c > lo && c < hi)) c = (lo + hi) / 2;
+    const fc = F(c);
+    if (Math.abs(fc) <= 1e-10 || hi - lo < 1e-12 * Math.abs(c)) return c;
+    if (fc < 0) lo = c; else hi = c;
+    a = b; fa = fb; b = c; fb = fc;
+  }
+  return b;
+}

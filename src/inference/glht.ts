@@ -1,0 +1,429 @@
+/**
+ * multcomp 1.4-22's general linear hypotheses of a mixed model's fixed effects, glht(fit, linfct):
+ * H0: Kβ = m (or ≤, ≥) with β̂ = fixef(fit), V = vcov(fit) (lme4's, as modelparm.merMod reads them), so
+ *   estimates   Kβ̂,   their covariance  K V Kᵀ,   t_i = (K_i β̂ − m_i) / √(K V Kᵀ)_ii,
+ * referred to the normal (multcomp's df = 0 for lmer and glmer fits) or a t with `df`. K comes from
+ *   - multcomp's mcp(): multiple comparisons of a factor's levels (contrMat's Tukey, Dunnett, … or
+ *     symbolic hypotheses on the levels), as mcp2matrix builds it: the comparisons C_mcp of the levels
+ *     times the factor's contrasts (C_mcp · contr, placed on the columns of the factor's own term; a
+ *     factor in an interaction gets multcomp's warning that the default contrasts may not be appropriate);
+ *   - symbolic hypotheses on the coefficients (`'x - z = 0'`, glhtLinfct.ts), or a matrix K.
+ * summary(test): multcomp's tests of the hypotheses —
+ *   univariate      p_i from t_i alone;
+ *   single-step     p_i = 1 − P(max_j |T_j| ≤ |t_i|), T ~ N(0, R) (or t), R = cov2cor(K V Kᵀ) (pmvt);
+ *   free, Shaffer, Westfall   step-down: free re-tests the remaining hypotheses after each rejection,
+ *                   Westfall (and Shaffer with Bonferroni in place of pmvt) over multcomp's maximal sets
+ *                   of hypotheses that can be true together (logical constraints: maxsets), then the
+ *                   running maximum;
+ *   p.adjust's methods (holm, hochberg, hommel, bonferroni, BH, BY, fdr, none) of the univariate p;
+ *   Chisq, F        the global test: SSH = (Kβ̂ − m)ᵀ (K V Kᵀ)⁺ (Kβ̂ − m) on q = rank(K V Kᵀ) df (χ²), or
+ *                   SSH/q on (q, df.residual(fit)) (lme4's n − the number of parameters).
+ * confint(level, calpha): Kβ̂ ± c · SE with c the equicoordinate quantile of T (adjusted, the default) or
+ * of one T_i (univariate). mvtnorm integrates by randomized lattice rules to an error of about 1e-3 by
+ * default; the integrals here are run to `abseps` (default 1e-4; see src/stats/mvt.ts), so single-step,
+ * free, Westfall p-values and the adjusted quantile agree with multcomp's to about that error.
+ */
+import { ModelError, OptionError, showValue } from '../errors/errors.js';
+import type { LmmFit } from '../lmm/lmmFit.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
+import { pchisqUpper, pfUpper, pt, qt, qnorm } from '../stats/distributions.js';
+import { pnorm } from '../glmm/rmath.js';
+import { pmvt, qmvtBoth, qmvtLower } from '../stats/mvt.js';
+import { P_ADJUST_METHODS, type PAdjustMethod, pAdjust } from '../stats/pAdjust.js';
+import { contrastMatrix } from '../frame/contrasts.js';
+import { termColumns } from './termColumns.js';
+import { type ContrastType, CONTRAST_TYPES, contrMat, matchContrastType } from './contrMat.js';
+import { type Alternative, symbolicHypotheses } from './glhtLinfct.js';
+import { pseudoInverse, symmetricEigen } from './eigen.js';
+
+type Fit = LmmFit | GlmmFit;
+
+/** multcomp's mcp(f = "Tukey"): per factor a contrast type, symbolic hypotheses on its levels, or a matrix over its levels */
+export interface McpSpec { mcp: Record<string, ContrastType | string | string[] | number[][]> }
+
+/** mcp({ Variety: 'Tukey' }): the linfct of multiple comparisons of factors' levels */
+export function mcp(spec: McpSpec['mcp']): McpSpec { return { mcp: spec }; }
+
+/** a matrix K over the coefficients (rows the hypotheses), with optional row names */
+export interface LinfctMatrix { K: number[][]; rowNames?: string[] }
+
+export type Linfct = McpSpec | string[] | string | LinfctMatrix;
+
+export interface GlhtOptions {
+  /** the alternative of a matrix K or an mcp type (symbolic hypotheses say theirs by ==, <=, >=) */
+  alternative?: Alternative;
+  /** m of H0: Kβ = m for a matrix K (a number for all rows, or one per row; default 0) */
+  rhs?: number | number[];
+  /** the t's degrees of freedom (multcomp's df; default 0, the normal, as for lmer and glmer fits) */
+  df?: number;
+}
+
+export const GLHT_TESTS = ['single-step', 'Shaffer', 'Westfall', 'free', ...P_ADJUST_METHODS, 'univariate', 'Chisq', 'F'] as const;
+export type GlhtTest = (typeof GLHT_TESTS)[number];
+
+export interface GlhtSummaryOptions {
+  /** multcomp's test: adjusted(type), univariate(), Chisqtest(), Ftest() (default 'single-step') */
+  test?: GlhtTest;
+  /** the multivariate integrals' absolute error (default 1e-4) */
+  abseps?: number;
+}
+
+export interface GlhtTestResult {
+  test: Exclude<GlhtTest, 'Chisq' | 'F'>;
+  estimate: number[];
+  se: number[];
+  statistic: number[];
+  pValue: number[];
+  /** the largest integration error of the p-values (0 where none was integrated) */
+  error: number;
+}
+
+export interface GlhtGlobalResult {
+  test: 'Chisq' | 'F';
+  /** SSH (Chisq) or SSH/q (F) */
+  statistic: number;
+  df: number[];
+  pValue: number;
+}
+
+export interface GlhtConfint {
+  level: number;
+  calpha: 'adjusted' | 'univariate';
+  /** the critical value c */
+  quantile: number;
+  estimate: number[];
+  lower: number[];
+  upper: number[];
+}
+
+export interface GlhtConfintOptions {
+  level?: number;
+  /** adjusted_calpha() (default) or univariate_calpha() */
+  calpha?: 'adjusted' | 'univariate';
+  abseps?: number;
+}
+
+/** one glht object: the hypotheses and what multcomp computes of them */
+export interface Glht {
+  /** K, row-major rows over the coefficients */
+  linfct: number[][];
+  rowNames: string[];
+  coefNames: string[];
+  rhs: number[];
+  alternative: Alternative;
+  df: number;
+  /** "Tukey", "Dunnett, Tukey", "User-defined" for mcp(); null otherwise */
+  type: string | null;
+  /** the model's formula, for the printout's Fit line */
+  fitCall: string;
+  /** df.residual(fit), the F test's denominator df */
+  dfResidual: number;
+  estimate: number[];
+  /** K V Kᵀ, row-major */
+  covariance: number[][];
+  messages: string[];
+  summary(options?: GlhtSummaryOptions): GlhtTestResult | GlhtGlobalResult;
+  confint(options?: GlhtConfintOptions): GlhtConfint;
+}
+
+const WHAT = 'glht';
+
+/** the factor's mcp rows over the coefficients (mcp2matrix) */
+function mcpMatrix(fit: Fit, spec: McpSpec['mcp'], messages: string[]): { K: number[][]; rowNames: string[]; rhs: number[]; alternative: Alternative | null; type: string } {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || Object.keys(spec).length === 0) {
+    throw new OptionError('linfct', `${WHAT}: mcp() takes factors' names with a contrast type, e.g. mcp({ Variety: 'Tukey' }), not ${showValue(spec)}`);
+  }
+  const frame = fit.model.frame;
+  const fixed = frame.formula.fixed;
+  const names = Object.keys(spec);
+  const variables = new Set(fixed.terms.flatMap((t) => t.vars.map((v) => v.label)));
+  const cols = termColumns(frame);
+  const K: number[][] = [], rowNames: string[] = [], rhs: number[] = [];
+  const types: string[] = [];
+  let alternative: Alternative | null = null;
+  for (const nm of names) {
+    if (!variables.has(nm)) throw new ModelError(`${WHAT}: the variable '${nm}' was given in mcp() but is not in the model's fixed effects (${[...variables].join(', ')})`);
+    const col = frame.columns.get(nm);
+    if (!col || col.kind !== 'factor') throw new ModelError(`${WHAT}: the variable '${nm}' is not contained as a factor in the model (mcp compares the levels of a factor)`);
+    const levels = col.levels;
+    const n = levels.map(() => 0);
+    for (const c of col.codes) if (c >= 0) n[c]++;
+    // the comparisons of the levels: per element a contrast type (contrMat's rows) or a hypothesis on the
+    // levels (chrlinfct2matrix's row), as mcp2matrix's Kchr; or a matrix over the levels
+    const given = spec[nm];
+    let Kl: number[][] = [];
+    let rn: string[] = [];
+    const strings = typeof given === 'string' ? [given] : Array.isArray(given) && given.every((g) => typeof g === 'string') ? given as string[] : null;
+    if (strings && strings.length > 0) {
+      for (const item of strings) {
+        const ct = matchContrastType(item);
+        if (ct !== null) {
+          const cm = contrMat(n, levels, ct);
+          Kl.push(...cm.K); rn.push(...cm.names); types.push(cm.type);
+          continue;
+        }
+        if (!/[=<>]/.test(item)) throw new OptionError('linfct', `${WHAT}: '${item}' is not one of multcomp's contrast types (${CONTRAST_TYPES.join(', ')}) nor a hypothesis on the levels of '${nm}'`);
+        const sh = symbolicHypotheses([item], levels);
+        Kl.push(...sh.K); rn.push(...sh.rowNames); rhs.push(...sh.rhs);
+        if (alternative !== null && sh.alternative !== alternative) throw new ModelError(`${WHAT}: the hypotheses mix alternatives, which multcomp does not implement`);
+        alternative = sh.alternative;
+      }
+    } else if (Array.isArray(given) && given.length > 0 && given.every((r) => Array.isArray(r) && r.length === levels.length && r.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
+      Kl = (given as number[][]).map((r) => r.slice()); rn = Kl.map((_, i) => String(i + 1));
+    } else {
+      throw new OptionError('linfct', `${WHAT}: mcp's '${nm}' must be a contrast type (${CONTRAST_TYPES.join(', ')}), hypotheses on its levels ('${levels[1] ?? 'b'} - ${levels[0]} = 0'), or a matrix with ${levels.length} columns (one per level), not ${showValue(given)}`);
+    }
+    if (names.length > 1) rn = rn.map((r) => `${nm}: ${r}`);
+    // the factor's own term and its columns of X
+    const termIndex = fixed.terms.findIndex((t) => t.label === nm);
+    if (termIndex < 0) throw new ModelError(`${WHAT}: the factor '${nm}' has no main-effect term in the model (it appears only in interactions), so mcp has no columns to compare its levels on`);
+    const inTerms = fixed.terms.filter((t) => t.vars.some((v) => v.label === nm)).length;
+    if (inTerms > 1) messages.push('covariate interactions found -- default contrast might be inappropriate');
+    const where = cols[termIndex];
+    // K* = K_levels · C (the factor's contrasts), or K itself where the factor is coded by indicators
+    // (no intercept and the factor the first term)
+    const indicators = !fixed.intercept && termIndex === 0;
+    let Kstar: number[][];
+    if (indicators) Kstar = Kl;
+    else {
+      const C = contrastMatrix(frame.contrasts?.[nm] ?? 'contr.treatment', levels);
+      Kstar = Kl.map((row) => Array.from({ length: C.m }, (_, j) => row.reduce((s, v, l) => s + v * C.matrix[l * C.m + j], 0)));
+    }
+    if (Kstar[0].length !== where.length) throw new ModelError(`${WHAT}: the factor '${nm}' has ${Kstar[0].length} columns in its coding but ${where.length} in the fitted X (a rank-deficient column was dropped), so its comparisons are not estimable here`);
+    for (const row of Kstar) {
+      const full = new Array(frame.p).fill(0);
+      where.forEach((j, a) => { full[j] = row[a]; });
+      K.push(full);
+    }
+    rowNames.push(...rn);
+  }
+  return { K, rowNames, rhs: rhs.length ? rhs : K.map(() => 0), alternative, type: types.length ? [...new Set(types)].join(', ') : 'User-defined' };
+}
+
+function checkNumber(v: unknown, name: string, ok: (x: number) => boolean, what: string): number {
+  if (typeof v !== 'number' || !ok(v)) throw new OptionError(name, `${WHAT}: ${name} must be ${what}, not ${showValue(v)}`);
+  return v;
+}
+
+/**
+ * multcomp's MPinv of a symmetric positive semi-definite matrix: the Moore–Penrose inverse from the
+ * eigenvalues above rel × the largest (MPinv's singular values above √ε × the largest: rel = √ε for the
+ * matrix itself, ε for a Gram matrix AᵀA, whose eigenvalues are A's squared singular values)
+ */
+function mpInverse(S: number[][], rel: number): { inverse: number[][]; rank: number } {
+  const k = S.length;
+  const flat = Float64Array.from(S.flat());
+  const top = Math.max(0, ...symmetricEigen(flat, k).values);
+  const { inverse, rank } = pseudoInverse(flat, k, top > 0 ? rel * top : Infinity);
+  return { inverse: Array.from({ length: k }, (_, i) => Array.from(inverse.subarray(i * k, i * k + k))), rank };
+}
+
+const corrOf = (S: number[][]) => Float64Array.from(S.flatMap((row, i) => row.map((v, j) => v / Math.sqrt(S[i][i] * S[j][j]))));
+
+/** glht(fit, linfct, options): the hypotheses, their estimates and covariance */
+export function glht(fit: Fit, linfct: Linfct, options: GlhtOptions = {}): Glht {
+  const frame = fit.model.frame;
+  const coefNames = frame.xnames;
+  const p = frame.p;
+  const messages: string[] = [];
+  let K: number[][], rowNames: string[], rhs: number[] | null = null, alternative: Alternative | null = null, type: string | null = null;
+  if (typeof linfct === 'string' || (Array.isArray(linfct) && linfct.every((h) => typeof h === 'string'))) {
+    const sh = symbolicHypotheses([linfct].flat() as string[], coefNames);
+    ({ K, rowNames } = sh); rhs = sh.rhs; alternative = sh.alternative;
+  } else if (typeof linfct === 'object' && linfct !== null && 'mcp' in linfct) {
+    const m = mcpMatrix(fit, linfct.mcp, messages);
+    ({ K, rowNames, type } = m);
+    if (m.alternative !== null) { alternative = m.alternative; rhs = m.rhs; }
+  } else if (typeof linfct === 'object' && linfct !== null && 'K' in linfct && Array.isArray(linfct.K)) {
+    K = linfct.K.map((r) => {
+      if (!Array.isArray(r) || r.length !== p || r.some((v) => typeof v !== 'number' || !Number.isFinite(v))) throw new OptionError('linfct', `${WHAT}: each row of K must hold ${p} numbers, one per coefficient (${coefNames.join(', ')})`);
+      return r.slice();
+    });
+    if (K.length === 0) throw new OptionError('linfct', `${WHAT}: K has no rows`);
+    rowNames = linfct.rowNames ?? K.map((_, i) => String(i + 1));
+    if (rowNames.length !== K.length) throw new OptionError('linfct', `${WHAT}: ${rowNames.length} row names for ${K.length} rows of K`);
+  } else {
+    throw new OptionError('linfct', `${WHAT}: linfct must be mcp({ f: 'Tukey' }), hypotheses such as ['x = 0', 'a - b = 0'], or { K: rows }, not ${showValue(linfct)}`);
+  }
+  if (options.alternative !== undefined) {
+    if (!['two.sided', 'less', 'greater'].includes(options.alternative)) throw new OptionError('alternative', `${WHAT}: alternative must be 'two.sided', 'less' or 'greater', not ${showValue(options.alternative)}`);
+    if (alternative !== null && alternative !== options.alternative) throw new OptionError('alternative', `${WHAT}: the hypotheses' comparisons give the alternative '${alternative}', and the option says '${options.alternative}'`);
+    alternative = options.alternative;
+  }
+  if (options.rhs !== undefined) {
+    if (rhs !== null) throw new OptionError('rhs', `${WHAT}: symbolic hypotheses carry their right-hand sides; rhs is for a matrix K or an mcp type`);
+    const r = [options.rhs].flat();
+    if (r.some((v) => typeof v !== 'number' || !Number.isFinite(v)) || (r.length !== 1 && r.length !== K.length)) throw new OptionError('rhs', `${WHAT}: rhs must be one number or ${K.length} (one per hypothesis), not ${showValue(options.rhs)}`);
+    rhs = r.length === 1 ? K.map(() => r[0]) : r;
+  }
+  const df = options.df === undefined ? 0 : checkNumber(options.df, 'df', (x) => x >= 0 && Number.isFinite(x), 'a number ≥ 0 (0: the normal)');
+  const beta = fit.beta;
+  const V = fit.vcov;
+  const estimate = K.map((row) => row.reduce((s, v, j) => s + v * beta[j], 0));
+  const KV = K.map((row) => Array.from({ length: p }, (_, j) => row.reduce((s, v, l) => s + v * V[l][j], 0)));
+  const covariance = KV.map((a) => K.map((row) => row.reduce((s, v, j) => s + v * a[j], 0)));
+  const g: Glht = {
+    linfct: K, rowNames, coefNames, rhs: rhs ?? K.map(() => 0), alternative: alternative ?? 'two.sided', df, type,
+    fitCall: `${'family' in fit ? 'glmer' : 'lmer'}(formula = ${frame.formula.text ?? ''})`,
+    dfResidual: fit.nobs - fit.df,
+    estimate, covariance, messages,
+    summary: (o = {}) => glhtSummary(g, o),
+    confint: (o = {}) => glhtConfint(g, o),
+  };
+  return g;
+}
+
+const seOf = (g: Glht) => g.covariance.map((row, i) => Math.sqrt(row[i]));
+const statOf = (g: Glht) => { const se = seOf(g); return g.estimate.map((e, i) => (e - g.rhs[i]) / se[i]); };
+
+function checkAbseps(v: unknown): number {
+  return v === undefined ? 1e-4 : checkNumber(v, 'abseps', (x) => x > 0 && x < 0.1, 'a small positive number (the integrals\' absolute error)');
+}
+
+/** pqglht's univariate p-values */
+function univariateP(t: number[], alternative: Alternative, df: number): number[] {
+  const F = (x: number) => (df > 0 ? pt(x, df) : pnorm(x));
+  return t.map((x) => (alternative === 'two.sided' ? 2 * (1 - F(Math.abs(x))) : alternative === 'less' ? F(x) : 1 - F(x)));
+}
+
+/** pqglht's adjusted p-values of the hypotheses `rows` (1 − P over the rectangle each statistic sets) */
+function singleStep(g: Glht, rows: number[], t: number[], abseps: number): { p: number[]; error: number } {
+  const S = rows.map((i) => rows.map((j) => g.covariance[i][j]));
+  const R = corrOf(S);
+  const k = rows.length;
+  let error = 0;
+  const p = rows.map((i) => {
+    const q = t[i];
+    const lower = new Array(k).fill(g.alternative === 'two.sided' ? -Math.abs(q) : g.alternative === 'less' ? q : -Infinity);
+    const upper = new Array(k).fill(g.alternative === 'two.sided' ? Math.abs(q) : g.alternative === 'less' ? Infinity : q);
+    const r = pmvt(lower, upper, R, g.df, { abseps });
+    error = Math.max(error, r.error);
+    return 1 - r.value;
+  });
+  return { p, error };
+}
+
+/** multcomp's allsubsets, maxsets (with checkCS) and rmsets: the maximal sets of hypotheses, among those ordered after j, that can hold with j */
+function maxsets(Korder: number[][]): number[][][] {
+  const k = Korder.length;
+  const allsubsets = (S: number[]): number[][] => {
+    if (S.length === 0) return [[]];
+    if (S.length === 1) return [S.slice()];
+    let ret: number[][] = S.map((s) => [s]);
+    for (let i = 0; i < S.length - 1; i++) ret = ret.concat(allsubsets(S.slice(i + 1)).map((t) => [S[i], ...t]));
+    return ret;
+  };
+  // checkCS: the set K can be true while every hypothesis before min(K) is false: none of those is in
+  // the span of K's rows (R's C[, 1:(min(K) − 1)] is column 1 when min(K) = 1: then only the full set passes)
+  const checkCS = (set: number[]): boolean => {
+    if (set.length === k) return true;
+    const first = Math.min(...set);
+    const before = first === 0 ? [0] : Array.from({ length: first }, (_, i) => i);
+    const CK = set.map((s) => Korder[s]);
+    // residual of each earlier row after projection onto span(CK): r = c − CKᵀ (CK CKᵀ)⁺ CK c
+    const G = CK.map((a) => CK.map((b) => a.reduce((s, v, l) => s + v * b[l], 0)));
+    const Gi = mpInverse(G, Number.EPSILON).inverse;
+    return before.every((j) => {
+      const c = Korder[j];
+      const proj = CK.map((a) => a.reduce((s, v, l) => s + v * c[l], 0));
+      const w = Gi.map((row) => row.reduce((s, v, l) => s + v * proj[l], 0));
+      let ss = 0;
+      for (let l = 0; l < c.length; l++) { let r = c[l]; for (let a = 0; a < CK.length; a++) r -= w[a] * CK[a][l]; ss += r * r; }
+      return ss > Number.EPSILON;
+    });
+  };
+  const rmsets = (sets: number[][]): number[][] => {
+    if (sets.length === 1) return sets;
+    return sets.filter((set, j) => j === sets.length - 1 || !sets.slice(j + 1).some((x) => set.every((s) => x.includes(s))));
+  };
+  const out: number[][][] = [];
+  for (let j = 0; j < k; j++) {
+    let tmp = allsubsets(Array.from({ length: k - j - 1 }, (_, i) => j + 1 + i)).map((t) => [j, ...t]);
+    if (tmp.length > 1 || tmp[0].length > 1) tmp = [[j], ...tmp];
+    out.push(rmsets(tmp.filter(checkCS)));
+  }
+  return out;
+}
+
+/** the most hypotheses Shaffer's and Westfall's logical constraints are searched for (their sets are 2^(k−1)) */
+export const MAXSETS_LIMIT = 12;
+
+function glhtSummary(g: Glht, o: GlhtSummaryOptions): GlhtTestResult | GlhtGlobalResult {
+  const test = o.test ?? 'single-step';
+  if (!(GLHT_TESTS as readonly string[]).includes(test)) throw new OptionError('test', `${WHAT}: test must be one of ${GLHT_TESTS.join(', ')}, not ${showValue(test)}`);
+  const abseps = checkAbseps(o.abseps);
+  const se = seOf(g);
+  const t = statOf(g);
+  const k = t.length;
+  if (test === 'Chisq' || test === 'F') {
+    // SSH = (Kβ̂ − m)ᵀ (K V Kᵀ)⁺ (Kβ̂ − m), q = rank(K V Kᵀ)
+    const d = g.estimate.map((e, i) => e - g.rhs[i]);
+    const { inverse, rank } = mpInverse(g.covariance, Math.sqrt(Number.EPSILON));
+    const SSH = d.reduce((s, di, i) => s + di * inverse[i].reduce((a, v, j) => a + v * d[j], 0), 0);
+    if (test === 'Chisq') return { test, statistic: SSH, df: [rank], pValue: pchisqUpper(SSH, rank) };
+    return { test, statistic: SSH / rank, df: [rank, g.dfResidual], pValue: pfUpper(SSH / rank, rank, g.dfResidual) };
+  }
+  const base = { test, estimate: g.estimate, se, statistic: t };
+  const pu = univariateP(t, g.alternative, g.df);
+  if (test === 'univariate') return { ...base, pValue: pu, error: 0 };
+  if ((P_ADJUST_METHODS as readonly string[]).includes(test)) return { ...base, pValue: pAdjust(pu, test as PAdjustMethod), error: 0 };
+  const all = Array.from({ length: k }, (_, i) => i);
+  if (test === 'single-step') { const r = singleStep(g, all, t, abseps); return { ...base, pValue: r.p, error: r.error }; }
+  if (test === 'free') {
+    // re-test the remaining hypotheses after removing the one with the smallest adjusted p, each step's minimum kept
+    const pv = new Array(k).fill(0);
+    let rest = all.slice();
+    let error = 0;
+    for (let step = 0; step < k; step++) {
+      const r = singleStep(g, rest, t, abseps);
+      error = Math.max(error, r.error);
+      const m = Math.min(...r.p);
+      for (const i of rest) pv[i] = Math.max(pv[i], m);
+      rest = rest.filter((_, a) => a !== r.p.indexOf(m));
+    }
+    // (R: pv[i, rownames(K)] <- min(p) for the rows left at step i, then the column maxima)
+    return { ...base, pValue: pv, error };
+  }
+  // Shaffer, Westfall: the hypotheses ordered by their statistics (most significant first), the maximal
+  // sets of each step, each set's minimum adjusted p (Westfall: single-step within the set; Shaffer: Bonferroni)
+  if (k > MAXSETS_LIMIT) throw new ModelError(`${WHAT}: ${test}'s logical constraints search 2^${k - 1} sets of the ${k} hypotheses; more than ${MAXSETS_LIMIT} hypotheses are not searched here (use 'free' or 'single-step')`);
+  const score = t.map((x) => (g.alternative === 'less' ? x : g.alternative === 'greater' ? -x : -Math.abs(x)));
+  const order = all.slice().sort((a, b) => score[a] - score[b] || a - b);
+  const sets = maxsets(order.map((i) => g.linfct[i]));
+  let error = 0;
+  const stepP = sets.map((group) => Math.max(...group.map((set) => {
+    const rows = set.map((s) => order[s]);
+    if (test === 'Shaffer') return Math.min(...pAdjust(rows.map((i) => pu[i]), 'bonferroni'));
+    const r = singleStep(g, rows, t, abseps);
+    error = Math.max(error, r.error);
+    return Math.min(...r.p);
+  })));
+  for (let i = 1; i < k; i++) stepP[i] = Math.max(stepP[i - 1], stepP[i]);
+  // R's p[rank(tstat)]: ties share their average rank, whose fraction R's subscript drops
+  const pValue = all.map((i) => {
+    const below = score.filter((x) => x < score[i]).length, tied = score.filter((x) => x === score[i]).length;
+    return stepP[Math.floor(below + (tied + 1) / 2) - 1];
+  });
+  return { ...base, pValue, error };
+}
+
+function glhtConfint(g: Glht, o: GlhtConfintOptions): GlhtConfint {
+  const level = o.level === undefined ? 0.95 : checkNumber(o.level, 'level', (x) => x > 0 && x < 1, 'between 0 and 1');
+  const calpha = o.calpha ?? 'adjusted';
+  if (calpha !== 'adjusted' && calpha !== 'univariate') throw new OptionError('calpha', `${WHAT}: calpha must be 'adjusted' or 'univariate', not ${showValue(calpha)}`);
+  const abseps = checkAbseps(o.abseps);
+  const se = seOf(g);
+  const R = calpha === 'adjusted' ? corrOf(g.covariance) : Float64Array.of(1);
+  let c: number;
+  if (g.alternative === 'two.sided') {
+    c = R.length === 1 ? (g.df > 0 ? qt((1 + level) / 2, g.df) : qnorm((1 + level) / 2)) : qmvtBoth(level, R, g.df, { abseps });
+  } else {
+    // one-sided: P(T_i ≤ c for all i) = level (mvtnorm's "lower.tail"; "upper.tail" by symmetry: −c)
+    const lower = R.length === 1 ? (g.df > 0 ? qt(level, g.df) : qnorm(level)) : qmvtLower(level, R, g.df, { abseps });
+    c = g.alternative === 'less' ? lower : -lower;
+  }
+  // two-sided: β̂ ∓ c SE; less: (−∞, β̂ + c SE]; greater: [β̂ + c SE, ∞) with c < 0
+  const lower = g.estimate.map((e, i) => (g.alternative === 'less' ? -Infinity : g.alternative === 'greater' ? e + c * se[i] : e - c * se[i]));
+  const upper = g.estimate.map((e, i) => (g.alternative === 'greater' ? Infinity : e + c * se[i]));
+  return { level, calpha, quantile: c, estimate: g.estimate, lower, upper };
+}

@@ -1,0 +1,66 @@
+/**
+ * `mixedgpu glht FILE FORMULA (--mcp F=TYPE | --linfct H) [--test T] [--confint]` (src/cli/glhtCommand.ts) through
+ * commander: the printouts against test/oracle/glht.R's multcomp output (the library is tested case by case in
+ * test/glht.test.ts), the JSON, and the refusals with exit 1.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { main } from '../src/cli/program.js';
+
+const fixtures = join(import.meta.dirname, 'fixtures');
+const oats = join(fixtures, 'data', 'Oats.csv');
+const OATS = 'yield ~ nitro + Variety + (1 | Block/Variety)';
+interface Case { name: string; estimate: number[]; rownames: string[]; tests: Record<string, { p: number[] }>; prints: Record<string, string[]> }
+const oracle = JSON.parse(readFileSync(join(fixtures, 'glht', 'glht.json'), 'utf8')) as { cases: Case[] };
+const caseOf = (name: string) => oracle.cases.find((c) => c.name === name)!;
+/** the printout without its Fit line (R prints the call, with the data's name, wrapped) */
+function withoutFit(lines: string[]): string[] {
+  const out: string[] = [];
+  let skipping = false;
+  for (const l of lines) {
+    if (l.startsWith('Fit: ')) { skipping = true; continue; }
+    if (skipping) { if (l === '') skipping = false; continue; }
+    out.push(l);
+  }
+  return out;
+}
+
+async function run(args: string[]) {
+  const out: string[] = [], err: string[] = [];
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((t: string | Uint8Array) => { out.push(String(t)); return true; });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((t: string | Uint8Array) => { err.push(String(t)); return true; });
+  process.exitCode = 0;
+  try { await main(['node', 'mixedgpu', 'glht', ...args, '--quiet']); } finally { o.mockRestore(); e.mockRestore(); }
+  const code = process.exitCode ?? 0;
+  process.exitCode = 0;
+  return { code, stdout: out.join(''), stderr: err.join('') };
+}
+afterEach(() => { process.exitCode = 0; });
+
+describe('mixedgpu glht', () => {
+  it("--mcp Variety=Tukey --test univariate --test holm: multcomp's printouts", async () => {
+    const { code, stdout } = await run([oats, OATS, '--factors', 'Block,Variety', '--mcp', 'Variety=Tukey', '--test', 'univariate', '--test', 'holm']);
+    expect(code).toBe(0);
+    const c = caseOf('oats_tukey');
+    expect(withoutFit(stdout.replace(/\n$/, '').split('\n'))).toEqual(withoutFit([...c.prints.univariate, ...c.prints.holm]));
+  });
+
+  it('--linfct with --json: the hypotheses, estimates and single-step p-values', async () => {
+    const { code, stdout } = await run([oats, OATS, '--factors', 'Block,Variety', '--linfct', 'nitro = 0', '--linfct', 'VarietyVictory - VarietyMarvellous = 0', '--confint', '--calpha', 'univariate', '--level', '0.9', '--json']);
+    expect(code).toBe(0);
+    const j = JSON.parse(stdout) as { glht: { hypotheses: string[]; estimate: number[]; tests: { test: string; result: { pValue: number[] } }[]; confint: { level: number } } };
+    const c = caseOf('oats_coef');
+    expect(j.glht.hypotheses).toEqual(c.rownames);
+    j.glht.estimate.forEach((v, i) => expect(v).toBeCloseTo(c.estimate[i], 6));
+    j.glht.tests[0].result.pValue.forEach((v, i) => expect(Math.abs(v - c.tests['single-step'].p[i])).toBeLessThan(4e-4));
+    expect(j.glht.confint.level).toBe(0.9);
+  });
+
+  it('refusals: no hypotheses, both kinds, an unknown test, a bad --mcp', async () => {
+    expect((await run([oats, OATS, '--factors', 'Block,Variety'])).stderr).toMatch(/--mcp FACTOR=TYPE .* or by --linfct/);
+    expect((await run([oats, OATS, '--factors', 'Block,Variety', '--mcp', 'Variety=Tukey', '--linfct', 'nitro = 0'])).code).toBe(1);
+    expect((await run([oats, OATS, '--factors', 'Block,Variety', '--mcp', 'Variety=Tukey', '--test', 'maxT'])).stderr).toMatch(/--test 'maxT': one of single-step/);
+    expect((await run([oats, OATS, '--factors', 'Block,Variety', '--mcp', 'Tukey'])).stderr).toMatch(/--mcp 'Tukey': write FACTOR=TYPE/);
+  });
+});
