@@ -187,7 +187,8 @@ function momentsOf(fit: AnyFit): DesignMoments {
   return m;
 }
 
-function checkTolerance(tolerance: number | undefined): number {
+/** performance's singularity tolerance option (default 1e-5) */
+export function checkTolerance(tolerance: number | undefined): number {
   if (tolerance === undefined) return 1e-5;
   if (typeof tolerance !== 'number' || !(tolerance >= 0) || !Number.isFinite(tolerance)) throw new OptionError('tolerance', `tolerance must be a number ≥ 0, not ${String(tolerance)}`);
   return tolerance;
@@ -213,39 +214,48 @@ async function distributionOf(fit: AnyFit): Promise<{ spec: DistributionSpec; nu
   }
 }
 
-/** the fit's variance components (insight's get_variance), computed once per fit and tolerance */
-const cache = new WeakMap<AnyFit, Map<number, Promise<VarianceComponents & { nullIntercept?: number }>>>();
+/** insight's get_variance of a fit, with the null model's intercept where one was refitted */
+export type FitComponents = VarianceComponents & { nullIntercept?: number };
 
-export function fitVarianceComponents(fit: AnyFit, tolerance: number): Promise<VarianceComponents & { nullIntercept?: number }> {
+/**
+ * The variance components of a fit, computed once per fit and tolerance by `compute` (lmer and glmer here,
+ * glmmTMB in src/zeroinfl/r2.ts); a refusal is not kept: the next call says it again.
+ */
+export function cachedComponents<F extends object>(cache: WeakMap<F, Map<number, Promise<FitComponents>>>, fit: F, tolerance: number, compute: () => Promise<FitComponents>): Promise<FitComponents> {
   let byTol = cache.get(fit);
   if (!byTol) cache.set(fit, (byTol = new Map()));
   let hit = byTol.get(tolerance);
   if (!hit) {
-    hit = (async () => {
-      checkFit(fit);
-      const frame = fit.model.frame;
-      const { spec, nullIntercept } = await distributionOf(fit);
-      const v = varianceComponents(merVarianceInput({
-        moments: momentsOf(fit), beta: fit.beta, terms: frame.reTerms,
-        theta: fit.theta, thetaLower: fit.model.theta.lower, sigma: fit.sigma, distribution: spec,
-        randomSlopesInFixed: randomSlopesInFixed(fit.model.formula), tolerance,
-      }));
-      return nullIntercept === undefined ? v : { ...v, nullIntercept };
-    })();
-    // a refusal is not kept: the next call says it again
+    hit = compute();
     hit.catch(() => byTol!.delete(tolerance));
     byTol.set(tolerance, hit);
   }
   return hit;
 }
 
+const cache = new WeakMap<AnyFit, Map<number, Promise<FitComponents>>>();
+
+/** the fit's variance components (insight's get_variance), computed once per fit and tolerance */
+export function fitVarianceComponents(fit: AnyFit, tolerance: number): Promise<FitComponents> {
+  return cachedComponents(cache, fit, tolerance, async () => {
+    checkFit(fit);
+    const frame = fit.model.frame;
+    const { spec, nullIntercept } = await distributionOf(fit);
+    const v = varianceComponents(merVarianceInput({
+      moments: momentsOf(fit), beta: fit.beta, terms: frame.reTerms,
+      theta: fit.theta, thetaLower: fit.model.theta.lower, sigma: fit.sigma, distribution: spec,
+      randomSlopesInFixed: randomSlopesInFixed(fit.model.formula), tolerance,
+    }));
+    return nullIntercept === undefined ? v : { ...v, nullIntercept };
+  });
+}
+
 const componentsOf = (v: VarianceComponents): R2Result['components'] => ({
   fixed: v.fixed, random: v.random, residual: v.residual, distribution: v.distribution, dispersion: v.dispersion,
 });
 
-/** performance's r2_nakagawa(fit) */
-export async function r2Nakagawa(fit: AnyFit, options: R2Options = {}): Promise<R2Result> {
-  const v = await fitVarianceComponents(fit, checkTolerance(options.tolerance));
+/** r2_nakagawa's result from a fit's variance components */
+export function r2Result(v: FitComponents): R2Result {
   const r = r2FromComponents(v);
   return {
     conditional: r.conditional, marginal: r.marginal, components: componentsOf(v),
@@ -254,16 +264,29 @@ export async function r2Nakagawa(fit: AnyFit, options: R2Options = {}): Promise<
   };
 }
 
-/** performance's icc(fit) and icc(fit, by_group = TRUE) */
-export async function iccOf(fit: AnyFit, options: IccOptions = {}): Promise<IccOutcome> {
+/** icc's result (by_group: one per term with an intercept) from a fit's variance components and its formula */
+export function iccResult(v: FitComponents, byGroup: boolean, formula: Formula): IccOutcome {
+  const messages = [...v.messages];
+  if (byGroup && v.random !== null && randomSlopeVariables(formula).length > 0) messages.push(BY_GROUP_SLOPES_MESSAGE);
+  return { icc: iccFromComponents(v), ...(byGroup ? { byGroup: iccByGroupFromComponents(v) } : {}), components: componentsOf(v), messages };
+}
+
+/** icc's byGroup option */
+export function checkByGroup(options: IccOptions): boolean {
   const byGroup = options.byGroup ?? false;
   if (typeof byGroup !== 'boolean') throw new OptionError('byGroup', `byGroup must be true or false, not ${String(byGroup)}`);
-  const v = await fitVarianceComponents(fit, checkTolerance(options.tolerance));
-  const messages = [...v.messages];
-  if (byGroup && v.random !== null && randomSlopeVariables(fit.model.formula).length > 0) messages.push(BY_GROUP_SLOPES_MESSAGE);
-  return {
-    icc: iccFromComponents(v), ...(byGroup ? { byGroup: iccByGroupFromComponents(v) } : {}), components: componentsOf(v), messages,
-  };
+  return byGroup;
+}
+
+/** performance's r2_nakagawa(fit) */
+export async function r2Nakagawa(fit: AnyFit, options: R2Options = {}): Promise<R2Result> {
+  return r2Result(await fitVarianceComponents(fit, checkTolerance(options.tolerance)));
+}
+
+/** performance's icc(fit) and icc(fit, by_group = TRUE) */
+export async function iccOf(fit: AnyFit, options: IccOptions = {}): Promise<IccOutcome> {
+  const byGroup = checkByGroup(options);
+  return iccResult(await fitVarianceComponents(fit, checkTolerance(options.tolerance)), byGroup, fit.model.formula);
 }
 
 /** performance's print of r2_nakagawa: `# R2 for Mixed Models` and the two R² with 3 decimals (NA for none) */

@@ -27,10 +27,10 @@ import type { Formula } from '../formula/types.js';
 import { rowMoments } from '../inference/designMoments.js';
 import { nullFormulaText, refuseNullModelRefit } from '../inference/nullModel.js';
 import {
-  BY_GROUP_SLOPES_MESSAGE, type IccOptions, type IccOutcome, NO_RANDOM_MESSAGE, type R2Options, type R2Result,
-  iccByGroupFromComponents, iccFromComponents, r2FromComponents, randomSlopeVariables, randomSlopesInFixed,
+  type FitComponents, type IccOptions, type IccOutcome, NO_RANDOM_MESSAGE, type R2Options, type R2Result,
+  cachedComponents, checkByGroup, checkTolerance, iccResult, r2Result, randomSlopesInFixed,
 } from '../inference/r2Nakagawa.js';
-import { type VarianceComponents, tmbSingular, varianceComponents } from '../inference/varianceComponents.js';
+import { tmbSingular, varianceComponents } from '../inference/varianceComponents.js';
 import { type ModelPerformance, informationCriteria, rmse } from '../checks/modelPerformance.js';
 import { overdispersion } from '../checks/overdispersion.js';
 import { type ScoreFamily, type ScoreZero, logLoss, scoringRules } from '../checks/scoringRules.js';
@@ -73,12 +73,6 @@ export function conditionalCovariances(fit: ZeroInflatedFit): Float64Array[] {
   return out;
 }
 
-function checkTolerance(tolerance: number | undefined): number {
-  if (tolerance === undefined) return 1e-5;
-  if (typeof tolerance !== 'number' || !(tolerance >= 0) || !Number.isFinite(tolerance)) throw new OptionError('tolerance', `tolerance must be a number ≥ 0, not ${String(tolerance)}`);
-  return tolerance;
-}
-
 /** the refusals before any work: several terms on one grouping factor, the families of checkTmbDistribution */
 function checkFit(fit: ZeroInflatedFit): void {
   const groups = new Map<string, number>();
@@ -89,59 +83,35 @@ function checkFit(fit: ZeroInflatedFit): void {
   checkTmbDistribution(fit, WHAT);
 }
 
-type TmbComponents = VarianceComponents & { nullIntercept?: number };
-const cache = new WeakMap<ZeroInflatedFit, Map<number, Promise<TmbComponents>>>();
+const cache = new WeakMap<ZeroInflatedFit, Map<number, Promise<FitComponents>>>();
 
 /** insight's get_variance of a glmmTMB fit (the header), computed once per fit and tolerance */
-export function tmbVarianceComponents(fit: ZeroInflatedFit, tolerance: number): Promise<TmbComponents> {
-  let byTol = cache.get(fit);
-  if (!byTol) cache.set(fit, (byTol = new Map()));
-  let hit = byTol.get(tolerance);
-  if (!hit) {
-    hit = (async () => {
-      checkFit(fit);
-      const { model } = fit;
-      const nullIntercept = needsNullModel(fit) ? (await fitTmbNullModel(fit, WHAT)).beta[0] : undefined;
-      const terms = model.frame.reTerms;
-      const Sigma = conditionalCovariances(fit);
-      const v = varianceComponents({
-        moments: rowMoments(model.X, model.n, model.p, model.xnames), beta: fit.beta, terms, Sigma,
-        singular: tmbSingular(Sigma, terms.map((t) => t.q), tolerance),
-        distribution: tmbDistributionVariance(fit, nullIntercept), linear: model.dist === 'gaussian',
-        randomSlopesInFixed: randomSlopesInFixed(model.formula),
-      });
-      return nullIntercept === undefined ? v : { ...v, nullIntercept };
-    })();
-    // a refusal is not kept: the next call says it again
-    hit.catch(() => byTol!.delete(tolerance));
-    byTol.set(tolerance, hit);
-  }
-  return hit;
+export function tmbVarianceComponents(fit: ZeroInflatedFit, tolerance: number): Promise<FitComponents> {
+  return cachedComponents(cache, fit, tolerance, async () => {
+    checkFit(fit);
+    const { model } = fit;
+    const nullIntercept = needsNullModel(fit) ? (await fitTmbNullModel(fit, WHAT)).beta[0] : undefined;
+    const terms = model.frame.reTerms;
+    const Sigma = conditionalCovariances(fit);
+    const v = varianceComponents({
+      moments: rowMoments(model.X, model.n, model.p, model.xnames), beta: fit.beta, terms, Sigma,
+      singular: tmbSingular(Sigma, terms.map((t) => t.q), tolerance),
+      distribution: tmbDistributionVariance(fit, nullIntercept), linear: model.dist === 'gaussian',
+      randomSlopesInFixed: randomSlopesInFixed(model.formula),
+    });
+    return nullIntercept === undefined ? v : { ...v, nullIntercept };
+  });
 }
-
-const componentsOf = (v: VarianceComponents): R2Result['components'] => ({
-  fixed: v.fixed, random: v.random, residual: v.residual, distribution: v.distribution, dispersion: v.dispersion,
-});
 
 /** performance's r2(fit) (r2_nakagawa) of a glmmTMB fit */
 export async function tmbR2(fit: ZeroInflatedFit, options: R2Options = {}): Promise<R2Result> {
-  const v = await tmbVarianceComponents(fit, checkTolerance(options.tolerance));
-  const r = r2FromComponents(v);
-  return {
-    conditional: r.conditional, marginal: r.marginal, components: componentsOf(v),
-    ...(v.nullIntercept !== undefined ? { nullIntercept: v.nullIntercept } : {}),
-    messages: [...v.messages, ...r.messages],
-  };
+  return r2Result(await tmbVarianceComponents(fit, checkTolerance(options.tolerance)));
 }
 
 /** performance's icc(fit) and icc(fit, by_group = TRUE) of a glmmTMB fit */
 export async function tmbIcc(fit: ZeroInflatedFit, options: IccOptions = {}): Promise<IccOutcome> {
-  const byGroup = options.byGroup ?? false;
-  if (typeof byGroup !== 'boolean') throw new OptionError('byGroup', `byGroup must be true or false, not ${String(byGroup)}`);
-  const v = await tmbVarianceComponents(fit, checkTolerance(options.tolerance));
-  const messages = [...v.messages];
-  if (byGroup && v.random !== null && randomSlopeVariables(fit.model.formula).length > 0) messages.push(BY_GROUP_SLOPES_MESSAGE);
-  return { icc: iccFromComponents(v), ...(byGroup ? { byGroup: iccByGroupFromComponents(v) } : {}), components: componentsOf(v), messages };
+  const byGroup = checkByGroup(options);
+  return iccResult(await tmbVarianceComponents(fit, checkTolerance(options.tolerance)), byGroup, fit.model.formula);
 }
 
 export interface TmbPerformanceOptions {
