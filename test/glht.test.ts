@@ -22,6 +22,7 @@ import { type GlhtGlobalResult, type GlhtOptions, type GlhtTest, type GlhtTestRe
 import { contrMat } from '../src/inference/contrMat.js';
 import { symbolicHypotheses, deparseNumber } from '../src/inference/glhtLinfct.js';
 import { printGlht, printGlhtConfint, printGlhtSummary } from '../src/inference/glhtPrint.js';
+import { withoutFit } from './helpers/withoutFit.js';
 
 const dir = join(import.meta.dirname, 'fixtures');
 interface Case {
@@ -60,17 +61,6 @@ function close(actual: number[], expected: (number | string)[], rel: number, abs
   });
 }
 
-/** the printout without its Fit line (R prints the call, with the data's name, wrapped) */
-function withoutFit(lines: string[]): string[] {
-  const out: string[] = [];
-  let skipping = false;
-  for (const l of lines) {
-    if (l.startsWith('Fit: ')) { skipping = true; continue; }
-    if (skipping) { if (l === '') skipping = false; continue; }
-    out.push(l);
-  }
-  return out;
-}
 
 const DETERMINISTIC = ['univariate', 'holm', 'hochberg', 'hommel', 'bonferroni', 'BH', 'BY', 'fdr', 'none', 'Shaffer'];
 

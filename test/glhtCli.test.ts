@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/program.js';
+import { withoutFit } from './helpers/withoutFit.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 const oats = join(fixtures, 'data', 'Oats.csv');
@@ -14,17 +15,6 @@ const OATS = 'yield ~ nitro + Variety + (1 | Block/Variety)';
 interface Case { name: string; estimate: number[]; rownames: string[]; tests: Record<string, { p: number[] }>; prints: Record<string, string[]> }
 const oracle = JSON.parse(readFileSync(join(fixtures, 'glht', 'glht.json'), 'utf8')) as { cases: Case[] };
 const caseOf = (name: string) => oracle.cases.find((c) => c.name === name)!;
-/** the printout without its Fit line (R prints the call, with the data's name, wrapped) */
-function withoutFit(lines: string[]): string[] {
-  const out: string[] = [];
-  let skipping = false;
-  for (const l of lines) {
-    if (l.startsWith('Fit: ')) { skipping = true; continue; }
-    if (skipping) { if (l === '') skipping = false; continue; }
-    out.push(l);
-  }
-  return out;
-}
 
 async function run(args: string[]) {
   const out: string[] = [], err: string[] = [];
