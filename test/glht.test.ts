@@ -145,6 +145,8 @@ describe('glht: parts', () => {
     expect(() => symbolicHypotheses(['x = 0', 'fb <= 0'], v)).toThrow(/mix alternatives/);
     expect(() => symbolicHypotheses(['x < 0'], v)).toThrow(/comparisons ==, =, <=, >=/);
     expect([1e5, 100000.5, 0.5, 2, -3, 1e-3, 1234567].map(deparseNumber)).toEqual(['1e+05', '100000.5', '0.5', '2', '-3', '0.001', '1234567']);
+    // R 4.2.2: deparse(1e-300), deparse(2.5e-7), deparse(442641386327248.5) (an exact tie at the 16th digit: to even)
+    expect([1e-300, 2.5e-7, 442641386327248.5].map(deparseNumber)).toEqual(['1e-300', '2.5e-07', '442641386327248']);
   });
 
   it('refusals name the problem', () => {

@@ -47,10 +47,13 @@ describe('mixedgpu glht', () => {
     expect(j.glht.confint.level).toBe(0.9);
   });
 
-  it('refusals: no hypotheses, both kinds, an unknown test, a bad --mcp', async () => {
+  it('refusals: no hypotheses, both kinds, an unknown test, a bad --mcp, a number option that is not one', async () => {
     expect((await run([oats, OATS, '--factors', 'Block,Variety'])).stderr).toMatch(/--mcp FACTOR=TYPE .* or by --linfct/);
     expect((await run([oats, OATS, '--factors', 'Block,Variety', '--mcp', 'Variety=Tukey', '--linfct', 'nitro = 0'])).code).toBe(1);
     expect((await run([oats, OATS, '--factors', 'Block,Variety', '--mcp', 'Variety=Tukey', '--test', 'maxT'])).stderr).toMatch(/--test 'maxT': one of single-step/);
     expect((await run([oats, OATS, '--factors', 'Block,Variety', '--mcp', 'Tukey'])).stderr).toMatch(/--mcp 'Tukey': write FACTOR=TYPE/);
+    // a number option that is not one (an empty value is not read as 0)
+    expect((await run([oats, OATS, '--factors', 'Block,Variety', '--mcp', 'Variety=Tukey', '--level', 'high'])).stderr).toMatch(/--level must be a number, got 'high'/);
+    expect((await run([oats, OATS, '--factors', 'Block,Variety', '--linfct', 'nitro = 0', '--rhs', ''])).stderr).toMatch(/--rhs must be a number, got ''/);
   });
 });

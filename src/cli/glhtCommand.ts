@@ -8,6 +8,7 @@ import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from '.
 import { GLHT_TESTS, type GlhtTest, type Linfct, glht, mcp } from '../inference/glht.js';
 import { printGlhtConfint, printGlhtSummary } from '../inference/glhtPrint.js';
 import type { Alternative } from '../inference/glhtLinfct.js';
+import { numberArg } from './inferenceCommands.js';
 
 export interface GlhtArgs extends FitArgs {
   /** `Variety=Tukey` (a contrast type) or `Variety=B - A = 0` (a hypothesis on the levels); repeatable */
@@ -24,12 +25,6 @@ export interface GlhtArgs extends FitArgs {
   level?: string;
   abseps?: string;
 }
-
-const num = (v: string, flag: string) => {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x)) throw new CliError(`${flag} must be a number, not '${v}'`);
-  return x;
-};
 
 /** --mcp F=SPEC …: each factor's contrast type or its hypotheses on the levels (several for one factor) */
 export function parseMcp(items: string[]): Linfct {
@@ -50,16 +45,18 @@ export async function runGlht(args: GlhtArgs, io: CliIO): Promise<number> {
     if ((m.length > 0) === (l.length > 0)) throw new CliError('give the hypotheses by --mcp FACTOR=TYPE (multiple comparisons of a factor\'s levels) or by --linfct \'x - z = 0\' (on the coefficients), one of the two');
     const tests = (args.test ?? []).length ? args.test! : ['single-step'];
     for (const t of tests) if (!(GLHT_TESTS as readonly string[]).includes(t)) throw new CliError(`--test '${t}': one of ${GLHT_TESTS.join(', ')}`);
+    // the number options, read before the fit
+    const rhs = args.rhs?.split(',').map((v) => numberArg(v, 'rhs')!);
+    const df = numberArg(args.df, 'df'), abseps = numberArg(args.abseps, 'abseps'), level = numberArg(args.level, 'level');
     const { fit } = await fitFromArgs(args, io);
     const g = glht(fit as never, m.length ? parseMcp(m) : l, {
       ...(args.alternative !== undefined ? { alternative: args.alternative as Alternative } : {}),
-      ...(args.rhs !== undefined ? { rhs: args.rhs.split(',').map((v) => num(v, '--rhs')) } : {}),
-      ...(args.df !== undefined ? { df: num(args.df, '--df') } : {}),
+      ...(rhs !== undefined ? { rhs } : {}),
+      ...(df !== undefined ? { df } : {}),
     });
-    const abseps = args.abseps !== undefined ? num(args.abseps, '--abseps') : undefined;
     const results = tests.map((t) => ({ test: t, result: g.summary({ test: t as GlhtTest, ...(abseps !== undefined ? { abseps } : {}) }) }));
     const ci = args.confint ? g.confint({
-      ...(args.level !== undefined ? { level: num(args.level, '--level') } : {}),
+      ...(level !== undefined ? { level } : {}),
       ...(args.calpha !== undefined ? { calpha: args.calpha as 'adjusted' | 'univariate' } : {}),
       ...(abseps !== undefined ? { abseps } : {}),
     }) : null;

@@ -187,10 +187,11 @@ export interface ConfintArgs extends Omit<FitArgs, 'ddf'> {
   jackknifeFactor?: string;
 }
 
-export function numberArg(v: string | number | undefined, name: string, integer: boolean): number | undefined {
+export function numberArg(v: string | number | undefined, name: string, integer = false): number | undefined {
   if (v === undefined) return undefined;
   const x = typeof v === 'number' ? v : Number(String(v).trim());
-  if (!Number.isFinite(x) || (integer && !Number.isInteger(x))) throw new CliError(`--${name} must be ${integer ? 'a whole number' : 'a number'}, got '${v}'`);
+  // Number('') is 0: an empty value is refused, not read as 0
+  if (!Number.isFinite(x) || String(v).trim() === '' || (integer && !Number.isInteger(x))) throw new CliError(`--${name} must be ${integer ? 'a whole number' : 'a number'}, got '${v}'`);
   return x;
 }
 

@@ -13,6 +13,7 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import { type PowerMethod, type PowerSimOptions, type PowerSimResult, powerSim } from '../inference/powerSim.js';
 import { type ExtendedFit, type PowerCurveResult, extend, powerCurve } from '../inference/powerCurve.js';
 import { printPowerCurve, printPowerSim } from '../inference/powerPrint.js';
+import { numberArg } from './inferenceCommands.js';
 
 export interface PowerArgs extends Omit<FitArgs, 'ddf'> {
   test?: string;
@@ -34,13 +35,6 @@ export interface PowerArgs extends Omit<FitArgs, 'ddf'> {
   fcompare?: string;
   rcompare?: string;
   pbnsim?: string | number;
-}
-
-function numberArg(v: string | number | undefined, name: string, integer = false): number | undefined {
-  if (v === undefined) return undefined;
-  const x = typeof v === 'number' ? v : Number(String(v).trim());
-  if (!Number.isFinite(x) || String(v).trim() === '' || (integer && !Number.isInteger(x))) throw new CliError(`--${name} must be ${integer ? 'a whole number' : 'a number'}, got '${v}'`);
-  return x;
 }
 
 /** `a=1,b=-0.5` → { a: 1, b: -0.5 } */

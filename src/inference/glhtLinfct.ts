@@ -12,6 +12,7 @@
  * `VarietyVictory/2 + nitro * 3`).
  */
 import { ModelError } from '../errors/errors.js';
+import { formatR } from '../results/rFormat.js';
 
 export type Alternative = 'two.sided' | 'less' | 'greater';
 
@@ -97,18 +98,9 @@ function parseExpression(tokens: Token[], source: string): Node {
   return node;
 }
 
-/** R's deparse of a number (15 significant digits; fixed notation unless the scientific one is shorter) */
+/** R's deparse of a number: format(x, digits = 15), fixed notation unless the scientific one is shorter */
 export function deparseNumber(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  if (x === 0) return '0';
-  let digits = 15;
-  for (let d = 1; d <= 15; d++) if (Number(x.toPrecision(d)) === Number(x.toPrecision(15))) { digits = d; break; }
-  const e = Math.floor(Math.log10(Math.abs(Number(x.toPrecision(digits)))));
-  const fixedDecimals = Math.max(0, digits - 1 - e);
-  const fixed = Math.abs(x).toFixed(fixedDecimals);
-  const mant = (Math.abs(Number(x.toPrecision(digits))) / Math.pow(10, e)).toFixed(digits - 1);
-  const sci = `${mant}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
-  return (x < 0 ? '-' : '') + (fixed.length <= sci.length ? fixed : sci);
+  return formatR([x], 15)[0].trim();
 }
 
 /** R's deparse of the expression (backquotes left out, as multcomp's row names show them) */

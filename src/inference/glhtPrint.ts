@@ -5,7 +5,7 @@
  * test's data frame) and print.confint.glht (the quantile, then format(nsmall = digits) of the intervals).
  * The Fit line names the model's formula (R prints the fit's call, with the data's name).
  */
-import { formatR, printMatrix } from '../results/rFormat.js';
+import { formatR, printMatrix, roundR } from '../results/rFormat.js';
 import { printCoefmat } from './format.js';
 import { deparseNumber } from './glhtLinfct.js';
 import type { Glht, GlhtConfint, GlhtGlobalResult, GlhtTestResult } from './glht.js';
@@ -60,7 +60,7 @@ export function printGlhtSummary(g: Glht, r: GlhtTestResult | GlhtGlobalResult):
 /** print.confint.glht */
 export function printGlhtConfint(g: Glht, c: GlhtConfint): string[] {
   const lines = header(g, 'Simultaneous Confidence Intervals', true);
-  lines.push(`Quantile = ${formatR([Math.round(c.quantile * 1e4) / 1e4], 7)[0].trim()}`);
+  lines.push(`Quantile = ${formatR([roundR(c.quantile, 4)], 7)[0].trim()}`);
   const level = formatR([c.level * 100], 15)[0].trim();
   lines.push(c.calpha === 'adjusted' ? `${level}% family-wise confidence level` : `${level}% confidence level`, ' ', '');
   lines.push('Linear Hypotheses:');
