@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { abbreviate, deparseFormula, formatR, quantile7, roundR, zapsmall } from '../src/results/rFormat.js';
+import { abbreviate, deparseFormula, formatR, makeUnique, quantile7, roundR, zapsmall } from '../src/results/rFormat.js';
 import { formatSummary, type SummarySource } from '../src/lmm/summary.js';
 import { type ReferenceCase, loadReference } from './helpers/reference.js';
 
@@ -340,6 +340,13 @@ describe('R formatting helpers', () => {
     expect(zapsmall([150.123456, 1.23456789], 5)).toEqual([150.123, 1.235]);
     expect(zapsmall([0, 0], 5)).toEqual([0, 0]);
     expect(zapsmall([NaN, 1.23456789, 15.123456789], 5)).toEqual([NaN, 1.2346, 15.1235]);
+  });
+
+  it('make.unique() like R 4.2 (a made name skips the names given)', () => {
+    // R 4.2.2: make.unique(c("a","a","a.1")); make.unique(c("a","a.1","a")); make.unique(c("a","b","a","a","b"))
+    expect(makeUnique(['a', 'a', 'a.1'])).toEqual(['a', 'a.2', 'a.1']);
+    expect(makeUnique(['a', 'a.1', 'a'])).toEqual(['a', 'a.1', 'a.2']);
+    expect(makeUnique(['a', 'b', 'a', 'a', 'b'])).toEqual(['a', 'b', 'a.1', 'a.2', 'b.1']);
   });
 
   it('quantile(type = 7)', () => {

@@ -28,6 +28,7 @@ import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { ZeroInflatedFit, ZiCoefRow, ZiVarCorrRow } from '../zeroinfl/zeroInflatedFit.js';
 import { type Schema, bool, checkObject, oneOf } from '../options/rules.js';
 import { qnorm } from '../stats/distributions.js';
+import { makeUnique } from '../results/rFormat.js';
 import { confintWald } from '../zeroinfl/confint.js';
 import type { RanParsScale } from './ranPars.js';
 import { type Cell, type TidyTable, bindTidyRows } from './table.js';
@@ -90,15 +91,15 @@ function ranParRows(fit: ZeroInflatedFit, components: readonly TidyTmbComponent[
     const vc = fit.varCorr;
     const rows: RanPar[] = [];
     // VarCorr's names of the component's terms: R's make.unique of the grouping factors (site, site.1)
-    const seen = new Map<string, number>();
+    const inComp = (k: number) => (k >= m.nCondTerms ? 'zi' : 'cond') === comp;
+    const compTerms = m.reTerms.flatMap((t, k) => (inComp(k) ? [k] : []));
+    const names = makeUnique(compTerms.map((k) => m.reTerms[k].group));
     m.reTerms.forEach((t, k) => {
       const termRows: ZiVarCorrRow[] = vc.slice(rowAt, rowAt + t.q);
       rowAt += t.q;
       const q = t.q;
-      if ((k >= m.nCondTerms ? 'zi' : 'cond') !== comp) return;
-      const dup = seen.get(t.group) ?? 0;
-      seen.set(t.group, dup + 1);
-      const group = dup === 0 ? t.group : `${t.group}.${dup}`;
+      if (!inComp(k)) return;
+      const group = names[compTerms.indexOf(k)];
       // the SDs of the term's columns: √Σ_jj
       termRows.forEach((r, j) => rows.push({ component: comp, group, vars: [r.name], sdcor: r.sd, vcov: r.variance }));
       // then the correlations ρ_ij = Σ_ij / √(Σ_ii Σ_jj), j < i, column-major below the diagonal; Σ_ij = ρ_ij sd_i sd_j

@@ -40,6 +40,7 @@ import {
   isExtended, powerDescription, powerInput, powerInputGlmm, powerParameters, powerRunSubsets, powerSummary, resolvePowerTest,
 } from './powerSim.js';
 import type { PowerCurvePoint } from './powerPrint.js';
+import { makeUnique } from '../results/rFormat.js';
 
 export interface ExtendOptions {
   /** the column whose values are extended (a grouping factor such as Subject, or a numeric column) */
@@ -52,11 +53,7 @@ export interface ExtendOptions {
 
 /** R's make.unique of letters recycled to n: a … z, a.1 … z.1, a.2 … */
 export function letterValues(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => {
-    const letter = String.fromCharCode(97 + (i % 26));
-    const k = Math.floor(i / 26);
-    return k === 0 ? letter : `${letter}.${k}`;
-  });
+  return makeUnique(Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))));
 }
 
 function columnsOf(data: arrow.Table): Record<string, unknown[]> {

@@ -136,6 +136,25 @@ export function roundR(x: number, digits: number): number {
 }
 
 /**
+ * R's make.unique(names, sep): a name's first occurrence kept, each later one suffixed `.1`, `.2`, … with the
+ * smallest count (from the name's last) that is none of the names, given or made (`a a a.1` → `a a.2 a.1`).
+ */
+export function makeUnique(names: readonly string[], sep = '.'): string[] {
+  const taken = new Set(names);
+  const kept = new Set<string>();
+  const next = new Map<string, number>();
+  return names.map((name) => {
+    if (!kept.has(name)) { kept.add(name); return name; }
+    let k = next.get(name) ?? 1;
+    while (taken.has(`${name}${sep}${k}`)) k++;
+    const made = `${name}${sep}${k}`;
+    taken.add(made);
+    next.set(name, k + 1);
+    return made;
+  });
+}
+
+/**
  * R's zapsmall(x, digits) as in R 4.2: round(x, max(0, digits − log10(max |x|))), where round()
  * takes the nearest integer number of digits (fround: floor(digits + 0.5)), not the ceiling of
  * log10 (R ≥ 4.4's zapsmall): with digits 5 and max |x| = 12.3, 4 decimals, not 3.

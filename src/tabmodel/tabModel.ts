@@ -25,6 +25,7 @@ import { type Schema, bool, checkObject, integer, oneOf, string } from '../optio
 import { type CiMethod, modelParameters } from '../parameters/modelParameters.js';
 import { fitVarianceComponents, r2FromComponents } from '../inference/r2Nakagawa.js';
 import { termCovariance } from '../results/components.js';
+import { makeUnique } from '../results/rFormat.js';
 import { formatThreshold, minusSign, pCell, pStars, sprintfFixed, wordWrap } from './format.js';
 import { renderHtml, renderPage } from './html.js';
 import { renderText } from './text.js';
@@ -226,12 +227,8 @@ async function varianceSummary(fit: Fit): Promise<VarianceSummary & { messages: 
   const s2 = fit instanceof LmmFit ? fit.sigma * fit.sigma : 1;
   const terms = fit.model.frame.reTerms;
   // lme4's VarCorr: Σ_k = σ² T_k T_kᵀ per term, named by its grouping factor (make.unique: `Subject`, `Subject.1`)
-  const seen = new Map<string, number>();
-  const vc = terms.map((t, k) => {
-    const used = seen.get(t.group) ?? 0;
-    seen.set(t.group, used + 1);
-    return { name: used === 0 ? t.group : `${t.group}.${used}`, cnames: t.cnames, S: termCovariance(terms, fit.theta, k, s2) };
-  });
+  const names = makeUnique(terms.map((t) => t.group));
+  const vc = terms.map((t, k) => ({ name: names[k], cnames: t.cnames, S: termCovariance(terms, fit.theta, k, s2) }));
   const intercept = Object.entries(v.intercept).map(([name, value]) => ({ name, value }));
   return { residual: v.residual, random: v.random, intercept, slope: randomSlopeVariance(vc), cor: slopeInterceptCorrelation(vc), messages: v.messages };
 }
