@@ -12,14 +12,16 @@ export { symmetricEigen, type SymmetricEigen } from '../linalg/symmetricEigen.js
 
 /**
  * The Moore–Penrose inverse from the eigenvalues above `tol` (lmerTest's h_inv for the Hessian of
- * the variance parameters: eigenvalues ≤ tol are dropped).
+ * the variance parameters: eigenvalues ≤ tol are dropped); `tol` may be a function of the eigenvalues
+ * (a tolerance relative to the largest, as MASS's ginv).
  */
-export function pseudoInverse(A: ArrayLike<number>, n: number, tol: number): { inverse: Float64Array; rank: number; values: Float64Array } {
+export function pseudoInverse(A: ArrayLike<number>, n: number, tol: number | ((values: Float64Array) => number)): { inverse: Float64Array; rank: number; values: Float64Array } {
   const { values, vectors } = symmetricEigen(A, n);
   const inverse = new Float64Array(n * n);
+  const cut = typeof tol === 'number' ? tol : tol(values);
   let rank = 0;
   for (let k = 0; k < n; k++) {
-    if (!(values[k] > tol)) continue;
+    if (!(values[k] > cut)) continue;
     rank++;
     const w = 1 / values[k];
     for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) inverse[i * n + j] += vectors[i * n + k] * w * vectors[j * n + k];

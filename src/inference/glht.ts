@@ -34,7 +34,7 @@ import { contrastMatrix } from '../frame/contrasts.js';
 import { termColumns } from './termColumns.js';
 import { type ContrastType, CONTRAST_TYPES, contrMat, matchContrastType } from './contrMat.js';
 import { type Alternative, symbolicHypotheses } from './glhtLinfct.js';
-import { pseudoInverse, symmetricEigen } from './eigen.js';
+import { pseudoInverse } from './eigen.js';
 
 type Fit = LmmFit | GlmmFit;
 
@@ -212,9 +212,11 @@ function checkNumber(v: unknown, name: string, ok: (x: number) => boolean, what:
  */
 function mpInverse(S: number[][], rel: number): { inverse: number[][]; rank: number } {
   const k = S.length;
-  const flat = Float64Array.from(S.flat());
-  const top = Math.max(0, ...symmetricEigen(flat, k).values);
-  const { inverse, rank } = pseudoInverse(flat, k, top > 0 ? rel * top : Infinity);
+  // eigenvalues above rel × the largest (none where the largest is not positive)
+  const { inverse, rank } = pseudoInverse(Float64Array.from(S.flat()), k, (values) => {
+    const top = Math.max(0, ...values);
+    return top > 0 ? rel * top : Infinity;
+  });
   return { inverse: Array.from({ length: k }, (_, i) => Array.from(inverse.subarray(i * k, i * k + k))), rank };
 }
 
