@@ -6,7 +6,7 @@
  */
 import type { AdjustMethod } from '../inference/emmAdjust.js';
 import type { ContrastMethod } from '../inference/emmContrasts.js';
-import type { EmmGrid } from '../inference/emmeans.js';
+import { type EmmGrid, type RegridTransform, checkRegridTransform } from '../inference/emmeans.js';
 import type { EmmWeights } from '../inference/emmeans.js';
 import { CliError, type CliIO } from './fitCommand.js';
 
@@ -49,6 +49,20 @@ export function parseAt(text: string): Record<string, (string | number)[]> {
     out[name] = numeric ? values.map(Number) : values;
   }
   return out;
+}
+
+/**
+ * --regrid [transform]: undefined (no --regrid), a bare --regrid (true: 'response') or a transform of
+ * emmeans's regrid ('response', 'unlink', 'mu', 'log', 'none'), checked before the fit
+ */
+export function regridTransformArg(regrid: boolean | string | undefined): RegridTransform | undefined {
+  if (regrid === undefined || regrid === false) return undefined;
+  if (regrid === true) return 'response';
+  try {
+    return checkRegridTransform(regrid);
+  } catch (e) {
+    throw new CliError(`--regrid ${(e as Error).message.replace(/^regrid transform /, '')}`);
+  }
 }
 
 const list = (s: string) => s.split(',').map((x) => x.trim()).filter((x) => x.length > 0);

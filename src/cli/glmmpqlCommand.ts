@@ -14,7 +14,7 @@ import { glmmPQL } from '../pql/glmmPQL.js';
 import type { PqlFamilyName } from '../pql/glmmPQLFit.js';
 import type { NlmeEmmeansOptions } from '../nlme/emmeans.js';
 import { type CliIO, type FitArgs, CliError, errorMessage, parseFactors, resolveCsv } from './fitCommand.js';
-import { type EmmCliArgs, printEmmGrid, sharedEmmOptions } from './emmeansOutput.js';
+import { type EmmCliArgs, printEmmGrid, regridTransformArg, sharedEmmOptions } from './emmeansOutput.js';
 
 export interface GlmmPqlArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'>, EmmCliArgs {
   file: string;
@@ -32,7 +32,7 @@ export interface GlmmPqlArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' 
   /** the means' df: containment (default) or asymptotic */
   mode?: string;
   /** emmeans's regrid() of the means: probabilities or rates as the grid (contrasts as their differences) */
-  regrid?: boolean;
+  regrid?: boolean | string;
 }
 
 const EMM_ONLY = ['type', 'mode', 'by', 'at', 'emmWeights', 'level', 'contrast', 'ref', 'adjust', 'regrid'] as const;
@@ -59,6 +59,7 @@ export async function runGlmmPql(args: GlmmPqlArgs, io: CliIO): Promise<number> 
     if (!args.family) throw new CliError('--family is required: binomial, quasibinomial, poisson, quasipoisson or Gamma');
     for (const k of EMM_ONLY) if (args[k] !== undefined && args.emmeans === undefined) throw new CliError(`${flag(k)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ trt' --type response)`);
     const emm = args.emmeans !== undefined ? emmOptions(args) : null;
+    const transform = regridTransformArg(args.regrid);
     let niter: number | undefined;
     if (args.niter !== undefined) {
       niter = Number(args.niter);
@@ -77,8 +78,8 @@ export async function runGlmmPql(args: GlmmPqlArgs, io: CliIO): Promise<number> 
     if (!args.quiet) for (const m of fit.messages) io.stderr(`mixedgpu: note: glmmpql: ${m}\n`);
     if (emm) {
       const means = fit.emmeans(emm.specs, emm.options);
-      // --regrid: emmeans's regrid(), the means on the response scale as the grid's coordinates
-      printEmmGrid(args.regrid ? means.regrid() : means, args, io);
+      // --regrid [transform]: emmeans's regrid(), the means (on the response scale, or their logs) as the grid's coordinates
+      printEmmGrid(transform !== undefined ? means.regrid(transform) : means, args, io);
       return 0;
     }
     if (args.json) io.stdout(`${JSON.stringify(fit.toJSON(), null, 2)}\n`);

@@ -20,7 +20,7 @@ import type { LmmFit } from '../lmm/lmmFit.js';
 import { checkBootType } from '../inference/bootCi.js';
 import { type EmmDdf, type EmmWeights, needsRemlRefit } from '../inference/emmeans.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
-import { parseAt, printEmmGrid } from './emmeansOutput.js';
+import { parseAt, printEmmGrid, regridTransformArg } from './emmeansOutput.js';
 import { iccOf, printIcc, printIccByGroup, printR2, r2Nakagawa } from '../inference/r2Nakagawa.js';
 
 export interface AnovaArgs extends Omit<FitArgs, 'formula' | 'ddf'> {
@@ -250,6 +250,11 @@ export interface EmmeansArgs extends Omit<FitArgs, 'ddf'> {
   offset?: string | number;
   /** emtrends: the covariate whose slopes are estimated */
   trend?: string;
+  /**
+   * emmeans's regrid(grid, transform) of the means before they are printed and contrasted: true (a bare
+   * --regrid) or 'response', 'unlink', 'mu', 'log', 'none'
+   */
+  regrid?: boolean | string;
 }
 
 /** Runs `mixedgpu emmeans FILE FORMULA SPECS`; returns the exit code. */
@@ -261,6 +266,8 @@ export async function runEmmeans(args: EmmeansArgs, io: CliIO): Promise<number> 
     const specs = args.specs.includes('~') || args.specs.includes('|') ? args.specs : args.specs.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
     const { fit } = await fitFromArgs(args, io);
     if (args.trend !== undefined && (args.type !== undefined || args.offset !== undefined)) throw new CliError('--type and --offset are for means, not for the slopes of --trend');
+    if (args.trend !== undefined && args.regrid !== undefined) throw new CliError('--regrid is for means, not for the slopes of --trend (they have no response scale)');
+    const transform = regridTransformArg(args.regrid);
     // emmeans's default on an ML fit: Kenward-Roger's df from the model's REML refit (pbkrtest's vcovAdj)
     const remlRefit = needsRemlRefit(fit, args.ddf as EmmDdf | undefined) ? await (fit as LmmFit).remlFit() : undefined;
     const options = {
@@ -274,9 +281,11 @@ export async function runEmmeans(args: EmmeansArgs, io: CliIO): Promise<number> 
       ...(offset !== undefined ? { offset } : {}),
       ...(args.adjust !== undefined && args.contrast === undefined ? { adjust: args.adjust as AdjustMethod } : {}),
     };
-    const grid = args.trend !== undefined ? fit.emtrends(specs, { ...options, var: args.trend }) : fit.emmeans(specs, options);
+    const means = args.trend !== undefined ? fit.emtrends(specs, { ...options, var: args.trend }) : fit.emmeans(specs, options);
     if (args.ref !== undefined && args.contrast === undefined) throw new CliError('--ref is for --contrast trt.vs.ctrl');
-    printEmmGrid(grid, args, io);
+    // --regrid [transform]: emmeans's regrid(), the grid's means as its coordinates (response: probabilities,
+    // rates, a log(y)'s means; log: their logs, shown as ratios with --type response)
+    printEmmGrid(transform === undefined ? means : means.regrid(transform), args, io);
     return 0;
   } catch (e) {
     io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);

@@ -10,7 +10,7 @@
  * [--mode M] [--type response] [--by B] [--at …] [--emm-weights …] [--level p] [--contrast pairwise] [--ref L]
  * [--adjust A]`: emmeans's means of the fit (src/nlme/emmeans.ts) and their contrasts, as `mixedgpu emmeans`
  * prints them (--type response: a transformed response's means back-transformed, ratios of a log scale;
- * --regrid: emmeans's regrid(), the back-transformed means as the grid, contrasts their differences).
+ * --regrid [transform]: emmeans's regrid(), the back-transformed means (or, with log, their logs) as the grid, contrasts their differences).
  * --type is --anova's (sequential, marginal) or the means' (link, response), told apart by its value.
  * `--parameters [--ci-method wald|residual|ml1|betwithin (lme), wald|residual|normal (gls)] [--ci p] [--effects fixed|random|all] [--exponentiate]`:
  * parameters's model_parameters table (src/parameters/nlme.ts) instead of the summary.
@@ -27,7 +27,7 @@ import type { GlsFit } from '../nlme/glsFit.js';
 import { type NlmeAnovaOptions, anovaFJSON, formatAnovaF } from '../nlme/anovaF.js';
 import type { NlmeEmmeansOptions } from '../nlme/emmeans.js';
 import type { AdjustMethod } from '../inference/emmAdjust.js';
-import { printEmmGrid, sharedEmmOptions } from './emmeansOutput.js';
+import { printEmmGrid, regridTransformArg, sharedEmmOptions } from './emmeansOutput.js';
 import { type ParametersTableArgs, parametersTableOptions, printParameters } from './parametersCommand.js';
 import { modelParameters } from '../parameters/modelParameters.js';
 
@@ -61,7 +61,7 @@ export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'd
   ref?: string;
   adjust?: string;
   /** emmeans's regrid() of the means: the response scale's means as the grid (contrasts as their differences) */
-  regrid?: boolean;
+  regrid?: boolean | string;
 }
 
 const ANOVA_ONLY = ['terms', 'L', 'adjustSigma'] as const;
@@ -150,6 +150,7 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     const paramOptions = args.parameters ? parametersTableOptions(args) : null;
     const anovaOpts = args.anova ? anovaOptions(args) : null;
     const emm = args.emmeans !== undefined ? emmOptions(args) : null;
+    const transform = regridTransformArg(args.regrid);
     const factors = parseFactors(args.factors);
     const read = await readTableFileAsync(args.file, { factors, ...resolveCsv(args) });
     if (!args.quiet) for (const w of read.warnings) io.stderr(`mixedgpu: warning: ${w}\n`);
@@ -173,8 +174,8 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
       // checked (the options' errors) before anything is printed
       const an = anovaOpts ? (fit as LmeFit | GlsFit).anova(anovaOpts) : null;
       const means = emm ? (fit as LmeFit | GlsFit).emmeans(emm.specs, emm.options) : null;
-      // --regrid: emmeans's regrid(), the means on the response scale as the grid's coordinates
-      const grid = means && args.regrid ? means.regrid() : means;
+      // --regrid [transform]: emmeans's regrid(), the means (on the response scale, or their logs) as the grid's coordinates
+      const grid = means && transform !== undefined ? means.regrid(transform) : means;
       if (args.json && an && !grid) io.stdout(`${JSON.stringify({ anova: anovaFJSON(an) }, null, 2)}\n`);
       else if (args.json && an && grid) {
         const c = args.contrast === undefined ? null : grid.contrast(args.contrast as never, { ...(args.adjust !== undefined ? { adjust: args.adjust as AdjustMethod } : {}), ...(args.ref !== undefined ? { ref: /^\d+$/.test(args.ref) ? Number(args.ref) : args.ref } : {}) });

@@ -36,6 +36,7 @@ import { ptukey, qtukey } from '../stats/tukey.js';
 import { qf } from './distributions.js';
 import { pmvt, qmvtBoth } from '../stats/mvt.js';
 import { zeroin } from '../optim/zeroin.js';
+import { zapsmall } from '../results/rFormat.js';
 
 export { zeroin };
 
@@ -96,8 +97,9 @@ export function adjustPValues(t: number[], df: number[], adjust: AdjustMethod, f
   const method = effective(adjust, fam, notes);
   const raw = t.map((x, i) => pvalueT(x, df[i]));
   // emmeans takes Tukey's df through zapsmall after setting a missing df to ∞ (so a family with a
-  // non-estimable contrast has its df rounded to whole numbers)
-  const dfTukey = zapsmall(df.map((v) => (Number.isNaN(v) ? Infinity : v)));
+  // non-estimable contrast has its df rounded to whole numbers), over all the rows (emmeans's by.rows
+  // for tukey); R 4.2's zapsmall, the oracle's (src/results/rFormat.ts)
+  const dfTukey = zapsmall(df.map((v) => (Number.isNaN(v) ? Infinity : v)), 7);
   const p = new Array<number>(t.length).fill(NaN);
   let mLast = 0;
   fam.byRows.forEach((rows, g) => {
@@ -151,15 +153,6 @@ export function criticalValues(level: number, df: number[], adjust: AdjustMethod
     }
   });
   return { cv, adjust: method, notes, line: adjustLine('Conf-level adjustment', method, fam, mLast, 'estimates') };
-}
-
-/** R's zapsmall(x) (digits 7): x rounded to 7 − ⌈log10 max |x|⌉ decimals (none, if that is negative). */
-export function zapsmall(x: number[]): number[] {
-  const mx = Math.max(...x.map(Math.abs));
-  if (!(mx > 0)) return x;
-  const d = Math.max(0, 7 - Math.ceil(Math.log10(mx)));
-  const f = Math.pow(10, d);
-  return x.map((v) => (Number.isFinite(v) ? Math.round(v * f) / f : v));
 }
 
 /** P(F_{d1,d2} > f), with d2 = ∞ as χ²_{d1}/d1. */

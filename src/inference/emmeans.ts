@@ -298,6 +298,35 @@ const ratioOf = (tran: string): Scale['ratio'] => (tran === 'logit' ? { label: '
 /** the untransformed scale (an identity link, a response without a transformation) */
 export const IDENTITY_SCALE: Scale = { tran: null, linkinv: (x) => x, muEta: () => 1, label: 'response', ratio: null };
 
+/** a grid regridded with transform 'log' (emmeans's tran 'log', inv.lbl 'response'): exp back-transforms, contrasts are ratios */
+const LOG_REGRID_SCALE: Scale = { tran: 'log', ...RESPONSE_TRANSFORMS.log, label: 'response', ratio: ratioOf('log') };
+
+/**
+ * emmeans's regrid transforms that apply to these grids: 'response' (the default), its synonyms 'unlink'
+ * and 'mu' (which differ from it only for a grid with a second transformation, emmeans's tran2, which no
+ * grid here has), 'log', and 'none'; true and false as 'response' and 'none', as emmeans takes them.
+ */
+export type RegridTransform = 'response' | 'unlink' | 'mu' | 'log' | 'none';
+export interface RegridOptions {
+  /** how the new grid's means are shown (emmeans's predict.type): 'link' or 'response'; default the grid's own type */
+  predictType?: 'link' | 'response';
+}
+const REGRID_TRANSFORMS: readonly string[] = ['response', 'unlink', 'mu', 'log', 'none'];
+/** emmeans's other regrid transforms, refused by name */
+const REGRID_REFUSED: Record<string, string> = {
+  pass: "'pass' returns the grid unchanged: leave regrid out",
+  ...Object.fromEntries(['logit', 'probit', 'cauchit', 'cloglog', 'log10', 'log2', 'sqrt', '1/mu^2', 'inverse'].map((l) => [l, `regridding to the '${l}' scale is not supported (of emmeans's links, only 'log' is: ratios of the response-scale means)`])),
+};
+
+/** a regrid transform, checked: one of REGRID_TRANSFORMS, or true/false; the others refused by name */
+export function checkRegridTransform(transform: unknown): RegridTransform {
+  if (transform === true) return 'response';
+  if (transform === false) return 'none';
+  if (typeof transform === 'string' && REGRID_TRANSFORMS.includes(transform)) return transform as RegridTransform;
+  const why = typeof transform === 'string' ? REGRID_REFUSED[transform] : undefined;
+  throw new OptionError('transform', `regrid transform ${typeof transform === 'string' ? `'${transform}'` : showValue(transform)}${why ? `: ${why}` : ' is not one of emmeans\'s'}; choose 'response' (the default), 'unlink', 'mu', 'log' or 'none'`);
+}
+
 /**
  * The scale of a linear model's means from its formula's response (emmeans's response transformations:
  * `log(y)`, `log2`, `log10`, `log1p`, `sqrt`, `exp` of one variable); the identity otherwise.
@@ -671,39 +700,68 @@ export class EmmGrid {
   }
 
   /**
-   * emmeans's regrid(grid): the means on the response scale become the grid's coordinates, so that
-   * further means and contrasts are linear in them (differences of probabilities, not odds ratios):
+   * emmeans's regrid(grid, transform): the means become the grid's coordinates, so that further means
+   * and contrasts are linear in them. With transform 'response' (the default; 'unlink' and 'mu' are the
+   * same here, where no grid has a second transformation) the means on the response scale:
    *   β* = g⁻¹(η̂) (η̂_r = ℓ_rᵀβ̂ + offset_r, the rows' means), V* = D (L V Lᵀ) D with D = diag(μ′(η̂_r)),
-   * the rows' X = I; the intervals are β* ± t SE*, symmetric on the response scale. df are inherited: every
-   * mean's where they agree within 0.01 (their average), else each linear function k's smallest among the
-   * means it involves (|k_r| above 1e-7 of the largest), "inherited from containment when re-gridding". A
-   * grid without a transformation is regridded with g the identity; a mean that is not estimable stays so.
+   * the rows' X = I, the intervals β* ± t SE*, symmetric on the response scale, contrasts their differences
+   * (of probabilities, not odds ratios). With 'log', those response-scale means then logged (emmeans's way
+   * to ratios of probabilities), the grid's transformation 'log' and its response label 'response':
+   *   β** = log β*, V** = D⁻¹ V* D⁻¹ with D = diag(β*) (d log μ = dμ / μ),
+   * a mean β* ≤ 0 flagged as not estimable (emmeans's message); shown back-transformed (exp, asymmetric
+   * intervals) and contrasts as ratios with type 'response'. With 'none', the means on their own scale
+   * (β* = η̂, V* = L V Lᵀ) and the transformation kept. A grid without a transformation is regridded with
+   * g the identity. df are inherited: every mean's where they agree within 0.01 (their average), else each
+   * linear function k's smallest among the means it involves (|k_r| above 1e-7 of the largest),
+   * "inherited from kenward-roger when re-gridding". A mean that is not estimable stays so. The new grid
+   * shows its means as this one does (type), unless options.predictType says otherwise (emmeans's
+   * predict.type).
    */
-  regrid(): EmmGrid {
+  regrid(transform: RegridTransform | boolean = 'response', options: RegridOptions = {}): EmmGrid {
+    const t = checkRegridTransform(transform);
+    if (options === null || typeof options !== 'object') throw new OptionError('options', `regrid options must be an object, not ${showValue(options)}`);
+    for (const k of Object.keys(options)) if (k !== 'predictType') throw new OptionError(k, `unknown regrid option '${k}' (options: predictType)`);
+    const predictType = options.predictType ?? this.type;
+    if (predictType !== 'link' && predictType !== 'response') throw new OptionError('predictType', `predictType must be 'link' or 'response', not ${showValue(predictType)}`);
     const { scale, inference } = this.settings;
     if (this.settings.trend) throw new ModelError('regrid: the grid holds emtrends\'s slopes, which have no response scale to regrid to');
     const tran = scale.tran;
+    // emmeans back-transforms unless transform is 'none' (a grid without a transformation: g the identity)
+    const back = t !== 'none' && tran !== null;
     const est = this.functions.map((f) => this.evaluate(f));
     const r = est.length;
+    const estimable = this.functions.map((f) => f.estimable);
     // β* = g⁻¹(η̂_r), D_r = μ′(η̂_r); a non-estimable mean: 0, with a unit vector of the null basis
-    const beta = Float64Array.from(est, (e, i) => (this.functions[i].estimable ? (tran ? scale.linkinv(e.estimate) : e.estimate) : 0));
-    const D = est.map((e, i) => (this.functions[i].estimable ? (tran ? scale.muEta(e.estimate) : 1) : 0));
+    const beta = Float64Array.from(est, (e, i) => (estimable[i] ? (back ? scale.linkinv(e.estimate) : e.estimate) : 0));
+    const D = est.map((e, i) => (estimable[i] ? (back ? scale.muEta(e.estimate) : 1) : 0));
+    // 'log': β** = log β*, D_r ← D_r / β*_r (V** = D⁻¹ V* D⁻¹); β* outside (0, ∞), log's range, flagged
+    const messages = [...this.settings.messages];
+    if (t === 'log') {
+      let flagged = false;
+      for (let i = 0; i < r; i++) {
+        if (!estimable[i]) continue;
+        if (beta[i] > 0 && beta[i] < Infinity) { D[i] /= beta[i]; beta[i] = Math.log(beta[i]); }
+        else { estimable[i] = false; beta[i] = 0; D[i] = 0; flagged = true; }
+      }
+      if (flagged) messages.push('Invalid response predictions are flagged as non-estimable');
+    }
     // V* = D L V Lᵀ D
     const p = inference.p;
-    const VL = this.functions.map((f) => {
+    const VL = this.functions.map((f, i) => {
       const out = new Float64Array(p);
-      if (!f.estimable) return out;
-      for (let a = 0; a < p; a++) { let t = 0; for (let b = 0; b < p; b++) t += inference.V[a * p + b] * f.l[b]; out[a] = t; }
+      if (!estimable[i]) return out;
+      for (let a = 0; a < p; a++) { let s = 0; for (let b = 0; b < p; b++) s += inference.V[a * p + b] * f.l[b]; out[a] = s; }
       return out;
     });
     const V = new Float64Array(r * r);
     for (let i = 0; i < r; i++) for (let j = i; j < r; j++) {
       if (D[i] === 0 || D[j] === 0) continue;
-      let t = 0;
-      for (let a = 0; a < p; a++) t += this.functions[i].l[a] * VL[j][a];
-      V[i * r + j] = V[j * r + i] = D[i] * t * D[j];
+      let s = 0;
+      for (let a = 0; a < p; a++) s += this.functions[i].l[a] * VL[j][a];
+      V[i * r + j] = V[j * r + i] = D[i] * s * D[j];
     }
-    // the df: the estimable means' own where they agree within 0.01 (or any is NaN or ∞), else the smallest involved
+    // the df (emmeans: of the means estimable before the log's flagging): the estimable means' own where
+    // they agree within 0.01 (or any is NaN or ∞), else the smallest involved
     const dfs = est.map((e) => e.df);
     const edf = dfs.filter((_, i) => this.functions[i].estimable);
     const constant = edf.length === 0 || edf.some((d) => Number.isNaN(d / d)) || Math.max(...edf) - Math.min(...edf) < 0.01;
@@ -722,16 +780,19 @@ export class EmmGrid {
     const variables = this.variables.filter((v, k) => !(k === 0 && v.name === '1' && this.specs.includes('1')));
     const X = new Float64Array(r * r);
     for (let i = 0; i < r; i++) X[i * r + i] = 1;
-    const nullBasis = this.functions.flatMap((f, i) => (f.estimable ? [] : [Float64Array.from({ length: r }, (_, j) => (j === i ? 1 : 0))]));
+    const nullBasis = estimable.flatMap((ok, i) => (ok ? [] : [Float64Array.from({ length: r }, (_, j) => (j === i ? 1 : 0))]));
     const grid: ReferenceGrid = {
       variables, rows: r, X, offset: new Float64Array(r), counts: new Float64Array(r).fill(1),
       estimability: nullBasis.length > 0 ? { nullBasis, Xfull: X, pFull: r, kept: Array.from({ length: r }, (_, i) => i) } : null,
     };
     const averaged = this.annotations.find((m) => m.startsWith('Results are averaged over the levels of: '));
+    // the new grid's scale: 'log' (labelled 'response'), the transformation kept ('none'), or none; its
+    // estimate's name: the back-transformed means' label (prob, rate, response) where they were back-transformed
+    const newScale = t === 'log' ? LOG_REGRID_SCALE : t === 'none' ? scale : IDENTITY_SCALE;
     return new EmmGrid(this.formula, grid, this.specs, this.by, {
-      weights: 'equal', level: this.level, type: 'link', adjust: this.settings.adjust, offset: undefined, inference: regridded,
-      scale: IDENTITY_SCALE, messages: this.settings.messages,
-      beta, estName: tran ? scale.label : this.settings.estName, trend: null, dfNote: this.settings.dfNote,
+      weights: 'equal', level: this.level, type: predictType, adjust: this.settings.adjust, offset: undefined, inference: regridded,
+      scale: newScale, messages,
+      beta, estName: back ? scale.label : this.settings.estName, trend: null, dfNote: this.settings.dfNote,
       averaged: averaged ? averaged.slice('Results are averaged over the levels of: '.length).split(', ') : undefined,
     });
   }
