@@ -52,7 +52,7 @@ export function renderTmbCi(e: TmbCiEls, m: TmbCiMsg, onCsv: () => void, profile
         h('td', { class: 'text name' }, r.name), t.rows[i]!.cells.map((c) => h('td', {}, c))))),
     )),
     h('p', { class: 'caption', id: 'zi-ci-caption' }, `${m.request.method === 'wald' ? 'Wald' : 'Profile'} intervals: `, h('code', {}, tmbCiCall(m.request)), m.elapsedMs >= 1 ? ` (${fmtMs(m.elapsedMs)})` : '', ' ',
-      h('button', { type: 'button', id: 'zi-ci-csv', title: 'download the table as CSV', onclick: onCsv }, 'CSV')),
+      m.intervalError !== null ? null : h('button', { type: 'button', id: 'zi-ci-csv', title: 'download the table as CSV', onclick: onCsv }, 'CSV')),
     h('ul', { class: 'emm-notes', id: 'zi-ci-notes' }, tmbCiNotes(m).map((n, k) => h('li', { 'data-note': k === 0 ? 'method' : 'na' }, n))),
     m.intervalError !== null ? null : h('details', {}, h('summary', {}, 'as R prints it (glmmTMB\'s confint)'), h('pre', { class: 'summary', id: 'zi-ci-print' }, m.print)),
     m.profile && profile ? profileSection(m, profile.width, profile.onCsv) : null,
