@@ -234,6 +234,12 @@ describe('Intervals card of glmmTMB fits (worker and page logic)', () => {
     const below = b!.points.filter((p) => p.zeta <= 0);
     expect(below.slice(1).some((p, i) => p.zeta < below[i]!.zeta)).toBe(true);
     expect(tmbCiNotes(bad)).toHaveLength(1);
+    // Cancel: the signal aborted during the first parameter's walk (an AbortError, never a table or an interval error)
+    const ac = new AbortController();
+    const run = runTmbConfint(fit, tmbCiRequest({ parm: 'beta_', level: '0.95', full: false }, 'profile', setup), {
+      signal: ac.signal, onProgress: (p) => { if (p.done === 0) setTimeout(() => ac.abort(), 0); },
+    });
+    await expect(run).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
   }, 120_000);
 
   test("NA's reasons of method profile from the points: flat (never rose to the level), the library's note, outside", () => {
