@@ -176,6 +176,7 @@ describe('bad input', () => {
     await expect(confintGlmmTmb(fit, { level: 1.5 })).rejects.toThrow(/level must be a number between 0 and 1/);
     await expect(confintGlmmTmb(fit, { component: 'disp' as 'zi' })).rejects.toThrow(/unknown component "disp"/);
     await expect(confintGlmmTmb(fit, { lvl: 0.9 } as TmbConfintOptions)).rejects.toThrow(/unknown option 'lvl'/);
+    await expect(confintGlmmTmb(fit, { method: 'profile', onProfile: 3 as unknown as () => void })).rejects.toThrow(/onProfile must be a function, not 3/);
   }, 120_000);
   it('REML fits: no profile intervals (glmmTMB\'s refusal)', async () => {
     const c = caseOf('sleep_gauss');

@@ -24,7 +24,7 @@ import { type NlmerEls, drawNlmerCurves, nlmeAnovaTable, parseStartText, renderN
 import type { NlFormula } from '../../src/nlmer/formula.js';
 import { defaultZiFormula, dispFormulaProblem, isBinomialChoice, isZiChoice, takesDispFormula, takesZiFormula, ziFormulaProblem, ziFormulaUnavailable } from './zeroinfl.js';
 import { DISP_NOTE, ZI_FIT_NOTE, ZI_NOTES, type ZiEls, drawZiCaterpillar, drawZiFrequencies, renderZeroInflated } from './zeroinflView.js';
-import { type TmbCiUrlState, TmbCiFieldError, tmbCiCsv, tmbCiFieldsOf, tmbCiRequest, tmbCiUrlOf } from './tmbConfint.js';
+import { type TmbCiMethod, type TmbCiUrlState, TmbCiFieldError, tmbCiCsv, tmbCiFieldsOf, tmbCiRequest, tmbCiUrlOf } from './tmbConfint.js';
 import { renderTmbCi, tmbCiEls, tmbCiFieldsOfEls } from './tmbConfintView.js';
 import sleepstudyDayfUrl from '../../test/fixtures/data/sleepstudy_dayf.csv?url';
 import { byId, clear, csv, download, downloadBlob, fmt, fmtFixed, fmtMs, fmtP, h } from './dom.js';
@@ -1798,14 +1798,14 @@ function showZi(entry: ZiEntry): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A glmmTMB fit's Intervals card (glmmTMB's confint): Wald at once, the profile (uniroot) in the worker
+// A glmmTMB fit's Intervals card (glmmTMB's confint): Wald at once, the profiles (uniroot; profile with its plot) in the worker
 
 const tci = tmbCiEls();
 /** the card's pending request (0: none) and its method */
 let tciId = 0;
-let tciMethod: 'wald' | 'uniroot' = 'wald';
-/** the method of the table shown (the address keeps 'uniroot'; a link's is shown as a note and never run) */
-let tciShown: 'wald' | 'uniroot' = 'wald';
+let tciMethod: TmbCiMethod = 'wald';
+/** the method of the table shown (the address keeps 'uniroot' or 'profile'; a link's is shown as a note and never run) */
+let tciShown: TmbCiMethod = 'wald';
 /** the card's settings read from the address, applied to the next glmmTMB fit shown */
 let pendingTci: TmbCiUrlState | null = null;
 
@@ -1825,19 +1825,21 @@ function renderTciStart(entry: ZiEntry): void {
   tci.full.disabled = !setup.fullApplies;
   tci.profile.disabled = !!setup.profileRefusal;
   tci.profile.title = setup.profileRefusal ?? 'the profile likelihood\'s ends (TMB\'s tmbroot), each parameter\'s in turn';
+  tci.spline.disabled = !!setup.profileRefusal;
+  tci.spline.title = setup.profileRefusal ?? 'glmmTMB\'s method = "profile": profile(fit) of each parameter (TMB\'s tmbprofile), its plot and CSV, and the interval\'s ends from a spline through its points';
   tci.error.textContent = '';
   tci.progress.hidden = true;
   clear(tci.out);
   tciShown = 'wald';
   requestTci('wald');
-  if (url?.method === 'uniroot') {
-    tciShown = 'uniroot';
-    tci.out.dataset.linkHint = 'uniroot';
+  if (url?.method) {
+    tciShown = url.method;
+    tci.out.dataset.linkHint = url.method;
   }
 }
 
 /** the card's request for the method: a bad field's message under the controls, its box marked */
-function requestTci(method: 'wald' | 'uniroot'): void {
+function requestTci(method: TmbCiMethod): void {
   if (!shownZi) return;
   if (tciId) { send({ type: 'cancel', id: tciId }); endTci(); }
   tci.error.textContent = '';
@@ -1852,14 +1854,14 @@ function requestTci(method: 'wald' | 'uniroot'): void {
   }
   tciId = nextId++;
   tciMethod = method;
-  if (method === 'uniroot') {
-    tciShown = 'uniroot';
+  if (method !== 'wald') {
+    tciShown = method;
     syncUrl();
     tci.progress.hidden = false;
     tci.bar.hidden = false;
     tci.bar.value = 0;
     tci.progressText.textContent = 'starting…';
-    for (const c of [tci.profile, tci.parm, tci.level, tci.full]) c.disabled = true;
+    for (const c of [tci.profile, tci.spline, tci.parm, tci.level, tci.full]) c.disabled = true;
     tci.cancel.disabled = false;
   }
   sendFor('fit', { type: 'tmbConfint', id: tciId, fit: shownZi.id, request });
@@ -1871,6 +1873,7 @@ function endTci(): void {
   tci.cancel.disabled = true;
   const setup = shownZi?.result.confint;
   tci.profile.disabled = !setup || !!setup.profileRefusal;
+  tci.spline.disabled = tci.profile.disabled;
   tci.parm.disabled = false;
   tci.level.disabled = false;
   tci.full.disabled = !setup?.fullApplies;
@@ -1891,15 +1894,18 @@ function onTciMessage(m: Extract<FromWorker, { type: 'tmbConfintProgress' | 'tmb
     delete tci.out.dataset.linkHint;
     // Cancel keeps the table shown (the fields' Wald table); an error clears it (it is not the fields' table)
     if (m.cancelled) { tci.progress.hidden = false; tci.bar.hidden = true; tci.progressText.textContent = 'Cancelled.'; } else { clear(tci.out); showError(tci.error, m.message); }
-    if (method === 'uniroot') { tciShown = 'wald'; syncUrl(); }
+    if (method !== 'wald') { tciShown = 'wald'; syncUrl(); }
     return;
   }
   const result = m.result;
-  renderTmbCi(tci, result, () => download(`${baseName()}_confint_${result.request.method}.csv`, tmbCiCsv(result), 'text/csv'));
-  if (method === 'wald' && tci.out.dataset.linkHint === 'uniroot') {
+  const profileCsv = result.profile?.csv;
+  renderTmbCi(tci, result, () => download(`${baseName()}_confint_${result.request.method}.csv`, tmbCiCsv(result), 'text/csv'),
+    profileCsv === undefined ? undefined : { width: plotWidth(tci.out), onCsv: () => download(`${baseName()}_profile.csv`, profileCsv, 'text/csv') });
+  const hint = tci.out.dataset.linkHint;
+  if (method === 'wald' && (hint === 'uniroot' || hint === 'profile')) {
     // a link's profile: the Wald table shown, with the note (as the lmer card's profile and bootstrap)
-    tci.out.prepend(h('p', { class: 'hint', id: 'zi-ci-link-hint', 'data-method': 'uniroot' },
-      'This view\'s intervals were profile intervals: press Profile intervals to compute them again (a link never starts a profile); below, the Wald intervals.'));
+    tci.out.prepend(h('p', { class: 'hint', id: 'zi-ci-link-hint', 'data-method': hint },
+      `This view's intervals were profile intervals (method "${hint}"): press ${hint === 'uniroot' ? 'Profile intervals' : 'Profile + plot'} to compute them again (a link never starts a profile); below, the Wald intervals.`));
   }
   delete tci.out.dataset.linkHint;
 }
@@ -1921,6 +1927,7 @@ function setupTci(): void {
     });
   }
   tci.profile.addEventListener('click', () => requestTci('uniroot'));
+  tci.spline.addEventListener('click', () => requestTci('profile'));
   tci.cancel.addEventListener('click', () => { if (tciId) { send({ type: 'cancel', id: tciId }); tci.progressText.textContent = 'cancelling…'; } });
 }
 

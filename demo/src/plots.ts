@@ -650,3 +650,31 @@ export function ggPlot(rows: { x: number | string; predicted: number; low: numbe
     ],
   });
 }
+
+/**
+ * One parameter's likelihood profile of a glmmTMB fit (the Intervals card, method "profile"), as lme4's
+ * xyplot of a profile: ζ = sign(x − x̂) √(deviance difference) against the parameter x (glmmTMB's .focal),
+ * the points of tmbprofile's walk joined, dashed lines at ζ = ±z and the interval's ends (red) where ζ
+ * crosses them; an NA end is not drawn.
+ */
+export function tmbProfilePlot(s: { name: string; points: { focal: number; value: number; zeta: number }[]; lower: number | null; upper: number | null; z: number }, width: number): Element {
+  const ends = [s.lower, s.upper].filter((v): v is number => v !== null);
+  return Plot.plot({
+    width,
+    height: 220,
+    marginLeft: 44,
+    marginRight: 16,
+    style: { fontSize: `${FONT}px` },
+    x: { label: `${s.name} →`, grid: true },
+    y: { label: '↑ ζ', grid: true },
+    marks: [
+      Plot.ruleY([0], { stroke: '#888' }),
+      Plot.ruleY([-s.z, s.z], { stroke: '#888', strokeDasharray: '4,3' }),
+      Plot.ruleX(ends, { stroke: '#d03f3f', strokeWidth: 1.5 }),
+      Plot.dot(ends.map((x, i) => ({ x, y: (s.lower !== null && i === 0 ? -1 : 1) * s.z })), { x: 'x', y: 'y', fill: '#d03f3f', r: 3.5 }),
+      Plot.line(s.points, { x: 'focal', y: 'zeta', stroke: '#4269d0' }),
+      Plot.dot(s.points, { x: 'focal', y: 'zeta', fill: '#4269d0', r: 2.5 }),
+      Plot.tip(s.points, Plot.pointerX({ x: 'focal', y: 'zeta', title: (d: { focal: number; value: number; zeta: number }) => `${s.name} = ${fmt(d.focal, 5)}\nζ = ${fmt(d.zeta, 4)}\n−log L − min = ${fmt(d.value, 4)}` })),
+    ],
+  });
+}

@@ -1085,9 +1085,12 @@ export interface TmbCiSetup {
   fullApplies: boolean;
 }
 
-/** glmmTMB's confint of the glmmTMB fit shown: Wald at once, the profile likelihood's ends (uniroot) on request */
+/**
+ * glmmTMB's confint of the glmmTMB fit shown: Wald at once; on request the profile likelihood's ends (uniroot,
+ * TMB's tmbroot) or glmmTMB's spline through tmbprofile's points (profile, with the profile's plot and CSV)
+ */
 export interface TmbCiRequest {
-  method: 'wald' | 'uniroot';
+  method: 'wald' | 'uniroot' | 'profile';
   level: number;
   /** '' (every row), 'beta_', 'theta_', 'disp_', or a parameter's 1-based position as text */
   parm: string;
@@ -1104,7 +1107,27 @@ export interface TmbCiMsg {
   print: string;
   /** the profile's evaluations (each an optimization over the other parameters); 0 for Wald */
   profileEvaluations: number;
+  /** the library's notes on NA ends whose reason is ours, not glmmTMB's (profile: the walk's worse local minimum) */
+  notes: string[];
+  /** method 'profile': glmmTMB's profile(fit, parm, level_max = level) the intervals were taken from; null otherwise */
+  profile: TmbCiProfileMsg | null;
+  /**
+   * method 'profile': why no interval could be taken from the profile (glmmTMB's error: a half not monotone, too
+   * few points), the rows then empty and the profile still shown; null otherwise
+   */
+  intervalError: string | null;
   elapsedMs: number;
+}
+
+/** glmmTMB's profile data frame (.par, .focal, value) as the card plots it and its CSV */
+export interface TmbCiProfileMsg {
+  levelMax: number;
+  /** the parameters profiled: name (as vcov(fit, full = TRUE)) and 1-based position (names can repeat) */
+  parameters: { name: string; position: number }[];
+  /** .par, its position, .focal, value (the −log L difference from the parameter's least point; null: NA) */
+  rows: { par: string; position: number; focal: number; value: number | null }[];
+  /** the data frame as the library writes it (profile.toCsv(), the CLI's --profile OUT.csv) */
+  csv: string;
 }
 
 /** What the page shows of an nlme fit (the library's lme, or gls without random effects). */

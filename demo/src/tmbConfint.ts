@@ -1,13 +1,20 @@
 /**
  * The Intervals card of a glmmTMB fit (page side, no DOM): glmmTMB's confint with the card's parameters
- * (parm), level and full; Wald intervals at once, the profile likelihood's ends (method "uniroot", TMB's
- * tmbroot) on request in the worker (./tmbConfintRun.ts). Here: the request of the card's fields (a bad
- * field named), the R call it matches, the table's cells (NA where the profile did not reach the level
- * within ±7 SE), its notes, the CSV, and the address's fields (the profile, like lme4's profile intervals
- * of the lmer card, is never run on opening a link: the Wald table is, with a note).
+ * (parm), level and full; Wald intervals at once, on request in the worker (./tmbConfintRun.ts) the profile
+ * likelihood's ends (method "uniroot", TMB's tmbroot) or glmmTMB's spline through tmbprofile's points (method
+ * "profile", with the profile's plot and CSV). Here: the request of the card's fields (a bad field named), the
+ * R call it matches, the table's cells (NA where an end is not found), its notes (each NA's reason), the CSV,
+ * the profile plot's series (ζ against the parameter), and the address's fields (a profile, like lme4's
+ * profile intervals of the lmer card, is never run on opening a link: the Wald table is, with a note).
  */
-import type { TmbCiMsg, TmbCiRequest, TmbCiSetup } from './protocol.js';
+import { qnorm } from '../../src/index.js';
+import type { TmbCiMsg, TmbCiProfileMsg, TmbCiRequest, TmbCiSetup } from './protocol.js';
 import { csv } from './dom.js';
+
+/** glmmTMB's confint methods the card runs: 'wald' at once, 'uniroot' and 'profile' on request */
+export type TmbCiMethod = TmbCiRequest['method'];
+/** the methods run in the worker with progress and Cancel (a link never starts one) */
+export type TmbCiProfileMethod = Exclude<TmbCiMethod, 'wald'>;
 
 /** the card's fields as the page holds them */
 export interface TmbCiFields {
@@ -28,7 +35,8 @@ export class TmbCiFieldError extends Error {
 export const TMB_CI_DEFAULT_FIELDS: TmbCiFields = { parm: '', level: '0.95', full: false };
 
 /** the request of the card's fields for the method; a bad field is a TmbCiFieldError naming it */
-export function tmbCiRequest(f: TmbCiFields, method: 'wald' | 'uniroot', setup: TmbCiSetup): TmbCiRequest {
+export function tmbCiRequest(f: TmbCiFields, method: TmbCiMethod, setup: TmbCiSetup): TmbCiRequest {
+  if (method !== 'wald' && method !== 'uniroot' && method !== 'profile') throw new TmbCiFieldError('method', `method must be "wald", "uniroot" or "profile" (glmmTMB's confint), not "${String(method)}"`);
   const text = f.level.trim();
   const level = Number(text);
   if (text === '' || !Number.isFinite(level) || !(level > 0 && level < 1)) {
@@ -37,16 +45,16 @@ export function tmbCiRequest(f: TmbCiFields, method: 'wald' | 'uniroot', setup: 
   if (f.parm !== '' && !setup.parms.some((p) => p.value === f.parm)) {
     throw new TmbCiFieldError('parm', `parameters: "${f.parm}" is none of this fit's (${setup.parms.map((p) => p.value).join(', ')})`);
   }
-  if (method === 'uniroot' && setup.profileRefusal) throw new TmbCiFieldError('method', `Profile intervals: ${setup.profileRefusal}`);
+  if (method !== 'wald' && setup.profileRefusal) throw new TmbCiFieldError('method', `Profile intervals: ${setup.profileRefusal}`);
   return { method, level, parm: f.parm, full: f.full };
 }
 
-/** R's call: confint(fit, parm = "theta_", level = 0.9, method = "uniroot", full = TRUE), the defaults left out */
+/** R's call: confint(fit, parm = "theta_", level = 0.9, method = "uniroot", full = TRUE), the defaults left out (method "wald") */
 export function tmbCiCall(r: TmbCiRequest): string {
   const args = ['fit'];
   if (r.parm !== '') args.push(`parm = ${/^[0-9]+$/.test(r.parm) ? r.parm : `"${r.parm}"`}`);
   if (r.level !== 0.95) args.push(`level = ${r.level}`);
-  if (r.method === 'uniroot') args.push('method = "uniroot"');
+  if (r.method !== 'wald') args.push(`method = "${r.method}"`);
   if (r.full) args.push('full = TRUE');
   return `confint(${args.join(', ')})`;
 }
@@ -65,18 +73,110 @@ export function tmbCiNaRows(m: TmbCiMsg): string[] {
   return m.rows.filter((r) => r.lower === null || r.upper === null).map((r) => r.name);
 }
 
+/** ½ χ²₁(level) = z²/2, z = qnorm((1 + level)/2): the −log L difference at the level's ends */
+function halfChisq(level: number): number {
+  const z = qnorm((1 + level) / 2);
+  return (z * z) / 2;
+}
+
+/** one parameter's profile rows (the i-th profiled), in .focal order */
+function profileRowsOf(p: TmbCiProfileMsg, i: number): TmbCiProfileMsg['rows'] {
+  const position = p.parameters[i]!.position;
+  return p.rows.filter((r) => r.position === position);
+}
+
+/**
+ * method 'profile': why each NA end is NA, by side. 'flat': on that side of the least point the profile never rose to
+ * ½ χ²₁(level) (tmbprofile's walk ended first: the likelihood too flat, or an optimization failed), so glmmTMB's
+ * inverse spline has no value there (NA); 'library': the library's note on that end (profileGuard.ts: the walk's
+ * worse local minimum); 'outside': the profile rose past the level but the inverse spline's value at it lies
+ * outside that side's points (glmmTMB returns that extrapolation, the library NA: profileConfint.ts)
+ */
+export function tmbCiProfileNa(m: TmbCiMsg): { name: string; side: 'lower' | 'upper'; reason: 'flat' | 'library' | 'outside' }[] {
+  if (m.request.method !== 'profile' || !m.profile) return [];
+  const q = halfChisq(m.request.level);
+  const out: { name: string; side: 'lower' | 'upper'; reason: 'flat' | 'library' | 'outside' }[] = [];
+  m.rows.forEach((r, i) => {
+    const rows = profileRowsOf(m.profile!, i);
+    const finite = rows.filter((x) => x.value !== null);
+    // the split at the first least point (confint.profile.glmmTMB's which.min)
+    const least = finite.reduce<(typeof finite)[number] | undefined>((a, x) => (a === undefined || x.value! < a.value! ? x : a), undefined);
+    for (const side of ['lower', 'upper'] as const) {
+      if (r[side] !== null) continue;
+      const half = least === undefined ? [] : finite.filter((x) => (side === 'lower' ? x.focal <= least.focal : x.focal > least.focal));
+      const reached = half.some((x) => x.value! >= q);
+      const noted = m.notes.some((n) => n.startsWith(`${r.name}: the ${side} end `));
+      out.push({ name: r.name, side, reason: noted ? 'library' : reached ? 'outside' : 'flat' });
+    }
+  });
+  return out;
+}
+
 /** what the table's caption says of the method, and the notes under it (NA's reason) */
 export function tmbCiNotes(m: TmbCiMsg): string[] {
   const out: string[] = [];
   const pct = `${Math.round(m.request.level * 1e6) / 1e4} %`;
+  const scale = 'on the parameters\' own scale (the fixed effects; log φ (d~); the random effects\' log SDs and correlation parameters (theta_))';
   if (m.request.method === 'wald') {
     out.push(`Wald intervals at ${pct}: estimate ± z SE (z = qnorm((1 + level)/2), SE from the inverse Hessian); σ, the random effects' standard deviations and correlations by glmmTMB's monotone transformation of the parameters moved by ± z SE.`);
+  } else if (m.request.method === 'uniroot') {
+    out.push(`Profile likelihood intervals at ${pct} (TMB's tmbroot): the ends where −log L, minimized over the other parameters, has risen by χ²₁(level)/2, ${scale}; ${m.profileEvaluations} profile evaluations, each an optimization over the other parameters.`);
   } else {
-    out.push(`Profile likelihood intervals at ${pct} (TMB's tmbroot): the ends where −log L, minimized over the other parameters, has risen by χ²₁(level)/2, on the parameters' own scale (the fixed effects; log φ (d~); the random effects' log SDs and correlation parameters (theta_)); ${m.profileEvaluations} profile evaluations, each an optimization over the other parameters.`);
+    out.push(`Profile likelihood intervals at ${pct} (glmmTMB's profile(fit, level_max = level), then confint of it): TMB's tmbprofile walks each parameter up and down from its estimate in steps from SE/4 (halved where −log L moved by more than χ²₁(level)/8, doubled where by much less), minimizing −log L over the other parameters at each point, until −log L has risen by χ²₁(level); on each side of the least point a natural spline through the points, inverted at χ²₁(level)/2; ${scale}; ${m.profileEvaluations} profile evaluations, each an optimization over the other parameters.`);
   }
-  const na = tmbCiNaRows(m);
-  if (na.length) out.push(`NA (${na.join(', ')}): the profile did not reach the level within ±7 SE of the estimate (tmbroot's bracket), so that end is not found — the likelihood is too flat there.`);
+  if (m.request.method === 'profile') {
+    const na = tmbCiProfileNa(m);
+    const named = (reason: string) => na.filter((x) => x.reason === reason).map((x) => `${x.name} ${x.side}`);
+    const flat = named('flat'), outside = named('outside');
+    if (flat.length) out.push(`NA (${flat.join(', ')}): on that side the profile did not rise by χ²₁(level)/2 before tmbprofile's walk ended, so glmmTMB's inverse spline has no value at the level (NA) — the likelihood is too flat there (see the plot).`);
+    if (outside.length) out.push(`NA (${outside.join(', ')}): the inverse spline's value at the level lies outside that side's profile points, an extrapolation; glmmTMB 1.1.5 prints it, this library gives NA (method "uniroot" finds the end where there is one).`);
+    // the library's own notes (profileGuard.ts), as it prints them
+    out.push(...m.notes);
+  } else {
+    const na = tmbCiNaRows(m);
+    if (na.length) out.push(`NA (${na.join(', ')}): the profile did not reach the level within ±7 SE of the estimate (tmbroot's bracket), so that end is not found — the likelihood is too flat there.`);
+  }
   return out;
+}
+
+/** ζ's line for one profiled parameter: the points, the interval's ends (null: NA or none) and ±z */
+export interface TmbProfileSeries {
+  name: string;
+  /** the parameter's 1-based position in the full vector */
+  position: number;
+  /** the profile's points, .focal ascending, a repeated .focal once (the two walks' start) and NA values left out */
+  points: { focal: number; value: number; zeta: number }[];
+  /** the interval's ends shown in the table (null: NA, or no table: the intervals' error) */
+  lower: number | null;
+  upper: number | null;
+  /** ζ at the level's ends: ±z, z = qnorm((1 + level)/2) = √χ²₁(level) */
+  z: number;
+  /** the points with an NA value (the optimization failed there), left out of the line */
+  naPoints: number;
+}
+
+/**
+ * The profile plot's series: per profiled parameter, lme4's ζ (the signed square root of the deviance difference)
+ * against the parameter, ζ = sign(.focal − .focal at the least value) √(2 value), value glmmTMB's −log L
+ * difference (so 2 value the deviance difference), and the interval's ends, where ζ crosses ±z. glmmTMB's own
+ * example plots √value with a line at 1.96; ζ = √(2 value) is the scale on which that line is the 95 % end.
+ */
+export function tmbProfileSeries(m: TmbCiMsg): TmbProfileSeries[] {
+  if (!m.profile) return [];
+  const z = qnorm((1 + m.request.level) / 2);
+  return m.profile.parameters.map((p, i) => {
+    const all = profileRowsOf(m.profile!, i);
+    const finite = all.filter((x) => x.value !== null);
+    const least = finite.reduce<(typeof finite)[number] | undefined>((a, x) => (a === undefined || x.value! < a.value! ? x : a), undefined);
+    const seen = new Set<number>();
+    const points = finite.filter((x) => (seen.has(x.focal) ? false : (seen.add(x.focal), true))).map((x) => ({
+      focal: x.focal, value: x.value!,
+      // ζ = sign(x − x_min) √(2 (−log L(x) − min −log L)): the deviance difference's signed root
+      zeta: Math.sign(x.focal - least!.focal) * Math.sqrt(2 * Math.max(0, x.value!)),
+    }));
+    const row = m.rows[i];
+    return { name: p.name, position: p.position, points, lower: row ? row.lower : null, upper: row ? row.upper : null, z, naPoints: all.length - finite.length };
+  });
 }
 
 /** the table as CSV: the parameter's name and R's columns (NA for an end not found) */
@@ -84,15 +184,15 @@ export function tmbCiCsv(m: TmbCiMsg): string {
   return csv(['parameter', ...m.columns], m.rows.map((r) => [r.name, r.lower, r.upper, ...(m.columns.length > 2 ? [r.estimate] : [])]));
 }
 
-/** the card's fields in the address, each left out at its default; method 'uniroot': the profile was the table shown (never run on opening) */
+/** the card's fields in the address, each left out at its default; method 'uniroot' or 'profile': that profile was the table shown (never run on opening) */
 export interface TmbCiUrlState {
   parm?: string;
   level?: number;
   full?: true;
-  method?: 'uniroot';
+  method?: TmbCiProfileMethod;
 }
 
-/** tcip=theta_&tcil=0.9&tcif=1&tcim=uniroot */
+/** tcip=theta_&tcil=0.9&tcif=1&tcim=uniroot (or profile) */
 export function readTmbCiUrl(q: URLSearchParams): TmbCiUrlState | undefined {
   const s: TmbCiUrlState = {};
   const parm = q.get('tcip');
@@ -100,7 +200,8 @@ export function readTmbCiUrl(q: URLSearchParams): TmbCiUrlState | undefined {
   const level = Number(q.get('tcil'));
   if (q.get('tcil') && level > 0 && level < 1 && level !== 0.95) s.level = level;
   if (q.get('tcif') === '1') s.full = true;
-  if (q.get('tcim') === 'uniroot') s.method = 'uniroot';
+  const method = q.get('tcim');
+  if (method === 'uniroot' || method === 'profile') s.method = method;
   return Object.keys(s).length ? s : undefined;
 }
 
@@ -108,17 +209,17 @@ export function writeTmbCiUrl(q: URLSearchParams, s: TmbCiUrlState): void {
   if (s.parm) q.set('tcip', s.parm);
   if (s.level !== undefined && s.level !== 0.95) q.set('tcil', String(s.level));
   if (s.full) q.set('tcif', '1');
-  if (s.method === 'uniroot') q.set('tcim', 'uniroot');
+  if (s.method) q.set('tcim', s.method);
 }
 
 /** the address's state of the card's fields and the method of the table shown (a level not yet valid left out) */
-export function tmbCiUrlOf(f: TmbCiFields, method: 'wald' | 'uniroot'): TmbCiUrlState | undefined {
+export function tmbCiUrlOf(f: TmbCiFields, method: TmbCiMethod): TmbCiUrlState | undefined {
   const s: TmbCiUrlState = {};
   if (f.parm !== '') s.parm = f.parm;
   const level = Number(f.level);
   if (f.level.trim() !== '' && level > 0 && level < 1 && level !== 0.95) s.level = level;
   if (f.full) s.full = true;
-  if (method === 'uniroot') s.method = 'uniroot';
+  if (method !== 'wald') s.method = method;
   return Object.keys(s).length ? s : undefined;
 }
 

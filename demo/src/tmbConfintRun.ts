@@ -2,11 +2,12 @@
  * Worker side of a glmmTMB fit's Intervals card: what the card offers for the fit (glmmTMB's parm choices:
  * 'beta_', 'theta_', 'disp_' and each parameter of vcov(fit, full = TRUE) by position; the profile's refusal
  * for a REML fit) and the run of the library's confintGlmmTmb (glmmTMB's confint) for the card's request,
- * with its progress (parameters done / total) and Cancel through the signal. The page's logic is
+ * with its progress (parameters done / total) and Cancel through the signal; method 'profile' also sends
+ * glmmTMB's profile data frame (its plot and CSV). The page's logic is
  * ./tmbConfint.ts.
  */
-import { type ZeroInflatedFit, confintGlmmTmb, fullParameterNames } from '../../src/index.js';
-import type { TmbCiMsg, TmbCiRequest, TmbCiSetup } from './protocol.js';
+import { ModelError, type TmbConfintOptions, type TmbProfile, type ZeroInflatedFit, confintGlmmTmb, fullParameterNames } from '../../src/index.js';
+import type { TmbCiMsg, TmbCiProfileMsg, TmbCiRequest, TmbCiSetup } from './protocol.js';
 
 /** glmmTMB's parm choices for the fit: the groups its getParms knows, then each parameter by its 1-based position */
 export function tmbCiSetup(fit: ZeroInflatedFit): TmbCiSetup {
@@ -33,22 +34,55 @@ export function parmOf(parm: string): string | number | undefined {
   return /^[1-9][0-9]*$/.test(parm) ? Number(parm) : parm;
 }
 
-/** glmmTMB's confint(fit, parm, level, method, full) of the card's request; NaN ends (NA) as null */
+/** glmmTMB's profile data frame as the message carries it: NaN values (NA) as null, the CSV by the library's writer */
+export function tmbCiProfileMsg(pr: TmbProfile): TmbCiProfileMsg {
+  return {
+    levelMax: pr.levelMax,
+    parameters: pr.parameters.map((p) => ({ name: p.name, position: p.position })),
+    rows: pr.rows.map((r) => ({ par: r.par, position: r.position, focal: r.focal, value: Number.isNaN(r.value) ? null : r.value })),
+    csv: pr.toCsv(),
+  };
+}
+
+/**
+ * glmmTMB's confint(fit, parm, level, method, full) of the card's request; NaN ends (NA) as null. Method
+ * 'profile': the profile the intervals come from goes with them (onProfile); where no interval can be taken
+ * from it (glmmTMB's error: a half not monotone, too few points) the message has no rows, the error, and the
+ * profile (its plot shows why)
+ */
 export async function runTmbConfint(fit: ZeroInflatedFit, request: TmbCiRequest, o: { signal?: AbortSignal; onProgress?: (p: { done: number; total: number; label: string }) => void } = {}): Promise<TmbCiMsg> {
   const t0 = performance.now();
   const parm = parmOf(request.parm);
-  const r = await confintGlmmTmb(fit, {
+  let profile: TmbProfile | null = null;
+  const options: TmbConfintOptions = {
     method: request.method, level: request.level, full: request.full, ...(parm !== undefined ? { parm } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onProgress ? { onProgress: (p: { done: number; total: number; name: string }) => o.onProgress!({ done: p.done, total: p.total, label: p.name }) } : {}),
-  });
+    ...(request.method === 'profile' ? { onProfile: (pr: TmbProfile) => { profile = pr; } } : {}),
+  };
+  let r;
+  try {
+    r = await confintGlmmTmb(fit, options);
+  } catch (e) {
+    // the intervals' error after the profile was computed (never the profile's own: a REML fit, Cancel)
+    if (profile === null || !(e instanceof ModelError)) throw e;
+    const pr: TmbProfile = profile;
+    return {
+      request: { ...request }, columns: [], rows: [], print: '', profileEvaluations: pr.evaluations, notes: [],
+      profile: tmbCiProfileMsg(pr), intervalError: e.message, elapsedMs: performance.now() - t0,
+    };
+  }
   const na = (v: number) => (Number.isNaN(v) ? null : v);
+  const pr: TmbProfile | null = profile;
   return {
     request: { ...request },
     columns: [...r.columns],
     rows: r.rows.map((x) => ({ name: x.name, lower: na(x.lower), upper: na(x.upper), estimate: x.estimate })),
     print: r.print(),
     profileEvaluations: r.profileEvaluations,
+    notes: [...r.notes],
+    profile: pr === null ? null : tmbCiProfileMsg(pr),
+    intervalError: null,
     elapsedMs: performance.now() - t0,
   };
 }

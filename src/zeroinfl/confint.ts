@@ -67,6 +67,11 @@ export interface TmbConfintOptions {
    * profiled, as the rows name it) and once at the end (done = total, name '')
    */
   onProgress?: (p: { done: number; total: number; name: string }) => void;
+  /**
+   * profile: called with glmmTMB's profile(fit, parm, level_max = level) once it is computed, before the
+   * intervals are taken from it (so also where that fails: a half not monotone, too few points), e.g. to plot it
+   */
+  onProfile?: (profile: TmbProfile) => void;
 }
 
 export interface TmbConfintRow {
@@ -211,7 +216,7 @@ interface CheckedOptions {
 
 /** the options checked, with the columns' names */
 function checkOptions(options: TmbConfintOptions): CheckedOptions {
-  const known = new Set(['parm', 'level', 'method', 'component', 'estimate', 'full', 'signal', 'onProgress']);
+  const known = new Set(['parm', 'level', 'method', 'component', 'estimate', 'full', 'signal', 'onProgress', 'onProfile']);
   for (const key of Object.keys(options)) if (!known.has(key)) throw new OptionError(key, `confint: unknown option '${key}' (${[...known].join(', ')})`);
   const level = options.level ?? 0.95;
   if (typeof level !== 'number' || !(level > 0 && level < 1)) throw new OptionError('level', `confint: level must be a number between 0 and 1 (exclusive), not ${showValue(level)}`);
@@ -225,6 +230,7 @@ function checkOptions(options: TmbConfintOptions): CheckedOptions {
   const full = options.full ?? false;
   for (const [k, v] of [['estimate', estimate], ['full', full]] as const) if (typeof v !== 'boolean') throw new OptionError(k, `confint: ${k} must be true or false, not ${showValue(v)}`);
   if (options.onProgress !== undefined && typeof options.onProgress !== 'function') throw new OptionError('onProgress', `confint: onProgress must be a function, not ${showValue(options.onProgress)}`);
+  if (options.onProfile !== undefined && typeof options.onProfile !== 'function') throw new OptionError('onProfile', `confint: onProfile must be a function, not ${showValue(options.onProfile)}`);
   const a = (1 - level) / 2;
   // profile: confint.profile.glmmTMB's two columns, whatever estimate is
   return { level, method, components, estimate: estimate && method !== 'profile', full, columns: [percentLabel(a), percentLabel(1 - a), ...(estimate && method !== 'profile' ? ['Estimate'] : [])] };
@@ -244,7 +250,7 @@ function result(rows: NamedInterval[], o: CheckedOptions, evaluations: number, n
  * glmmTMB's confint(fit, parm, level, method = "wald", component, estimate, full), at once (broom.mixed's
  * tidy.glmmTMB binds its theta_ rows: src/broom/tidyTmb.ts)
  */
-export function confintWald(fit: ZeroInflatedFit, options: Omit<TmbConfintOptions, 'method' | 'signal' | 'onProgress'> = {}): TmbConfint {
+export function confintWald(fit: ZeroInflatedFit, options: Omit<TmbConfintOptions, 'method' | 'signal' | 'onProgress' | 'onProfile'> = {}): TmbConfint {
   const o = checkOptions(options);
   const all = waldRows(fit, o.components, o.level);
   if (options.parm === undefined) return result(o.full ? all : all.filter((r) => r.name !== 'sigma'), o, 0);
@@ -261,7 +267,7 @@ export async function confintGlmmTmb(fit: ZeroInflatedFit, options: TmbConfintOp
   const o = checkOptions(options);
   throwIfAborted(options.signal);
   if (o.method === 'wald') {
-    const { signal: _s, method: _m, onProgress: _p, ...rest } = options;
+    const { signal: _s, method: _m, onProgress: _p, onProfile: _f, ...rest } = options;
     return confintWald(fit, rest);
   }
   if (o.method === 'profile') return confintProfile(fit, options, o);
@@ -293,6 +299,7 @@ async function confintProfile(fit: ZeroInflatedFit, options: TmbConfintOptions, 
     parm: pos.map((k) => k + 1), levelMax: o.level,
     ...(options.signal ? { signal: options.signal } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+  options.onProfile?.(pr);
   const intervals = profileIntervals(pr, o.level);
   const counter = { n: 0 };
   const notes = await guardProfileEnds(fit, pr, intervals, counter, options.signal);

@@ -5,7 +5,9 @@
  * full's σ row; a profile of the fixed effects (parm beta_) showing its progress (parameters done of 4) and
  * stopped by Cancel; then the profile of one parameter (theta_1|site.1) to the end against Node's, its CSV;
  * the address with the card's fields and the profile, which, opened, shows the fields and the Wald table
- * with a note and starts no profile (as the lmer card's profile and bootstrap).
+ * with a note and starts no profile (as the lmer card's profile and bootstrap). Then method "profile" of
+ * zi~(Intercept) (glmmTMB's spline through tmbprofile's points): its table against Node's
+ * confint(method = "profile"), its plot, the profile's CSV against Node's profile data frame, the address.
  *
  * Tolerances: Chromium's fit is not Node's to the last bit (test/e2e/zeroinfl.test.ts's header: V8's
  * Math.exp/log/pow round differently and BOBYQA stops elsewhere within its tolerance). Here the estimates
@@ -16,13 +18,17 @@
  * 2e-5), the estimates to 1e-6 relative. The card's coefficient rows are also checked against the page's
  * own coefficient tables (x̂ ± z SE of the same fit) to 1e-12. The profile's ends are the likelihood's
  * (both re-optimize the other parameters, each root to 1e-8 SE; x̂'s error does not enter): 1e-6 ×
- * max(1, |end|), the tolerance against TMB's tmbroot in test/tmbConfint.test.ts.
+ * max(1, |end|), the tolerance against TMB's tmbroot in test/tmbConfint.test.ts. Method "profile" walks a
+ * grid from x̂ in steps of SE/4 (doubled and halved), so its points move with x̂ (~1e-9 SE) and the SE
+ * (1.4e-5 relative): a point x̂ + t by t × ΔSE/SE (measured: 4.2e-4 at t = −29.4), its value by the
+ * profile's slope times that, and the spline's end with them (6e-9 SE measured); .focal and the end are
+ * compared to 2e-5 of max(SE, |t|), each value to twice its local secant slope times its .focal's move.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import type { Page } from 'puppeteer';
-import { confintGlmmTmb, readCsv, zeroInflated } from '../../src/index.js';
+import { type TmbProfile, confintGlmmTmb, readCsv, zeroInflated } from '../../src/index.js';
 import { ROOT, captureDownloads, enabled, text } from './harness.js';
 import { appSuite } from './appSuite.js';
 
@@ -57,6 +63,9 @@ function expectWald(shown: Row[], lib: LibRow[]): void {
   });
 }
 
+/** method "profile": the page's ends and .focal against Node's, relative to max(SE, |.focal − x̂|): the SEs' relative error (header) */
+const PROFILE_TOL = 2e-5;
+
 describe.skipIf(!enabled)("browser app: a glmmTMB fit's Intervals card (glmmTMB's confint)", () => {
   const app = appSuite();
 
@@ -67,6 +76,8 @@ describe.skipIf(!enabled)("browser app: a glmmTMB fit's Intervals card (glmmTMB'
     const wald = await confintGlmmTmb(lib);
     const waldFull = await confintGlmmTmb(lib, { full: true });
     const profile = await confintGlmmTmb(lib, { method: 'uniroot', parm: 6 });
+    let libProfile: TmbProfile | undefined;
+    const spline = await confintGlmmTmb(lib, { method: 'profile', parm: 3, full: true, onProfile: (p) => { libProfile = p; } });
 
     const query = `?${new URLSearchParams({ example: 'salamanders', formula, family: 'zi_nbinom2', link: 'log', zi: '~ mined', fit: '1' })}`;
     const page = await app().openPage({ query });
@@ -123,6 +134,41 @@ describe.skipIf(!enabled)("browser app: a glmmTMB fit's Intervals card (glmmTMB'
       link = page.url();
       const q = new URL(link).searchParams;
       expect([q.get('tcip'), q.get('tcif'), q.get('tcim')]).toEqual(['6', '1', 'uniroot']);
+
+      // method "profile" of zi~(Intercept) (parameter 3): the table, the plot, the profile's CSV, the address
+      await page.select('#zi-ci-parm', '3');
+      await page.waitForFunction(() => document.querySelector('#zi-ci-caption')?.textContent?.includes('parm = 3'));
+      await page.click('#zi-ci-spline');
+      await page.waitForSelector('#zi-ci-table[data-method="profile"]', { timeout: 90_000 });
+      expect(await text(page, '#zi-ci-caption')).toMatch(/^Profile intervals: confint\(fit, parm = 3, method = "profile", full = TRUE\)/);
+      expect(await page.$$eval('#zi-ci-table thead th', (th) => th.map((e) => e.textContent))).toEqual(['Parameter', '2.5 %', '97.5 %']);
+      const se3 = libProfile!.parameters[0]!.se;
+      const shownSpline = await tableOf(page);
+      expect(shownSpline.map((r) => r.name)).toEqual(['zi~(Intercept)']);
+      expect(shownSpline[0]!.lower).toBeNull();
+      expect(Number.isNaN(spline.rows[0]!.lower)).toBe(true);
+      expect(Math.abs(shownSpline[0]!.upper! - spline.rows[0]!.upper) / se3).toBeLessThan(PROFILE_TOL);
+      expect(await page.$$eval('#zi-ci-notes li', (li) => li.map((e) => e.getAttribute('data-note')))).toEqual(['method', 'na']);
+      expect(await page.$eval('#zi-ci-profile-plots .profile-plot[data-par="zi~(Intercept)"]', (e) => [e.getAttribute('data-points'), e.querySelectorAll('svg').length > 0])).toEqual([String(libProfile!.rows.length - 1), true]);
+      await page.click('#zi-ci-profile-csv');
+      const prCsv = (await download('salamanders_profile.csv')).text.trim().split(/\r?\n/);
+      const nodeCsv = libProfile!.toCsv().trim().split('\n');
+      expect(prCsv[0]).toBe('".par",".focal","value"');
+      expect(prCsv).toHaveLength(nodeCsv.length);
+      const xhat3 = lib.par[2]!;
+      const nodeRows = libProfile!.rows;
+      prCsv.slice(1).forEach((line, i) => {
+        const [par, focal, value] = line.split(',');
+        expect(par).toBe('"zi~(Intercept)"');
+        const n = nodeRows[i]!;
+        // .focal = x̂ + t, t a sum of steps SE/4 × 2^k: it moves by t × ΔSE/SE
+        const dFocal = Math.abs(Number(focal) - n.focal);
+        expect(dFocal / Math.max(se3, Math.abs(n.focal - xhat3)), line).toBeLessThan(PROFILE_TOL);
+        // the value moves with it along the profile: by its slope (the larger secant next to the point, twice) times Δ.focal
+        const secant = (j: number) => (j < 0 || j + 1 >= nodeRows.length || nodeRows[j + 1]!.focal === nodeRows[j]!.focal ? 0 : Math.abs((nodeRows[j + 1]!.value - nodeRows[j]!.value) / (nodeRows[j + 1]!.focal - nodeRows[j]!.focal)));
+        expect(Math.abs(Number(value) - n.value), line).toBeLessThanOrEqual(2 * Math.max(secant(i - 1), secant(i)) * dFocal + 1e-8);
+      });
+      expect(new URL(page.url()).searchParams.get('tcim')).toBe('profile');
     } finally {
       await page.close();
     }
