@@ -7,7 +7,7 @@
  */
 import { byId, clear, fmt, fmtFixed, fmtMs, h } from './dom.js';
 import type { EmmVariable, GlhtMsg } from './protocol.js';
-import { CONTRAST_TYPES, GLHT_TESTS, MAXSETS_LIMIT, type GlhtFields, glhtCalls, glhtFactors, glhtPlotRows, glhtPText, glhtSummaryHeader, glhtSummaryNote } from './glhtCard.js';
+import { CONTRAST_TYPES, GLHT_TESTS, MAXSETS_LIMIT, type GlhtFields, defaultGlhtFields, glhtCalls, glhtFactors, glhtPlotRows, glhtPText, glhtSummaryHeader, glhtSummaryNote } from './glhtCard.js';
 import { glhtPlot } from './plots.js';
 
 export interface GlhtEls {
@@ -58,7 +58,11 @@ function testLabel(t: string): string {
 export function startGlhtCard(e: GlhtEls, vars: readonly EmmVariable[]): void {
   const factors = glhtFactors(vars);
   fill(e.factor, factors.map((v) => ({ value: v.name, text: `${v.name} (${v.levels.length} levels)` })));
-  if (e.type.options.length === 0) fill(e.type, CONTRAST_TYPES.map((t) => ({ value: t, text: t })));
+  if (e.type.options.length === 0) {
+    // the card's first choices: Tukey's all-pairwise comparisons (multcomp's mcp needs a type; Tukey is its examples')
+    fill(e.type, CONTRAST_TYPES.map((t) => ({ value: t, text: t })));
+    e.type.value = defaultGlhtFields().type;
+  }
   if (e.test.options.length === 0) fill(e.test, GLHT_TESTS.map((t) => ({ value: t, text: testLabel(t) })));
   clear(e.out);
   e.error.textContent = '';
