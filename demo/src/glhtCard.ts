@@ -148,7 +148,7 @@ export function glhtCsv(m: GlhtMsg): string {
 export interface GlhtPlotRow { name: string; estimate: number; lower: number; upper: number; lowerOpen: boolean; upperOpen: boolean }
 
 /**
- * The plot's rows (plot.confint.glht: one interval per hypothesis, in order from the top) and its x domain
+ * The plot's rows (plot.confint.glht: one interval per hypothesis, in order from the top, named by its row name) and its x domain
  * (the intervals' finite ends and 0); an infinite end (a one-sided interval) is drawn to the domain's edge.
  */
 export function glhtPlotRows(m: GlhtMsg): { rows: GlhtPlotRow[]; domain: [number, number] } {
@@ -159,7 +159,7 @@ export function glhtPlotRows(m: GlhtMsg): { rows: GlhtPlotRow[]; domain: [number
   return {
     domain: [lo, hi],
     rows: m.rows.map((r) => ({
-      name: r.name, estimate: r.estimate,
+      name: r.label, estimate: r.estimate,
       lower: Number.isFinite(r.lower) ? r.lower : lo, upper: Number.isFinite(r.upper) ? r.upper : hi,
       lowerOpen: !Number.isFinite(r.lower), upperOpen: !Number.isFinite(r.upper),
     })),

@@ -61,7 +61,7 @@ export function runGlht(fit: AnyFit | undefined, r: GlhtRequest): GlhtMsg {
     stat: z,
     pName: g.alternative === 'less' ? `Pr(<${z})` : g.alternative === 'greater' ? `Pr(>${z})` : `Pr(>|${z}|)`,
     rows: g.rowNames.map((name, i) => ({
-      name: `${name} ${sym} ${deparseNumber(g.rhs[i]!)}`,
+      name: `${name} ${sym} ${deparseNumber(g.rhs[i]!)}`, label: name,
       estimate: u.estimate[i]!, se: u.se[i]!, statistic: u.statistic[i]!,
       p: 'estimate' in s ? s.pValue[i]! : null,
       lower: ci.lower[i]!, upper: ci.upper[i]!,

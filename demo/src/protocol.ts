@@ -266,6 +266,8 @@ export interface GlhtRequest {
 export interface GlhtRow {
   /** the hypothesis as multcomp prints it ('Victory - Marvellous == 0') */
   name: string;
+  /** its row name ('Victory - Marvellous'): the plot's label, as plot.confint.glht's */
+  label: string;
   estimate: number;
   se: number;
   statistic: number;

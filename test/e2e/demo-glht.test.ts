@@ -114,6 +114,7 @@ describe('Multiple comparisons (glht) card: worker and page logic', () => {
     const { rows, domain } = glhtPlotRows(m);
     expect(domain[0]).toBeLessThan(Math.min(0, ...m.rows.map((r) => r.upper)));
     expect(rows.every((r) => r.lowerOpen && !r.upperOpen && r.lower === domain[0])).toBe(true);
+    expect(rows.map((r) => r.name)).toEqual(c.rownames);
     // the CSV keeps the infinite end as R writes it
     expect(glhtCsv(m).split('\n')[1]).toMatch(/,-Inf,/);
   });
