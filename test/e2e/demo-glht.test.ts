@@ -29,6 +29,7 @@ import {
   GlhtFieldError, type GlhtFields, defaultGlhtFields, glhtCalls, glhtCsv, glhtErrorText, glhtPlotRows, glhtPText, glhtRequest, glhtSummaryHeader, glhtSummaryNote,
 } from '../../demo/src/glhtCard.js';
 import type { GlhtField, GlhtMsg, GlhtRequest } from '../../demo/src/protocol.js';
+import { cardReply } from '../../demo/src/requests.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = join(ROOT, 'test/fixtures');
@@ -183,6 +184,11 @@ describe('Multiple comparisons (glht) card: worker and page logic', () => {
     expect(run(block, { factor: 'Block', type: 'Tukey', test: 'holm' }).rows).toHaveLength(15);
     // a fit no longer kept
     expect(() => runGlht(undefined, glhtRequest(fields({ factor: 'Variety' }), vars))).toThrow(/no longer kept/);
+  });
+
+  test("the card's replies go through the page's ledger (a late reply of a fit no longer shown is dropped: test/e2e/staleResults.test.ts)", () => {
+    expect(cardReply('glhtDone')).toBe('final');
+    expect(cardReply('glhtError')).toBe('final');
   });
 
   test('the R calls: defaults left out; the alternative, the test, the level; a name that is not syntactic', () => {
