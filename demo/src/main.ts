@@ -55,6 +55,9 @@ import {
   performanceTable, qqLegends, qqPoints, residualPoints,
 } from './modelChecks.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
+import { GlhtFieldError, glhtCsv, glhtErrorText, glhtRequest } from './glhtCard.js';
+import { glhtEls, glhtFieldsOfEls, renderGlht, startGlhtCard, updateGlhtControls } from './glhtView.js';
+import type { GlhtMsg } from './protocol.js';
 
 const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl, gamsim: gamsimUrl, orange: orangeUrl };
 /**
@@ -352,6 +355,10 @@ let ciFromLink = false;
 /** the estimated-marginal-means card: its pending request (0: none) and the tables shown */
 let emmId = 0;
 let shownEmm: EmmMsg | null = null;
+/** the Multiple comparisons card (multcomp's glht): its request running, the result shown */
+const gh = glhtEls();
+let glhtId = 0;
+let shownGlht: GlhtMsg | null = null;
 const emm = {
   specs: byId<HTMLSelectElement>('emm-specs'),
   trend: byId<HTMLSelectElement>('emm-trend'),
@@ -486,6 +493,7 @@ function abandonFitCards(): void {
   if (inf.id) { inf.id = 0; inf.status.textContent = ''; }
   if (tst.id) endTest(tst);
   if (emmId) { emmId = 0; emm.run.disabled = false; emm.status.textContent = ''; }
+  if (glhtId) endGlht();
   if (powerId) endPower();
   if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
   if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
@@ -729,6 +737,17 @@ function onMessage(m: FromWorker): void {
       emm.run.disabled = false;
       emm.status.textContent = '';
       showError(emm.error, m.message);
+      break;
+    case 'glhtDone':
+      if (m.id !== glhtId) break;
+      endGlht();
+      drawGlht(m.result);
+      break;
+    case 'glhtError':
+      if (m.id !== glhtId) break;
+      endGlht();
+      showError(gh.error, glhtErrorText(m.message, m.field));
+      gh.error.dataset.field = m.field ?? '';
       break;
     case 'modelTestProgress': {
       const c = testsCards.find((t) => t.id === m.id);
@@ -2159,6 +2178,7 @@ function renderResults(entry: HistoryEntry): void {
   startInferenceCard(inf, { lmm, fixef: r.fixef });
   renderEmmStart(r);
   applyPendingEmm(r);
+  renderGlhtStart(r);
   renderGgStart(r);
   clear(byId('tidy-export'), tidyExportGroup('', () => shown?.id ?? null, baseName, null, el.fitError));
   renderTestsStart(r);
@@ -2441,6 +2461,51 @@ function renderEmm(m: EmmMsg): void {
     h('ul', { class: 'emm-notes', 'data-of': 'means' }, m.meansNotes.map((n) => h('li', {}, n))),
     c ? h('ul', { class: 'emm-notes', 'data-of': 'contrasts' }, cnotes.map((n) => h('li', {}, n))) : null);
   emm.text.textContent = c ? `${m.meansText}\n\n${c.text}` : m.meansText;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multiple comparisons (multcomp's glht), computed in the worker (./glhtRun.ts)
+
+/** a new fit shown: its factors offered; the comparisons of the fit before are cleared */
+function renderGlhtStart(r: FitResult): void {
+  glhtId = 0;
+  shownGlht = null;
+  startGlhtCard(gh, r.emmVariables);
+}
+
+/** the card idle again (its result arrived, or its fit is no longer shown) */
+function endGlht(): void {
+  glhtId = 0;
+  gh.run.disabled = false;
+  gh.status.textContent = '';
+}
+
+function requestGlht(): void {
+  if (!shown || gh.run.disabled || !result) return;
+  gh.error.textContent = '';
+  delete gh.error.dataset.field;
+  let request;
+  try {
+    request = glhtRequest(glhtFieldsOfEls(gh), result.emmVariables);
+  } catch (e) {
+    if (!(e instanceof GlhtFieldError)) throw e;
+    showError(gh.error, e.message);
+    gh.error.dataset.field = e.field;
+    return;
+  }
+  glhtId = nextId++;
+  gh.run.disabled = true;
+  gh.status.textContent = 'computing…';
+  sendFor('fit', { type: 'glht', id: glhtId, fit: shown.id, request });
+}
+
+function drawGlht(m: GlhtMsg): void {
+  shownGlht = m;
+  renderGlht(gh, m, {
+    onCsv: () => { if (shownGlht) download(`${baseName()}_glht.csv`, glhtCsv(shownGlht), 'text/csv'); },
+    plotWidth: plotWidth(gh.out),
+    plotButtons: (target) => plotExportButtons('glht-plot', target),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -4759,6 +4824,8 @@ function init(): void {
   // once estimated, the address follows the card's fields
   for (const sel of [emm.specs, emm.trend, emm.by, emm.contrast, emm.ref, emm.adjust, emm.type, emm.ddf]) sel.addEventListener('change', () => syncUrl());
   emm.run.addEventListener('click', requestEmm);
+  for (const sel of [gh.factor, gh.type]) sel.addEventListener('change', () => updateGlhtControls(gh, result?.emmVariables ?? []));
+  gh.run.addEventListener('click', requestGlht);
   for (const c of testsCards) {
     c.kind.addEventListener('change', () => updateTestsControls(c));
     c.ddf.addEventListener('change', () => updateTestsControls(c));

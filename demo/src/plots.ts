@@ -366,6 +366,33 @@ export function emmPlot(rows: { level: string; group: string; estimate: number; 
 }
 
 /**
+ * multcomp's plot.confint.glht: one horizontal interval per hypothesis (the first at the top), its estimate a
+ * point, a dashed line at 0; an open end (a one-sided interval) drawn to the domain's edge with an arrow.
+ */
+export function glhtPlot(rows: { name: string; estimate: number; lower: number; upper: number; lowerOpen: boolean; upperOpen: boolean }[], domain: [number, number], level: number, width: number): Element {
+  const longest = Math.min(40, Math.max(4, ...rows.map((r) => r.name.length)));
+  return Plot.plot({
+    width,
+    height: 50 + 24 * rows.length,
+    marginLeft: Math.min(260, 14 + 6.5 * longest),
+    marginRight: 20,
+    style: { fontSize: `${FONT}px` },
+    x: { label: `${Math.round(level * 1000) / 10}% family-wise confidence level →`, grid: true, domain },
+    y: { label: null, domain: rows.map((r) => r.name), tickFormat: (l: string) => l.slice(0, 40) },
+    marks: [
+      Plot.ruleX([0], { strokeDasharray: '4,3', stroke: '#555' }),
+      Plot.ruleY(rows, { y: 'name', x1: 'lower', x2: 'upper', stroke: '#1a1a1a', strokeWidth: 1.5 }),
+      Plot.tickX(rows.filter((r) => !r.lowerOpen), { y: 'name', x: 'lower', stroke: '#1a1a1a' }),
+      Plot.tickX(rows.filter((r) => !r.upperOpen), { y: 'name', x: 'upper', stroke: '#1a1a1a' }),
+      Plot.text(rows.filter((r) => r.lowerOpen), { y: 'name', x: 'lower', text: () => '◀', textAnchor: 'start' }),
+      Plot.text(rows.filter((r) => r.upperOpen), { y: 'name', x: 'upper', text: () => '▶', textAnchor: 'end' }),
+      Plot.dot(rows, { y: 'name', x: 'estimate', fill: '#1a1a1a', r: 3 }),
+      Plot.tip(rows, Plot.pointerY({ y: 'name', x: 'estimate', title: (d: { name: string; estimate: number; lower: number; upper: number; lowerOpen: boolean; upperOpen: boolean }) => `${d.name}\n${fmt(d.estimate, 5)} [${d.lowerOpen ? '-Inf' : fmt(d.lower, 5)}, ${d.upperOpen ? 'Inf' : fmt(d.upper, 5)}]` })),
+    ],
+  });
+}
+
+/**
  * Cook's distances of case-deletion influence (lme4's cooks.distance(influence(fit))): one bar per
  * unit, largest first (the caller passes the largest few; the table's heading names the units).
  */

@@ -3,6 +3,8 @@
  * arrays in the transfer list, never as arrays of objects.
  */
 import type { ContrastRow, EmmRow } from '../../src/inference/emmeans.js';
+import type { GlhtTest } from '../../src/inference/glht.js';
+import type { ContrastType } from '../../src/inference/contrMat.js';
 import type { RanovaRow } from '../../src/inference/ranova.js';
 import type { Drop1Row } from '../../src/inference/drop1.js';
 import type { JointTestRow } from '../../src/inference/jointTests.js';
@@ -109,6 +111,7 @@ export type ToWorker =
   | { type: 'inference'; id: number; fit: number; ddf: 'satterthwaite' | 'kenward-roger'; anovaType: 'I' | 'II' | 'III' }
   | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
   | { type: 'emmeans'; id: number; fit: number; request: EmmRequest }
+  | { type: 'glht'; id: number; fit: number; request: GlhtRequest }
   | { type: 'modelTest'; id: number; fit: number; request: ModelTestRequest }
   | { type: 'power'; id: number; fit: number; request: PowerRequest }
   | { type: 'lmList'; id: number; fit: number; request: LmListRequest }
@@ -240,6 +243,59 @@ export interface EmmRequest {
   type?: 'link' | 'response';
   /** lmer: the df method; absent: the library's default (Kenward–Roger for REML fits) */
   ddf?: 'kenward-roger' | 'satterthwaite' | 'asymptotic';
+}
+
+/** the Multiple comparisons card's fields, as its refusals name them */
+export type GlhtField = 'factor' | 'type' | 'base' | 'alternative' | 'test' | 'level';
+
+/**
+ * multcomp's glht of a kept lmer or glmer fit: summary(glht(fit, linfct = mcp(factor = type), alternative),
+ * test) and confint(…, level) (the simultaneous intervals: adjusted_calpha)
+ */
+export interface GlhtRequest {
+  factor: string;
+  type: ContrastType;
+  /** Dunnett's base level, 1-based (1: mcp's own, the first level; another: contrMat(table(f), "Dunnett", base)) */
+  base: number;
+  alternative: 'two.sided' | 'less' | 'greater';
+  test: GlhtTest;
+  level: number;
+}
+
+/** a hypothesis's row: the estimate, SE and statistic (univariate), the test's p (null for a global test), the simultaneous interval */
+export interface GlhtRow {
+  /** the hypothesis as multcomp prints it ('Victory - Marvellous == 0') */
+  name: string;
+  /** its row name ('Victory - Marvellous'): the plot's label, as plot.confint.glht's */
+  label: string;
+  estimate: number;
+  se: number;
+  statistic: number;
+  p: number | null;
+  lower: number;
+  upper: number;
+}
+
+export interface GlhtMsg {
+  request: GlhtRequest;
+  /** multcomp's type line ('Tukey', 'User-defined') */
+  type: string | null;
+  /** 'z' (multcomp's df = 0 of lmer and glmer fits) or 't' */
+  stat: 'z' | 't';
+  /** the p column's name as multcomp prints it (Pr(>|z|), Pr(<z), Pr(>z)) */
+  pName: string;
+  rows: GlhtRow[];
+  /** the Chisq or F global test (null for the tests of each hypothesis) */
+  global: { test: 'Chisq' | 'F'; statistic: number; df: number[]; p: number } | null;
+  /** the p-values' integration error (0 where none was integrated) */
+  error: number;
+  /** the intervals' critical value (adjusted_calpha's equicoordinate quantile) */
+  quantile: number;
+  /** print(summary(g, test)) and print(confint(g, level)) */
+  summaryText: string;
+  confintText: string;
+  messages: string[];
+  elapsedMs: number;
 }
 
 /** a variable of the fixed part, for the means' chooser */
@@ -1248,6 +1304,9 @@ export type FromWorker =
   | { type: 'tmbConfintError'; id: number; message: string; cancelled: boolean }
   | { type: 'emmeansDone'; id: number; result: EmmMsg }
   | { type: 'emmeansError'; id: number; message: string }
+  | { type: 'glhtDone'; id: number; result: GlhtMsg }
+  /** the library's refusal; field: the card's field it is about (null: none of them) */
+  | { type: 'glhtError'; id: number; message: string; field: GlhtField | null }
   | { type: 'modelTestProgress'; id: number; done: number; total: number; label: string }
   | { type: 'modelTestDone'; id: number; result: ModelTestMsg }
   | { type: 'modelTestError'; id: number; message: string; cancelled: boolean }

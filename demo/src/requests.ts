@@ -80,6 +80,7 @@ export const CARD_REPLIES: Readonly<Partial<Record<Extract<FromWorker, { id: num
   confintProgress: 'progress', confinted: 'final', confintError: 'final',
   tmbConfintProgress: 'progress', tmbConfinted: 'final', tmbConfintError: 'final',
   emmeansDone: 'final', emmeansError: 'final',
+  glhtDone: 'final', glhtError: 'final',
   modelTestProgress: 'progress', modelTestDone: 'final', modelTestError: 'final',
   powerProgress: 'progress', powerDone: 'final', powerError: 'final',
   lmListDone: 'final', lmListError: 'final',

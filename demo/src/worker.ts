@@ -30,6 +30,7 @@ import { type NlmeFit, describeNlme, isNlmeRequest, runNlme } from './nlme.js';
 import { describeNlmer, isNlmerFormula, runNlmer } from './nlmer.js';
 import { type ClmmFit, type NlmerFit, type ZeroInflatedFit, anovaLme, anovaNlmer, formatLmeAnova } from '../../src/index.js';
 import type { AnyGammFit } from './gamm.js';
+import { glhtFieldOf, runGlht } from './glhtRun.js';
 import type { AfexMsg, FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -343,6 +344,16 @@ scope.addEventListener('message', (ev) => {
           post({ type: 'emmeansError', id: msg.id, message: (e as Error).message ?? String(e) });
         }
       })();
+      break;
+    }
+    case 'glht': {
+      // multcomp's glht of the fit shown: summary(glht(fit, mcp(f = type)), test) and its simultaneous intervals
+      try {
+        post({ type: 'glhtDone', id: msg.id, result: runGlht(fits.get(msg.fit)?.fit, msg.request) });
+      } catch (e) {
+        const message = (e as Error)?.message ?? String(e);
+        post({ type: 'glhtError', id: msg.id, message, field: glhtFieldOf(message) });
+      }
       break;
     }
     case 'modelTest':

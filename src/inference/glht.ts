@@ -38,8 +38,14 @@ import { pseudoInverse } from './eigen.js';
 
 type Fit = LmmFit | GlmmFit;
 
-/** multcomp's mcp(f = "Tukey"): per factor a contrast type, symbolic hypotheses on its levels, or a matrix over its levels */
-export interface McpSpec { mcp: Record<string, ContrastType | string | string[] | number[][]> }
+/**
+ * multcomp's mcp(f = "Tukey"): per factor a contrast type, symbolic hypotheses on its levels, or a matrix over
+ * its levels (R's matrix with rownames, such as contrMat(table(f), "Dunnett", base = 2): { K, rowNames })
+ */
+export interface McpSpec { mcp: Record<string, ContrastType | string | string[] | number[][] | LevelMatrix> }
+
+/** a matrix over a factor's levels with its rows' names (R's rownames, which multcomp keeps; its type is "User-defined") */
+export interface LevelMatrix { K: number[][]; rowNames: string[] }
 
 /** mcp({ Variety: 'Tukey' }): the linfct of multiple comparisons of factors' levels */
 export function mcp(spec: McpSpec['mcp']): McpSpec { return { mcp: spec }; }
@@ -168,10 +174,15 @@ function mcpMatrix(fit: Fit, spec: McpSpec['mcp'], messages: string[]): { K: num
         if (alternative !== null && sh.alternative !== alternative) throw new ModelError(`${WHAT}: the hypotheses mix alternatives, which multcomp does not implement`);
         alternative = sh.alternative;
       }
-    } else if (Array.isArray(given) && given.length > 0 && given.every((r) => Array.isArray(r) && r.length === levels.length && r.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
-      Kl = (given as number[][]).map((r) => r.slice()); rn = Kl.map((_, i) => String(i + 1));
+    } else if (isLevelRows(given, levels.length)) {
+      // a matrix without row names: mcp2matrix names its rows 1, 2, …
+      Kl = given.map((r) => r.slice()); rn = Kl.map((_, i) => String(i + 1));
+    } else if (typeof given === 'object' && given !== null && !Array.isArray(given) && isLevelRows(given.K, levels.length)
+      && Array.isArray(given.rowNames) && given.rowNames.length === given.K.length && given.rowNames.every((r) => typeof r === 'string')) {
+      // a matrix with row names (contrMat's): multcomp keeps them
+      Kl = given.K.map((r) => r.slice()); rn = given.rowNames.slice();
     } else {
-      throw new OptionError('linfct', `${WHAT}: mcp's '${nm}' must be a contrast type (${CONTRAST_TYPES.join(', ')}), hypotheses on its levels ('${levels[1] ?? 'b'} - ${levels[0]} = 0'), or a matrix with ${levels.length} columns (one per level), not ${showValue(given)}`);
+      throw new OptionError('linfct', `${WHAT}: mcp's '${nm}' must be a contrast type (${CONTRAST_TYPES.join(', ')}), hypotheses on its levels ('${levels[1] ?? 'b'} - ${levels[0]} = 0'), or a matrix with ${levels.length} columns (one per level; as { K, rowNames } with its rows' names), not ${showValue(given)}`);
     }
     if (names.length > 1) rn = rn.map((r) => `${nm}: ${r}`);
     // the factor's own term and its columns of X
@@ -198,6 +209,11 @@ function mcpMatrix(fit: Fit, spec: McpSpec['mcp'], messages: string[]): { K: num
     rowNames.push(...rn);
   }
   return { K, rowNames, rhs: rhs.length ? rhs : K.map(() => 0), alternative, type: types.length ? [...new Set(types)].join(', ') : 'User-defined' };
+}
+
+/** rows over a factor's k levels: a non-empty array of arrays of k finite numbers */
+function isLevelRows(v: unknown, k: number): v is number[][] {
+  return Array.isArray(v) && v.length > 0 && v.every((r) => Array.isArray(r) && r.length === k && r.every((x) => typeof x === 'number' && Number.isFinite(x)));
 }
 
 function checkNumber(v: unknown, name: string, ok: (x: number) => boolean, what: string): number {

@@ -1,0 +1,222 @@
+/**
+ * The browser app's Multiple comparisons card (multcomp 1.4-22's glht), in Node (no browser): the worker's
+ * tables (demo/src/glhtRun.ts) of fits of test/fixtures/glht's models against multcomp's numbers in
+ * test/fixtures/glht/glht.json and glht_base.json (test/oracle/glht.R, glhtBase.R), at test/glht.test.ts's
+ * tolerances: estimates, SEs, statistics and deterministic p-values (holm, univariate) 1e-6 relative for lmer
+ * (5e-6 for glmer: R's Var(β̂) from lme4's finite-difference Hessian); single-step p-values within 4e-5 plus
+ * R's integration error, whose own is 1e-4 here (the card runs multcomp's default precision: abseps 1e-4),
+ * so 2e-4; the simultaneous intervals' ends within 3e-4 SE (the quantile's integration error, 2e-4 in
+ * test/glht.test.ts at abseps 1e-5, here at the default abseps); the printouts line for line but the Fit
+ * line. Then the page's logic: the request of the card's fields (each bad field named, the library's
+ * refusals named by glhtFieldOf: a factor with one level, a type that needs three levels, Westfall's
+ * limit), the R calls, the p cells, the CSV and the plot's rows.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { GlmmFit, LmmFit } from '../../src/index.js';
+import { readCsv } from '../../src/io/csv.js';
+import { lmer } from '../../src/fit/lmer.js';
+import { contrMat } from '../../src/inference/contrMat.js';
+import { type GlhtTestResult, glht, mcp } from '../../src/inference/glht.js';
+import { printGlhtConfint, printGlhtSummary } from '../../src/inference/glhtPrint.js';
+import { fitFixtureModels } from '../helpers/fixtureModels.js';
+import { withoutFit } from '../helpers/withoutFit.js';
+import { emmVariables } from '../../demo/src/inference.js';
+import { glhtFieldOf, runGlht } from '../../demo/src/glhtRun.js';
+import {
+  GlhtFieldError, type GlhtFields, defaultGlhtFields, glhtCalls, glhtCsv, glhtErrorText, glhtPlotRows, glhtPText, glhtRequest, glhtSummaryHeader, glhtSummaryNote,
+} from '../../demo/src/glhtCard.js';
+import type { GlhtField, GlhtMsg, GlhtRequest } from '../../demo/src/protocol.js';
+import { cardReply } from '../../demo/src/requests.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const dir = join(ROOT, 'test/fixtures');
+interface Case {
+  name: string; model: string; rownames: string[]; type: string | null; alternative: string;
+  estimate: number[]; se: number[]; statistic: number[];
+  tests: Record<string, { p: number[]; error: number }>;
+  confint: { adjusted?: { quantile: number; lower: (number | string)[]; upper: (number | string)[] } };
+  prints: Record<string, string[]>;
+}
+const fx = JSON.parse(readFileSync(join(dir, 'glht', 'glht.json'), 'utf8')) as { models: Record<string, never>; cases: Case[] };
+const base = JSON.parse(readFileSync(join(dir, 'glht', 'glht_base.json'), 'utf8')) as { cases: { name: string; rownames: string[]; type: string; estimate: number[]; se: number[]; statistic: number[]; p_holm: number[]; print_holm: string[] }[] };
+const caseOf = (name: string) => fx.cases.find((c) => c.name === name)!;
+
+const num = (v: number | string) => (v === 'Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v));
+function close(actual: number[], expected: (number | string)[], rel: number, abs = 0): void {
+  expect(actual.length).toBe(expected.length);
+  actual.forEach((a, i) => {
+    const e = num(expected[i]!);
+    if (!Number.isFinite(e)) { expect(a).toBe(e); return; }
+    expect(Math.abs(a - e), `element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(rel * Math.abs(e) + abs);
+  });
+}
+const fields = (over: Partial<GlhtFields>): GlhtFields => ({ ...defaultGlhtFields(), ...over });
+const sym = (alt: string) => (alt === 'two.sided' ? '==' : alt === 'less' ? '>=' : '<=');
+
+describe('Multiple comparisons (glht) card: worker and page logic', () => {
+  let fits = new Map<string, LmmFit | GlmmFit>();
+  let block: LmmFit;
+  beforeAll(async () => {
+    fits = await fitFixtureModels({ oats: fx.models.oats, cbpp: fx.models.cbpp, fxi: fx.models.fxi }, dir);
+    // Oats's six blocks as a fixed factor: Tukey's 15 comparisons, beyond Shaffer's and Westfall's limit of 12
+    const oats = readCsv(readFileSync(join(dir, 'data/Oats.csv'))).table;
+    block = await lmer('yield ~ nitro + Block + (1 | Variety)', oats, { factors: ['Block', 'Variety'] });
+  }, 120_000);
+  const get = (k: string) => fits.get(k)!;
+
+  /** the worker's result of the card's fields for a kept fit, through the page's request */
+  const run = (fit: LmmFit | GlmmFit, f: Partial<GlhtFields>): GlhtMsg => runGlht(fit, glhtRequest(fields(f), emmVariables(fit)));
+
+  test("Oats's Variety, Tukey: the card's tables against multcomp (holm, single-step; the simultaneous intervals; the printouts)", () => {
+    const c = caseOf('oats_tukey');
+    for (const test of ['holm', 'single-step'] as const) {
+      const m = run(get('oats'), { factor: 'Variety', type: 'Tukey', test });
+      expect(m.type).toBe('Tukey');
+      expect(m.rows.map((r) => r.name)).toEqual(c.rownames.map((r) => `${r} == 0`));
+      close(m.rows.map((r) => r.estimate), c.estimate, 1e-6, 1e-9);
+      close(m.rows.map((r) => r.se), c.se, 1e-6);
+      close(m.rows.map((r) => r.statistic), c.statistic, 1e-6, 1e-9);
+      const pTol = 1e-6 * (1 + Math.max(...c.statistic.map((t) => t * t)));
+      if (test === 'holm') close(m.rows.map((r) => r.p!), c.tests.holm!.p, pTol, 1e-12);
+      else close(m.rows.map((r) => r.p!), c.tests['single-step']!.p, 0, 2e-4 + c.tests['single-step']!.error);
+      const maxSe = Math.max(...c.se);
+      close([m.quantile], [c.confint.adjusted!.quantile], 0, 3e-4);
+      close(m.rows.map((r) => r.lower), c.confint.adjusted!.lower, 0, 3e-4 * maxSe);
+      close(m.rows.map((r) => r.upper), c.confint.adjusted!.upper, 0, 3e-4 * maxSe);
+      expect(m.global).toBeNull();
+      expect(glhtSummaryHeader(m)).toEqual(['Hypothesis', 'Estimate', 'Std. Error', 'z value', 'Pr(>|z|)']);
+    }
+    // the printouts are the library's, and multcomp's (holm: deterministic)
+    const m = run(get('oats'), { factor: 'Variety', type: 'Tukey', test: 'holm', level: '0.9' });
+    const g = glht(get('oats'), mcp({ Variety: 'Tukey' }));
+    const s = g.summary({ test: 'holm' }) as GlhtTestResult;
+    expect(m.summaryText).toBe(printGlhtSummary(g, s).join('\n'));
+    expect(withoutFit(m.summaryText.split('\n'))).toEqual(withoutFit(c.prints.holm!));
+    expect(m.confintText.split('\n').slice(0, 8).join('\n')).toBe(printGlhtConfint(g, g.confint({ level: 0.9 })).slice(0, 8).join('\n'));
+    expect(m.confintText).toContain('90% family-wise confidence level');
+    expect(glhtSummaryNote(m)).toBe('(Adjusted p values reported -- holm method)');
+  });
+
+  test("cbpp's period (glmer), Dunnett one-sided (less): single-step p and the one-sided intervals (an infinite end) against multcomp", () => {
+    const c = caseOf('cbpp_dunnett_less');
+    const m = run(get('cbpp'), { factor: 'period', type: 'Dunnett', alternative: 'less', test: 'single-step' });
+    expect(m.rows.map((r) => r.name)).toEqual(c.rownames.map((r) => `${r} ${sym(c.alternative)} 0`));
+    expect(m.pName).toBe('Pr(<z)');
+    close(m.rows.map((r) => r.estimate), c.estimate, 1e-6, 1e-9);
+    close(m.rows.map((r) => r.se), c.se, 5e-6);
+    close(m.rows.map((r) => r.p!), c.tests['single-step']!.p, 0, 2e-4 + c.tests['single-step']!.error);
+    close(m.rows.map((r) => r.lower), c.confint.adjusted!.lower, 0, 0);
+    expect(m.rows.every((r) => r.lower === -Infinity && Number.isFinite(r.upper))).toBe(true);
+    close(m.rows.map((r) => r.upper), c.confint.adjusted!.upper, 0, 3e-4 * Math.max(...c.se));
+    // the plot draws the open ends to the domain's edge, 0 inside it
+    const { rows, domain } = glhtPlotRows(m);
+    expect(domain[0]).toBeLessThan(Math.min(0, ...m.rows.map((r) => r.upper)));
+    expect(rows.every((r) => r.lowerOpen && !r.upperOpen && r.lower === domain[0])).toBe(true);
+    expect(rows.map((r) => r.name)).toEqual(c.rownames);
+    // the CSV keeps the infinite end as R writes it
+    expect(glhtCsv(m).split('\n')[1]).toMatch(/,-Inf,/);
+  });
+
+  test("Dunnett against another base level (the card's base field): multcomp's contrMat(table(f), \"Dunnett\", base = 2)", () => {
+    const ref = base.cases.find((c) => c.name === 'oats_dunnett_base2')!;
+    const vars = emmVariables(get('oats'));
+    const req = glhtRequest(fields({ factor: 'Variety', type: 'Dunnett', base: 'Marvellous', test: 'holm' }), vars);
+    expect(req.base).toBe(2);
+    const m = runGlht(get('oats'), req);
+    expect(m.type).toBe(ref.type);
+    expect(m.rows.map((r) => r.name)).toEqual(ref.rownames.map((r) => `${r} == 0`));
+    close(m.rows.map((r) => r.estimate), ref.estimate, 1e-6, 1e-9);
+    close(m.rows.map((r) => r.se), ref.se, 1e-6);
+    close(m.rows.map((r) => r.p!), ref.p_holm, 1e-6 * (1 + Math.max(...ref.statistic.map((t) => t * t))), 1e-12);
+    expect(withoutFit(m.summaryText.split('\n'))).toEqual(withoutFit(ref.print_holm));
+    expect(glhtCalls(req).summary).toBe('summary(glht(fit, linfct = mcp(Variety = contrMat(table(model.frame(fit)$Variety), "Dunnett", base = 2))), test = adjusted("holm"))');
+    // the first level as base is mcp's own Dunnett
+    expect(glhtRequest(fields({ factor: 'Variety', type: 'Dunnett', base: '' }), vars).base).toBe(1);
+    expect(glhtRequest(fields({ factor: 'Variety', type: 'Dunnett', base: 'Golden Rain' }), vars).base).toBe(1);
+  });
+
+  test('the global tests (Chisq, F) and univariate: the rows without p, the global row; against multcomp', () => {
+    const c = caseOf('oats_tukey');
+    const fx2 = JSON.parse(readFileSync(join(dir, 'glht', 'glht.json'), 'utf8')) as { cases: (Case & { global: Record<string, { statistic: number; df: number[] | number; p: number }> })[] };
+    const gl = fx2.cases.find((x) => x.name === 'oats_tukey')!.global;
+    const m = run(get('oats'), { factor: 'Variety', type: 'Tukey', test: 'Chisq' });
+    expect(m.rows.every((r) => r.p === null)).toBe(true);
+    close([m.global!.statistic], [gl.Chisq!.statistic], 1e-6);
+    expect(m.global!.df).toEqual([gl.Chisq!.df].flat());
+    expect(glhtSummaryHeader(m)).toEqual(['Hypothesis', 'Estimate', 'Std. Error', 'z value']);
+    expect(glhtSummaryNote(m)).toMatch(/^Global test \(Chisq\): Chisq = .* on 2 DF, p = /);
+    expect(glhtCsv(m).split('\n')[0]).toBe('hypothesis,estimate,std_error,z_value,lwr,upr');
+    expect(m.summaryText.split('\n')).toEqual(c.prints.Chisq);
+    const f = run(get('oats'), { factor: 'Variety', type: 'Tukey', test: 'F' });
+    close([f.global!.p], [gl.F!.p], 1e-5);
+    const u = run(get('oats'), { factor: 'Variety', type: 'Tukey', test: 'univariate' });
+    close(u.rows.map((r) => r.p!), c.tests.univariate!.p, 1e-5, 1e-12);
+    expect(glhtSummaryNote(u)).toBe('(Univariate p values reported)');
+  });
+
+  test("bad fields are named: the page's checks, and the library's refusals (one level, a type needing three levels, Westfall's limit)", () => {
+    const vars = emmVariables(get('oats'));
+    const refuse = (f: Partial<GlhtFields>, v = vars) => { try { glhtRequest(fields(f), v); } catch (e) { expect(e).toBeInstanceOf(GlhtFieldError); return [(e as GlhtFieldError).field, (e as Error).message]; } throw new Error('not refused'); };
+    expect(refuse({ factor: 'Variety', level: '95' })).toEqual(['level', "level: a number between 0 and 1 (exclusive), e.g. 0.95, not '95'"]);
+    expect(refuse({ factor: 'Variety', level: '' })[0]).toBe('level');
+    expect(refuse({ factor: 'nitro' })).toEqual(['factor', "factor: 'nitro' is not a factor of the fixed part (Variety)"]);
+    expect(refuse({ factor: 'Variety', type: 'Tukeyish' })[0]).toBe('type');
+    expect(refuse({ factor: 'Variety', type: 'Dunnett', base: 'Nope' })).toEqual(['base', "base level: 'Nope' is not a level of 'Variety' (Golden Rain, Marvellous, Victory)"]);
+    expect(refuse({ factor: 'Variety', test: 'maxT' })[0]).toBe('test');
+    expect(refuse({ factor: 'Variety', alternative: 'both' })[0]).toBe('alternative');
+    expect(refuse({ factor: 'f' }, [{ name: 'f', kind: 'factor', levels: ['only'] }])).toEqual(['factor', "factor: 'f' has one level ('only'): multiple comparisons need two or more"]);
+    expect(refuse({ factor: '' }, [{ name: 'x', kind: 'covariate', levels: [] }])[0]).toBe('factor');
+    // the library's refusals, named by the worker
+    const libraryRefusal = (fn: () => unknown): [GlhtField | null, string] => { try { fn(); } catch (e) { const msg = (e as Error).message; return [glhtFieldOf(msg), msg]; } throw new Error('not refused'); };
+    const [f1, m1] = libraryRefusal(() => contrMat([12], ['only'], 'Tukey'));
+    expect([f1, glhtErrorText(m1, f1)]).toEqual(['factor', 'factor: contrMat: less than two groups']);
+    const [f2, m2] = libraryRefusal(() => run(get('fxi'), { factor: 'h', type: 'Williams' }));
+    expect(f2).toBe('type');
+    expect(m2).toMatch(/Williams contrasts need at least three groups/);
+    const [f3, m3] = libraryRefusal(() => run(block, { factor: 'Block', type: 'Tukey', test: 'Westfall' }));
+    expect(f3).toBe('test');
+    expect(glhtErrorText(m3, f3)).toMatch(/^test: glht: Westfall's logical constraints search 2\^14 sets of the 15 hypotheses/);
+    expect(libraryRefusal(() => run(block, { factor: 'Block', type: 'Tukey', test: 'Shaffer' }))[0]).toBe('test');
+    // the same comparisons by the free step-down are computed
+    expect(run(block, { factor: 'Block', type: 'Tukey', test: 'holm' }).rows).toHaveLength(15);
+    // a fit no longer kept
+    expect(() => runGlht(undefined, glhtRequest(fields({ factor: 'Variety' }), vars))).toThrow(/no longer kept/);
+  });
+
+  test("the card's replies go through the page's ledger (a late reply of a fit no longer shown is dropped: test/e2e/staleResults.test.ts)", () => {
+    expect(cardReply('glhtDone')).toBe('final');
+    expect(cardReply('glhtError')).toBe('final');
+  });
+
+  test('the R calls: defaults left out; the alternative, the test, the level; a name that is not syntactic', () => {
+    const r = (over: Partial<GlhtRequest>): GlhtRequest => ({ factor: 'f', type: 'Tukey', base: 1, alternative: 'two.sided', test: 'holm', level: 0.95, ...over });
+    expect(glhtCalls(r({})).summary).toBe('summary(glht(fit, linfct = mcp(f = "Tukey")), test = adjusted("holm"))');
+    expect(glhtCalls(r({})).confint).toBe('confint(glht(fit, linfct = mcp(f = "Tukey")))');
+    expect(glhtCalls(r({ test: 'single-step', level: 0.9, alternative: 'greater', type: 'Williams' }))).toEqual({
+      summary: 'summary(glht(fit, linfct = mcp(f = "Williams"), alternative = "greater"))',
+      confint: 'confint(glht(fit, linfct = mcp(f = "Williams"), alternative = "greater"), level = 0.9)',
+    });
+    expect(glhtCalls(r({ test: 'univariate' })).summary).toBe('summary(glht(fit, linfct = mcp(f = "Tukey")), test = univariate())');
+    expect(glhtCalls(r({ test: 'Chisq' })).summary).toBe('summary(glht(fit, linfct = mcp(f = "Tukey")), test = Chisqtest())');
+    expect(glhtCalls(r({ test: 'F' })).summary).toBe('summary(glht(fit, linfct = mcp(f = "Tukey")), test = Ftest())');
+    expect(glhtCalls(r({ test: 'Westfall' })).summary).toBe('summary(glht(fit, linfct = mcp(f = "Tukey")), test = adjusted("Westfall"))');
+    expect(glhtCalls(r({ factor: 'my f', type: 'Dunnett', base: 3 })).summary)
+      .toBe('summary(glht(fit, linfct = mcp(`my f` = contrMat(table(model.frame(fit)[["my f"]]), "Dunnett", base = 3))), test = adjusted("holm"))');
+    expect(glhtCalls(r({ factor: '.2x' })).summary).toContain('mcp(`.2x` = "Tukey")');
+  });
+
+  test("p cells as multcomp prints them below the integration error's power of ten; the CSV's rows", () => {
+    expect(glhtPText(3e-7, 1e-4)).toBe('<1e-04');
+    expect(glhtPText(3e-7, 0)).toBe('3.00e-7');
+    expect(glhtPText(0.0312, 1e-4)).toBe('0.0312');
+    expect(glhtPText(null, 0)).toBe('');
+    const m = run(get('oats'), { factor: 'Variety', type: 'Tukey', test: 'holm' });
+    const lines = glhtCsv(m).trim().split('\n');
+    expect(lines[0]).toBe('hypothesis,estimate,std_error,z_value,p_value,lwr,upr');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]!.split(',').slice(0, 2)).toEqual(['Marvellous - Golden Rain == 0', String(m.rows[0]!.estimate)]);
+  });
+});
