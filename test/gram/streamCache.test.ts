@@ -14,10 +14,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as arrow from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateLmmData } from '../../bench/synth.js';
 import { tableToParquet } from '../helpers/parquetFile.js';
 import type { Batch, BatchSource } from '../../src/gram/stream/batch.js';
+import { batchesFrom } from '../../src/gram/stream/batchCache.js';
 import { glmerStream, type StreamGlmerOptions } from '../../src/gram/stream/glmer.js';
 import { lmerStream, type StreamLmerOptions } from '../../src/gram/stream/lmer.js';
 import { openBatchSource } from '../../src/gram/stream/node.js';
@@ -27,7 +29,7 @@ import { dataPath } from '../helpers/reference.js';
 import { runMain } from '../helpers/cliEngines.js';
 
 let dir: string;
-let lmmParquet: string, lmmCsv: string, glmmParquet: string;
+let lmmParquet: string, lmmCsv: string, lmmArrow: string, glmmParquet: string;
 const N = 6000, BATCH = 500, ROW_GROUP = 1500;
 
 function csvOf(cols: Record<string, ArrayLike<number | string>>): string {
@@ -43,6 +45,10 @@ beforeAll(() => {
   const lmm = generateLmmData({ n: N, groups: 60, seed: 7, crossed: 12 });
   lmmParquet = join(dir, 'lmm.parquet');
   writeFileSync(lmmParquet, new Uint8Array(tableToParquet(lmm.table, ROW_GROUP)));
+  // an Arrow IPC file of four record batches
+  lmmArrow = join(dir, 'lmm.arrow');
+  const slices = [0, 1, 2, 3].flatMap((k) => lmm.table.slice(k * ROW_GROUP, (k + 1) * ROW_GROUP).batches);
+  writeFileSync(lmmArrow, arrow.tableToIPC(new arrow.Table(slices), 'file'));
   const c = lmm.columns;
   lmmCsv = join(dir, 'lmm.csv');
   writeFileSync(lmmCsv, csvOf({ y: c.y, x: c.x, w: c.w, g: Array.from(c.g, (k) => `g${k + 1}`), h: Array.from(c.h!, (k) => `h${k + 1}`) }));
@@ -93,7 +99,7 @@ async function glmerCounted(path: string, formula: string, o: StreamGlmerOptions
 
 describe('lmer on the stream: the same fit with and without the cache', () => {
   const formula = 'y ~ x + w + (1 + x | g) + (1 | h)';
-  for (const [kind, path] of [['Parquet', () => lmmParquet], ['CSV', () => lmmCsv]] as const) {
+  for (const [kind, path] of [['Parquet', () => lmmParquet], ['CSV', () => lmmCsv], ['Arrow IPC', () => lmmArrow]] as const) {
     it(`${kind}: everything kept, part kept, nothing kept`, async () => {
       const none = await lmerCounted(path(), formula, { cacheBytes: 0 });
       const all = await lmerCounted(path(), formula, {});
@@ -110,7 +116,7 @@ describe('lmer on the stream: the same fit with and without the cache', () => {
       expect(all.counts).toEqual({ whole: 1, from: 0, rows: N });
       // part kept: one whole pass, then 6 passes over the rows after the kept batches alone
       expect(part.counts.whole + part.counts.from).toBe(7);
-      if (kind === 'Parquet') {
+      if (kind !== 'CSV') {
         expect(part.counts.from).toBe(6);
         expect(part.counts.rows).toBeGreaterThan(N);
         expect((part.counts.rows - N) % BATCH).toBe(0);
@@ -163,6 +169,28 @@ describe('glmer on the stream: the same fit with and without the cache', () => {
     // a CSV source has no batchesFrom: the later passes read the rows of the kept batches and drop them unevaluated
     expect(part.counts.rows).toBe(none.counts.rows);
   }, 120_000);
+});
+
+describe('batchesFrom: the rows after the kept batches, in the batches a whole pass gives them in', () => {
+  for (const [kind, path] of [['Parquet (row groups of 1 500)', () => lmmParquet], ['Arrow IPC (record batches of 1 500)', () => lmmArrow], ['CSV (no batchesFrom: read and dropped)', () => lmmCsv]] as const) {
+    it(kind, async () => {
+      const src = await openBatchSource(path());
+      try {
+        const columns = ['y', 'x', 'g'];
+        const whole: Batch[] = [];
+        for await (const b of src.batches(columns, BATCH)) whole.push(b);
+        expect(whole.reduce((t, b) => t + b.n, 0)).toBe(N);
+        // a batch start inside the first row group, at a row group's start, inside a later one, and the end
+        for (const k of [1, 3, 5, 9, whole.length]) {
+          const from = whole.slice(0, k).reduce((t, b) => t + b.n, 0);
+          const got: Batch[] = [];
+          for await (const b of batchesFrom(src, columns, BATCH, from)) got.push(b);
+          expect(got.map((b) => b.n)).toEqual(whole.slice(k).map((b) => b.n));
+          got.forEach((b, i) => { for (const c of columns) expect(Array.from(b.columns.get(c)!)).toStrictEqual(Array.from(whole[k + i].columns.get(c)!)); });
+        }
+      } finally { await src.close(); }
+    });
+  }
 });
 
 describe('cacheBytes refused by name', () => {
