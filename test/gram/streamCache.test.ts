@@ -186,7 +186,7 @@ describe('batchesFrom: the rows after the kept batches, in the batches a whole p
           const got: Batch[] = [];
           for await (const b of batchesFrom(src, columns, BATCH, from)) got.push(b);
           expect(got.map((b) => b.n)).toEqual(whole.slice(k).map((b) => b.n));
-          got.forEach((b, i) => { for (const c of columns) expect(Array.from(b.columns.get(c)!)).toStrictEqual(Array.from(whole[k + i].columns.get(c)!)); });
+          got.forEach((b, i) => { for (const c of columns) expect(Array.from(b.columns.get(c)! as ArrayLike<unknown>)).toStrictEqual(Array.from(whole[k + i].columns.get(c)! as ArrayLike<unknown>)); });
         }
       } finally { await src.close(); }
     });
