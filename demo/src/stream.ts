@@ -2,7 +2,8 @@
  * Worker side: files larger than the tab. A Parquet file is read one row group at a time through
  * the streaming Gram source (src/gram/stream: ParquetBatchSource → gramFromStream → lmerFromGram),
  * so neither the worker nor the page ever holds the table: only the file handle, one batch of the
- * used columns, and the Gram matrix. The byte source counts what it reads, for the page's "bytes
+ * used columns, the evaluated batches the stream keeps between passes (its default cacheBytes,
+ * 256 MiB at most: src/gram/stream/batchCache.ts), and the Gram matrix. The byte source counts what it reads, for the page's "bytes
  * read" and rows per second.
  *
  * After the fit, what needs the rows is read in further passes: the summary's exact scaled-residual

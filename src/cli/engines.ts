@@ -37,6 +37,8 @@ export interface EngineFitArgs extends GramLmerOptions {
   url?: string;
   /** stream: rows per batch */
   batchSize?: number;
+  /** stream: bytes of evaluated batches kept between passes (default 256 MiB; 0: none) */
+  cacheBytes?: number;
   /** duckdb: its memory_limit (e.g. '1.5GB'; past it DuckDB spills to a temporary directory) */
   memoryLimit?: string;
   /** where fitted values and residuals go: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse) */
@@ -61,6 +63,8 @@ export interface EngineGlmerArgs extends Omit<GramGlmerOptions, 'factors'> {
   memoryLimit?: string;
   /** stream: rows per batch */
   batchSize?: number;
+  /** stream: bytes of evaluated batches kept between passes (default 256 MiB; 0: none) */
+  cacheBytes?: number;
   /** refused with its reason: a GLMM's residuals are not written back yet */
   residuals?: string;
   /** refused by the engine fit (a GLMM's prior weights, the negative binomial's size: the rows in memory) */
@@ -70,7 +74,7 @@ export interface EngineGlmerArgs extends Omit<GramGlmerOptions, 'factors'> {
 
 /** Fits a GLMM through the stream, DuckDB or ClickHouse engine (a PIRLS pass over the batches, or queries, per evaluation). */
 export async function glmerThroughEngine(args: EngineGlmerArgs): Promise<GlmmFit> {
-  const { engine, formula, file, table, url, residuals, memoryLimit, batchSize, whileOpen, ...options } = args;
+  const { engine, formula, file, table, url, residuals, memoryLimit, batchSize, cacheBytes, whileOpen, ...options } = args;
   if (residuals !== undefined) throw new Error('--residuals: a GLMM\'s fitted values and residuals are not written back by the engines yet; fit with --engine memory for them');
   if (engine === 'clickhouse') {
     if (!url) throw new Error('--engine clickhouse needs --url (e.g. http://127.0.0.1:8123)');
@@ -93,7 +97,7 @@ export async function glmerThroughEngine(args: EngineGlmerArgs): Promise<GlmmFit
     const { glmerStream } = await import('../gram/stream/glmer.js');
     const src = await openBatchSource(file);
     try {
-      const fit = await glmerStream(src, formula, { ...options, ...(batchSize !== undefined ? { batchSize } : {}) });
+      const fit = await glmerStream(src, formula, { ...options, ...(batchSize !== undefined ? { batchSize } : {}), ...(cacheBytes !== undefined ? { cacheBytes } : {}) });
       await whileOpen?.(fit);
       return fit;
     } finally {
@@ -165,7 +169,7 @@ export async function lmerThroughEngine(args: EngineFitArgs): Promise<LmmFit> {
   if (isGlob(args.file)) throw new Error(`stream: ${args.file} is a glob; the stream engine reads one file (use --engine duckdb)`);
   const src = await openBatchSource(args.file);
   try {
-    const { fit, residuals } = await lmerStream(src, formula, { ...options, batchSize: args.batchSize });
+    const { fit, residuals } = await lmerStream(src, formula, { ...options, batchSize: args.batchSize, ...(args.cacheBytes !== undefined ? { cacheBytes: args.cacheBytes } : {}) });
     if (args.residuals) {
       const n = await writeStreamResiduals(src, residuals, args.residuals, args.batchSize);
       notes.push(`fitted values and residuals of ${n} rows written to ${args.residuals}`);

@@ -124,6 +124,7 @@ export interface FitArgs extends BroomArgs {
   table?: string;
   /** stream: rows per batch */
   batchSize?: string | number;
+  cacheMb?: string | number;
   /** duckdb: its memory limit, e.g. 1.5GB */
   memoryLimit?: string;
   /** write fitted values and residuals: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse) */
@@ -371,6 +372,10 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     if (args.residuals !== undefined && engine === 'memory') throw new CliError('--residuals writes the rows back through an engine: add --engine stream, duckdb or clickhouse');
     const batchSize = args.batchSize === undefined ? undefined : Number(args.batchSize);
     if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) throw new CliError(`--batch-size must be a positive whole number, got '${args.batchSize}'`);
+    if (args.cacheMb !== undefined && engine !== 'stream') throw new CliError('--cache-mb is for --engine stream');
+    const cacheMb = args.cacheMb === undefined ? undefined : Number(args.cacheMb);
+    if (cacheMb !== undefined && !(Number.isFinite(cacheMb) && cacheMb >= 0 && String(args.cacheMb).trim() !== '')) throw new CliError(`--cache-mb must be a number of MiB, 0 or more (0: keep no batches between passes), got '${args.cacheMb}'`);
+    const cacheBytes = cacheMb === undefined ? undefined : Math.round(cacheMb * 2 ** 20);
     if (note && !quiet) io.stderr(`mixedgpu: note: ${note}\n`);
     const file = args.file ?? '';
     const dataName = engine === 'clickhouse' ? args.table! : basename(file, extname(file));
@@ -404,14 +409,14 @@ export async function fitFromArgs(args: FitArgs, io: CliIO, table?: arrow.Table,
     const notes: string[] = [];
     if (engine !== 'memory' && glmm) {
       fit = await glmerThroughEngine({
-        engine, formula: args.formula, file: args.file, table: args.table, url: args.url, memoryLimit: args.memoryLimit, batchSize, residuals: args.residuals, factors, dataName,
+        engine, formula: args.formula, file: args.file, table: args.table, url: args.url, memoryLimit: args.memoryLimit, batchSize, cacheBytes, residuals: args.residuals, factors, dataName,
         family: glmm.family, ...(glmm.link ? { link: glmm.link } : {}), ...(glmm.nAGQ !== undefined ? { nAGQ: glmm.nAGQ } : {}),
         ...(glmm.weights !== undefined ? { weights: glmm.weights } : {}), ...(glmm.theta !== undefined ? { theta: glmm.theta } : {}),
         calcDerivs: args.calcDerivs, ...(start ? { start } : {}), ...optimizer, ...(o.whileOpen ? { whileOpen: o.whileOpen } : {}),
       });
     } else if (engine !== 'memory') {
       fit = await lmerThroughEngine({
-        engine, formula: args.formula, file: args.file, table: args.table, url: args.url, batchSize, memoryLimit: args.memoryLimit, residuals: args.residuals, notes,
+        engine, formula: args.formula, file: args.file, table: args.table, url: args.url, batchSize, cacheBytes, memoryLimit: args.memoryLimit, residuals: args.residuals, notes,
         REML: reml, factors, ...(contrasts ? { contrasts } : {}), weights, backend, dataName, onProgress: lmmProgress, calcDerivs: args.calcDerivs, ...(start ? { start } : {}), ...optimizer,
         ...(o.whileOpen ? { whileOpen: o.whileOpen } : {}),
       });

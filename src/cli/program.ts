@@ -164,7 +164,7 @@ export function buildProgram(): Command {
       ml?: boolean; reml?: boolean; factors?: string; contrasts?: string; json?: boolean; backend?: string; threads?: string; quiet?: boolean;
       family?: string; link?: string; nagq?: string; weights?: string; delimiter?: string; encoding?: string; strayText?: string; theta?: string; ddf?: string; type?: string;
       relmat?: string[]; pedigree?: string[]; pedigreeColumns?: string;
-      engine?: string; url?: string; table?: string; batchSize?: string; memoryLimit?: string; residuals?: string; ranef?: string; calcDerivs?: boolean; start?: string; startFixef?: string; optimizer?: string;
+      engine?: string; url?: string; table?: string; batchSize?: string; cacheMb?: string; memoryLimit?: string; residuals?: string; ranef?: string; calcDerivs?: boolean; start?: string; startFixef?: string; optimizer?: string;
       prior?: string; covPrior?: string; fixefPrior?: string; residPrior?: string;
       tidy?: string | boolean; glance?: boolean; augment?: string; confInt?: string | boolean; confLevel?: string; scales?: string; ranPrefix?: string; exponentiate?: boolean; nsim?: string; seed?: string;
     }) => {
@@ -866,6 +866,7 @@ function engineOptions(cmd: Command, engineHelp: string): Command {
     .option('--url <url>', 'clickhouse: the HTTP interface, e.g. http://127.0.0.1:8123 (user and password from CLICKHOUSE_USER, CLICKHOUSE_PASSWORD)')
     .option('--table <name>', 'clickhouse: the table (e.g. a Distributed table over shards)')
     .option('--batch-size <rows>', 'stream: rows per record batch (default 65536)')
+    .option('--cache-mb <MiB>', 'stream: MiB of evaluated batches kept in memory between passes (default 256; 0: re-read the file every pass)')
     .option('--memory-limit <size>', 'duckdb: DuckDB\'s memory limit, e.g. 1.5GB (past it, it spills to a temporary directory; default 80% of RAM)');
 }
 

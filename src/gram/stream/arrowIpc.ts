@@ -8,7 +8,7 @@ import * as arrow from 'apache-arrow';
 import { columnFromArrow } from '../../frame/columns.js';
 import { LEVEL_ORDER_KEY } from '../../io/csvColumn.js';
 import type { ColumnKind, ColumnSchema } from '../frameSpec.js';
-import { type Batch, type BatchSource, type BatchValues, rebatch } from './batch.js';
+import { type Batch, type BatchSource, type BatchValues, fromRow, rebatch } from './batch.js';
 
 /** Something apache-arrow can read an IPC stream from. */
 export type ArrowBytes = AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> | NodeJS.ReadableStream;
@@ -50,9 +50,18 @@ export class ArrowBatchSource implements BatchSource {
     return rebatch(this.records(columns), batchSize);
   }
 
-  private async *records(columns: string[]): AsyncIterable<Batch> {
+  /** the rows from `from` on: the record batches before it are not converted */
+  batchesFrom(columns: string[], batchSize: number, from: number): AsyncIterable<Batch> {
+    return rebatch(fromRow(this.records(columns, from), from), batchSize);
+  }
+
+  /** the record batches in order, those that end at or before row `skipTo` as empty placeholders (not converted) */
+  private async *records(columns: string[], skipTo = 0): AsyncIterable<Batch> {
     const r = await this.reader();
+    let start = 0;
     for await (const rb of r) {
+      start += rb.numRows;
+      if (start <= skipTo) { yield { n: rb.numRows, columns: new Map() }; continue; }
       const table = new arrow.Table(rb);
       const cols = new Map<string, BatchValues>();
       for (const name of columns) {

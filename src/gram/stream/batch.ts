@@ -24,6 +24,13 @@ export interface BatchSource {
   /** the rows in order, in batches of at most `batchSize` rows, with the named columns only */
   batches(columns: string[], batchSize: number): AsyncIterable<Batch>;
   /**
+   * the rows from row `from` on (a row where a batch of `batches` starts), in the batches `batches`
+   * gives them in, skipping the rows before without decoding them where the format allows (a
+   * Parquet file's row groups, an Arrow stream's record batches); ./batchCache.ts reads the rows
+   * after the kept batches so
+   */
+  batchesFrom?(columns: string[], batchSize: number, from: number): AsyncIterable<Batch>;
+  /**
    * the order of text levels the file marks (an Arrow IPC file of a table read with readCsv's
    * `levelOrder: 'C'`: its fields' `mixedgpu.levelOrder` metadata), where it can mark one
    */
@@ -46,6 +53,20 @@ export function sliceBatch(b: Batch, from: number, to: number): Batch {
   const columns = new Map<string, BatchValues>();
   for (const [k, v] of b.columns) columns.set(k, v instanceof Float64Array ? v.subarray(from, to) : v.slice(from, to));
   return { n: to - from, columns };
+}
+
+/**
+ * The rows from row `from` on of a stream of batches, as it would be split by rebatch(·, size):
+ * batches that end before `from` are dropped, the one across it is cut at `from` (a row where a
+ * batch of the split stream starts, so the split batches after it are the same).
+ */
+export async function* fromRow(batches: AsyncIterable<Batch>, from: number): AsyncIterable<Batch> {
+  let start = 0;
+  for await (const b of batches) {
+    const end = start + b.n;
+    if (end > from) yield start >= from ? b : sliceBatch(b, from - start, b.n);
+    start = end;
+  }
 }
 
 /** Splits a stream of batches of any size into batches of at most `size` rows. */

@@ -20,7 +20,9 @@ import { type GlmmPassRunner, muRangeError, pairEntries, type GlmmPassState, typ
 import type { GramSourceResult } from '../source.js';
 import { type LevelId, levelIdOf } from './accumulate.js';
 import type { Batch, BatchSource } from './batch.js';
-import { designColumns, evaluateBatch } from './evaluate.js';
+import { type BatchFrame, designColumns, evaluateBatch } from './evaluate.js';
+import type { FrameBatches } from './streamSource.js';
+import { BatchCache, type BatchCodec, DEFAULT_CACHE_BYTES, batchesFrom, owned } from './batchCache.js';
 
 /** y log(y/m), lme4's 0 at y = 0 */
 const ylogy = (y: number, m: number) => (y !== 0 ? y * Math.log(y / m) : 0);
@@ -40,13 +42,33 @@ export interface GlmmBatch {
   codes: Int32Array[];
 }
 
+/**
+ * What the passes after the first keep of a batch (./batchCache.ts): its GlmmBatch less the counts
+ * s, f (read by rowSummary alone, the first pass) and less wt where it is 1 (not cbind), each
+ * array owning its buffer.
+ */
+const glmmCodec: BatchCodec<GlmmBatch, GlmmBatch> = {
+  rows: (b) => b.n,
+  keep: (b) => ({
+    n: b.n, ok: owned(b.ok), y: owned(b.y), wt: b.s ? owned(b.wt) : new Float64Array(0), s: null, f: null, off: b.off && owned(b.off),
+    x: b.x.map(owned), z: b.z.map((zk) => zk.map(owned)), codes: b.codes.map(owned),
+  }),
+  bytes: (b) => b.ok.byteLength + b.y.byteLength + b.wt.byteLength + (b.off?.byteLength ?? 0)
+    + b.x.reduce((t, a) => t + a.byteLength, 0) + b.z.reduce((t, zk) => zk.reduce((u, a) => u + a.byteLength, t), 0) + b.codes.reduce((t, a) => t + a.byteLength, 0),
+  // wt = 1 again where it was not kept
+  load: (b) => (b.wt.length === b.n ? b : { ...b, wt: new Float64Array(b.n).fill(1) }),
+};
+
 export class StreamGlmmPasses implements GlmmPassRunner {
   readonly stats = { passes: 0, queries: 0, ms: 0 };
   private readonly byBlock: GroupSpec[];
   private readonly index: Map<LevelId, number>[];
   private readonly entries: Map<number, number>[][];
+  /** the batches kept between passes (cacheBytes: ./batchCache.ts) */
+  readonly cache: BatchCache<GlmmBatch>;
 
-  constructor(private readonly source: BatchSource, private readonly res: GramSourceResult, private readonly failures: Expr | null, private readonly family: GlmFamily, private readonly batchSize = 65_536) {
+  constructor(private readonly source: BatchSource, private readonly res: GramSourceResult, private readonly failures: Expr | null, private readonly family: GlmFamily, private readonly batchSize = 65_536, cacheBytes = DEFAULT_CACHE_BYTES, private frames: FrameBatches | null = null) {
+    this.cache = new BatchCache(cacheBytes, glmmCodec);
     const byLabel = new Map(groupSpecs(res.spec, res.summary).map((g) => [g.label, g] as const));
     this.byBlock = res.blocks.map((b) => byLabel.get(b.group)!);
     this.index = res.blocks.map((b) => {
@@ -59,8 +81,12 @@ export class StreamGlmmPasses implements GlmmPassRunner {
   }
 
   private read(batch: Batch): GlmmBatch {
+    return this.fromFrame(evaluateBatch(this.res.spec, batch), batch);
+  }
+
+  /** a batch's model frame as the GLMM reads it (cbind: the failures from the batch's columns) */
+  private fromFrame(frame: BatchFrame, batch: Batch | null): GlmmBatch {
     const { spec, summary, blocks } = this.res;
-    const frame = evaluateBatch(spec, batch);
     const { n, ok } = frame;
     const column = designColumns(frame, summary);
     const x = summary.xcols.map(column);
@@ -73,6 +99,7 @@ export class StreamGlmmPasses implements GlmmPassRunner {
     });
     if (!this.failures) return { n, ok, y: frame.y, wt: new Float64Array(n).fill(1), s: null, f: null, off: frame.off, x, z, codes };
     // the failures: the same frame's rows (they are in its na.omit marks) with them as the response
+    if (!batch) throw new Error('internal: a cbind response\'s failures need the batch\'s columns');
     const f = evaluateBatch({ ...spec, response: this.failures }, batch).y;
     const s = frame.y;
     const y = new Float64Array(n), wt = new Float64Array(n);
@@ -80,9 +107,30 @@ export class StreamGlmmPasses implements GlmmPassRunner {
     return { n, ok, y, wt, s, f, off: frame.off, x, z, codes };
   }
 
-  /** one pass over the source, each batch's rows as the GLMM reads them (also adaptive quadrature's pass, ./agqPass.ts) */
-  async each(f: (b: GlmmBatch) => void): Promise<void> {
-    for await (const batch of this.source.batches(this.res.spec.columns, this.batchSize)) f(this.read(batch));
+  /** the source's rows from row `from` on, as the GLMM reads them */
+  private async *readFrom(from: number): AsyncIterable<GlmmBatch> {
+    const frames = this.frames;
+    if (frames && from === 0 && !this.failures) {
+      // the Gram passes' kept frames (their last use: each let go once read), then the source's rows after them
+      this.frames = null;
+      for await (const frame of frames.pass(async function* (this: StreamGlmmPasses, at: number) {
+        for await (const batch of batchesFrom(this.source, this.res.spec.columns, this.batchSize, at)) yield evaluateBatch(this.res.spec, batch);
+      }.bind(this), true)) yield this.fromFrame(frame, null);
+      return;
+    }
+    this.frames?.clear();
+    this.frames = null;
+    for await (const batch of batchesFrom(this.source, this.res.spec.columns, this.batchSize, from)) yield this.read(batch);
+  }
+
+  /**
+   * one pass, each batch's rows as the GLMM reads them (also adaptive quadrature's pass, ./agqPass.ts):
+   * the batches kept by the first pass from memory, the rest from the source; `counts`: with a
+   * cbind response's s and f (not kept: such a pass reads the source)
+   */
+  async each(f: (b: GlmmBatch) => void, counts = false): Promise<void> {
+    const batches = counts && this.cache.batches > 0 ? this.readFrom(0) : this.cache.pass((from) => this.readFrom(from));
+    for await (const b of batches) f(b);
   }
 
   /** The response checked and PIRLS's row summaries, in one pass (the SQL engines' first GLMM query). */
@@ -115,7 +163,7 @@ export class StreamGlmmPasses implements GlmmPassRunner {
         for (let j = 0; j < S.p; j++) colMaxX[j] = Math.max(colMaxX[j], Math.abs(b.x[j][i]));
         b.z.forEach((zk, k) => zk.forEach((col, s) => { const v = col[i]; colMaxZ[k][s] = Math.max(colMaxZ[k][s], Math.abs(v)); zSum[k][s] += v; zSq[k][s] += v * v; }));
       }
-    });
+    }, true);
     const fail = (c: number, message: string) => { if (c > 0) throw new DataError(`stream: ${message}`); };
     if (binary) fail(bad[0], RESPONSE_CHECKS.binary(label, bad[0], lo, hi));
     else if (this.failures) { fail(bad[0], RESPONSE_CHECKS.negativeCounts(label, bad[0])); fail(bad[1], RESPONSE_CHECKS.wholeCounts(label, bad[1])); }

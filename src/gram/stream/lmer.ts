@@ -11,7 +11,7 @@ import type { BatchSource } from './batch.js';
 import { StreamResiduals, streamResidualQuantiles } from './residuals.js';
 import { streamUsedRows } from './usedRowsScan.js';
 import { keepUsedRows, usedRowsScan } from '../usedRows.js';
-import { type StreamGramOptions, gramFromStream } from './streamSource.js';
+import { type StreamGramOptions, gramAndFrames } from './streamSource.js';
 
 export interface StreamLmerOptions extends StreamGramOptions, GramLmerOptions {
   /** compute the summary's scaled-residual quantiles (three more passes; default true) */
@@ -26,13 +26,15 @@ export interface StreamFit {
 
 export async function lmerStream(source: BatchSource, formula: string | Formula, options: StreamLmerOptions = {}): Promise<StreamFit> {
   refuseRelmatOption(options, 'lmerStream');
-  const gram = await gramFromStream(source, formula, options);
+  // the evaluated batches kept by the Gram passes (cacheBytes) serve the residuals' passes too
+  const { gram, frames } = await gramAndFrames(source, formula, options);
   const fit = await lmerFromGram(gram, options, source.name);
   const residuals = new StreamResiduals(gram, fitValues(fit));
   // later scans over the rows used (ggeffects's default values of a covariate: ../usedRows.ts)
   keepUsedRows(fit.model.source!, usedRowsScan(streamUsedRows(source, gram.spec, options.batchSize), fit.model.source!, gram.summary.nInput, gram.summary.n));
   if (options.residualQuantiles ?? true) {
-    await addResidualQuantiles(fit, gram.summary.nInput, 'passes', () => streamResidualQuantiles(source, residuals, options.batchSize));
+    await addResidualQuantiles(fit, gram.summary.nInput, 'passes', () => streamResidualQuantiles(source, residuals, options.batchSize, undefined, frames));
   }
+  frames.clear();
   return { fit, gram, residuals };
 }

@@ -8,7 +8,7 @@ import { parquetMetadataAsync, parquetRead } from 'hyparquet';
 import type { ColumnData, FileMetaData, SchemaElement } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import type { ColumnKind, ColumnSchema } from '../frameSpec.js';
-import { type Batch, type BatchSource, type BatchValues, type ByteSource, rebatch } from './batch.js';
+import { type Batch, type BatchSource, type BatchValues, type ByteSource, fromRow, rebatch } from './batch.js';
 
 /** How the in-memory Parquet reader types a flat column (by the values hyparquet decodes it to). */
 export function parquetKind(el: SchemaElement): ColumnKind {
@@ -61,13 +61,20 @@ export class ParquetBatchSource implements BatchSource {
     return rebatch(this.rowGroups(columns), batchSize);
   }
 
-  private async *rowGroups(columns: string[]): AsyncIterable<Batch> {
+  /** the rows from `from` on: the row groups before it are not read */
+  batchesFrom(columns: string[], batchSize: number, from: number): AsyncIterable<Batch> {
+    return rebatch(fromRow(this.rowGroups(columns, from), from), batchSize);
+  }
+
+  /** the row groups in order, those that end at or before row `skipTo` as empty placeholders (not read) */
+  private async *rowGroups(columns: string[], skipTo = 0): AsyncIterable<Batch> {
     const md = await this.meta();
     const kinds = await this.schema();
     let start = 0;
     for (const rg of md.row_groups) {
       const n = Number(rg.num_rows);
       const end = start + n;
+      if (end <= skipTo) { yield { n, columns: new Map() }; start = end; continue; }
       const cols = new Map<string, BatchValues>();
       for (const c of columns) cols.set(c, kinds.get(c) === 'numeric' ? new Float64Array(n).fill(NaN) : new Array<string | null>(n).fill(null));
       await parquetRead({

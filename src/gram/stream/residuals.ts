@@ -10,7 +10,9 @@ import { exactQuantiles } from '../quantiles.js';
 import { streamQuantileScan } from './quantileScan.js';
 import type { Batch, BatchSource } from './batch.js';
 import { type LevelId, levelIdOf } from './accumulate.js';
-import { designColumns, evaluateBatch } from './evaluate.js';
+import { type BatchFrame, designColumns, evaluateBatch } from './evaluate.js';
+import { batchesFrom } from './batchCache.js';
+import type { FrameBatches } from './streamSource.js';
 
 export interface BatchResiduals {
   /** 1 where the row is in the model (complete) */
@@ -38,8 +40,12 @@ export class StreamResiduals {
   }
 
   compute(batch: Batch): BatchResiduals {
-    const { spec, summary, blocks } = this.result;
-    const frame = evaluateBatch(spec, batch);
+    return this.computeFrame(evaluateBatch(this.result.spec, batch));
+  }
+
+  /** the fitted values and residuals of a batch's model frame */
+  computeFrame(frame: BatchFrame): BatchResiduals {
+    const { summary, blocks } = this.result;
     const { n, ok } = frame;
     const column = designColumns(frame, summary);
     // fitted = offset, + x_j β_j in column order, + each block's zᵀb (lmmFit.ts fitted)
@@ -77,10 +83,12 @@ export class StreamResiduals {
 }
 
 /** Exact type-7 quantiles (Min, 1Q, Median, 3Q, Max) of the scaled residuals, in three passes. */
-export async function streamResidualQuantiles(source: BatchSource, sr: StreamResiduals, batchSize = 65_536, probs = [0, 0.25, 0.5, 0.75, 1]): Promise<{ quantiles: number[]; scans: number }> {
-  const columns = sr.result.spec.columns;
+export async function streamResidualQuantiles(source: BatchSource, sr: StreamResiduals, batchSize = 65_536, probs = [0, 0.25, 0.5, 0.75, 1], frames?: FrameBatches): Promise<{ quantiles: number[]; scans: number }> {
+  const { spec } = sr.result;
+  // the batches' model frames: those the Gram passes kept (./batchCache.ts), the rest evaluated from the source
+  const read = async function* (from: number) { for await (const b of batchesFrom(source, spec.columns, batchSize, from)) yield evaluateBatch(spec, b); };
   const each = async (f: (s: Float64Array, ok: Uint8Array) => void) => {
-    for await (const b of source.batches(columns, batchSize)) { const r = sr.compute(b); f(r.scaled, r.ok); }
+    for await (const frame of frames ? frames.pass(read) : read(0)) { const r = sr.computeFrame(frame); f(r.scaled, r.ok); }
   };
   // the scaled residuals of the complete rows, batch by batch (./quantileScan.ts)
   const values = (f: (v: number) => void) => each((s, ok) => { for (let i = 0; i < s.length; i++) if (ok[i]) f(s[i]); });

@@ -14,7 +14,9 @@ import { momentPlan, summarizeFrame } from '../moments.js';
 import { gridCells } from '../gridCells.js';
 import { type GramSourceResult, type QueryTiming } from '../source.js';
 import type { BatchSource } from './batch.js';
-import { evaluateBatch, scaleArguments } from './evaluate.js';
+import { type BatchFrame, evaluateBatch, scaleArguments } from './evaluate.js';
+import { BatchCache, batchesFrom, cacheBudget } from './batchCache.js';
+import { type KeptFrame, frameCodec } from './frameCache.js';
 import { ScaleSums } from '../../frame/columns.js';
 import { GramAccumulator, MomentAccumulator } from './accumulate.js';
 import { ColumnSums, NormalEquations } from './exact.js';
@@ -40,14 +42,33 @@ export interface StreamGramOptions extends FrameSpecOptions {
    * Welford) give the transform, A agrees to rounding
    */
   exact?: boolean;
+  /**
+   * bytes of evaluated batches kept between passes (./batchCache.ts; default 256 MiB, 0: none): the
+   * passes after the first read the kept batches from memory and only the rows after them from the
+   * source; the fit is the same to the last bit
+   */
+  cacheBytes?: number;
 }
 
 export async function gramFromStream(source: BatchSource, formula: string | Formula, options: StreamGramOptions = {}): Promise<GramSourceResult> {
+  const { gram, frames } = await gramAndFrames(source, formula, options);
+  frames.clear();
+  return gram;
+}
+
+/** The model frame's batches kept by the Gram passes (./frameCache.ts), for the passes after them. */
+export type FrameBatches = BatchCache<BatchFrame, KeptFrame>;
+
+/** The Gram matrix, and the evaluated batches its passes kept (the caller's to use or clear). */
+export async function gramAndFrames(source: BatchSource, formula: string | Formula, options: StreamGramOptions = {}): Promise<{ gram: GramSourceResult; frames: FrameBatches }> {
+  const frames: FrameBatches = new BatchCache(cacheBudget(options.cacheBytes), frameCodec);
   // `.`: the source's columns (R's terms(formula, data =))
   const f = typeof formula === 'string' ? parseFormula(formula, usesDot(formula) ? { dataColumns: [...(await source.schema()).keys()] } : {}) : formula;
   if (f.random.length === 0) throw new Error(`no random-effects terms in '${f.text}': a mixed model needs at least one term such as (1 | group)`);
   const batchSize = options.batchSize ?? 65_536;
   if (!(batchSize >= 1)) throw new Error(`batchSize must be at least 1 (got ${batchSize})`);
+  // the model frame of each batch: pass 1 evaluates it (and keeps what fits), the later passes read it back
+  const framePass = () => frames.pass(async function* (from) { for await (const b of batchesFrom(source, spec.columns, batchSize, from)) yield evaluateBatch(spec, b); });
   const maxLevels = options.maxLevels ?? 50_000_000;
   const queries: QueryTiming[] = [];
   const abort = () => {
@@ -100,9 +121,9 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
   t = performance.now();
   const moments = new MomentAccumulator(plan, [...spec.groups]);
   await inStage('stream', 'pass 1 (moments)', async () => {
-    for await (const batch of source.batches(spec.columns, batchSize)) {
+    for await (const frame of framePass()) {
       abort();
-      moments.add(evaluateBatch(spec, batch));
+      moments.add(frame);
       for (const [label, lv] of moments.groupLevels) {
         if (lv.size > maxLevels) throw new Error(`the grouping factor '${label}' has more than ${maxLevels} levels (the limit, maxLevels)`);
       }
@@ -129,14 +150,14 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
     t = performance.now();
     const sums = new ColumnSums(summary, groups);
     await inStage('stream', 'pass 2 (column sums)', async () => {
-      for await (const batch of source.batches(spec.columns, batchSize)) { abort(); sums.add(evaluateBatch(spec, batch)); options.onBatch?.(2, sums.n); }
+      for await (const frame of framePass()) { abort(); sums.add(frame); options.onBatch?.(2, sums.n); }
     });
     queries.push({ stage: 'pass 2 (column sums)', ms: performance.now() - t, rows: moments.nInput });
     const m = sums.means();
     t = performance.now();
     const normal = new NormalEquations(summary, m.x, m.y);
     await inStage('stream', 'pass 3 (normal equations)', async () => {
-      for await (const batch of source.batches(spec.columns, batchSize)) { abort(); normal.add(evaluateBatch(spec, batch)); options.onBatch?.(2, sums.n); }
+      for await (const frame of framePass()) { abort(); normal.add(frame); options.onBatch?.(2, sums.n); }
     });
     queries.push({ stage: 'pass 3 (normal equations)', ms: performance.now() - t, rows: moments.nInput });
     const beta0 = await inStage('stream', 'pass 3 (normal equations)', () => normal.beta0());
@@ -149,15 +170,15 @@ export async function gramFromStream(source: BatchSource, formula: string | Form
   const gram = new GramAccumulator(summary, groups, moments.groupLevels);
   let rows = 0;
   await inStage('stream', `pass ${passes} (Gram)`, async () => {
-    for await (const batch of source.batches(spec.columns, batchSize)) {
+    for await (const frame of framePass()) {
       abort();
-      gram.add(evaluateBatch(spec, batch));
-      rows += batch.n;
+      gram.add(frame);
+      rows += frame.n;
       options.onBatch?.(2, rows);
     }
     if (rows !== moments.nInput) throw new Error(`${source.name} changed between the passes (${moments.nInput} rows, then ${rows})`);
   });
   queries.push({ stage: `pass ${passes} (Gram)`, ms: performance.now() - t, rows });
   const assembled = await inStage('stream', 'assembling A', () => assembleGram(spec, summary, groups, gram.secondPass(moments.dropped)));
-  return { engine: 'stream', spec, summary, ...assembled, grid, rowsScanned: (passes + scalePasses) * moments.nInput, queries };
+  return { gram: { engine: 'stream', spec, summary, ...assembled, grid, rowsScanned: (passes + scalePasses) * moments.nInput, queries }, frames };
 }
