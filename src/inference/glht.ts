@@ -331,7 +331,7 @@ function singleStep(g: Glht, rows: number[], t: number[], abseps: number, at: nu
  * the most hypotheses Shaffer's and Westfall's logical constraints are searched for: all-pairwise comparisons
  * of 8 levels (28 hypotheses). There the flats' search (glhtMaxsets.ts) takes about 1 s and finds 275 maximal
  * sets, each a multivariate normal integral of up to 28 dimensions for Westfall unless its Bonferroni bound
- * cannot raise the running maximum (8 s on a simulated family); 9 levels' 36 hypotheses take about 20 s for the
+ * cannot raise the running maximum (2 to 8 s on a simulated family: bench/glhtMaxsets.ts); 9 levels' 36 hypotheses take about 20 s for the
  * search alone (Bell(9) = 21147 partitions) and 879 sets.
  */
 export const MAXSETS_LIMIT = 28;
