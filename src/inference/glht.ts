@@ -13,11 +13,13 @@
  *   single-step     p_i = 1 − P(max_j |T_j| ≤ |t_i|), T ~ N(0, R) (or t), R = cov2cor(K V Kᵀ) (pmvt);
  *   free, Shaffer, Westfall   step-down: free re-tests the remaining hypotheses after each rejection,
  *                   Westfall (and Shaffer with Bonferroni in place of pmvt) over multcomp's maximal sets
- *                   of hypotheses that can be true together (logical constraints: maxsets), then the
+ *                   of hypotheses that can be true together (logical constraints: maxsets, by the search
+ *                   of the flats in glhtMaxsets.ts; one integral per set, at its most significant), then the
  *                   running maximum;
  *   p.adjust's methods (holm, hochberg, hommel, bonferroni, BH, BY, fdr, none) of the univariate p;
  *   Chisq, F        the global test: SSH = (Kβ̂ − m)ᵀ (K V Kᵀ)⁺ (Kβ̂ − m) on q = rank(K V Kᵀ) df (χ²), or
  *                   SSH/q on (q, df.residual(fit)) (lme4's n − the number of parameters).
+ * cld(level, decreasing): a Tukey family's compact letter display of the summary (glhtCld.ts).
  * confint(level, calpha): Kβ̂ ± c · SE with c the equicoordinate quantile of T (adjusted, the default) or
  * of one T_i (univariate). mvtnorm integrates by randomized lattice rules to an error of about 1e-3 by
  * default; the integrals here are run to `abseps` (default 1e-4; see src/stats/mvt.ts), so single-step,
@@ -331,8 +333,8 @@ function singleStep(g: Glht, rows: number[], t: number[], abseps: number, at: nu
  * the most hypotheses Shaffer's and Westfall's logical constraints are searched for: all-pairwise comparisons
  * of 8 levels (28 hypotheses). There the flats' search (glhtMaxsets.ts) takes about 1 s and finds 275 maximal
  * sets, each a multivariate normal integral of up to 28 dimensions for Westfall unless its Bonferroni bound
- * cannot raise the running maximum (2 to 8 s on a simulated family: bench/glhtMaxsets.ts); 9 levels' 36 hypotheses take about 20 s for the
- * search alone (Bell(9) = 21147 partitions) and 879 sets.
+ * cannot raise the running maximum (2 to 8 s on a simulated family: bench/glhtMaxsets.ts); 9 levels' 36
+ * hypotheses take about 20 s for the search alone (Bell(9) = 21147 partitions) and 879 sets.
  */
 export const MAXSETS_LIMIT = 28;
 
