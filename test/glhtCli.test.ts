@@ -1,6 +1,6 @@
 /**
- * `mixedgpu glht FILE FORMULA (--mcp F=TYPE | --linfct H) [--test T] [--confint]` (src/cli/glhtCommand.ts) through
- * commander: the printouts against test/oracle/glht.R's multcomp output (the library is tested case by case in
+ * `mixedgpu glht FILE FORMULA (--mcp F=TYPE | --linfct H) [--test T] [--confint] [--cld]` (src/cli/glhtCommand.ts) through
+ * commander: the printouts against test/oracle/glht.R's and glht_cld.R's multcomp output (the library is tested case by case in
  * test/glht.test.ts), the JSON, and the refusals with exit 1.
  */
 import { readFileSync } from 'node:fs';
@@ -45,6 +45,27 @@ describe('mixedgpu glht', () => {
     j.glht.estimate.forEach((v, i) => expect(v).toBeCloseTo(c.estimate[i], 6));
     j.glht.tests[0].result.pValue.forEach((v, i) => expect(Math.abs(v - c.tests['single-step'].p[i])).toBeLessThan(4e-4));
     expect(j.glht.confint.level).toBe(0.9);
+  });
+
+  it("--cld: multcomp's compact letter display after the summary (test/oracle/glht_cld.R)", async () => {
+    const cld = JSON.parse(readFileSync(join(fixtures, 'glht', 'glht_cld.json'), 'utf8')) as { cld: { name: string; print: string[]; letters: Record<string, string> }[] };
+    const ref = cld.cld.find((c) => c.name === 'sleep_holm_decreasing')!;
+    const sleep = join(fixtures, 'data', 'sleepstudy_dayf.csv');
+    const { code, stdout } = await run([sleep, 'Reaction ~ DayF + (1 | Subject)', '--factors', 'DayF,Subject', '--mcp', 'DayF=Tukey', '--test', 'holm', '--cld', '--decreasing']);
+    expect(code).toBe(0);
+    expect(stdout.replace(/\n$/, '').split('\n').slice(-2)).toEqual(ref.print);
+    const j = await run([sleep, 'Reaction ~ DayF + (1 | Subject)', '--factors', 'DayF,Subject', '--mcp', 'DayF=Tukey', '--test', 'holm', '--cld', '--decreasing', '--json']);
+    const out = JSON.parse(j.stdout) as { glht: { cld: { test: string; cld: { letters: string[] } }[] } };
+    expect(out.glht.cld[0].test).toBe('holm');
+    expect(out.glht.cld[0].cld.letters).toEqual(Object.values(ref.letters));
+  });
+
+  it('--cld refusals: a family that is not Tukey, its options without it', async () => {
+    const r = await run([oats, OATS, '--factors', 'Block,Variety', '--mcp', 'Variety=Dunnett', '--test', 'univariate', '--cld']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/needs a Tukey family.*of type Dunnett/);
+    expect((await run([oats, OATS, '--factors', 'Block,Variety', '--mcp', 'Variety=Tukey', '--decreasing'])).stderr).toMatch(/--cld-level and --decreasing are options of --cld/);
+    expect((await run([oats, OATS, '--factors', 'Block,Variety', '--mcp', 'Variety=Tukey', '--test', 'F', '--cld'])).stderr).toMatch(/--cld needs a test with a p-value per comparison/);
   });
 
   it('refusals: no hypotheses, both kinds, an unknown test, a bad --mcp, a number option that is not one', async () => {

@@ -810,6 +810,9 @@ export function buildProgram(): Command {
     .option('--calpha <c>', 'the intervals\' critical value: adjusted (default) or univariate')
     .option('--level <l>', 'the intervals\' confidence level (default 0.95)')
     .option('--abseps <e>', 'the multivariate normal/t integrals\' absolute error (default 1e-4)')
+    .option('--cld', "also multcomp's compact letter display of a Tukey family (cld): of each --test's p-values below --cld-level, or of the intervals with --confint")
+    .option('--cld-level <a>', "cld's significance level of the p-values (default 0.05)")
+    .option('--decreasing', "cld's letters from the last level (multcomp's decreasing = TRUE)")
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)'))
     .action(async (positional: string[], opts: CommandOptions) => {

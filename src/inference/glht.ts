@@ -13,11 +13,13 @@
  *   single-step     p_i = 1 − P(max_j |T_j| ≤ |t_i|), T ~ N(0, R) (or t), R = cov2cor(K V Kᵀ) (pmvt);
  *   free, Shaffer, Westfall   step-down: free re-tests the remaining hypotheses after each rejection,
  *                   Westfall (and Shaffer with Bonferroni in place of pmvt) over multcomp's maximal sets
- *                   of hypotheses that can be true together (logical constraints: maxsets), then the
+ *                   of hypotheses that can be true together (logical constraints: maxsets, by the search
+ *                   of the flats in glhtMaxsets.ts; one integral per set, at its most significant), then the
  *                   running maximum;
  *   p.adjust's methods (holm, hochberg, hommel, bonferroni, BH, BY, fdr, none) of the univariate p;
  *   Chisq, F        the global test: SSH = (Kβ̂ − m)ᵀ (K V Kᵀ)⁺ (Kβ̂ − m) on q = rank(K V Kᵀ) df (χ²), or
  *                   SSH/q on (q, df.residual(fit)) (lme4's n − the number of parameters).
+ * cld(level, decreasing): a Tukey family's compact letter display of the summary (glhtCld.ts).
  * confint(level, calpha): Kβ̂ ± c · SE with c the equicoordinate quantile of T (adjusted, the default) or
  * of one T_i (univariate). mvtnorm integrates by randomized lattice rules to an error of about 1e-3 by
  * default; the integrals here are run to `abseps` (default 1e-4; see src/stats/mvt.ts), so single-step,
@@ -35,6 +37,8 @@ import { termColumns } from './termColumns.js';
 import { type ContrastType, CONTRAST_TYPES, contrMat, matchContrastType } from './contrMat.js';
 import { type Alternative, symbolicHypotheses } from './glhtLinfct.js';
 import { pseudoInverse } from './eigen.js';
+import { maxsets } from './glhtMaxsets.js';
+import { type GlhtCld, type GlhtCldOptions, cldOfSummary } from './glhtCld.js';
 
 type Fit = LmmFit | GlmmFit;
 
@@ -128,14 +132,25 @@ export interface Glht {
   /** K V Kᵀ, row-major */
   covariance: number[][];
   messages: string[];
+  /** mcp()'s factors (multcomp's focus): each one's levels and mean response per level (cld's level order); null otherwise */
+  focus: GlhtFocus[] | null;
   summary(options?: GlhtSummaryOptions): GlhtTestResult | GlhtGlobalResult;
   confint(options?: GlhtConfintOptions): GlhtConfint;
+  /** cld(summary(glht, test)): the compact letter display of a Tukey family (glhtCld.ts) */
+  cld(options?: GlhtCldOptions & Pick<GlhtSummaryOptions, 'test' | 'abseps'>): GlhtCld;
+}
+
+export interface GlhtFocus {
+  factor: string;
+  levels: string[];
+  /** mean(y) per level, y the response as R's model frame holds it (a cbind's first column: the successes) */
+  meanResponse: number[];
 }
 
 const WHAT = 'glht';
 
 /** the factor's mcp rows over the coefficients (mcp2matrix) */
-function mcpMatrix(fit: Fit, spec: McpSpec['mcp'], messages: string[]): { K: number[][]; rowNames: string[]; rhs: number[]; alternative: Alternative | null; type: string } {
+function mcpMatrix(fit: Fit, spec: McpSpec['mcp'], messages: string[]): { K: number[][]; rowNames: string[]; rhs: number[]; alternative: Alternative | null; type: string; focus: GlhtFocus[] } {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || Object.keys(spec).length === 0) {
     throw new OptionError('linfct', `${WHAT}: mcp() takes factors' names with a contrast type, e.g. mcp({ Variety: 'Tukey' }), not ${showValue(spec)}`);
   }
@@ -146,14 +161,19 @@ function mcpMatrix(fit: Fit, spec: McpSpec['mcp'], messages: string[]): { K: num
   const cols = termColumns(frame);
   const K: number[][] = [], rowNames: string[] = [], rhs: number[] = [];
   const types: string[] = [];
+  const focus: GlhtFocus[] = [];
   let alternative: Alternative | null = null;
+  // the response as R's model frame holds it: a binomial cbind(s, f)'s first column s = y · trials
+  const y = frame.trials ? frame.y.map((v, i) => v * frame.trials![i]) : frame.y;
   for (const nm of names) {
     if (!variables.has(nm)) throw new ModelError(`${WHAT}: the variable '${nm}' was given in mcp() but is not in the model's fixed effects (${[...variables].join(', ')})`);
     const col = frame.columns.get(nm);
     if (!col || col.kind !== 'factor') throw new ModelError(`${WHAT}: the variable '${nm}' is not contained as a factor in the model (mcp compares the levels of a factor)`);
     const levels = col.levels;
     const n = levels.map(() => 0);
-    for (const c of col.codes) if (c >= 0) n[c]++;
+    const sums = levels.map(() => 0);
+    col.codes.forEach((c, i) => { if (c >= 0) { n[c]++; sums[c] += y[i]; } });
+    focus.push({ factor: nm, levels: levels.slice(), meanResponse: sums.map((v, l) => (n[l] > 0 ? v / n[l] : NaN)) });
     // the comparisons of the levels: per element a contrast type (contrMat's rows) or a hypothesis on the
     // levels (chrlinfct2matrix's row), as mcp2matrix's Kchr; or a matrix over the levels
     const given = spec[nm];
@@ -208,7 +228,7 @@ function mcpMatrix(fit: Fit, spec: McpSpec['mcp'], messages: string[]): { K: num
     }
     rowNames.push(...rn);
   }
-  return { K, rowNames, rhs: rhs.length ? rhs : K.map(() => 0), alternative, type: types.length ? [...new Set(types)].join(', ') : 'User-defined' };
+  return { K, rowNames, rhs: rhs.length ? rhs : K.map(() => 0), alternative, type: types.length ? [...new Set(types)].join(', ') : 'User-defined', focus };
 }
 
 /** rows over a factor's k levels: a non-empty array of arrays of k finite numbers */
@@ -245,12 +265,13 @@ export function glht(fit: Fit, linfct: Linfct, options: GlhtOptions = {}): Glht 
   const p = frame.p;
   const messages: string[] = [];
   let K: number[][], rowNames: string[], rhs: number[] | null = null, alternative: Alternative | null = null, type: string | null = null;
+  let focus: GlhtFocus[] | null = null;
   if (typeof linfct === 'string' || (Array.isArray(linfct) && linfct.every((h) => typeof h === 'string'))) {
     const sh = symbolicHypotheses([linfct].flat() as string[], coefNames);
     ({ K, rowNames } = sh); rhs = sh.rhs; alternative = sh.alternative;
   } else if (typeof linfct === 'object' && linfct !== null && 'mcp' in linfct) {
     const m = mcpMatrix(fit, linfct.mcp, messages);
-    ({ K, rowNames, type } = m);
+    ({ K, rowNames, type, focus } = m);
     if (m.alternative !== null) { alternative = m.alternative; rhs = m.rhs; }
   } else if (typeof linfct === 'object' && linfct !== null && 'K' in linfct && Array.isArray(linfct.K)) {
     K = linfct.K.map((r) => {
@@ -284,8 +305,13 @@ export function glht(fit: Fit, linfct: Linfct, options: GlhtOptions = {}): Glht 
     linfct: K, rowNames, coefNames, rhs: rhs ?? K.map(() => 0), alternative: alternative ?? 'two.sided', df, type,
     fitCall: `${'family' in fit ? 'glmer' : 'lmer'}(formula = ${frame.formula.text ?? ''})`,
     dfResidual: fit.nobs - fit.df,
-    estimate, covariance, messages,
+    estimate, covariance, messages, focus,
     summary: (o = {}) => glhtSummary(g, o),
+    cld: (o = {}) => {
+      const test = o.test ?? 'single-step';
+      if (test === 'Chisq' || test === 'F') throw new OptionError('test', `${WHAT}: a compact letter display needs a p-value per comparison; the ${test} test is one global test`);
+      return cldOfSummary(g, glhtSummary(g, { test, ...(o.abseps !== undefined ? { abseps: o.abseps } : {}) }) as GlhtTestResult, o);
+    },
     confint: (o = {}) => glhtConfint(g, o),
   };
   return g;
@@ -304,13 +330,13 @@ function univariateP(t: number[], alternative: Alternative, df: number): number[
   return t.map((x) => (alternative === 'two.sided' ? 2 * (1 - F(Math.abs(x))) : alternative === 'less' ? F(x) : 1 - F(x)));
 }
 
-/** pqglht's adjusted p-values of the hypotheses `rows` (1 − P over the rectangle each statistic sets) */
-function singleStep(g: Glht, rows: number[], t: number[], abseps: number): { p: number[]; error: number } {
+/** pqglht's adjusted p-values within the hypotheses `rows` of those `at` (1 − P over the rectangle each statistic sets) */
+function singleStep(g: Glht, rows: number[], t: number[], abseps: number, at: number[] = rows): { p: number[]; error: number } {
   const S = rows.map((i) => rows.map((j) => g.covariance[i][j]));
   const R = corrOf(S);
   const k = rows.length;
   let error = 0;
-  const p = rows.map((i) => {
+  const p = at.map((i) => {
     const q = t[i];
     const lower = new Array(k).fill(g.alternative === 'two.sided' ? -Math.abs(q) : g.alternative === 'less' ? q : -Infinity);
     const upper = new Array(k).fill(g.alternative === 'two.sided' ? Math.abs(q) : g.alternative === 'less' ? Infinity : q);
@@ -321,50 +347,14 @@ function singleStep(g: Glht, rows: number[], t: number[], abseps: number): { p: 
   return { p, error };
 }
 
-/** multcomp's allsubsets, maxsets (with checkCS) and rmsets: the maximal sets of hypotheses, among those ordered after j, that can hold with j */
-function maxsets(Korder: number[][]): number[][][] {
-  const k = Korder.length;
-  const allsubsets = (S: number[]): number[][] => {
-    if (S.length === 0) return [[]];
-    if (S.length === 1) return [S.slice()];
-    let ret: number[][] = S.map((s) => [s]);
-    for (let i = 0; i < S.length - 1; i++) ret = ret.concat(allsubsets(S.slice(i + 1)).map((t) => [S[i], ...t]));
-    return ret;
-  };
-  // checkCS: the set K can be true while every hypothesis before min(K) is false: none of those is in
-  // the span of K's rows (R's C[, 1:(min(K) − 1)] is column 1 when min(K) = 1: then only the full set passes)
-  const checkCS = (set: number[]): boolean => {
-    if (set.length === k) return true;
-    const first = Math.min(...set);
-    const before = first === 0 ? [0] : Array.from({ length: first }, (_, i) => i);
-    const CK = set.map((s) => Korder[s]);
-    // residual of each earlier row after projection onto span(CK): r = c − CKᵀ (CK CKᵀ)⁺ CK c
-    const G = CK.map((a) => CK.map((b) => a.reduce((s, v, l) => s + v * b[l], 0)));
-    const Gi = mpInverse(G, Number.EPSILON).inverse;
-    return before.every((j) => {
-      const c = Korder[j];
-      const proj = CK.map((a) => a.reduce((s, v, l) => s + v * c[l], 0));
-      const w = Gi.map((row) => row.reduce((s, v, l) => s + v * proj[l], 0));
-      let ss = 0;
-      for (let l = 0; l < c.length; l++) { let r = c[l]; for (let a = 0; a < CK.length; a++) r -= w[a] * CK[a][l]; ss += r * r; }
-      return ss > Number.EPSILON;
-    });
-  };
-  const rmsets = (sets: number[][]): number[][] => {
-    if (sets.length === 1) return sets;
-    return sets.filter((set, j) => j === sets.length - 1 || !sets.slice(j + 1).some((x) => set.every((s) => x.includes(s))));
-  };
-  const out: number[][][] = [];
-  for (let j = 0; j < k; j++) {
-    let tmp = allsubsets(Array.from({ length: k - j - 1 }, (_, i) => j + 1 + i)).map((t) => [j, ...t]);
-    if (tmp.length > 1 || tmp[0].length > 1) tmp = [[j], ...tmp];
-    out.push(rmsets(tmp.filter(checkCS)));
-  }
-  return out;
-}
-
-/** the most hypotheses Shaffer's and Westfall's logical constraints are searched for (their sets are 2^(k−1)) */
-export const MAXSETS_LIMIT = 12;
+/**
+ * the most hypotheses Shaffer's and Westfall's logical constraints are searched for: all-pairwise comparisons
+ * of 8 levels (28 hypotheses). There the flats' search (glhtMaxsets.ts) takes about 1 s and finds 275 maximal
+ * sets, each a multivariate normal integral of up to 28 dimensions for Westfall unless its Bonferroni bound
+ * cannot raise the running maximum (2 to 8 s on a simulated family: bench/glhtMaxsets.ts); 9 levels' 36
+ * hypotheses take about 20 s for the search alone (Bell(9) = 21147 partitions) and 879 sets.
+ */
+export const MAXSETS_LIMIT = 28;
 
 function glhtSummary(g: Glht, o: GlhtSummaryOptions): GlhtTestResult | GlhtGlobalResult {
   const test = o.test ?? 'single-step';
@@ -403,20 +393,32 @@ function glhtSummary(g: Glht, o: GlhtSummaryOptions): GlhtTestResult | GlhtGloba
     return { ...base, pValue: pv, error };
   }
   // Shaffer, Westfall: the hypotheses ordered by their statistics (most significant first), the maximal
-  // sets of each step, each set's minimum adjusted p (Westfall: single-step within the set; Shaffer: Bonferroni)
-  if (k > MAXSETS_LIMIT) throw new ModelError(`${WHAT}: ${test}'s logical constraints search 2^${k - 1} sets of the ${k} hypotheses; more than ${MAXSETS_LIMIT} hypotheses are not searched here (use 'free' or 'single-step')`);
+  // sets of each step (glhtMaxsets.ts), each set's minimum adjusted p (Westfall: single-step within the set;
+  // Shaffer: Bonferroni), the step's maximum over its sets, then the running maximum over the steps
+  if (k > MAXSETS_LIMIT) throw new ModelError(`${WHAT}: ${test}'s logical constraints are searched for at most ${MAXSETS_LIMIT} hypotheses (all-pairwise comparisons of 8 levels); these are ${k} (use 'free' or 'single-step')`);
   const score = t.map((x) => (g.alternative === 'less' ? x : g.alternative === 'greater' ? -x : -Math.abs(x)));
   const order = all.slice().sort((a, b) => score[a] - score[b] || a - b);
   const sets = maxsets(order.map((i) => g.linfct[i]));
   let error = 0;
-  const stepP = sets.map((group) => Math.max(...group.map((set) => {
-    const rows = set.map((s) => order[s]);
-    if (test === 'Shaffer') return Math.min(...pAdjust(rows.map((i) => pu[i]), 'bonferroni'));
-    const r = singleStep(g, rows, t, abseps);
-    error = Math.max(error, r.error);
-    return Math.min(...r.p);
-  })));
-  for (let i = 1; i < k; i++) stepP[i] = Math.max(stepP[i - 1], stepP[i]);
+  const stepP: number[] = [];
+  for (let j = 0; j < k; j++) {
+    // the running maximum so far: a set whose p cannot exceed it leaves the step's p as it is
+    let best = j > 0 ? stepP[j - 1] : -Infinity;
+    // (larger sets first: theirs are the larger p's)
+    for (const set of sets[j].slice().sort((a, b) => b.length - a.length)) {
+      const rows = set.map((s) => order[s]);
+      // the set's most significant hypothesis is j (set[0]): its p is the set's minimum, as p_i falls with |t_i|
+      //   Shaffer   min_i min(1, |S| p_i) = min(1, |S| p_j)
+      //   Westfall  min_i P(max_{s∈S} |T_s| ≥ |t_i|) = P(max_{s∈S} |T_s| ≥ |t_j|) ≤ min(1, |S| p_j) (Bonferroni)
+      const bound = Math.min(1, set.length * pu[order[set[0]]]);
+      if (bound <= best) continue;
+      if (test === 'Shaffer') { best = bound; continue; }
+      const r = singleStep(g, rows, t, abseps, [order[set[0]]]);
+      error = Math.max(error, r.error);
+      best = Math.max(best, r.p[0]);
+    }
+    stepP.push(best);
+  }
   // R's p[rank(tstat)]: ties share their average rank, whose fraction R's subscript drops
   const pValue = all.map((i) => {
     const below = score.filter((x) => x < score[i]).length, tied = score.filter((x) => x === score[i]).length;
