@@ -58,12 +58,15 @@ const sym = (alt: string) => (alt === 'two.sided' ? '==' : alt === 'less' ? '>='
 
 describe('Multiple comparisons (glht) card: worker and page logic', () => {
   let fits = new Map<string, LmmFit | GlmmFit>();
-  let block: LmmFit;
+  let block: LmmFit, days: LmmFit;
   beforeAll(async () => {
     fits = await fitFixtureModels({ oats: fx.models.oats, cbpp: fx.models.cbpp, fxi: fx.models.fxi }, dir);
-    // Oats's six blocks as a fixed factor: Tukey's 15 comparisons, beyond Shaffer's and Westfall's limit of 12
+    // Oats's six blocks as a fixed factor: Tukey's 15 comparisons
     const oats = readCsv(readFileSync(join(dir, 'data/Oats.csv'))).table;
     block = await lmer('yield ~ nitro + Block + (1 | Variety)', oats, { factors: ['Block', 'Variety'] });
+    // sleepstudy's ten days as a factor: Tukey's 45 comparisons, beyond Shaffer's and Westfall's limit of 28
+    const sleep = readCsv(readFileSync(join(dir, 'data/sleepstudy_dayf.csv'))).table;
+    days = await lmer('Reaction ~ DayF + (1 | Subject)', sleep, { factors: ['DayF', 'Subject'] });
   }, 120_000);
   const get = (k: string) => fits.get(k)!;
 
@@ -176,12 +179,13 @@ describe('Multiple comparisons (glht) card: worker and page logic', () => {
     const [f2, m2] = libraryRefusal(() => run(get('fxi'), { factor: 'h', type: 'Williams' }));
     expect(f2).toBe('type');
     expect(m2).toMatch(/Williams contrasts need at least three groups/);
-    const [f3, m3] = libraryRefusal(() => run(block, { factor: 'Block', type: 'Tukey', test: 'Westfall' }));
+    const [f3, m3] = libraryRefusal(() => run(days, { factor: 'DayF', type: 'Tukey', test: 'Westfall' }));
     expect(f3).toBe('test');
-    expect(glhtErrorText(m3, f3)).toMatch(/^test: glht: Westfall's logical constraints search 2\^14 sets of the 15 hypotheses/);
-    expect(libraryRefusal(() => run(block, { factor: 'Block', type: 'Tukey', test: 'Shaffer' }))[0]).toBe('test');
-    // the same comparisons by the free step-down are computed
-    expect(run(block, { factor: 'Block', type: 'Tukey', test: 'holm' }).rows).toHaveLength(15);
+    expect(glhtErrorText(m3, f3)).toMatch(/^test: glht: Westfall's logical constraints are searched for at most 28 hypotheses .*; these are 45/);
+    expect(libraryRefusal(() => run(days, { factor: 'DayF', type: 'Tukey', test: 'Shaffer' }))[0]).toBe('test');
+    // the same comparisons by holm are computed, and Shaffer's of Oats's 15 block comparisons
+    expect(run(days, { factor: 'DayF', type: 'Tukey', test: 'holm' }).rows).toHaveLength(45);
+    expect(run(block, { factor: 'Block', type: 'Tukey', test: 'Shaffer' }).rows).toHaveLength(15);
     // a fit no longer kept
     expect(() => runGlht(undefined, glhtRequest(fields({ factor: 'Variety' }), vars))).toThrow(/no longer kept/);
   });
