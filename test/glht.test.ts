@@ -23,6 +23,7 @@ import { contrMat } from '../src/inference/contrMat.js';
 import { symbolicHypotheses, deparseNumber } from '../src/inference/glhtLinfct.js';
 import { printGlht, printGlhtConfint, printGlhtSummary } from '../src/inference/glhtPrint.js';
 import { withoutFit } from './helpers/withoutFit.js';
+import { close } from './helpers/closeR.js';
 
 const dir = join(import.meta.dirname, 'fixtures');
 interface Case {
@@ -49,17 +50,6 @@ function linfctOf(c: Case): Linfct {
 }
 const optionsOf = (c: Case): GlhtOptions => (Array.isArray(c.options) ? {} : (c.options as GlhtOptions));
 
-/** R's Inf and -Inf as jsonlite writes them */
-const num = (v: number | string) => (v === 'Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v));
-
-function close(actual: number[], expected: (number | string)[], rel: number, abs = 0): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) => {
-    const e = num(expected[i]);
-    if (!Number.isFinite(e)) { expect(a).toBe(e); return; }
-    expect(Math.abs(a - e), `element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(rel * Math.abs(e) + abs);
-  });
-}
 
 
 const DETERMINISTIC = ['univariate', 'holm', 'hochberg', 'hommel', 'bonferroni', 'BH', 'BY', 'fdr', 'none', 'Shaffer'];

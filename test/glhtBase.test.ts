@@ -18,6 +18,7 @@ import { type GlhtTestResult, glht, mcp } from '../src/inference/glht.js';
 import { contrMat } from '../src/inference/contrMat.js';
 import { printGlhtSummary } from '../src/inference/glhtPrint.js';
 import { withoutFit } from './helpers/withoutFit.js';
+import { close } from './helpers/closeR.js';
 
 const dir = join(import.meta.dirname, 'fixtures');
 interface Case {
@@ -29,17 +30,6 @@ interface Case {
 const fx = JSON.parse(readFileSync(join(dir, 'glht', 'glht_base.json'), 'utf8')) as { cases: Case[] };
 const models = JSON.parse(readFileSync(join(dir, 'glht', 'glht.json'), 'utf8')).models as Record<string, never>;
 
-/** R's Inf and -Inf as jsonlite writes them */
-const num = (v: number | string) => (v === 'Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v));
-
-function close(actual: number[], expected: (number | string)[], rel: number, abs = 0): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) => {
-    const e = num(expected[i]);
-    if (!Number.isFinite(e)) { expect(a).toBe(e); return; }
-    expect(Math.abs(a - e), `element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(rel * Math.abs(e) + abs);
-  });
-}
 
 let fits = new Map<string, LmmFit | GlmmFit>();
 beforeAll(async () => {

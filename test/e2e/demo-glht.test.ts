@@ -30,6 +30,7 @@ import {
 } from '../../demo/src/glhtCard.js';
 import type { GlhtField, GlhtMsg, GlhtRequest } from '../../demo/src/protocol.js';
 import { cardReply } from '../../demo/src/requests.js';
+import { close } from '../helpers/closeR.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = join(ROOT, 'test/fixtures');
@@ -44,15 +45,6 @@ const fx = JSON.parse(readFileSync(join(dir, 'glht', 'glht.json'), 'utf8')) as {
 const base = JSON.parse(readFileSync(join(dir, 'glht', 'glht_base.json'), 'utf8')) as { cases: { name: string; rownames: string[]; type: string; estimate: number[]; se: number[]; statistic: number[]; p_holm: number[]; print_holm: string[] }[] };
 const caseOf = (name: string) => fx.cases.find((c) => c.name === name)!;
 
-const num = (v: number | string) => (v === 'Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v));
-function close(actual: number[], expected: (number | string)[], rel: number, abs = 0): void {
-  expect(actual.length).toBe(expected.length);
-  actual.forEach((a, i) => {
-    const e = num(expected[i]!);
-    if (!Number.isFinite(e)) { expect(a).toBe(e); return; }
-    expect(Math.abs(a - e), `element ${i}: ${a} vs ${e}`).toBeLessThanOrEqual(rel * Math.abs(e) + abs);
-  });
-}
 const fields = (over: Partial<GlhtFields>): GlhtFields => ({ ...defaultGlhtFields(), ...over });
 const sym = (alt: string) => (alt === 'two.sided' ? '==' : alt === 'less' ? '>=' : '<=');
 
