@@ -11,6 +11,8 @@ import { OptionError } from '../errors/errors.js';
 import { pvalueT } from '../stats/distributions.js';
 import { fixedEffectsDFLevels, fixedEffectsDFTerms } from './fixDF.js';
 import type { EmmGrid } from '../inference/emmeans.js';
+import type { GlhtModel } from '../inference/glht.js';
+import { lmeGlhtModel } from './glht.js';
 import { type NlmeEmmeansOptions, lmeEmmeans } from './emmeans.js';
 import { type NlmeAnovaOptions, type NlmeFTable, checkAnovaOptions, fixedTermAssign, nlmeAnovaF } from './anovaF.js';
 import type { RandomLevel } from './randomSpec.js';
@@ -313,6 +315,9 @@ export class LmeFit {
 
   /** what anova compares */
   get xnames(): string[] { return this.model.frame.xnames; }
+
+  /** multcomp's modelparm.lme, for glht(fit, linfct): fixef, nlme's vcov, no df.residual */
+  glhtModel(component?: string): GlhtModel { return lmeGlhtModel(this, component); }
 
   /** nlme's intervals(fit): approximate confidence intervals (intervals.ts) */
   intervals(level = 0.95, step?: number): NlmeIntervals { return lmeIntervals(this, level, step); }
