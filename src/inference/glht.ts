@@ -423,7 +423,7 @@ function glhtSummary(g: Glht, o: GlhtSummaryOptions): GlhtTestResult | GlhtGloba
     if (test === 'Chisq') return { test, statistic: SSH, df: [rank], pValue: pchisqUpper(SSH, rank) };
     if (g.dfResidual === null) {
       // multcomp's global("F") where df.residual(model) is NULL (lme, gls): the χ² test, with its warning
-      return { test: 'Chisq', statistic: SSH, df: [rank], pValue: pchisqUpper(SSH, rank), warning: "'df.residual' is not available for 'model' a Chisq test is performed instead of the requested F test." };
+      return { test: 'Chisq', statistic: SSH, df: [rank], pValue: pchisqUpper(SSH, rank), warning: '‘df.residual’ is not available for ‘model’ a Chisq test is performed instead of the requested F test.' };
     }
     return { test, statistic: SSH / rank, df: [rank, g.dfResidual], pValue: pfUpper(SSH / rank, rank, g.dfResidual) };
   }

@@ -1,7 +1,8 @@
 /**
  * multcomp's modelparm of nlme's fits, for glht (src/inference/glht.ts): modelparm.lme reads
- * β̂ = fixef(fit) and V = vcov(fit) (nlme's varFix: an ML fit's σ̂² scaled by N/(N − p), as nlme reports
- * it), gls's modelparm.default coef(fit) and vcov(fit); df 0 (the normal) and no df.residual, so that
+ * β̂ = fixef(fit) and V = vcov(fit) (nlme's varFix: an ML fit's without the N/(N − p) that summary.lme's
+ * standard errors carry), gls's modelparm.default coef(fit) and vcov(fit) (an ML fit's varBeta with it, as
+ * nlme stores it); df 0 (the normal) and no df.residual, so that
  * multcomp's F test is its χ² test (with its warning). A glmmPQL fit is its last lme's.
  */
 import { type GlhtModel, refuseComponent } from '../inference/glht.js';
@@ -12,7 +13,8 @@ import type { LmeFit } from './lmeFit.js';
 export function lmeGlhtModel(fit: LmeFit, component?: string, call?: string): GlhtModel {
   refuseComponent(component, call ? 'a glmmPQL fit' : 'an lme fit');
   return {
-    frame: fit.model.frame, beta: fit.beta, vcov: fit.vcov, dfResidual: null,
+    // vcov(lme) is nlme's varFix, without the N/(N − p) of an ML fit's summary (LmeFit.vcov's, adjustSigma)
+    frame: fit.model.frame, beta: fit.beta, vcov: fit.inner.vcov, dfResidual: null,
     fitCall: call ?? `lme.formula(fixed = ${fit.fixedText}, data = ${fit.dataName}, random = ${fit.randomText})`,
   };
 }
