@@ -1,6 +1,7 @@
 /**
  * multcomp 1.4-22's general linear hypotheses of a mixed model's fixed effects, glht(fit, linfct):
- * H0: Kβ = m (or ≤, ≥) with β̂ = fixef(fit), V = vcov(fit) (lme4's, as modelparm.merMod reads them), so
+ * H0: Kβ = m (or ≤, ≥) with β̂ = fixef(fit), V = vcov(fit) (lme4's, as modelparm.merMod reads them; for
+ * nlme's lme and gls, MASS's glmmPQL and glmmTMB — a component's block — the fit's own, through a GlhtModel), so
  *   estimates   Kβ̂,   their covariance  K V Kᵀ,   t_i = (K_i β̂ − m_i) / √(K V Kᵀ)_ii,
  * referred to the normal (multcomp's df = 0 for lmer and glmer fits) or a t with `df`. K comes from
  *   - multcomp's mcp(): multiple comparisons of a factor's levels (contrMat's Tukey, Dunnett, … or
@@ -18,7 +19,8 @@
  *                   running maximum;
  *   p.adjust's methods (holm, hochberg, hommel, bonferroni, BH, BY, fdr, none) of the univariate p;
  *   Chisq, F        the global test: SSH = (Kβ̂ − m)ᵀ (K V Kᵀ)⁺ (Kβ̂ − m) on q = rank(K V Kᵀ) df (χ²), or
- *                   SSH/q on (q, df.residual(fit)) (lme4's n − the number of parameters).
+ *                   SSH/q on (q, df.residual(fit)) (lme4's n − the number of parameters; glmmTMB's
+ *                   df.residual; lme and gls have none, and multcomp gives the χ² test with a warning).
  * cld(level, decreasing): a Tukey family's compact letter display of the summary (glhtCld.ts).
  * confint(level, calpha): Kβ̂ ± c · SE with c the equicoordinate quantile of T (adjusted, the default) or
  * of one T_i (univariate). mvtnorm integrates by randomized lattice rules to an error of about 1e-3 by
@@ -39,8 +41,41 @@ import { type Alternative, symbolicHypotheses } from './glhtLinfct.js';
 import { pseudoInverse } from './eigen.js';
 import { maxsets } from './glhtMaxsets.js';
 import { type GlhtCld, type GlhtCldOptions, cldOfSummary } from './glhtCld.js';
+import type { ModelFrame } from '../frame/modelFrame.js';
 
 type Fit = LmmFit | GlmmFit;
+
+/**
+ * What glht reads of a fit (multcomp's modelparm): the frame of the fixed part (its factors, contrasts
+ * and the terms' columns, for mcp), β̂ and V = vcov(β̂), df.residual (null where the fit has none), and
+ * the call for the printout's Fit line.
+ */
+export interface GlhtModel {
+  frame: ModelFrame;
+  beta: ArrayLike<number>;
+  vcov: number[][];
+  dfResidual: number | null;
+  fitCall: string;
+}
+
+/** a fit that gives its GlhtModel (nlme's lme and gls, glmmPQL, glmmTMB by component) */
+export interface HasGlhtModel {
+  glhtModel(component?: string): GlhtModel;
+}
+
+/** refuses glmmTMB's `component` for a fit with one set of fixed effects (`what`: 'an lme fit') */
+export function refuseComponent(component: string | undefined, what: string): void {
+  if (component !== undefined) throw new OptionError('component', `${WHAT}: component is a glmmTMB fit's option (its cond, zi or disp coefficients); ${what} has one set of fixed effects`);
+}
+
+/** lmer's and glmer's GlhtModel: lme4's fixef and vcov, df.residual n − the number of parameters */
+function lme4GlhtModel(fit: Fit): GlhtModel {
+  const frame = fit.model.frame;
+  return {
+    frame, beta: fit.beta, vcov: fit.vcov, dfResidual: fit.nobs - fit.df,
+    fitCall: `${'family' in fit ? 'glmer' : 'lmer'}(formula = ${frame.formula.text ?? ''})`,
+  };
+}
 
 /**
  * multcomp's mcp(f = "Tukey"): per factor a contrast type, symbolic hypotheses on its levels, or a matrix over
@@ -64,8 +99,10 @@ export interface GlhtOptions {
   alternative?: Alternative;
   /** m of H0: Kβ = m for a matrix K (a number for all rows, or one per row; default 0) */
   rhs?: number | number[];
-  /** the t's degrees of freedom (multcomp's df; default 0, the normal, as for lmer and glmer fits) */
+  /** the t's degrees of freedom (multcomp's df; default 0, the normal, as for every mixed model) */
   df?: number;
+  /** a glmmTMB fit's component: 'cond' (default), 'zi' or 'disp' (glmmTMB's modelparm) */
+  component?: string;
 }
 
 export const GLHT_TESTS = ['single-step', 'Shaffer', 'Westfall', 'free', ...P_ADJUST_METHODS, 'univariate', 'Chisq', 'F'] as const;
@@ -89,7 +126,10 @@ export interface GlhtTestResult {
 }
 
 export interface GlhtGlobalResult {
+  /** the test done: 'Chisq' where 'F' was asked of a fit without df.residual (with multcomp's warning) */
   test: 'Chisq' | 'F';
+  /** multcomp's warning where F became Chisq */
+  warning?: string;
   /** SSH (Chisq) or SSH/q (F) */
   statistic: number;
   df: number[];
@@ -126,8 +166,8 @@ export interface Glht {
   type: string | null;
   /** the model's formula, for the printout's Fit line */
   fitCall: string;
-  /** df.residual(fit), the F test's denominator df */
-  dfResidual: number;
+  /** df.residual(fit), the F test's denominator df (null: the fit has none, and F is multcomp's χ²) */
+  dfResidual: number | null;
   estimate: number[];
   /** K V Kᵀ, row-major */
   covariance: number[][];
@@ -150,11 +190,10 @@ export interface GlhtFocus {
 const WHAT = 'glht';
 
 /** the factor's mcp rows over the coefficients (mcp2matrix) */
-function mcpMatrix(fit: Fit, spec: McpSpec['mcp'], messages: string[]): { K: number[][]; rowNames: string[]; rhs: number[]; alternative: Alternative | null; type: string; focus: GlhtFocus[] } {
+function mcpMatrix(frame: ModelFrame, spec: McpSpec['mcp'], messages: string[]): { K: number[][]; rowNames: string[]; rhs: number[]; alternative: Alternative | null; type: string; focus: GlhtFocus[] } {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || Object.keys(spec).length === 0) {
     throw new OptionError('linfct', `${WHAT}: mcp() takes factors' names with a contrast type, e.g. mcp({ Variety: 'Tukey' }), not ${showValue(spec)}`);
   }
-  const frame = fit.model.frame;
   const fixed = frame.formula.fixed;
   const names = Object.keys(spec);
   const variables = new Set(fixed.terms.flatMap((t) => t.vars.map((v) => v.label)));
@@ -258,9 +297,21 @@ function mpInverse(S: number[][], rel: number): { inverse: number[][]; rank: num
 
 const corrOf = (S: number[][]) => Float64Array.from(S.flatMap((row, i) => row.map((v, j) => v / Math.sqrt(S[i][i] * S[j][j]))));
 
-/** glht(fit, linfct, options): the hypotheses, their estimates and covariance */
-export function glht(fit: Fit, linfct: Linfct, options: GlhtOptions = {}): Glht {
-  const frame = fit.model.frame;
+/** the GlhtModel of a fit (a glmmTMB fit's `component`; refused for the others) */
+function glhtModelOf(fit: Fit | HasGlhtModel | GlhtModel, component: string | undefined): GlhtModel {
+  if (typeof (fit as HasGlhtModel).glhtModel === 'function') return (fit as HasGlhtModel).glhtModel(component);
+  refuseComponent(component, 'this fit');
+  if ('frame' in fit && 'vcov' in fit && 'fitCall' in fit) return fit;
+  return lme4GlhtModel(fit as Fit);
+}
+
+/**
+ * glht(fit, linfct, options): the hypotheses, their estimates and covariance, for lmer and glmer fits,
+ * nlme's lme and gls, glmmPQL and glmmTMB fits (or any GlhtModel)
+ */
+export function glht(fit: Fit | HasGlhtModel | GlhtModel, linfct: Linfct, options: GlhtOptions = {}): Glht {
+  const model = glhtModelOf(fit, options.component);
+  const frame = model.frame;
   const coefNames = frame.xnames;
   const p = frame.p;
   const messages: string[] = [];
@@ -270,7 +321,7 @@ export function glht(fit: Fit, linfct: Linfct, options: GlhtOptions = {}): Glht 
     const sh = symbolicHypotheses([linfct].flat() as string[], coefNames);
     ({ K, rowNames } = sh); rhs = sh.rhs; alternative = sh.alternative;
   } else if (typeof linfct === 'object' && linfct !== null && 'mcp' in linfct) {
-    const m = mcpMatrix(fit, linfct.mcp, messages);
+    const m = mcpMatrix(frame, linfct.mcp, messages);
     ({ K, rowNames, type, focus } = m);
     if (m.alternative !== null) { alternative = m.alternative; rhs = m.rhs; }
   } else if (typeof linfct === 'object' && linfct !== null && 'K' in linfct && Array.isArray(linfct.K)) {
@@ -296,15 +347,16 @@ export function glht(fit: Fit, linfct: Linfct, options: GlhtOptions = {}): Glht 
     rhs = r.length === 1 ? K.map(() => r[0]) : r;
   }
   const df = options.df === undefined ? 0 : checkNumber(options.df, 'df', (x) => x >= 0 && Number.isFinite(x), 'a number ≥ 0 (0: the normal)');
-  const beta = fit.beta;
-  const V = fit.vcov;
+  const beta = model.beta;
+  const V = model.vcov;
+  if (beta.length !== p || V.length !== p) throw new ModelError(`${WHAT}: the fit has ${beta.length} coefficients and a ${V.length} × ${V.length} covariance for the ${p} columns of its X`);
   const estimate = K.map((row) => row.reduce((s, v, j) => s + v * beta[j], 0));
   const KV = K.map((row) => Array.from({ length: p }, (_, j) => row.reduce((s, v, l) => s + v * V[l][j], 0)));
   const covariance = KV.map((a) => K.map((row) => row.reduce((s, v, j) => s + v * a[j], 0)));
   const g: Glht = {
     linfct: K, rowNames, coefNames, rhs: rhs ?? K.map(() => 0), alternative: alternative ?? 'two.sided', df, type,
-    fitCall: `${'family' in fit ? 'glmer' : 'lmer'}(formula = ${frame.formula.text ?? ''})`,
-    dfResidual: fit.nobs - fit.df,
+    fitCall: model.fitCall,
+    dfResidual: model.dfResidual,
     estimate, covariance, messages, focus,
     summary: (o = {}) => glhtSummary(g, o),
     cld: (o = {}) => {
@@ -369,6 +421,10 @@ function glhtSummary(g: Glht, o: GlhtSummaryOptions): GlhtTestResult | GlhtGloba
     const { inverse, rank } = mpInverse(g.covariance, Math.sqrt(Number.EPSILON));
     const SSH = d.reduce((s, di, i) => s + di * inverse[i].reduce((a, v, j) => a + v * d[j], 0), 0);
     if (test === 'Chisq') return { test, statistic: SSH, df: [rank], pValue: pchisqUpper(SSH, rank) };
+    if (g.dfResidual === null) {
+      // multcomp's global("F") where df.residual(model) is NULL (lme, gls): the χ² test, with its warning
+      return { test: 'Chisq', statistic: SSH, df: [rank], pValue: pchisqUpper(SSH, rank), warning: '‘df.residual’ is not available for ‘model’ a Chisq test is performed instead of the requested F test.' };
+    }
     return { test, statistic: SSH / rank, df: [rank, g.dfResidual], pValue: pfUpper(SSH / rank, rank, g.dfResidual) };
   }
   const base = { test, estimate: g.estimate, se, statistic: t };

@@ -8,6 +8,8 @@ import { formatSummary } from './summary.js';
 import { type NlmeIntervals, glsIntervals } from './intervals.js';
 import type { ResidualType, TTableRow } from './lmeFit.js';
 import type { EmmGrid } from '../inference/emmeans.js';
+import { type Glht, type GlhtModel, type GlhtOptions, type Linfct, glht } from '../inference/glht.js';
+import { glsGlhtModel } from './glht.js';
 import { type NlmeEmmeansOptions, glsEmmeans } from './emmeans.js';
 import { type NlmeAnovaOptions, type NlmeFTable, checkAnovaOptions, fixedTermAssign, nlmeAnovaF } from './anovaF.js';
 
@@ -96,6 +98,12 @@ export class GlsFit {
    */
   /** emmeans(fit, specs): estimated marginal means (Satterthwaite df by default where nlme has apVar, else df.error), with pairs() and contrast() on the grid */
   emmeans(specs: string | string[], options: NlmeEmmeansOptions = {}): EmmGrid { return glsEmmeans(this, specs, options); }
+
+  /** multcomp's modelparm.default of a gls fit, for glht(fit, linfct): coef, nlme's vcov, no df.residual */
+  glhtModel(component?: string): GlhtModel { return glsGlhtModel(this, component); }
+
+  /** multcomp's glht(fit, linfct): general linear hypotheses of the fixed effects, mcp()'s multiple comparisons (src/inference/glht.ts) */
+  glht(linfct: Linfct, options: GlhtOptions = {}): Glht { return glht(this, linfct, options); }
 
   anova(options: NlmeAnovaOptions = {}): NlmeFTable {
     const o = checkAnovaOptions(options);

@@ -11,6 +11,8 @@ import { OptionError } from '../errors/errors.js';
 import { pvalueT } from '../stats/distributions.js';
 import { fixedEffectsDFLevels, fixedEffectsDFTerms } from './fixDF.js';
 import type { EmmGrid } from '../inference/emmeans.js';
+import { type Glht, type GlhtModel, type GlhtOptions, type Linfct, glht } from '../inference/glht.js';
+import { lmeGlhtModel } from './glht.js';
 import { type NlmeEmmeansOptions, lmeEmmeans } from './emmeans.js';
 import { type NlmeAnovaOptions, type NlmeFTable, checkAnovaOptions, fixedTermAssign, nlmeAnovaF } from './anovaF.js';
 import type { RandomLevel } from './randomSpec.js';
@@ -313,6 +315,12 @@ export class LmeFit {
 
   /** what anova compares */
   get xnames(): string[] { return this.model.frame.xnames; }
+
+  /** multcomp's modelparm.lme, for glht(fit, linfct): fixef, nlme's vcov, no df.residual */
+  glhtModel(component?: string): GlhtModel { return lmeGlhtModel(this, component); }
+
+  /** multcomp's glht(fit, linfct): general linear hypotheses of the fixed effects, mcp()'s multiple comparisons (src/inference/glht.ts) */
+  glht(linfct: Linfct, options: GlhtOptions = {}): Glht { return glht(this, linfct, options); }
 
   /** nlme's intervals(fit): approximate confidence intervals (intervals.ts) */
   intervals(level = 0.95, step?: number): NlmeIntervals { return lmeIntervals(this, level, step); }

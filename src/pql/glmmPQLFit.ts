@@ -12,6 +12,8 @@ import type { GlmFamily } from '../glmm/family.js';
 import type { LevelRanef, LevelVarCorr, LmeFit, ResidualType, TTableRow } from '../nlme/lmeFit.js';
 import { formatLmeSummary } from '../nlme/summary.js';
 import type { EmmGrid } from '../inference/emmeans.js';
+import { type Glht, type GlhtModel, type GlhtOptions, type Linfct, glht } from '../inference/glht.js';
+import { lmeGlhtModel } from '../nlme/glht.js';
 import type { NlmeEmmeansOptions } from '../nlme/emmeans.js';
 import { pqlEmmeans } from './emmeans.js';
 
@@ -117,6 +119,14 @@ export class GlmmPqlFit {
    * the grid (odds ratios and ratios of a logit or log link with type 'response')
    */
   emmeans(specs: string | string[], options: NlmeEmmeansOptions = {}): EmmGrid { return pqlEmmeans(this, specs, options); }
+
+  /** multcomp's modelparm.lme of the last lme (glmmPQL's class is c("glmmPQL", "lme")), for glht(fit, linfct) */
+  glhtModel(component?: string): GlhtModel {
+    return lmeGlhtModel(this.lme, component, `glmmPQL(fixed = ${this.fixedText}, random = ${this.random}, family = ${this.familyName}, data = ${this.dataName})`);
+  }
+
+  /** multcomp's glht(fit, linfct): general linear hypotheses of the fixed effects, mcp()'s multiple comparisons (src/inference/glht.ts) */
+  glht(linfct: Linfct, options: GlhtOptions = {}): Glht { return glht(this, linfct, options); }
 
   /** R's print(summary(glmmPQL(...))): nlme's summary of the last lme, AIC, BIC and logLik NA, the fixed formula as written */
   summary(): string {

@@ -242,7 +242,7 @@ export interface TmbWaldAnova {
 }
 
 /** The component's frame and its coefficients' positions in x = (β, γ, δ, ψ). */
-function componentOf(model: ZeroInflatedModel, component: TmbComponent) {
+export function componentOf(model: ZeroInflatedModel, component: TmbComponent) {
   if (component === 'cond') return { frame: model.frame, from: 0, k: model.p, names: model.xnames };
   if (component === 'zi') return { frame: model.ziFrame, from: model.p, k: model.pz, names: model.zinames };
   return { frame: model.dispFrame, from: model.p + model.pz, k: model.pd, names: model.dispnames };

@@ -48,6 +48,8 @@ import { type ZiPredictOptions, type ZiPredictType, predictZeroInflated, sigmaSc
 export type { ZiPredictType } from './predict.js';
 import { type ZiSimulateOptions, type ZiSimulateResult, simulateZeroInflated } from './simulate.js';
 import type { EmmGrid } from '../inference/emmeans.js';
+import { type Glht, type GlhtModel, type GlhtOptions, type Linfct, glht } from '../inference/glht.js';
+import { tmbGlhtModel } from './glht.js';
 import type { GgEffects, GgOptions } from '../inference/ggpredict.js';
 import { ggemmeansTmb, ggpredictTmb } from './ggpredict.js';
 import { type ZiEmmeansOptions, type ZiEmtrendsOptions, type ZiJointTestsOptions, zeroInflatedEmmeans, zeroInflatedEmtrends, zeroInflatedJointTests } from './emmeans.js';
@@ -428,6 +430,12 @@ export class ZeroInflatedFit {
    * contrasts, odds ratios for logit), the zero model's on the logit scale (component 'zi'), the
    * dispersion model's on the log scale ('disp'), with df = df.residual, as glmmTMB gives them.
    */
+  /** glmmTMB's modelparm.glmmTMB, for glht(fit, linfct, { component }): a component's coefficients and covariance block, df.residual */
+  glhtModel(component?: string): GlhtModel { return tmbGlhtModel(this, component); }
+
+  /** multcomp's glht(fit, linfct) (options.component: 'cond', 'zi' or 'disp'): general linear hypotheses of the fixed effects, mcp()'s multiple comparisons (src/inference/glht.ts) */
+  glht(linfct: Linfct, options: GlhtOptions = {}): Glht { return glht(this, linfct, options); }
+
   emmeans(specs: string | string[], options: ZiEmmeansOptions = {}): EmmGrid {
     return zeroInflatedEmmeans(this, specs, options);
   }
