@@ -29,6 +29,7 @@ import { type GlhtGlobalResult, type GlhtModel, type GlhtTest, type GlhtTestResu
 import { printGlht, printGlhtConfint, printGlhtSummary } from '../src/inference/glhtPrint.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
 import { withoutFit } from './helpers/withoutFit.js';
+import { close } from './helpers/closeR.js';
 
 const fixtures = join(import.meta.dirname, 'fixtures');
 interface Ours { kind: 'lme' | 'gls' | 'glmmPQL' | 'glmmTMB'; data: string; fixed?: string; random?: string; model?: string; correlation?: string; method?: 'REML' | 'ML'; family?: string; formula?: string; ziformula?: string; factors?: string[] }
@@ -63,11 +64,6 @@ function fitOf(c: Case): Promise<HasGlhtModel> {
   return fits.get(c.model)!;
 }
 
-/** |a_i − e_i| ≤ rel |e_i| + abs */
-function close(actual: number[], expected: number[], rel: number, abs: number, what: string): void {
-  expect(actual.length, what).toBe(expected.length);
-  actual.forEach((a, i) => expect(Math.abs(a - expected[i]), `${what} [${i}]: ${a} vs ${expected[i]}`).toBeLessThanOrEqual(rel * Math.abs(expected[i]) + abs));
-}
 const component = (c: Case) => (c.component === null ? {} : { component: c.component });
 const linfctOf = (c: Case): Linfct => (c.linfct.mcp ? mcp(c.linfct.mcp) : { K: c.linfct.K!, rowNames: c.linfct.rownames! });
 
