@@ -6,15 +6,13 @@
  */
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { GlhtModel } from '../inference/glht.js';
-import { componentOf } from './anova.js';
+import { TMB_COMPONENTS, type TmbComponent, componentOf } from './anova.js';
 import type { ZeroInflatedFit } from './zeroInflatedFit.js';
-
-const COMPONENTS = ['cond', 'zi', 'disp'] as const;
 
 /** the component's GlhtModel (default 'cond', glmmTMB's) */
 export function tmbGlhtModel(fit: ZeroInflatedFit, component = 'cond'): GlhtModel {
-  if (!(COMPONENTS as readonly string[]).includes(component)) throw new OptionError('component', `glht: component must be one of ${COMPONENTS.join(', ')} (glmmTMB's modelparm), not ${showValue(component)}`);
-  const c = componentOf(fit.model, component as (typeof COMPONENTS)[number]);
+  if (!(TMB_COMPONENTS as readonly string[]).includes(component)) throw new OptionError('component', `glht: component must be one of ${TMB_COMPONENTS.join(', ')} (glmmTMB's modelparm), not ${showValue(component)}`);
+  const c = componentOf(fit.model, component as TmbComponent);
   if (c.k === 0) throw new ModelError(`glht: component '${component}' of this ${fit.family} fit has no coefficients (${component === 'zi' ? `ziformula '${fit.ziformula}'` : component === 'disp' ? `dispformula '${fit.dispformula}'` : 'formula'})`);
   if (component === 'disp' && fit.model.dispConstant) throw new ModelError(`glht: component 'disp' with dispformula '${fit.dispformula}': glmmTMB 1.1.5's vcov has no dispersion block for a constant dispersion (multcomp stops); the dispersion is fit.sigma`);
   const nPar = fit.model.nPar;
