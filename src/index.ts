@@ -212,6 +212,7 @@ export type { ZeroInflatedOptions, ZeroInflatedProgress } from './zeroinfl/fit.j
 export { ZI_FAMILIES, ZI_FAMILY_ALIASES, type ZiFamily } from './zeroinfl/model.js';
 export type { ZiPredictOptions } from './zeroinfl/predict.js';
 export { TMB_CONFINT_COMPONENTS, TMB_CONFINT_METHODS, confintGlmmTmb, confintOfProfile, fullParameterNames, type TmbConfint, type TmbConfintComponent, type TmbConfintMethod, type TmbConfintOptions, type TmbConfintRow } from './zeroinfl/confint.js';
+export type { TmbNaReason } from './zeroinfl/profileConfint.js';
 export { profileGlmmTmb, type TmbProfile, type TmbProfileOptions, type TmbProfileRow } from './zeroinfl/profile.js';
 export type { ZiSimulateOptions, ZiSimulateResult } from './zeroinfl/simulate.js';
 export { zeroInflatedEmmeansAt, zeroInflatedEmtrendsAt, zeroInflatedJointTestsAt, type ZiEmmeansOptions, type ZiEmtrendsOptions, type ZiJointTestsOptions } from './zeroinfl/emmeans.js';

@@ -18,6 +18,7 @@ import { readCsv } from '../src/io/csv.js';
 import { zeroInflated } from '../src/zeroinfl/zeroInflated.js';
 import type { ZeroInflatedFit } from '../src/zeroinfl/zeroInflatedFit.js';
 import { type TmbConfintOptions, confintGlmmTmb, fullParameterNames } from '../src/zeroinfl/confint.js';
+import { profileInterval } from '../src/zeroinfl/profileConfint.js';
 import { ModelError, OptionError } from '../src/errors/errors.js';
 import { type ZeroinflArgs, runZeroinfl } from '../src/cli/zeroinflCommand.js';
 import { main } from '../src/cli/program.js';
@@ -230,4 +231,28 @@ describe('mixedgpu zeroinfl --confint', () => {
     expect((await run({ parm: 'theta_' })).stderr).toMatch(/--parm and --full are options of --confint/);
     expect((await run({ confint: true, tidy: true })).stderr).toMatch(/give one of --confint, --tidy/);
   }, 120_000);
+});
+
+describe("confint.profile's NA ends carry their reason (profileInterval)", () => {
+  const q = 1.920729; // ½ χ²₁(0.95)
+  const rows = (pts: [number, number][]) => pts.map(([focal, value]) => ({ par: 'a', position: 1, focal, value }));
+  it("'not-reached' where no point of the half is at or above q, 'spline' where one is but the inverse spline has no value at q inside the points", () => {
+    // below the least point −log L never rises past 0.5: q is outside the inverse spline's domain
+    const [lo, up] = profileInterval('a', rows([[-9, 0.5], [-6, 0.45], [-3, 0.4], [0, 0], [1, 1], [2, q + 1], [3, q + 2], [4, q + 3]]), q);
+    expect(lo).toEqual({ end: NaN, naReason: 'not-reached' });
+    expect(up.naReason).toBeNull();
+    expect(up.end).toBeGreaterThan(1);
+    expect(up.end).toBeLessThan(2);
+    // the least point is the last: no upper half
+    const [lo2, up2] = profileInterval('a', rows([[-3, 9], [-2, 4], [-1, 1], [0, 0]]), q);
+    expect(lo2.naReason).toBeNull();
+    expect(lo2.end).toBeGreaterThan(-2);
+    expect(lo2.end).toBeLessThan(-1);
+    expect(up2).toEqual({ end: NaN, naReason: 'not-reached' });
+    // past q, but the inverse spline is NA at q (as R's: predict(backSpline(interpSpline(f, v)), q) is NA here)
+    const [lo3] = profileInterval('a', rows([[-3, q + 3], [-2, q + 2], [-1, q + 1], [0, 0]]), q);
+    expect(lo3).toEqual({ end: NaN, naReason: 'spline' });
+    // every point's optimization failed: no least point
+    expect(profileInterval('a', rows([[-1, NaN], [0, NaN]]), q)).toEqual([{ end: NaN, naReason: 'not-evaluated' }, { end: NaN, naReason: 'not-evaluated' }]);
+  });
 });

@@ -5,6 +5,7 @@
 import type { ContrastRow, EmmRow } from '../../src/inference/emmeans.js';
 import type { GlhtTest } from '../../src/inference/glht.js';
 import type { ContrastType } from '../../src/inference/contrMat.js';
+import type { TmbNaReason } from '../../src/zeroinfl/profileConfint.js';
 import type { RanovaRow } from '../../src/inference/ranova.js';
 import type { Drop1Row } from '../../src/inference/drop1.js';
 import type { JointTestRow } from '../../src/inference/jointTests.js';
@@ -1157,8 +1158,8 @@ export interface TmbCiMsg {
   request: TmbCiRequest;
   /** R's column names: "2.5 %", "97.5 %", "Estimate" */
   columns: string[];
-  /** glmmTMB's rows; null: NA (the profile did not reach the level within ±7 SE) */
-  rows: { name: string; lower: number | null; upper: number | null; estimate: number }[];
+  /** glmmTMB's rows; null: NA, with the library's reason (TmbConfintRow.naReason) */
+  rows: { name: string; lower: number | null; upper: number | null; estimate: number; naReason: { lower: TmbNaReason | null; upper: TmbNaReason | null } }[];
   /** glmmTMB's printout */
   print: string;
   /** the profile's evaluations (each an optimization over the other parameters); 0 for Wald */

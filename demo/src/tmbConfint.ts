@@ -8,6 +8,7 @@
  * profile intervals of the lmer card, is never run on opening a link: the Wald table is, with a note).
  */
 import { qnorm } from '../../src/index.js';
+import type { TmbNaReason } from '../../src/zeroinfl/profileConfint.js';
 import type { TmbCiMsg, TmbCiProfileMsg, TmbCiRequest, TmbCiSetup } from './protocol.js';
 import { csv } from './dom.js';
 
@@ -73,43 +74,15 @@ export function tmbCiNaRows(m: TmbCiMsg): string[] {
   return m.rows.filter((r) => r.lower === null || r.upper === null).map((r) => r.name);
 }
 
-/** ½ χ²₁(level) = z²/2, z = qnorm((1 + level)/2): the −log L difference at the level's ends */
-function halfChisq(level: number): number {
-  const z = qnorm((1 + level) / 2);
-  return (z * z) / 2;
-}
-
 /** one parameter's profile rows (the i-th profiled), in .focal order */
 function profileRowsOf(p: TmbCiProfileMsg, i: number): TmbCiProfileMsg['rows'] {
   const position = p.parameters[i]!.position;
   return p.rows.filter((r) => r.position === position);
 }
 
-/**
- * method 'profile': why each NA end is NA, by side. 'flat': on that side of the least point the profile never rose to
- * ½ χ²₁(level) (tmbprofile's walk ended first: the likelihood too flat, or an optimization failed), so glmmTMB's
- * inverse spline has no value there (NA); 'library': the library's note on that end (profileGuard.ts: the walk's
- * worse local minimum); 'outside': the profile rose past the level but the inverse spline's value at it lies
- * outside that side's points (glmmTMB returns that extrapolation, the library NA: profileConfint.ts)
- */
-export function tmbCiProfileNa(m: TmbCiMsg): { name: string; side: 'lower' | 'upper'; reason: 'flat' | 'library' | 'outside' }[] {
-  if (m.request.method !== 'profile' || !m.profile) return [];
-  const q = halfChisq(m.request.level);
-  const out: { name: string; side: 'lower' | 'upper'; reason: 'flat' | 'library' | 'outside' }[] = [];
-  m.rows.forEach((r, i) => {
-    const rows = profileRowsOf(m.profile!, i);
-    const finite = rows.filter((x) => x.value !== null);
-    // the split at the first least point (confint.profile.glmmTMB's which.min)
-    const least = finite.reduce<(typeof finite)[number] | undefined>((a, x) => (a === undefined || x.value! < a.value! ? x : a), undefined);
-    for (const side of ['lower', 'upper'] as const) {
-      if (r[side] !== null) continue;
-      const half = least === undefined ? [] : finite.filter((x) => (side === 'lower' ? x.focal <= least.focal : x.focal > least.focal));
-      const reached = half.some((x) => x.value! >= q);
-      const noted = m.notes.some((n) => n.startsWith(`${r.name}: the ${side} end `));
-      out.push({ name: r.name, side, reason: noted ? 'library' : reached ? 'outside' : 'flat' });
-    }
-  });
-  return out;
+/** each NA end (parameter, side) with the library's reason (confint's TmbConfintRow.naReason), in the rows' order */
+export function tmbCiNa(m: TmbCiMsg): { name: string; side: 'lower' | 'upper'; reason: TmbNaReason }[] {
+  return m.rows.flatMap((r) => (['lower', 'upper'] as const).flatMap((side) => (r[side] === null ? [{ name: r.name, side, reason: r.naReason[side] ?? 'not-evaluated' }] : [])));
 }
 
 /** what the table's caption says of the method, and the notes under it (NA's reason) */
@@ -124,17 +97,20 @@ export function tmbCiNotes(m: TmbCiMsg): string[] {
   } else {
     out.push(`Profile likelihood intervals at ${pct} (glmmTMB's profile(fit, level_max = level), then confint of it): TMB's tmbprofile walks each parameter up and down from its estimate in steps from SE/4 (halved where −log L moved by more than χ²₁(level)/8, doubled where by much less), minimizing −log L over the other parameters at each point, until −log L has risen by χ²₁(level); on each side of the least point a natural spline through the points, inverted at χ²₁(level)/2; ${scale}; ${m.profileEvaluations} profile evaluations, each an optimization over the other parameters.`);
   }
+  const na = tmbCiNa(m);
+  const named = (reason: TmbNaReason) => na.filter((x) => x.reason === reason).map((x) => `${x.name} ${x.side}`);
+  const [notReached, outside, failed] = [named('not-reached'), named('spline'), named('not-evaluated')];
   if (m.request.method === 'profile') {
-    const na = tmbCiProfileNa(m);
-    const named = (reason: string) => na.filter((x) => x.reason === reason).map((x) => `${x.name} ${x.side}`);
-    const flat = named('flat'), outside = named('outside');
-    if (flat.length) out.push(`NA (${flat.join(', ')}): on that side the profile did not rise by χ²₁(level)/2 before tmbprofile's walk ended, so glmmTMB's inverse spline has no value at the level (NA) — the likelihood is too flat there (see the plot).`);
-    if (outside.length) out.push(`NA (${outside.join(', ')}): the inverse spline's value at the level lies outside that side's profile points, an extrapolation; glmmTMB 1.1.5 prints it, this library gives NA (method "uniroot" finds the end where there is one).`);
-    // the library's own notes (profileGuard.ts), as it prints them
+    if (notReached.length) out.push(`NA (${notReached.join(', ')}): on that side the profile did not rise by χ²₁(level)/2 before tmbprofile's walk ended, so glmmTMB's inverse spline has no value at the level (NA) — the likelihood is too flat there (see the plot).`);
+    if (outside.length) out.push(`NA (${outside.join(', ')}): the profile rose past the level on that side, but glmmTMB's inverse spline has no value there inside that side's profile points (NA, or an extrapolation that glmmTMB 1.1.5 prints and this library gives as NA); method "uniroot" finds the end where there is one.`);
+    if (failed.length) out.push(`NA (${failed.join(', ')}): the profile's optimization failed at every point of that parameter's walk.`);
+    // the library's own notes (profileGuard.ts: the 'local-minimum' ends), as it prints them
     out.push(...m.notes);
-  } else {
-    const na = tmbCiNaRows(m);
-    if (na.length) out.push(`NA (${na.join(', ')}): the profile did not reach the level within ±7 SE of the estimate (tmbroot's bracket), so that end is not found — the likelihood is too flat there.`);
+  } else if (m.request.method === 'uniroot') {
+    if (notReached.length) out.push(`NA (${notReached.join(', ')}): the profile did not reach the level within ±7 SE of the estimate (tmbroot's bracket), so that end is not found — the likelihood is too flat there.`);
+    if (failed.length) out.push(`NA (${failed.join(', ')}): the profile could not be evaluated there (the optimization over the other parameters failed at the bracket's end, ±7 SE, or the parameter has no finite SE).`);
+  } else if (failed.length) {
+    out.push(`NA (${failed.join(', ')}): glmmTMB's transformation of the parameters moved by ± z SE is undefined there.`);
   }
   return out;
 }

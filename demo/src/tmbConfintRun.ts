@@ -77,7 +77,7 @@ export async function runTmbConfint(fit: ZeroInflatedFit, request: TmbCiRequest,
   return {
     request: { ...request },
     columns: [...r.columns],
-    rows: r.rows.map((x) => ({ name: x.name, lower: na(x.lower), upper: na(x.upper), estimate: x.estimate })),
+    rows: r.rows.map((x) => ({ name: x.name, lower: na(x.lower), upper: na(x.upper), estimate: x.estimate, naReason: { ...x.naReason } })),
     print: r.print(),
     profileEvaluations: r.profileEvaluations,
     notes: [...r.notes],

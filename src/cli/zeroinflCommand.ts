@@ -309,7 +309,7 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
         ...(args.component !== undefined ? { component: list(args.component) as TmbConfintComponent[] } : {}),
         ...(args.full ? { full: true } : {}),
       });
-      io.stdout(args.json ? `${JSON.stringify({ method: ci.method, level: ci.level, columns: ci.columns, rows: ci.rows.map((r) => ({ name: r.name, lower: nullIfNaN(r.lower), upper: nullIfNaN(r.upper), ...(ci.columns.length > 2 ? { estimate: r.estimate } : {}) })), ...(ci.notes.length > 0 ? { notes: ci.notes } : {}) }, null, 2)}\n` : ci.print());
+      io.stdout(args.json ? `${JSON.stringify({ method: ci.method, level: ci.level, columns: ci.columns, rows: ci.rows.map((r) => ({ name: r.name, lower: nullIfNaN(r.lower), upper: nullIfNaN(r.upper), ...(ci.columns.length > 2 ? { estimate: r.estimate } : {}), ...(r.naReason.lower || r.naReason.upper ? { na_reason: r.naReason } : {}) })), ...(ci.notes.length > 0 ? { notes: ci.notes } : {}) }, null, 2)}\n` : ci.print());
       return 0;
     }
     if (gg && ggOptions) {

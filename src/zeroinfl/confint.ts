@@ -30,7 +30,7 @@ import { type TmbParm, fullParameterNames, parameterPositions, trivialDisp } fro
 import { ZiLaplace } from './laplace.js';
 import { profileObjective } from './profileObjective.js';
 import { type TmbProfile, profileGlmmTmb } from './profile.js';
-import { profileInterval } from './profileConfint.js';
+import { type ProfileEnd, type TmbNaReason, profileInterval } from './profileConfint.js';
 import { checkProfileEnd } from './profileGuard.js';
 import { sigmaScale } from './predict.js';
 import { formatR, printMatrix } from '../results/rFormat.js';
@@ -80,6 +80,8 @@ export interface TmbConfintRow {
   upper: number;
   /** NaN without the Estimate column */
   estimate: number;
+  /** per end, why it is NA (profileConfint.ts's TmbNaReason); null where the end is a number */
+  naReason: { lower: TmbNaReason | null; upper: TmbNaReason | null };
 }
 
 export interface TmbConfint {
@@ -102,7 +104,17 @@ function percentLabel(a: number): string {
   return `${Number(v.toPrecision(3))} %`;
 }
 
-interface NamedInterval { name: string; lower: number; upper: number; estimate: number }
+interface NamedInterval {
+  name: string;
+  lower: number;
+  upper: number;
+  estimate: number;
+  /** where an end is NA: why (left out: 'not-evaluated', the only reason of a Wald row) */
+  naReason?: { lower: TmbNaReason | null; upper: TmbNaReason | null };
+}
+
+/** an end's reason: the one given, or 'not-evaluated' for an NA end without one */
+const reasonOf = (v: number, given: TmbNaReason | null | undefined): TmbNaReason | null => (Number.isNaN(v) ? (given ?? 'not-evaluated') : null);
 
 /**
  * glmmTMB's .CI_univariate_monotone: f at x̂ − q SE and at x̂ + q SE (q = √χ²₁(level) = z_{(1+level)/2},
@@ -177,12 +189,12 @@ function waldRows(fit: ZeroInflatedFit, components: Set<TmbConfintComponent>, le
 /**
  * TMB's tmbroot for parameter k: the ends x̂_k + t of the profile likelihood interval, t the roots of
  * −log L_prof(x̂_k + t) − (−log L_prof(x̂_k)) − ½ χ²₁(level) in [−7 SE, 0] and [0, 7 SE]; NaN where the
- * profile has not risen by the target at the bracket's end (or cannot be evaluated there)
+ * profile has not risen by the target at the bracket's end ('not-reached') or cannot be evaluated there ('not-evaluated')
  */
-async function profileRoots(fit: ZeroInflatedFit, lap: ZiLaplace, k: number, target: number, counter: { n: number }, signal?: AbortSignal): Promise<[number, number]> {
+async function profileRoots(fit: ZeroInflatedFit, lap: ZiLaplace, k: number, target: number, counter: { n: number }, signal?: AbortSignal): Promise<[ProfileEnd, ProfileEnd]> {
   const xhat = fit.par;
   const { se, slope, at } = profileObjective(fit, lap, k, counter, signal);
-  if (!(se > 0 && Number.isFinite(se))) return [NaN, NaN];
+  if (!(se > 0 && Number.isFinite(se))) return [{ end: NaN, naReason: 'not-evaluated' }, { end: NaN, naReason: 'not-evaluated' }];
   // the start at each t: the others' optimum under the Gaussian approximation, E(x_o | x_k) = x̂_o + Σ_ok/Σ_kk t
   // (tmbroot starts at x̂, continuation = FALSE; this start is a function of t alone, as that one, but nearer
   // the optimum; a start from the previous t's optimum can follow a path into another local minimum,
@@ -190,15 +202,16 @@ async function profileRoots(fit: ZeroInflatedFit, lap: ZiLaplace, k: number, tar
   const profile = async (t: number): Promise<number> => (await at(t, Float64Array.from(slope, (b) => b * t))).value;
   const v0 = await profile(0);
   const g = async (t: number) => (await profile(t)) - v0 - target;
-  const root = async (end: number): Promise<number> => {
+  const root = async (end: number): Promise<ProfileEnd> => {
     const ge = await g(end);
-    if (Number.isNaN(ge) || ge < 0) return NaN;
+    if (Number.isNaN(ge)) return { end: NaN, naReason: 'not-evaluated' };
+    if (ge < 0) return { end: NaN, naReason: 'not-reached' };
     // Brent's zeroin on the bracket between 0 (g = −target) and its end, to 1e-8 SE
     const t = await zeroinAsync(Math.min(0, end), Math.max(0, end), end < 0 ? ge : -target, end < 0 ? -target : ge, async (s) => {
       const v = await g(s);
       return Number.isNaN(v) ? Infinity : v;
     }, 1e-8 * se, 1000);
-    return xhat[k] + t;
+    return { end: xhat[k] + t, naReason: null };
   };
   return [await root(-7 * se), await root(7 * se)];
 }
@@ -239,7 +252,10 @@ function checkOptions(options: TmbConfintOptions): CheckedOptions {
 /** the result: the "cond." prefix dropped where every row has it (glmmTMB's last step), the Estimate column kept or not */
 function result(rows: NamedInterval[], o: CheckedOptions, evaluations: number, notes: string[] = []): TmbConfint {
   const named = rows.length > 0 && rows.every((r) => r.name.startsWith('cond.')) ? rows.map((r) => ({ ...r, name: r.name.slice(5) })) : rows;
-  const out: TmbConfintRow[] = named.map((r) => ({ name: r.name, lower: r.lower, upper: r.upper, estimate: o.estimate ? r.estimate : NaN }));
+  const out: TmbConfintRow[] = named.map((r) => ({
+    name: r.name, lower: r.lower, upper: r.upper, estimate: o.estimate ? r.estimate : NaN,
+    naReason: { lower: reasonOf(r.lower, r.naReason?.lower), upper: reasonOf(r.upper, r.naReason?.upper) },
+  }));
   return {
     method: o.method, level: o.level, rows: out, columns: o.columns, profileEvaluations: evaluations, notes,
     print: () => printConfint(out, o.columns) + notes.map((n) => `Note: ${n}\n`).join(''),
@@ -281,7 +297,7 @@ export async function confintGlmmTmb(fit: ZeroInflatedFit, options: TmbConfintOp
   for (const [done, k] of pos.entries()) {
     options.onProgress?.({ done, total: pos.length, name: names[k] });
     const [lower, upper] = await profileRoots(fit, lap, k, target, counter, options.signal);
-    rows.push({ name: names[k], lower, upper, estimate: fit.par[k] });
+    rows.push({ name: names[k], lower: lower.end, upper: upper.end, estimate: fit.par[k], naReason: { lower: lower.naReason, upper: upper.naReason } });
   }
   options.onProgress?.({ done: pos.length, total: pos.length, name: '' });
   return result(rows, o, counter.n);
@@ -331,6 +347,7 @@ async function guardProfileEnds(fit: ZeroInflatedFit, pr: TmbProfile, intervals:
       const c = await checkProfileEnd(obj, fit.par[k], e, pr.optima[nb], p.minimum, qval);
       if (!c.worse) continue;
       intervals[i][side] = NaN;
+      intervals[i].naReason = { lower: intervals[i].naReason?.lower ?? null, upper: intervals[i].naReason?.upper ?? null, [side]: 'local-minimum' };
       notes.push(`${p.name}: the ${side} end ${formatR([e], 7)[0].trim()} is NA: the profile walk reached a worse local minimum of the other parameters' optimization, so its spline crosses q = ${formatR([qval], 7)[0].trim()} where the profile does not (there −log L is ${formatR([c.warm - p.minimum], 7)[0].trim()} above the least point minimized from the walk's start, ${formatR([c.fresh - p.minimum], 7)[0].trim()} from the Gaussian approximation's); use method 'uniroot'`);
     }
   }
@@ -342,7 +359,7 @@ export function profileIntervals(pr: TmbProfile, level = 0.95): NamedInterval[] 
   const qval = 0.5 * qchisq(level, 1);
   return pr.parameters.map((p) => {
     const [lower, upper] = profileInterval(p.name, pr.rows.filter((r) => r.position === p.position), qval);
-    return { name: p.name, lower, upper, estimate: NaN };
+    return { name: p.name, lower: lower.end, upper: upper.end, estimate: NaN, naReason: { lower: lower.naReason, upper: upper.naReason } };
   });
 }
 

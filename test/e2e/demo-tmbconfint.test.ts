@@ -22,7 +22,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { confintGlmmTmb, fullParameterNames, qnorm, readCsv, zeroInflated, type TmbProfile, type ZeroInflatedFit } from '../../src/index.js';
 import { describeZeroInflated, runZeroInflated } from '../../demo/src/zeroinfl.js';
 import { runTmbConfint, tmbCiSetup } from '../../demo/src/tmbConfintRun.js';
-import { TmbCiFieldError, tmbCiCall, tmbCiCells, tmbCiCsv, tmbCiFieldsOf, tmbCiNaRows, tmbCiNotes, tmbCiProfileNa, tmbCiRequest, tmbCiUrlOf, tmbProfileSeries } from '../../demo/src/tmbConfint.js';
+import { TmbCiFieldError, tmbCiCall, tmbCiCells, tmbCiCsv, tmbCiFieldsOf, tmbCiNaRows, tmbCiNotes, tmbCiNa, tmbCiRequest, tmbCiUrlOf, tmbProfileSeries } from '../../demo/src/tmbConfint.js';
 import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
 import type { FitRequest, TmbCiMsg, TmbCiSetup } from '../../demo/src/protocol.js';
 
@@ -61,7 +61,7 @@ function expectGlmmTmb(m: TmbCiMsg, ref: Matrix): void {
 /** the card's rows equal the library's (NaN as null) */
 function expectLibrary(m: TmbCiMsg, lib: Awaited<ReturnType<typeof confintGlmmTmb>>): void {
   expect(m.columns).toEqual(lib.columns);
-  expect(m.rows).toEqual(lib.rows.map((r) => ({ name: r.name, lower: Number.isNaN(r.lower) ? null : r.lower, upper: Number.isNaN(r.upper) ? null : r.upper, estimate: r.estimate })));
+  expect(m.rows).toEqual(lib.rows.map((r) => ({ name: r.name, lower: Number.isNaN(r.lower) ? null : r.lower, upper: Number.isNaN(r.upper) ? null : r.upper, estimate: r.estimate, naReason: r.naReason })));
   expect(m.print).toBe(lib.print());
   expect(m.notes).toEqual(lib.notes);
 }
@@ -140,9 +140,13 @@ describe('Intervals card of glmmTMB fits (worker and page logic)', () => {
     expectLibrary(m, await confintGlmmTmb(fit, { method: 'uniroot', parm: 3 }));
     expect(tmbCiCells(m, String).rows[0]!.cells[0]).toBe('NA');
     expect(tmbCiNaRows(m)).toEqual(['zi~(Intercept)']);
+    // the library's reason: at −7 SE −log L had not risen by χ²₁(0.95)/2
+    expect(m.rows[0]!.naReason).toEqual({ lower: 'not-reached', upper: null });
+    expect(tmbCiNa(m)).toEqual([{ name: 'zi~(Intercept)', side: 'lower', reason: 'not-reached' }]);
     const notes = tmbCiNotes(m);
+    expect(notes).toHaveLength(2);
     expect(notes[0]).toMatch(/^Profile likelihood intervals at 95 % \(TMB's tmbroot\)/);
-    expect(notes[1]).toMatch(/^NA \(zi~\(Intercept\)\): the profile did not reach the level within ±7 SE/);
+    expect(notes[1]).toMatch(/^NA \(zi~\(Intercept\) lower\): the profile did not reach the level within ±7 SE/);
     expect(tmbCiCsv(m).trimEnd().split('\n')[1]).toBe(`zi~(Intercept),NA,${m.rows[0]!.upper},${m.rows[0]!.estimate}`);
     // Cancel: the signal aborted during the first parameter's profile
     const ac = new AbortController();
@@ -186,11 +190,12 @@ describe('Intervals card of glmmTMB fits (worker and page logic)', () => {
     const lowerHalf = pr!.rows.filter((r) => r.focal <= fit.par[2]!).map((r) => r.value);
     expect(lowerHalf[0]).toBeGreaterThan(q);
     expect(lowerHalf.slice(1).every((v) => v < q)).toBe(true);
-    expect(tmbCiProfileNa(m)).toEqual([{ name: 'zi~(Intercept)', side: 'lower', reason: 'outside' }]);
+    expect(m.rows[0]!.naReason).toEqual({ lower: 'spline', upper: null });
+    expect(tmbCiNa(m)).toEqual([{ name: 'zi~(Intercept)', side: 'lower', reason: 'spline' }]);
     const notes = tmbCiNotes(m);
     expect(notes).toHaveLength(2);
     expect(notes[0]).toMatch(/^Profile likelihood intervals at 95 % \(glmmTMB's profile\(fit, level_max = level\), then confint of it\)/);
-    expect(notes[1]).toMatch(/^NA \(zi~\(Intercept\) lower\): the inverse spline's value at the level lies outside that side's profile points, an extrapolation; glmmTMB 1.1.5 prints it, this library gives NA/);
+    expect(notes[1]).toMatch(/^NA \(zi~\(Intercept\) lower\): the profile rose past the level on that side, but glmmTMB's inverse spline has no value there inside that side's profile points \(NA, or an extrapolation that glmmTMB 1.1.5 prints/);
     expect(tmbCiCsv(m).trimEnd().split('\n')).toEqual(['parameter,2.5 %,97.5 %', `zi~(Intercept),NA,${m.rows[0]!.upper}`]);
     // the plot's series: ζ = sign(x − x_min) √(2 value) of the profile's points, the repeated .focal (x̂, both walks' start) once
     const [s] = tmbProfileSeries(m);
@@ -242,13 +247,16 @@ describe('Intervals card of glmmTMB fits (worker and page logic)', () => {
     await expect(run).rejects.toThrow(expect.objectContaining({ name: 'AbortError' }));
   }, 120_000);
 
-  test("NA's reasons of method profile from the points: flat (never rose to the level), the library's note, outside", () => {
+  test("NA's notes of method profile by the library's reasons: not reached, the guard's local minimum (its note), not evaluated", () => {
     const q = qnorm(0.975) ** 2 / 2;
     const rows = (position: number, par: string, values: [number, number][]) => values.map(([focal, value]) => ({ par, position, focal, value }));
     const note = "b: the upper end 9 is NA: the profile walk reached a worse local minimum of the other parameters' optimization, …";
     const m: TmbCiMsg = {
       request: { method: 'profile', level: 0.95, parm: '', full: false }, columns: ['2.5 %', '97.5 %'],
-      rows: [{ name: 'a', lower: null, upper: 1.5, estimate: NaN }, { name: 'b', lower: -1, upper: null, estimate: NaN }],
+      rows: [
+        { name: 'a', lower: null, upper: 1.5, estimate: NaN, naReason: { lower: 'not-reached', upper: null } },
+        { name: 'b', lower: -1, upper: null, estimate: NaN, naReason: { lower: null, upper: 'local-minimum' } },
+      ],
       print: '', profileEvaluations: 0, notes: [note], intervalError: null, elapsedMs: 0,
       profile: {
         levelMax: 0.95, parameters: [{ name: 'a', position: 1 }, { name: 'b', position: 2 }], csv: '',
@@ -256,9 +264,12 @@ describe('Intervals card of glmmTMB fits (worker and page logic)', () => {
         rows: [...rows(1, 'a', [[-9, 0.5], [-3, 0.4], [0, 0], [1, 1], [2, q + 1]]), ...rows(2, 'b', [[-2, q + 1], [0, 0], [3, q + 2]])],
       },
     };
-    expect(tmbCiProfileNa(m)).toEqual([{ name: 'a', side: 'lower', reason: 'flat' }, { name: 'b', side: 'upper', reason: 'library' }]);
+    expect(tmbCiNa(m)).toEqual([{ name: 'a', side: 'lower', reason: 'not-reached' }, { name: 'b', side: 'upper', reason: 'local-minimum' }]);
     const notes = tmbCiNotes(m);
     expect(notes.slice(1)).toEqual([expect.stringMatching(/^NA \(a lower\): on that side the profile did not rise by χ²₁\(level\)\/2 before tmbprofile's walk ended/), note]);
+    // every walk point's optimization failed: no least point, both ends not evaluated
+    const failed: TmbCiMsg = { ...m, rows: [{ name: 'c', lower: null, upper: null, estimate: NaN, naReason: { lower: 'not-evaluated', upper: 'not-evaluated' } }], notes: [] };
+    expect(tmbCiNotes(failed).slice(1)).toEqual(["NA (c lower, c upper): the profile's optimization failed at every point of that parameter's walk."]);
     // a point whose optimization failed (NA) is left out of the line and counted
     const withNa: TmbCiMsg = { ...m, profile: { ...m.profile!, rows: [...m.profile!.rows, { par: 'b', position: 2, focal: 4, value: null }] } };
     const [, sb] = tmbProfileSeries(withNa);
