@@ -225,6 +225,9 @@ describe('mixedgpu zeroinfl --confint', () => {
     // glmmTMB's NA lower end (the profile has not risen by ½ χ²₁(0.95) at −7 SE)
     expect(j.rows[0].lower).toBeNull();
     expect(Math.abs(j.rows[0].upper - c.tight_uniroot!.upper[2]!)).toBeLessThan(1e-6);
+    expect(j.rows[0].na_reason).toEqual({ lower: 'not-reached', upper: null });
+    // wald rows have no NA end: no na_reason
+    expect(JSON.parse((await run({ confint: 'wald', json: true })).stdout).rows.every((r: object) => !('na_reason' in r))).toBe(true);
   }, 300_000);
   it('refusals name the option', async () => {
     expect((await run({ confint: 'spline' })).stderr).toMatch(/--confint takes wald \(the default\), uniroot or profile, got 'spline'/);
