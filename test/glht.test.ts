@@ -24,6 +24,9 @@ import { symbolicHypotheses, deparseNumber } from '../src/inference/glhtLinfct.j
 import { printGlht, printGlhtConfint, printGlhtSummary } from '../src/inference/glhtPrint.js';
 import { withoutFit } from './helpers/withoutFit.js';
 import { close } from './helpers/closeR.js';
+import { readCsv } from '../src/io/csv.js';
+import { glmer, lmer } from '../src/index.js';
+import type { Contrasts } from '../src/frame/contrasts.js';
 
 const dir = join(import.meta.dirname, 'fixtures');
 interface Case {
@@ -151,4 +154,23 @@ describe('glht: parts', () => {
     expect(() => glht(oats, mcp({ Variety: 'Tukey' })).confint({ level: 95 })).toThrow(/level must be between 0 and 1/);
     expect(() => glht(oats, 42 as never)).toThrow(/linfct must be/);
   });
+});
+
+describe("the printout's Fit block: the fit's call as R prints it", () => {
+  it("lmer and glmer (contrasts, family) with the data's name, broken as R's deparse (R's ', control = tight' left out)", async () => {
+    for (const [name, m] of Object.entries(fx.models) as [string, { formula: string; data: string; factors: string[]; family?: string; contrasts?: Contrasts }][]) {
+      const c = fx.cases.find((x) => x.model === name && Object.values(x.prints).some((p) => p.some((l) => l.startsWith('Fit: '))))!;
+      const printed = Object.values(c.prints).find((p) => p.some((l) => l.startsWith('Fit: ')))!;
+      const at = printed.findIndex((l) => l.startsWith('Fit: '));
+      const block = printed.slice(at, printed.indexOf('', at));
+      const dataName = /data = (\w+)/.exec(block.join(''))![1];
+      const data = readCsv(readFileSync(join(dir, m.data))).table;
+      const fit = m.family
+        ? await glmer(m.formula, data, { family: 'binomial', factors: m.factors, dataName })
+        : await lmer(m.formula, data, { factors: m.factors, dataName, ...(m.contrasts ? { contrasts: m.contrasts } : {}) });
+      const s = printGlhtSummary(glht(fit, linfctOf(c), optionsOf(c)), glht(fit, linfctOf(c), optionsOf(c)).summary({ test: 'univariate' }) as GlhtTestResult);
+      const ours = s.slice(s.findIndex((l) => l.startsWith('Fit: ')));
+      expect(ours.slice(0, ours.indexOf('')), name).toEqual(block.map((l) => l.replace(/, control = g?tight/, '')));
+    }
+  }, 60_000);
 });

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { abbreviate, deparseFormula, formatR, makeUnique, quantile7, roundR, zapsmall } from '../src/results/rFormat.js';
+import { abbreviate, deparseCall, deparseFormula, formatR, makeUnique, quantile7, roundR, zapsmall } from '../src/results/rFormat.js';
 import { formatSummary, type SummarySource } from '../src/lmm/summary.js';
 import { type ReferenceCase, loadReference } from './helpers/reference.js';
 
@@ -363,5 +363,25 @@ describe('R formatting helpers', () => {
     expect(deparseFormula('Reaction~Days+(Days|Subject)')).toEqual(['Reaction ~ Days + (Days | Subject)']);
     expect(deparseFormula('y ~ -1 + x*z + I(x^2) + log(w) + (1|a/b) + (0+x||g)')).toEqual(['y ~ -1 + x * z + I(x^2) + log(w) + (1 | a/b) + (0 + x || g)']);
     expect(deparseFormula('y ~ poly(x,2) + a:b')).toEqual(['y ~ poly(x, 2) + a:b']);
+    // past 60 characters R's deparse breaks after a spaced operator or an argument's comma (R 4.2's output)
+    expect(deparseFormula('y ~ cbind(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, ccc) + x'))
+      .toEqual(['y ~ cbind(aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb, ', '    ccc) + x']);
+    expect(deparseFormula('y ~ f(aaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb(ccccccccccccccccccccccccccccc + ddddddddddddddddddddddddddddddddddd, eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee)) + x')).toEqual([
+      'y ~ f(aaaaaaaaaaaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb(ccccccccccccccccccccccccccccc + ',
+      '    ddddddddddddddddddddddddddddddddddd, eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee)) + ',
+      '    x',
+    ]);
+  });
+
+  it("deparse of a call as R prints it (deparseCall): the arguments' commas break too, an argument's = never", () => {
+    // R 4.2: print(quote(lme.formula(fixed = yield ~ nitro + Variety, data = oats, random = ~1 | Block/Variety)))
+    expect(deparseCall('lme.formula', [{ name: 'fixed', formula: 'yield ~ nitro + Variety' }, { name: 'data', code: 'oats' }, { name: 'random', formula: '~ 1 | Block/Variety' }]))
+      .toEqual(['lme.formula(fixed = yield ~ nitro + Variety, data = oats, random = ~1 | ', '    Block/Variety)']);
+    // print(quote(f(a = 1, bbbb…b = 2, c = 3, d = 4)))
+    expect(deparseCall('f', [{ name: 'a', code: '1' }, { name: 'b'.repeat(55), code: '2' }, { name: 'c', code: '3' }, { name: 'd', code: '4' }]))
+      .toEqual([`f(a = 1, ${'b'.repeat(55)} = 2, `, '    c = 3, d = 4)']);
+    // print(quote(gls(model = y ~ x, data = d, correlation = corCompSymm(form = ~1 | Block)))): no break after "form = "
+    expect(deparseCall('gls', [{ name: 'model', formula: 'yield ~ nitro + Variety' }, { name: 'data', code: 'oats' }, { name: 'correlation', formula: 'corCompSymm(form = ~1 | Block)' }]))
+      .toEqual(['gls(model = yield ~ nitro + Variety, data = oats, correlation = corCompSymm(form = ~1 | ', '    Block))']);
   });
 });

@@ -42,6 +42,8 @@ import { pseudoInverse } from './eigen.js';
 import { maxsets } from './glhtMaxsets.js';
 import { type GlhtCld, type GlhtCldOptions, cldOfSummary } from './glhtCld.js';
 import type { ModelFrame } from '../frame/modelFrame.js';
+import { FAMILY_LINKS } from '../glmm/family.js';
+import { deparseCall } from '../results/rFormat.js';
 
 type Fit = LmmFit | GlmmFit;
 
@@ -55,7 +57,8 @@ export interface GlhtModel {
   beta: ArrayLike<number>;
   vcov: number[][];
   dfResidual: number | null;
-  fitCall: string;
+  /** the fit's call as R prints it (deparseCall: width.cutoff 60), one line each */
+  fitCall: string[];
 }
 
 /** a fit that gives its GlhtModel (nlme's lme and gls, glmmPQL, glmmTMB by component) */
@@ -73,8 +76,33 @@ function lme4GlhtModel(fit: Fit): GlhtModel {
   const frame = fit.model.frame;
   return {
     frame, beta: fit.beta, vcov: fit.vcov, dfResidual: fit.nobs - fit.df,
-    fitCall: `${'family' in fit ? 'glmer' : 'lmer'}(formula = ${frame.formula.text ?? ''})`,
+    fitCall: lme4Call(fit),
   };
+}
+
+/**
+ * lmer's or glmer's call as the user would have written it in R: formula, data (where the fit knows its name),
+ * family (glmer: with its link where not the default; glmer.nb's own function), weights, REML = FALSE (an ML
+ * lmer fit), contrasts (other than treatment)
+ */
+function lme4Call(fit: Fit): string[] {
+  const frame = fit.model.frame;
+  const args: { name: string; formula?: string; code?: string }[] = [{ name: 'formula', formula: frame.formula.text ?? '' }];
+  if (fit.dataName) args.push({ name: 'data', code: fit.dataName });
+  let fn = 'lmer';
+  if ('family' in fit) {
+    const { family, link } = fit.model.family;
+    fn = family === 'negative.binomial' ? 'glmer.nb' : 'glmer';
+    const defaultLink = family === 'gaussian' ? 'identity' : FAMILY_LINKS[family][0];
+    if (fn === 'glmer') args.push({ name: 'family', code: link === defaultLink ? family : `${family}(link = "${link}")` });
+  } else if (!fit.reml) {
+    args.push({ name: 'REML', code: 'FALSE' });
+  }
+  if (frame.weightsName) args.push({ name: 'weights', code: frame.weightsName });
+  if (frame.contrasts && Object.keys(frame.contrasts).length > 0) {
+    args.push({ name: 'contrasts', code: `list(${Object.entries(frame.contrasts).map(([k, v]) => `${k} = "${v}"`).join(', ')})` });
+  }
+  return deparseCall(fn, args);
 }
 
 /**
@@ -164,8 +192,8 @@ export interface Glht {
   df: number;
   /** "Tukey", "Dunnett, Tukey", "User-defined" for mcp(); null otherwise */
   type: string | null;
-  /** the model's formula, for the printout's Fit line */
-  fitCall: string;
+  /** the fit's call as R prints it, one line each, for the printout's Fit block */
+  fitCall: string[];
   /** df.residual(fit), the F test's denominator df (null: the fit has none, and F is multcomp's χ²) */
   dfResidual: number | null;
   estimate: number[];

@@ -18,7 +18,7 @@ const hypothesisNames = (g: Glht) => g.rowNames.map((r, i) => `${r} ${altSymbol(
 function header(g: Glht, title: string, fit: boolean): string[] {
   const out = ['', `\t ${title}`, ''];
   if (g.type !== null) out.push(`Multiple Comparisons of Means: ${g.type} Contrasts`, '', '');
-  if (fit) out.push(`Fit: ${g.fitCall}`, '');
+  if (fit) out.push(...g.fitCall.map((l, i) => (i === 0 ? `Fit: ${l}` : l)), '');
   return out;
 }
 

@@ -165,7 +165,7 @@ export async function lme(fixed: string, input: DataInput, options: LmeOptions =
     });
     return new LmeFit({
       model, rc, levels, fromRandom: options.random !== undefined, inner, theta, psi, criterion: ev.criterion, feval: opt.feval, converged: opt.converged,
-      dataName, fixedText, ms: performance.now() - t0,
+      dataName, fixedText, ms: performance.now() - t0, ...(options.random !== undefined ? { randomArg: options.random } : {}),
     });
   };
   const vf = rc.vf;

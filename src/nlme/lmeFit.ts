@@ -44,6 +44,8 @@ export interface LmeFitInit {
   converged: boolean;
   dataName: string;
   fixedText: string;
+  /** nlme's random argument as given (the call's; absent where the levels come from an lme4 term) */
+  randomArg?: string;
   ms: number;
 }
 
@@ -81,6 +83,8 @@ export class LmeFit {
   readonly messages: string[] = [];
   readonly dataName: string;
   readonly fixedText: string;
+  /** nlme's random argument as given, for the call (null where the levels come from an lme4 term: randomText) */
+  readonly randomArg: string | null;
   readonly ms: number;
   readonly method: 'REML' | 'ML';
   /** each coefficient's denominator df (nlme's getFixDF) */
@@ -89,7 +93,7 @@ export class LmeFit {
   constructor(init: LmeFitInit) {
     this.model = init.model; this.rc = init.rc; this.levels = init.levels; this.fromRandom = init.fromRandom; this.inner = init.inner; this.theta = init.theta; this.psi = init.psi;
     this.criterion = init.criterion; this.feval = init.feval; this.converged = init.converged; this.dataName = init.dataName;
-    this.fixedText = init.fixedText; this.ms = init.ms;
+    this.fixedText = init.fixedText; this.ms = init.ms; this.randomArg = init.randomArg ?? null;
     this.method = init.model.reml ? 'REML' : 'ML';
     const { frame } = this.model;
     const levels = this.levels.map((l) => { const b = this.model.blocks[l.block]; return { codes: b.codes, M: b.levels.length }; });

@@ -16,6 +16,7 @@ import { type Glht, type GlhtModel, type GlhtOptions, type Linfct, glht } from '
 import { lmeGlhtModel } from '../nlme/glht.js';
 import type { NlmeEmmeansOptions } from '../nlme/emmeans.js';
 import { pqlEmmeans } from './emmeans.js';
+import { deparseCall } from '../results/rFormat.js';
 
 export type PqlFamilyName = 'binomial' | 'quasibinomial' | 'poisson' | 'quasipoisson' | 'Gamma';
 export type PredictType = 'link' | 'response';
@@ -122,7 +123,10 @@ export class GlmmPqlFit {
 
   /** multcomp's modelparm.lme of the last lme (glmmPQL's class is c("glmmPQL", "lme")), for glht(fit, linfct) */
   glhtModel(component?: string): GlhtModel {
-    return lmeGlhtModel(this.lme, component, `glmmPQL(fixed = ${this.fixedText}, random = ${this.random}, family = ${this.familyName}, data = ${this.dataName})`);
+    return lmeGlhtModel(this.lme, component, deparseCall('glmmPQL', [
+      { name: 'fixed', formula: this.fixedText }, { name: 'random', formula: this.random },
+      { name: 'family', code: this.familyName }, { name: 'data', code: this.dataName },
+    ]));
   }
 
   /** multcomp's glht(fit, linfct): general linear hypotheses of the fixed effects, mcp()'s multiple comparisons (src/inference/glht.ts) */

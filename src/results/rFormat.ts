@@ -329,33 +329,32 @@ function tokenizeFormula(text: string): FTok[] | null {
   return toks;
 }
 
-/**
- * The formula as R's deparse() writes it (spaces around `~ + - * |`, none around `/ : ^`, `, `
- * after commas), broken into lines after a spaced operator once a line passes 60 characters
- * (width.cutoff), continuation lines indented by four spaces. Falls back to the text as given.
- */
-export function deparseFormula(text: string): string[] {
+/** a piece of deparsed text and whether R's deparse may break the line after it (linebreak()) */
+interface DeparsePiece { text: string; breakAfter: boolean }
+
+/** the formula's pieces as R's deparse writes them; null where the text does not tokenize */
+function formulaPieces(text: string): DeparsePiece[] | null {
   const toks = tokenizeFormula(text);
-  if (!toks || toks.length === 0) return [text.trim()];
-  const lines: string[] = [];
-  let cur = '';
+  if (!toks || toks.length === 0) return null;
+  const out: DeparsePiece[] = [];
   let prev: FTok | null = null;
   for (const t of toks) {
     const isOp = t.kind === 'op';
     const unaryContext = prev === null || (prev.kind === 'op' && prev.text !== ')' && prev.text !== ']');
     let piece: string;
     let breakAfter = false;
-    if (isOp && (t.text === '(' || t.text === '[')) {
-      piece = t.text;
-    } else if (isOp && (t.text === ')' || t.text === ']')) {
+    if (isOp && (t.text === '(' || t.text === '[' || t.text === ')' || t.text === ']')) {
       piece = t.text;
     } else if (isOp && t.text === ',') {
+      // args2buff: ", " then linebreak()
       piece = ', ';
+      breakAfter = true;
     } else if (isOp && unaryContext && ['-', '+', '~', '!'].includes(t.text)) {
       piece = t.text;
     } else if (isOp && (SPACED_BINARY.has(t.text) || /^%.*%$/.test(t.text))) {
+      // PP_BINARY: " op " then linebreak() (an assignment's or an argument's = does not break)
       piece = ` ${t.text} `;
-      breakAfter = true;
+      breakAfter = t.text !== '=' && t.text !== '<-';
     } else if (isOp && TIGHT_BINARY.has(t.text)) {
       piece = t.text;
     } else if (t.kind === 'num') {
@@ -363,13 +362,53 @@ export function deparseFormula(text: string): string[] {
     } else {
       piece = t.text;
     }
-    if (cur === '' && lines.length > 0) cur = '    ';
-    cur += piece;
-    if (breakAfter && cur.length > 60) { lines.push(cur); cur = ''; }
+    out.push({ text: piece, breakAfter });
     prev = t;
+  }
+  return out;
+}
+
+/**
+ * deparse's linebreak(): a line ends after a piece that allows it once the line passes 60 characters
+ * (width.cutoff), continuation lines indented by four spaces
+ */
+function breakLines(pieces: DeparsePiece[]): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const p of pieces) {
+    if (cur === '' && lines.length > 0) cur = '    ';
+    cur += p.text;
+    if (p.breakAfter && cur.length > 60) { lines.push(cur); cur = ''; }
   }
   if (cur !== '') lines.push(cur);
   return lines;
+}
+
+/**
+ * The formula as R's deparse() writes it (spaces around `~ + - * |`, none around `/ : ^`, `, `
+ * after commas), broken into lines after a spaced operator or a comma once a line passes 60
+ * characters (width.cutoff), continuation lines indented by four spaces. Falls back to the text as given.
+ */
+export function deparseFormula(text: string): string[] {
+  const pieces = formulaPieces(text);
+  return pieces ? breakLines(pieces) : [text.trim()];
+}
+
+/**
+ * A call as R prints it (print of a call: deparse, width.cutoff 60), `fn(name = value, …)`: each value a
+ * formula (deparsed as deparseFormula) or R code written as given, the lines broken as deparseFormula's
+ * (after ", " between arguments too); e.g. multcomp's "Fit: lmer(formula = y ~ x + (1 | g), data = d)".
+ */
+export function deparseCall(fn: string, args: readonly { name: string; formula?: string; code?: string }[]): string[] {
+  const pieces: DeparsePiece[] = [{ text: `${fn}(`, breakAfter: false }];
+  args.forEach((a, i) => {
+    pieces.push({ text: `${a.name} = `, breakAfter: false });
+    const value = a.formula !== undefined ? formulaPieces(a.formula) ?? [{ text: a.formula.trim(), breakAfter: false }] : [{ text: a.code ?? '', breakAfter: false }];
+    pieces.push(...value);
+    if (i < args.length - 1) pieces.push({ text: ', ', breakAfter: true });
+  });
+  pieces.push({ text: ')', breakAfter: false });
+  return breakLines(pieces);
 }
 
 /** R's abbreviate(names, minlength) (method "left.kept", use.classes = TRUE). */

@@ -4,6 +4,7 @@
  * of Var(β̂, γ̂, δ̂) from the Laplace objective's Hessian), df 0 (the normal), and glmmTMB's
  * df.residual for multcomp's F test.
  */
+import { deparseCall } from '../results/rFormat.js';
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import type { GlhtModel } from '../inference/glht.js';
 import { TMB_COMPONENTS, type TmbComponent, componentOf } from './anova.js';
@@ -20,6 +21,12 @@ export function tmbGlhtModel(fit: ZeroInflatedFit, component = 'cond'): GlhtMode
   if (vcov.some((r) => r.some((v) => !Number.isFinite(v)))) throw new ModelError(`glht: the covariance of the ${component} coefficients is not defined (the fit's Hessian is not positive definite, or a coefficient is at a boundary), so the hypotheses have no standard errors`);
   return {
     frame: c.frame, beta: Array.from(fit.par.subarray(c.from, c.from + c.k)), vcov, dfResidual: fit.dfResid,
-    fitCall: `glmmTMB(formula = ${fit.formula}${fit.ziformula.replace(/\s/g, '') !== '~0' ? `, ziformula = ${fit.ziformula}` : ''}${fit.dispformula.replace(/\s/g, '') !== '~1' ? `, dispformula = ${fit.dispformula}` : ''})`,
+    fitCall: deparseCall('glmmTMB', [
+      { name: 'formula', formula: fit.formula }, ...(fit.dataName ? [{ name: 'data', code: fit.dataName }] : []),
+      ...(fit.family !== 'gaussian' ? [{ name: 'family', code: fit.family }] : []),
+      ...(fit.ziformula.replace(/\s/g, '') !== '~0' ? [{ name: 'ziformula', formula: fit.ziformula }] : []),
+      ...(fit.dispformula.replace(/\s/g, '') !== '~1' ? [{ name: 'dispformula', formula: fit.dispformula }] : []),
+      ...(fit.REML ? [{ name: 'REML', code: 'TRUE' }] : []),
+    ]),
   };
 }
