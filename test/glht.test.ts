@@ -6,8 +6,8 @@
  * Laplace optimum, 5e-6: R's Var(β̂) from lme4's finite-difference Hessian); the integrated ones (single-step, free, Westfall p-values; the adjusted quantile)
  * within 4e-5 of references integrated to 2e-6 (the t case's to 1e-5; ours run to abseps 1e-5: three standard
  * errors), the adjusted quantile within 2e-4; the
- * printouts of the deterministic tests line for line but the Fit line (R prints the call with the data's
- * name). Cases: Oats's Variety by mcp's ten contrast types and by hypotheses on its levels; sum contrasts;
+ * printouts of the deterministic tests line for line but the Fit block, which is compared on its own (R's call
+ * has the oracle's control argument). Cases: Oats's Variety by mcp's ten contrast types and by hypotheses on its levels; sum contrasts;
  * a model without an intercept; hypotheses on the coefficients (two-sided, <=, >=) and a matrix with rhs;
  * a t with df 20; cbpp's binomial glmer (Tukey; Dunnett one-sided); a factor in an interaction (multcomp's
  * warning) and two factors at once. The refusals.
