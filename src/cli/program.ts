@@ -55,6 +55,7 @@ import { runModcomp } from './modcompCommand.js';
 import { runMixed } from './mixedCommand.js';
 import { runPower } from './powerCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
+import { runLsMeans } from './lsMeansCommand.js';
 import { runGlht } from './glhtCommand.js';
 import { GLHT_TESTS } from '../inference/glht.js';
 import { runGgeffects } from './ggeffectsCommand.js';
@@ -532,6 +533,23 @@ export function buildProgram(): Command {
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runZeroinfl({ file, formula, ...opts }, io());
+    });
+
+  rowEngineOptions(common(program
+    .command('lsmeans')
+    .description("lmerTest's ls_means of an lmer fit: the least-squares means of each factor term (covariates at their means) with SE, Satterthwaite's or Kenward-Roger's df, t, interval and p; --pairwise: difflsmeans, all pairwise differences; --show-tests: the contrast matrices (show_tests)")
+    .argument('<file-and-formula...>', `FILE FORMULA: the data file and the lme4 model formula; ${FORMULA_ALONE}`)
+    .option('--which <terms>', "comma-separated factor terms (lmerTest's which; default every term of factors only)")
+    .option('--pairwise', "all pairwise differences of each term's means (lmerTest's difflsmeans)")
+    .option('--ddf <method>', 'satterthwaite (default) or kenward-roger')
+    .option('--level <p>', "the intervals' confidence level (default 0.95)")
+    .option('--show-tests', "also print the contrast matrices behind the rows (lmerTest's show_tests)")
+    .option('--fractions', "with --show-tests: the entries as MASS's fractions")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)')))
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
+      process.exitCode = await runLsMeans({ ...opts, file, formula }, io());
     });
 
   rowEngineOptions(common(program
