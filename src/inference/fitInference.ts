@@ -28,6 +28,7 @@ import { type DdfContext, type FTest, type TTest, contest1D, contestMD } from '.
 import { kenwardRoger } from './kenwardRoger.js';
 import { type LsMeansOptions, type LsMeansTable, lsMeansTable } from './lsMeans.js';
 import type { NamedHypothesis } from './lsMeansContrasts.js';
+import { fullNullBasis } from './referenceGrid.js';
 import { varparCovariance } from './satterthwaite.js';
 import { type FixedDesign, gramDesign } from './fixedDesign.js';
 import { type AnovaType, type AnovaTypeOption, anovaHypotheses, checkAnovaType } from './anovaType.js';
@@ -183,7 +184,7 @@ export function anovaTable(fit: LmmFit, options: { ddf?: Ddf; type?: AnovaTypeOp
 export function lsMeans(fit: LmmFit, options: LsMeansOptions = {}): LsMeansTable {
   const ddf = checkDdf(options.ddf);
   const { ctx, messages } = ddfContext(fit, ddf);
-  return lsMeansTable(fit.model.frame, fit.model.frame.xnames, ctx, { ...options, messages });
+  return lsMeansTable(fit.model.frame, fit.model.frame.xnames, ctx, { ...options, messages }, () => fullNullBasis(fit.model, 'ls_means'));
 }
 
 /** The test of Lβ = 0 for any contrast matrix L (rows of p entries; one row also gives its t test). */

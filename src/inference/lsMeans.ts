@@ -3,13 +3,18 @@
  * each row ℓ of the least-squares means' contrast matrices (lsMeansContrasts.ts) is a contest1D of ℓ —
  * estimate ℓᵀβ̂, SE √(ℓᵀVℓ), t, Satterthwaite's or Kenward–Roger's df (contest.ts) — with lmerTest's
  * Wald interval (waldCI): ℓᵀβ̂ ∓ SE · qt((1 − level)/2, df, lower.tail = FALSE). Printed as
- * print.ls_means prints it; the hypotheses are what show_tests shows (showTests.ts).
+ * print.ls_means prints it; the hypotheses are what show_tests shows (showTests.ts). Where lme4 dropped
+ * aliased columns, a row outside the row space of the full model matrix is not estimable (lmerTest's
+ * is_estimable: NA, here NaN; null in JSON): tested as emmeans's estimability is (referenceGrid.ts
+ * isEstimable, ‖Nᵀℓ‖² ≤ 1e-8 ‖ℓ‖²) where lmerTest takes |Σ (ℓᵀN)_k| < √ε — the same verdict but for
+ * rows at the edge of those tolerances.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import { qt } from '../stats/distributions.js';
 import { type DdfContext, contest1D } from './contest.js';
 import { printCoefmat } from './format.js';
 import { formatR, roundR } from '../results/rFormat.js';
+import { isEstimable } from './referenceGrid.js';
 import { type LsMeansFrame, type NamedHypothesis, lsMeansContrasts, pairwiseHypothesis } from './lsMeansContrasts.js';
 
 export interface LsMeansOptions {
@@ -70,7 +75,10 @@ export function checkWhich(which: unknown): string[] | undefined {
  * The ls_means table of a fit with p fixed effects named `xnames`, at the ddf context `ctx`
  * (Satterthwaite's parts or Kenward–Roger's, contest.ts).
  */
-export function lsMeansTable(frame: LsMeansFrame, xnames: readonly string[], ctx: DdfContext, options: LsMeansOptions & { messages?: string[] } = {}): LsMeansTable {
+export function lsMeansTable(
+  frame: LsMeansFrame, xnames: readonly string[], ctx: DdfContext, options: LsMeansOptions & { messages?: string[] } = {},
+  nullSpace?: () => { names: string[]; nullBasis: Float64Array[] },
+): LsMeansTable {
   const level = checkLevel(options.level);
   const pairwise = options.pairwise === true;
   let hypotheses = lsMeansContrasts(frame, checkWhich(options.which));
@@ -78,13 +86,26 @@ export function lsMeansTable(frame: LsMeansFrame, xnames: readonly string[], ctx
   // waldCI: fac = qt(α, df, lower.tail = FALSE), α = (1 − level)/2
   const alpha = (1 - level) / 2;
   const rows: LsMeansRow[] = [];
+  let basis: { names: string[]; nullBasis: Float64Array[] } | undefined;
   for (const h of hypotheses) {
     // L[, coef_nm]: the fit's β columns among uX's
     const index = xnames.map((x) => h.colNames.indexOf(x));
-    if (h.colNames.length !== xnames.length || index.some((i) => i < 0)) {
-      throw new ModelError(`ls_means: the fit dropped aliased columns of the fixed-effects design (its ${xnames.length} of ${h.colNames.length}); lmerTest's estimability check of rank-deficient fits is not implemented here`);
+    if (index.some((i) => i < 0)) throw new Error(`internal: a fixed-effects column is not among the grid's (${xnames.join(', ')} / ${h.colNames.join(', ')})`);
+    // with aliased columns dropped (lme4's rank check): lmerTest's is_estimable, a row ℓ of the full
+    // design's coordinates is estimable when it is orthogonal to the null space of the full model matrix
+    let full: number[] | null = null;
+    if (h.colNames.length !== xnames.length) {
+      if (!nullSpace) throw new ModelError('ls_means: the fit dropped aliased columns of the fixed-effects design, and the null space of its full design was not given');
+      basis ??= nullSpace();
+      const b = basis;
+      full = b.names.map((nm) => h.colNames.indexOf(nm));
+      if (full.some((i) => i < 0) || b.names.length !== h.colNames.length) throw new Error(`internal: the full design's columns (${b.names.join(', ')}) are not the grid's (${h.colNames.join(', ')})`);
     }
     h.L.forEach((row, r) => {
+      if (full && !isEstimable(basis!.nullBasis, full.map((i) => row[i]))) {
+        rows.push({ name: h.rowNames[r], term: h.term, estimate: NaN, se: NaN, df: NaN, t: NaN, lower: NaN, upper: NaN, p: NaN });
+        return;
+      }
       const l = index.map((i) => row[i]);
       const t = contest1D(ctx, l);
       const fac = -qt(alpha, t.df);

@@ -12,7 +12,8 @@
  *    2e-07 there), printed line for line for the treatment-coded fits;
  *  - lmerTest's refusal of `which` naming a term with a covariate; the fit's own methods at its own
  *    optimum (relative 1e-5: two optimizers' optima).
- * Models: an unbalanced 2×3 factorial with a covariate (treatment and sum contrasts), lme4's cake
+ * Models: an unbalanced 2×3 factorial with a covariate (treatment and sum contrasts; and with an empty
+ * cell, so that lme4 drops a column and lmerTest's estimability check gives NA rows), lme4's cake
  * (3×6 factorial, 18 columns: R's printout wraps), the sleepstudy 2×2 design with Days and a random
  * slope, a factor × covariate interaction with crossed random effects, and a model of covariates only.
  */
@@ -29,11 +30,13 @@ import { type LsMeansRow, lsMeansTable, printLsMeans } from '../../src/inference
 import { printShowTests, showTests } from '../../src/inference/showTests.js';
 import { type AnovaType, anovaHypotheses } from '../../src/inference/anovaType.js';
 import { anovaTable } from '../../src/inference/fitInference.js';
+import { fullNullBasis } from '../../src/inference/referenceGrid.js';
 import { fraction } from '../../src/results/fractions.js';
 import { OptionError } from '../../src/errors/errors.js';
 import type { Contrasts } from '../../src/frame/contrasts.js';
 import { lmer } from '../../src/fit/lmer.js';
 import { loadDataFile } from '../helpers/inference.js';
+import { readCsv } from '../../src/io/csv.js';
 
 interface Hyp { rownames: string[]; colnames: string[]; L: number[][] }
 interface RefRow { name: string; estimate: number; se: number; df: number; t: number; lower: number; upper: number; p: number }
@@ -45,7 +48,7 @@ interface Block {
   show_tests: string[]; show_tests_fractions: string[]; show_tests_unnamed: string[];
 }
 interface Case {
-  name: string; data: string; formula: string; factors: string[]; contrasts: Contrasts | null;
+  name: string; data: string; formula: string; factors: string[]; contrasts: Contrasts | null; subset: string | null;
   theta: number[]; sigma: number; xnames: string[];
   ls_means: Block[];
   anova_tests: Record<'1' | '2' | '3', { hypotheses: Record<string, Hyp>; printed: string[]; fractions: string[] }>;
@@ -53,11 +56,20 @@ interface Case {
 }
 
 const cases = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'inference', 'ls-means.json'), 'utf8')) as Case[];
+/** the case's rows: the data file, or for the empty cell its rows but those with A = a2 and B = b3 (the oracle's subset) */
+function dataOf(ref: Case) {
+  if (!ref.subset) return loadDataFile(ref.data);
+  expect(ref.subset).toBe("!(A == 'a2' & B == 'b3')");
+  const text = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'data', ref.data), 'utf8');
+  const [head, ...lines] = text.trimEnd().split('\n');
+  expect(head).toBe('"y","A","B","x","z","g","h","item"');
+  return readCsv([head, ...lines.filter((l) => !/^[^,]*,"a2","b3",/.test(l))].join('\n')).table;
+}
 const options = (ref: Case) => ({ REML: true, factors: ref.factors, ...(ref.contrasts ? { contrasts: ref.contrasts } : {}) });
 
 /** the model and its Satterthwaite and Kenward–Roger contexts at lme4's θ and σ */
 function setup(ref: Case) {
-  const model = buildLmm(ref.formula, loadDataFile(ref.data), options(ref));
+  const model = buildLmm(ref.formula, dataOf(ref), options(ref));
   const chol = new BlockedCholesky(formGram(model), model.theta.length);
   const sat = varparCovariance({ chol, model, theta: ref.theta });
   const kr = kenwardRoger({ chol, model, theta: ref.theta, sigma: ref.sigma });
@@ -72,6 +84,11 @@ const rel = (a: number, b: number, scale = Math.abs(b)) => Math.abs(a - b) / (sc
 
 function expectRow(got: LsMeansRow, want: RefRow, method: 'satterthwaite' | 'kenward_roger', where: string, tol = { value: 1e-8, df: method === 'satterthwaite' ? 1e-6 : 1e-8, p: 1e-6 }): void {
   expect(got.name, where).toBe(want.name);
+  // lmerTest's NA (not estimable): every number NaN
+  if (want.estimate === null) {
+    for (const k of ['estimate', 'se', 'df', 't', 'lower', 'upper', 'p'] as const) expect(got[k], `${where} ${k}`).toBeNaN();
+    return;
+  }
   const s = Math.max(Math.abs(want.estimate), want.se);
   expect(rel(got.estimate, want.estimate, s), `${where} estimate`).toBeLessThan(tol.value);
   expect(rel(got.se, want.se), `${where} se`).toBeLessThan(tol.value);
@@ -92,7 +109,7 @@ describe("lmerTest's ls_means and difflsmeans at lme4's θ", () => {
         const opts = { ...(b.which ? { which: b.which } : {}), level: b.level, pairwise: b.pairwise };
         const where = `${ref.name} which=${b.which ?? 'all'} pairwise=${b.pairwise}`;
         for (const method of ['satterthwaite', 'kenward_roger'] as const) {
-          const tab = lsMeansTable(model.frame, model.frame.xnames, ctx[method], opts);
+          const tab = lsMeansTable(model.frame, model.frame.xnames, ctx[method], opts, () => fullNullBasis(model, 'ls_means'));
           const want = b[method].rows;
           expect(tab.rows.length, where).toBe(want.length);
           tab.rows.forEach((r, i) => expectRow(r, want[i], method, `${where} ${method} ${want[i].name}`));
@@ -158,6 +175,13 @@ describe('the fit methods', () => {
     expect(JSON.parse(JSON.stringify(diff)).rows[0].name).toBe('Bb1 - Bb2');
     const a = anovaTable(fit, { type: 2 });
     expect(printShowTests(a)).toEqual(ref.anova_tests['2'].printed);
+    // a rank-deficient fit: lmerTest's NA rows where a mean is not estimable
+    const empty = cases.find((c) => c.name === 'empty_cell')!;
+    const efit = await lmer(empty.formula, dataOf(empty), options(empty));
+    expect(efit.model.frame.xnames).toEqual(empty.xnames);
+    const e = efit.lsMeans();
+    empty.ls_means[0].satterthwaite.rows.forEach((w, i) => expectRow(e.rows[i], w, 'satterthwaite', `empty cell ${w.name}`, tol));
+    expect(JSON.parse(JSON.stringify(e)).rows[1]).toMatchObject({ name: 'Aa2', estimate: null, se: null });
   });
 
   it("lmerTest's refusal of which naming a term that is not a factor term, and the option checks", async () => {

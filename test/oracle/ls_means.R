@@ -44,12 +44,13 @@ lsm_block <- function(m, which, level, pairwise) {
   out
 }
 
-case <- function(name, file, formula, factors, blocks, contrasts = NULL) {
+case <- function(name, file, formula, factors, blocks, contrasts = NULL, subset = NULL) {
   dd <- read_case(file, factors)
+  if (!is.null(subset)) dd <- dd[eval(parse(text = subset), dd), ]
   m <- if (is.null(contrasts)) lmerTest::lmer(as.formula(formula), data = dd, REML = TRUE, control = tight)
        else lmerTest::lmer(as.formula(formula), data = dd, REML = TRUE, control = tight, contrasts = contrasts)
   res <- list(name = name, data = file, formula = formula, factors = I(factors), reml = TRUE,
-              contrasts = contrasts,
+              contrasts = contrasts, subset = subset,
               R = R.version.string, lme4 = as.character(packageVersion("lme4")),
               lmerTest = as.character(packageVersion("lmerTest")),
               nobs = nobs(m), theta = I(as.numeric(getME(m, "theta"))), sigma = sigma(m),
@@ -79,7 +80,11 @@ cases <- list(
                   list(B(), B(which = "grp:phase", pairwise = TRUE))),
   function() case("factor_by_covariate", "anova_types.csv", "y ~ A * x + B + (1 | g) + (1 | item)", c("g", "item"),
                   list(B(), B(pairwise = TRUE))),
-  function() case("covariate_only", "anova_types.csv", "y ~ x + z + (1 | g)", c("g"), list(B()))
+  function() case("covariate_only", "anova_types.csv", "y ~ x + z + (1 | g)", c("g"), list(B())),
+  # an empty cell (A = a2, B = b3): lme4 drops the aliased column Aa2:Bb3, and lmerTest's estimability
+  # check (is_estimable against the null space of the full model matrix) gives NA rows
+  function() case("empty_cell", "anova_types.csv", "y ~ A * B + x + (1 | g)", c("g"),
+                  list(B(), B(which = "A:B", pairwise = TRUE)), subset = "!(A == 'a2' & B == 'b3')")
 )
 
 out <- lapply(cases, function(f) f())
