@@ -10,7 +10,7 @@
  *                             [--tidy [fixed,ran_pars,ran_vals,ran_coefs] [--conf-int [Wald|profile|boot]] [--conf-level P] [--scales sdcor|vcov]
  *                              [--ran-prefix a,b] [--exponentiate] [--nsim N --seed S]] [--glance] [--augment OUT.csv]   (broom.mixed's tables)
  *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
- *   mixedgpu confint|anova|drop1|r2|emmeans|joint-tests|getme … with --engine clickhouse --url URL --table TABLE: the
+ *   mixedgpu confint|anova|drop1|r2|emmeans|joint-tests|lsmeans|getme … with --engine clickhouse --url URL --table TABLE: the
  *                             command's arguments without FILE (FORMULA; anova FORMULA0 FORMULA1 …; emmeans FORMULA SPECS;
  *                             getme FORMULA NAMES)
  *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
@@ -871,7 +871,7 @@ export function buildProgram(): Command {
 }
 
 /**
- * anova's, confint's, drop1's, emmeans's, joint-tests', r2's and getme's --engine: a file's rows read into memory,
+ * anova's, confint's, drop1's, emmeans's, joint-tests', lsmeans's, r2's and getme's --engine: a file's rows read into memory,
  * or A formed by the stream, DuckDB or ClickHouse (profile intervals, likelihood-ratio tests, the ddf
  * methods and an lmer fit's R² and ICC need only A, emmeans's reference grid the first pass's summaries;
  * the bootstrap needs the rows and is refused), with the options of each engine
