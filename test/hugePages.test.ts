@@ -91,11 +91,13 @@ describe('hugePagePlan', () => {
     expect(inMemory('anova', file, 'y ~ 1 + (1 | g)', 'y ~ x + (1 | g)', '--engine', 'stream')).toBe(false);
     expect(inMemory('confint', file, 'y ~ x + (1 | g)', '--engine=duckdb')).toBe(false);
     expect(inMemory('confint', file, 'y ~ x + (1 | g)')).toBe(true);
-    // so do drop1, r2, emmeans and joint-tests through an engine, and a ClickHouse table named by --url/--table alone
+    // so do drop1, r2, emmeans, joint-tests and lsmeans through an engine, and a ClickHouse table named by --url/--table alone
     expect(inMemory('drop1', file, 'y ~ x + (1 | g)', '--engine', 'stream')).toBe(false);
     expect(inMemory('r2', file, 'y ~ x + (1 | g)', '--engine=duckdb')).toBe(false);
     expect(inMemory('emmeans', 'y ~ x + (1 | g)', 'x', '--engine', 'clickhouse', '--url', 'http://127.0.0.1:8123', '--table', 't')).toBe(false);
     expect(inMemory('joint-tests', 'y ~ x + (1 | g)', '--url=http://127.0.0.1:8123', '--table', 't')).toBe(false);
+    expect(inMemory('lsmeans', file, 'y ~ A + (1 | g)', '--engine', 'duckdb')).toBe(false);
+    expect(inMemory('lsmeans', file, 'y ~ A + (1 | g)')).toBe(true);
     expect(inMemory('r2', file, 'y ~ x + (1 | g)')).toBe(true);
     expect(inMemory('getme', file, 'y ~ x + (1 | g)', 'theta', '--engine', 'stream')).toBe(false);
     expect(inMemory('getme', file, 'y ~ x + (1 | g)', 'theta')).toBe(true);

@@ -23,7 +23,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { chooseEngine, namedEngine } from './engineChoice.js';
 
 /** the commands that take --engine (./program.ts) */
-const ENGINE_COMMANDS = ['fit', 'confint', 'anova', 'drop1', 'r2', 'check', 'emmeans', 'joint-tests', 'getme'];
+const ENGINE_COMMANDS = ['fit', 'confint', 'anova', 'drop1', 'r2', 'check', 'emmeans', 'joint-tests', 'lsmeans', 'getme'];
 
 /** the glibc tunable that makes malloc ask for transparent huge pages */
 export const HUGE_PAGE_TUNABLE = 'glibc.malloc.hugetlb=1';
@@ -42,7 +42,7 @@ export interface HugePageFacts {
   dataBytes: number;
   /**
    * whether the command holds the rows in memory: every command but those that take --engine (`fit`, `confint`, `anova`,
-   * `drop1`, `r2`, `emmeans`, `joint-tests`, `getme`) through another engine (stream, duckdb, clickhouse — named, or implied by
+   * `drop1`, `r2`, `emmeans`, `joint-tests`, `lsmeans`, `getme`) through another engine (stream, duckdb, clickhouse — named, or implied by
    * --url or --table: the rows in batches, A formed as they pass; ./engineChoice.ts)
    */
   inMemory: boolean;

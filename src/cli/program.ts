@@ -10,7 +10,7 @@
  *                             [--tidy [fixed,ran_pars,ran_vals,ran_coefs] [--conf-int [Wald|profile|boot]] [--conf-level P] [--scales sdcor|vcov]
  *                              [--ran-prefix a,b] [--exponentiate] [--nsim N --seed S]] [--glance] [--augment OUT.csv]   (broom.mixed's tables)
  *   mixedgpu fit --engine clickhouse --url http://127.0.0.1:8123 --table TABLE FORMULA [--residuals TABLE] …
- *   mixedgpu confint|anova|drop1|r2|emmeans|joint-tests|getme … with --engine clickhouse --url URL --table TABLE: the
+ *   mixedgpu confint|anova|drop1|r2|emmeans|joint-tests|lsmeans|getme … with --engine clickhouse --url URL --table TABLE: the
  *                             command's arguments without FILE (FORMULA; anova FORMULA0 FORMULA1 …; emmeans FORMULA SPECS;
  *                             getme FORMULA NAMES)
  *   mixedgpu meta FILE --yi COL --vi COL [--method REML|ML|DL|PM|HE|SJ|EB|EE] [--test z|knha|t]
@@ -55,6 +55,7 @@ import { runModcomp } from './modcompCommand.js';
 import { runMixed } from './mixedCommand.js';
 import { runPower } from './powerCommand.js';
 import { runJointTests } from './jointTestsCommand.js';
+import { runLsMeans } from './lsMeansCommand.js';
 import { runGlht } from './glhtCommand.js';
 import { GLHT_TESTS } from '../inference/glht.js';
 import { runGgeffects } from './ggeffectsCommand.js';
@@ -535,6 +536,23 @@ export function buildProgram(): Command {
     });
 
   rowEngineOptions(common(program
+    .command('lsmeans')
+    .description("lmerTest's ls_means of an lmer fit: the least-squares means of each factor term (covariates at their means) with SE, Satterthwaite's or Kenward-Roger's df, t, interval and p; --pairwise: difflsmeans, all pairwise differences; --show-tests: the contrast matrices (show_tests)")
+    .argument('<file-and-formula...>', `FILE FORMULA: the data file and the lme4 model formula; ${FORMULA_ALONE}`)
+    .option('--which <terms>', "comma-separated factor terms (lmerTest's which; default every term of factors only)")
+    .option('--pairwise', "all pairwise differences of each term's means (lmerTest's difflsmeans)")
+    .option('--ddf <method>', 'satterthwaite (default) or kenward-roger')
+    .option('--level <p>', "the intervals' confidence level (default 0.95)")
+    .option('--show-tests', "also print the contrast matrices behind the rows (lmerTest's show_tests)")
+    .option('--fractions', "with --show-tests: the entries as MASS's fractions")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)')))
+    .action(async (positional: string[], opts: CommandOptions) => {
+      const { file, rest: [formula] } = dataArguments(positional, opts, ['FORMULA']);
+      process.exitCode = await runLsMeans({ ...opts, file, formula }, io());
+    });
+
+  rowEngineOptions(common(program
     .command('drop1')
     .description("drop1 of the marginal fixed-effects terms: lmerTest's F tests with Satterthwaite's or Kenward-Roger's ddf (lmer), or lme4's (glmer, --family): each term dropped and the model refitted, npar, AIC, LRT, Pr(Chi)")
     .argument('<file-and-formula...>', `FILE FORMULA: the data file and the lme4 model formula; ${FORMULA_ALONE}`)
@@ -853,7 +871,7 @@ export function buildProgram(): Command {
 }
 
 /**
- * anova's, confint's, drop1's, emmeans's, joint-tests', r2's and getme's --engine: a file's rows read into memory,
+ * anova's, confint's, drop1's, emmeans's, joint-tests', lsmeans's, r2's and getme's --engine: a file's rows read into memory,
  * or A formed by the stream, DuckDB or ClickHouse (profile intervals, likelihood-ratio tests, the ddf
  * methods and an lmer fit's R² and ICC need only A, emmeans's reference grid the first pass's summaries;
  * the bootstrap needs the rows and is refused), with the options of each engine

@@ -26,6 +26,9 @@ import { PirlsEngine } from '../glmm/pirls.js';
 import { type NewDataDesign, fittedDesign, newDataDesign } from '../results/predict.js';
 import { type DdfContext, type FTest, type TTest, contest1D, contestMD } from './contest.js';
 import { kenwardRoger } from './kenwardRoger.js';
+import { type LsMeansOptions, type LsMeansTable, lsMeansTable } from './lsMeans.js';
+import type { NamedHypothesis } from './lsMeansContrasts.js';
+import { fullNullBasis } from './referenceGrid.js';
 import { varparCovariance } from './satterthwaite.js';
 import { type FixedDesign, gramDesign } from './fixedDesign.js';
 import { type AnovaType, type AnovaTypeOption, anovaHypotheses, checkAnovaType } from './anovaType.js';
@@ -161,12 +164,27 @@ export function fixedDesignOf(fit: LmmFit): FixedDesign | undefined {
  * lmerTest's anova(fit, type, ddf): one F test per fixed-effects term of its type I, II or III
  * hypothesis (default III; src/inference/anovaType.ts). Terms with no estimable column are left out.
  */
-export function anovaTable(fit: LmmFit, options: { ddf?: Ddf; type?: AnovaTypeOption } = {}): { ddf: Ddf; type: AnovaType; rows: AnovaRow[]; messages: string[] } {
+export function anovaTable(fit: LmmFit, options: { ddf?: Ddf; type?: AnovaTypeOption } = {}): { ddf: Ddf; type: AnovaType; rows: AnovaRow[]; messages: string[]; hypotheses: NamedHypothesis[] } {
   const type = checkAnovaType(options.type);
   const ddf = checkDdf(options.ddf);
   const { ctx, messages } = ddfContext(fit, ddf);
-  const rows = anovaHypotheses(fit.model.frame, type, fixedDesignOf(fit)).filter((h) => h.L.length > 0).map((h) => ({ term: h.term, ...contestMD(ctx, h.L) }));
-  return { ddf: ctx.method, type, rows, messages };
+  const tested = anovaHypotheses(fit.model.frame, type, fixedDesignOf(fit)).filter((h) => h.L.length > 0);
+  const rows = tested.map((h) => ({ term: h.term, ...contestMD(ctx, h.L) }));
+  // the matrices behind the rows, as lmerTest's show_tests(anova(fit, type)) shows them
+  const xnames = fit.model.frame.xnames;
+  const hypotheses = tested.map((h) => ({ term: h.term, rowNames: h.rowNames ?? h.L.map((_, r) => String(r + 1)), colNames: [...xnames], L: h.L }));
+  return { ddf: ctx.method, type, rows, messages, hypotheses };
+}
+
+/**
+ * lmerTest's ls_means(fit, which, level, ddf, pairwise) (difflsmeans: pairwise): the least-squares
+ * means of the factor terms, each a contest1D of a row of lmerTest's own contrast matrices
+ * (src/inference/lsMeans.ts, lsMeansContrasts.ts).
+ */
+export function lsMeans(fit: LmmFit, options: LsMeansOptions = {}): LsMeansTable {
+  const ddf = checkDdf(options.ddf);
+  const { ctx, messages } = ddfContext(fit, ddf);
+  return lsMeansTable(fit.model.frame, fit.model.frame.xnames, ctx, { ...options, messages }, () => fullNullBasis(fit.model, 'ls_means'));
 }
 
 /** The test of Lβ = 0 for any contrast matrix L (rows of p entries; one row also gives its t test). */

@@ -14,10 +14,11 @@ import type { DataInput } from '../io/dataInput.js';
 import type { BackendOptions } from '../backend/select.js';
 import type { FTest, TTest } from './contest.js';
 import type { AnovaTypeOption } from './anovaType.js';
+import type { LsMeansOptions, LsMeansTable } from './lsMeans.js';
 import type { BootstrapOptions, BootstrapResult } from './bootstrap.js';
 import {
   type AnovaRow, type CoefficientRow, type ConfintOptions, type ConfintResult, type Ddf, type IntervalKind, type PredictionIntervals,
-  anovaTable, bootstrapFit, checkLme4Criterion, hatValues, coefficientTable, confintGlmm, confintLmm, contrastTest, mlFit, predictWithIntervals, remlFit,
+  anovaTable, bootstrapFit, lsMeans, checkLme4Criterion, hatValues, coefficientTable, confintGlmm, confintLmm, contrastTest, mlFit, predictWithIntervals, remlFit,
 } from './fitInference.js';
 import { bootstrapGlmm } from './glmmBootstrap.js';
 import { type SimulateOptions, type SimulateResult, simulateFit } from './simulate.js';
@@ -54,6 +55,10 @@ declare module '../lmm/lmmFit.js' {
     coefficients(options?: { ddf?: Ddf }): CoefficientRow[];
     /** lmerTest's anova table of type 'III' (default), 'II' or 'I' (also 3, 2, 1) */
     anova(options?: { ddf?: Ddf; type?: AnovaTypeOption }): AnovaRow[];
+    /** lmerTest's ls_means: the least-squares means of the factor terms (which, level, ddf; pairwise: difflsmeans), each a t test with its Wald interval (src/inference/lsMeans.ts) */
+    lsMeans(options?: LsMeansOptions): LsMeansTable;
+    /** lmerTest's difflsmeans: all pairwise differences of the least-squares means of each factor term */
+    diffLsMeans(options?: Omit<LsMeansOptions, 'pairwise'>): LsMeansTable;
     /** lme4's anova(fit) (lmerTest's ddf = "lme4"): the fixed-effects terms' sequential sums of squares and F values, no ddf (src/inference/lme4Anova.ts) */
     lme4Anova(): Lme4AnovaRow[];
     /** multcomp's glht(fit, linfct): general linear hypotheses of the fixed effects, mcp()'s multiple comparisons (src/inference/glht.ts) */
@@ -184,6 +189,8 @@ Object.assign(LmmFit.prototype, {
   icc(this: LmmFit, options?: IccOptions) { return iccOf(this, options); },
   coefficients(this: LmmFit, options?: { ddf?: Ddf }) { return coefficientTable(this, options).rows; },
   anova(this: LmmFit, options?: { ddf?: Ddf; type?: AnovaTypeOption }) { return anovaTable(this, options).rows; },
+  lsMeans(this: LmmFit, options?: LsMeansOptions) { return lsMeans(this, options); },
+  diffLsMeans(this: LmmFit, options?: Omit<LsMeansOptions, 'pairwise'>) { return lsMeans(this, { ...options, pairwise: true }); },
   contrast(this: LmmFit, L: number[][] | number[], options?: { ddf?: Ddf }) { return contrastTest(this, L, options); },
   confint(this: LmmFit, options?: ConfintOptions) { return confintLmm(this, options); },
   async ranova(this: LmmFit, options?: RanovaOptions) { return (await ranovaTable(this, options)).rows; },

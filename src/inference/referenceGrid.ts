@@ -295,11 +295,11 @@ function cellGridCounts(model: GridModel, grid: ReferenceGrid, strides: number[]
  * The full model matrix's XᵀX (before the rank check's drops): from the rows in memory, or, for a fit
  * whose rows are in an engine, the one its first pass formed (C + N m mᵀ over the cells, src/gram/moments.ts).
  */
-function fullCrossProduct(model: GridModel): { names: string[]; XtX: Float64Array } {
+function fullCrossProduct(model: GridModel, what: string): { names: string[]; XtX: Float64Array } {
   const { frame } = model;
   if (frame.fullCrossProduct) return { names: frame.fullCrossProduct.names, XtX: Float64Array.from(frame.fullCrossProduct.XtX) };
   const source = engineOf(model);
-  if (source) throw new ModelError(`emmeans: this rank-deficient fit's rows are in ${source} and its full design's XᵀX was not kept (fit it again with this version, or with the rows in memory)`);
+  if (source) throw new ModelError(`${what}: this rank-deficient fit's rows are in ${source} and its full design's XᵀX was not kept (fit it again with this version, or with the rows in memory)`);
   const full = modelMatrix(frame.formula.fixed, (label) => frame.columns.get(label)!, frame.n, undefined, frame.contrasts);
   const pf = full.names.length;
   const n = frame.n;
@@ -325,7 +325,30 @@ function estimability(model: GridModel, gridFull: { names: string[]; columns: Fl
   const { frame } = model;
   // the grid's full design has the data's columns (every level is in the grid): none dropped, nothing to check
   if (gridFull.names.length === frame.p) return null;
-  const full = fullCrossProduct(model);
+  const { names, nullBasis } = fullNullBasis(model);
+  const pf = names.length;
+  const Xfull = new Float64Array(rows * pf);
+  names.forEach((name, a) => {
+    const c = gridFull.columns[gridFull.names.indexOf(name)];
+    if (!c) throw new DataError(`emmeans: the reference grid has no column '${name}'`);
+    for (let r = 0; r < rows; r++) Xfull[r * pf + a] = c[r];
+  });
+  // the fit's β columns among the full design's
+  const kept = frame.xnames.map((name) => {
+    const a = names.indexOf(name);
+    if (a < 0) throw new Error(`internal: the fixed-effects column '${name}' is not in the full design`);
+    return a;
+  });
+  return { nullBasis, Xfull, pFull: pf, kept };
+}
+
+/**
+ * The null space of the full model matrix on the rows used (before the rank check's drops; its
+ * columns named `names`): eigenvectors of XᵀX with eigenvalues below 1e-7 of the largest, as a rank
+ * test, made orthonormal. `what` names the caller in the refusal of an engine fit without the full XᵀX.
+ */
+export function fullNullBasis(model: GridModel, what = 'emmeans'): { names: string[]; nullBasis: Float64Array[] } {
+  const full = fullCrossProduct(model, what);
   const pf = full.names.length;
   const XtX = full.XtX;
   // column scales, so that the rank test does not depend on the units
@@ -351,19 +374,7 @@ function estimability(model: GridModel, gridFull: { names: string[]; columns: Fl
     for (let a = 0; a < pf; a++) v[a] /= nv;
     nullBasis.push(v);
   }
-  const Xfull = new Float64Array(rows * pf);
-  full.names.forEach((name, a) => {
-    const c = gridFull.columns[gridFull.names.indexOf(name)];
-    if (!c) throw new DataError(`emmeans: the reference grid has no column '${name}'`);
-    for (let r = 0; r < rows; r++) Xfull[r * pf + a] = c[r];
-  });
-  // the fit's β columns among the full design's
-  const kept = frame.xnames.map((name) => {
-    const a = full.names.indexOf(name);
-    if (a < 0) throw new Error(`internal: the fixed-effects column '${name}' is not in the full design`);
-    return a;
-  });
-  return { nullBasis, Xfull, pFull: pf, kept };
+  return { names: full.names, nullBasis };
 }
 
 /**

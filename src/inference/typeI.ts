@@ -14,6 +14,8 @@ export interface TermHypothesis {
   term: string;
   /** the contrast matrix, rows of p entries (none: the term has no estimable columns) */
   L: number[][];
+  /** the rows' names as lmerTest's show_tests shows them (X's column names of the term) */
+  rowNames?: string[];
 }
 
 /** lmerTest's type I hypotheses, one per fixed-effects term, in the formula's term order (XᵀX from `design`: the frame's rows by default). */
@@ -21,10 +23,10 @@ export function typeIContrasts(frame: ModelFrame, assign: number[][] = termColum
   const { p } = frame;
   const terms = frame.formula.fixed.terms;
   // no columns, or the intercept alone: nothing to test
-  if (p === 0 || (p === 1 && frame.formula.fixed.intercept)) return terms.map((t) => ({ term: t.label, L: [] }));
+  if (p === 0 || (p === 1 && frame.formula.fixed.intercept)) return terms.map((t) => ({ term: t.label, L: [], rowNames: [] }));
   // one column without an intercept: L = [1]; otherwise Lᵀ of the Doolittle factorization of XᵀX
   const Lt = p === 1 ? [1] : doolittleLt(design.XtX(), p);
-  return terms.map((t, k) => ({ term: t.label, L: assign[k].map((r) => Lt.slice(r * p, r * p + p)) }));
+  return terms.map((t, k) => ({ term: t.label, L: assign[k].map((r) => Lt.slice(r * p, r * p + p)), rowNames: assign[k].map((r) => frame.xnames[r]) }));
 }
 
 export { crossprod } from './fixedDesign.js';

@@ -27,7 +27,7 @@ export function typeIIContrasts(frame: ModelFrame, design: FixedDesign = rowDesi
   return part.terms.map((t, k) => {
     // marginal: rows of the p × p identity at the term's columns
     if (contained[k].length === 0) {
-      return { term: t.label, L: assign[k].map((j) => Array.from({ length: p }, (_, c) => (c === j ? 1 : 0))) };
+      return { term: t.label, L: assign[k].map((j) => Array.from({ length: p }, (_, c) => (c === j ? 1 : 0))), rowNames: assign[k].map((j) => frame.xnames[j]) };
     }
     // the term's columns, then those of the terms containing it (in the formula's order), moved last
     const moved = [...assign[k], ...contained[k].flatMap((h) => assign[h])];
@@ -43,6 +43,7 @@ export function typeIIContrasts(frame: ModelFrame, design: FixedDesign = rowDesi
     const first = p - moved.length;
     return {
       term: t.label,
+      rowNames: assign[k].map((j) => frame.xnames[j]),
       L: assign[k].map((_, a) => {
         const row = Lt.slice((first + a) * p, (first + a + 1) * p);
         const back = new Array<number>(p);

@@ -52,6 +52,7 @@ function mappedTypeIII(frame: ModelFrame): TermHypothesis[] {
   const pT = t.p;
   return LT.map((h) => ({
     term: h.term,
+    ...(h.rowNames ? { rowNames: h.rowNames } : {}),
     L: h.L.map((row) => Array.from({ length: p }, (_, j) => {
       let s = 0;
       for (let a = 0; a < pT; a++) s += row[a] * map[a * p + j];
@@ -102,12 +103,12 @@ function treatmentTypeIII(frame: ModelFrame, design: FixedDesign): TermHypothesi
   // keep the rows of L named as X's columns, in X's column order
   const rowOf = frame.xnames.map((x) => rd.findIndex((c) => c.name === x));
   L = L.slice();
-  return terms.map((t, k) => ({
-    term: t.label,
-    L: assign[k]
-      .map((c) => rowOf.map((i) => (i >= 0 ? L[i * p + c] : 0)))
-      .filter((row) => row.reduce((s, v) => s + Math.abs(v), 0) > 1e-8),
-  }));
+  return terms.map((t, k) => {
+    const rows = assign[k]
+      .map((c) => ({ name: frame.xnames[c], row: rowOf.map((i) => (i >= 0 ? L[i * p + c] : 0)) }))
+      .filter(({ row }) => row.reduce((s, v) => s + Math.abs(v), 0) > 1e-8);
+    return { term: t.label, L: rows.map((r) => r.row), rowNames: rows.map((r) => r.name) };
+  });
 }
 
 /** residuals of the columns ycols of L (r × p) regressed on its columns xcols (lm.fit; collinear columns skipped) */
