@@ -45,6 +45,12 @@ export interface CaicOptions {
   /** glmer fits: called after each refit */
   onProgress?: (p: { done: number; total: number }) => void;
   signal?: AbortSignal;
+  /**
+   * glmer fits: the refits' BOBYQA settings (src/glmm/fit.ts GlmmFitOptions.optimizer; default the
+   * fit's defaults, rhoend 1e-5, as lme4's refit keeps its control). ρ sums differences of refits' η̂,
+   * so a smaller rhoend (with a fit as tight) makes it more accurate at the cost of longer refits.
+   */
+  optimizer?: { rhoend?: number; maxfun?: number };
 }
 
 /** cAIC4's cAIC object */
@@ -209,7 +215,7 @@ export async function caicGlmm(fit: GlmmFit, options: CaicOptions = {}): Promise
   // the refit's η_i with y replaced by y′
   const refitEta = async (yNew: Float64Array, i: number): Promise<number> => {
     const m = withResponse(model, yNew, start);
-    const g = await fitGlmm(m, new PirlsEngine(m.pirls), fit.nAGQ, { vcov: 'RX', signal: options.signal }, performance.now(), {});
+    const g = await fitGlmm(m, new PirlsEngine(m.pirls), fit.nAGQ, { vcov: 'RX', signal: options.signal, ...(options.optimizer ? { optimizer: options.optimizer } : {}) }, performance.now(), {});
     return g.linearPredictor[i];
   };
   let rho = 0, refits = 0;
