@@ -145,6 +145,14 @@ describe('cAIC of glmer fits (Säfken et al.)', () => {
     expect(r.messages.join('\n')).toMatch(/cAIC4 1\.0 itself returns a df near 0/);
   }, 120_000);
 
+  it('every variance zero: refused, as cAIC4 1.0 stops (its reduced model is an lm)', async () => {
+    // test/fixtures/data/caic_poisson_zero.csv (test/oracle/caic_poisson_zero.R: set.seed(4)); y ~ Poisson(exp(0.5 + 0.3x)), 20 groups
+    // without effect; lme4 fits θ̂ = 0 and cAIC4's biasCorrectionPoisson fails on the lm deleteZeroComponents returns
+    const fit = await glmer('y ~ x + (1 | g)', readCsv(dataText('caic_poisson_zero.csv'), { factors: ['g'] }).table, { family: 'poisson', factors: ['g'] });
+    expect(fit.theta[0]).toBe(0);
+    await expect(fit.cAIC()).rejects.toThrow(/every variance parameter of this glmer fit is 0; cAIC4 stops here/);
+  });
+
   it('refusals: binomial with trials (cbind), other families', async () => {
     const cb = await glmer('cbind(incidence, size - incidence) ~ period + (1 | herd)', readCsv(dataText('cbpp.csv')).table, { family: 'binomial' });
     await expect(cb.cAIC()).rejects.toThrow(/more than one trial.*−Inf/);

@@ -15,7 +15,8 @@
  * deleteZeroComponents (cAIC4's rule): where a diagonal entry of a term's template T is exactly 0 at θ̂
  * the model is refitted without that term's column, and cAIC is that model's (`new`, `reducedModel`);
  * where every θ is 0 the model is the linear model without random effects: df = rank(X) (without the σ
- * penalty, as cAIC4 returns lm's rank) and the log-likelihood the original fit's.
+ * penalty, as cAIC4 returns lm's rank) and the log-likelihood the original fit's (lmer; for a glmer fit
+ * cAIC4 stops there, and so do we, by name).
  * Refused by name: other families, prior weights, offsets (lmer), covariance structures, known
  * covariances, engine fits, binomial responses with more than one trial (cAIC4 returns −Inf there: its
  * getcondLL takes the binomial size as the number of distinct responses − 1), a term whose template has
@@ -206,9 +207,9 @@ export async function caicGlmm(fit: GlmmFit, options: CaicOptions = {}): Promise
   const ll = family === 'poisson' ? poissonCondLogLik(y, muHat) : bernoulliCondLogLik(y, muHat);
   const reduced = reducedFormula(fit);
   if (reduced === 'lm') {
-    messages.push('Model has no random effects variance components larger than zero.');
-    const df = model.frame.p;
-    return { loglikelihood: ll, df, reducedModel: null, new: false, caic: -2 * ll + 2 * df, family, refits: 0, messages };
+    // cAIC4 1.0's deleteZeroComponents returns lm(nobars(formula)) here, not a glm, and its Poisson and
+    // Bernoulli corrections then stop ("trying to get slot "resp" from an object (class "lm")")
+    throw new ModelError('cAIC: every variance parameter of this glmer fit is 0; cAIC4 stops here (its deleteZeroComponents turns the model into an lm, which its Poisson and Bernoulli corrections cannot use): fit the model without random effects as a GLM instead');
   }
   if (reduced) throw new ModelError(`cAIC: the glmer fit has zero variance components; cAIC4 refits it as ${reduced.text}, which is not supported here for glmer: refit that model and call cAIC again`);
   const start = thetaToInternal(model, fit.theta);
