@@ -22,6 +22,8 @@ import { lmer } from '../src/fit/lmer.js';
 import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
 import { formatCaic, gaussianCondLogLik, lmmCaicAt } from '../src/inference/caic.js';
+import { inverseByFirstBlock } from '../src/inference/caicGaussian.js';
+import { spdInverse } from '../src/linalg/dense.js';
 import type { CliIO } from '../src/cli/fitCommand.js';
 import { runCaic } from '../src/cli/caicCommand.js';
 import { main } from '../src/cli/program.js';
@@ -119,6 +121,27 @@ describe('cAIC of lmer fits (Greven & Kneib, cAIC4 1.0)', () => {
     await expect(w.cAIC()).rejects.toThrow(/prior weights/);
     const o = await lmer('Reaction ~ Days + offset(Days) + (1 | Subject)', sleep(), { factors: ['Subject'] });
     await expect(o.cAIC()).rejects.toThrow(/offset/);
+  });
+});
+
+describe('inverseByFirstBlock', () => {
+  it('equals the dense inverse of an SPD matrix whose leading block is block diagonal (with and without a rest)', () => {
+    let seed = 7;
+    const unif = () => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return seed / 4294967296 - 0.5; };
+    for (const [size, count, r] of [[2, 5, 3], [1, 6, 0], [3, 4, 1]]) {
+      const k1 = size * count, d = k1 + r;
+      // M = BᵀB + I with B's columns of distinct levels of the first block never in one row
+      const rows = 40, B = new Float64Array(rows * d);
+      for (let i = 0; i < rows; i++) {
+        const g = i % count;
+        for (let j = 0; j < size; j++) B[i * d + g * size + j] = unif();
+        for (let j = k1; j < d; j++) B[i * d + j] = unif();
+      }
+      const M = new Float64Array(d * d);
+      for (let a = 0; a < d; a++) for (let c = 0; c < d; c++) { let s = a === c ? 1 : 0; for (let i = 0; i < rows; i++) s += B[i * d + a] * B[i * d + c]; M[a * d + c] = s; }
+      const K = inverseByFirstBlock(M, d, size, count), ref = spdInverse(M, d, 'M').inv;
+      for (let e = 0; e < d * d; e++) expect(Math.abs(K[e] - ref[e])).toBeLessThan(1e-12);
+    }
   });
 });
 

@@ -96,7 +96,11 @@ export function bernoulliCondLogLik(y: ArrayLike<number>, mu: ArrayLike<number>)
 export function lmmCaicAt(model: MixedModel & { reml: boolean }, theta: ArrayLike<number>) {
   const { Lambdat, Lind } = lme4Lambdat(model, theta);
   const { X, p, y } = model.frame;
-  return gaussianBiasCorrection({ Z: lme4Z(model), Lambdat, Lind, m: theta.length, X, p, y, REML: model.reml });
+  const first = model.frame.reTerms[0];
+  return gaussianBiasCorrection({
+    Z: lme4Z(model), Lambdat, Lind, m: theta.length, X, p, y, REML: model.reml,
+    firstBlock: { size: first.q, count: first.levels.length },
+  });
 }
 
 /** the diagonal θ of each term's template: which are exactly 0 (cAIC4's diag(ST) == 0) */

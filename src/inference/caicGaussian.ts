@@ -24,9 +24,12 @@
  *   - tr(A) = n − tr(M⁻¹ WᵀW) = n − q − p + tr((M⁻¹)_uu);
  *   - tr(W_j Ã W_k Ã) = tr(D_j N D_k N), N = ZᵀÃZ = ZᵀZ − F M⁻¹ Fᵀ (F = ZᵀW; for ML F = ZᵀZΛ and
  *     (ΛᵀZᵀZΛ + I)⁻¹), a q × q matrix, and the sum runs over D_j's and D_k's entries only.
- * Cost: O(n s (s + p)) for the cross-products (s: nonzeros of a row of Z), O((q + p)³) for M⁻¹ and N
- * (≤ O(n (q + p)²) since q ≤ n·terms), O(m n) for the m vectors, O(Σ_jk |D_j||D_k|) for the traces;
- * memory O((q + p)²) — dense in q (each factor's levels), never in n.
+ * Cost: O(n s (s + p)) for the cross-products (s: nonzeros of a row of Z), O(k₁ q₁² + k₁ r² + r³ + q² r)
+ * for M⁻¹ by the first term's diagonal blocks and their Schur complement (inverseByFirstBlock: k₁ = ℓ₁q₁
+ * the first term's columns, r = q + p − k₁ the rest; O((q + p)³) where r is not small), O((q + p) nnz(F)
+ * + q nnz(F)) for N (F as sparse as ZᵀZ), O(m n) for the m vectors,
+ * O(Σ_jk |D_j||D_k|) for the traces; memory O((q + p)²) — dense in q (each factor's levels), never in n.
+ * Since q ≤ n (times the terms' columns), that is within O(n (q + p)²).
  */
 import { ModelError } from '../errors/errors.js';
 import { invertGaussJordan, spdInverse } from '../linalg/dense.js';
@@ -47,6 +50,12 @@ export interface GaussianPieces {
   p: number;
   y: Float64Array;
   REML: boolean;
+  /**
+   * the first term's layout (lme4's order: the most levels first): `count` levels of `size` columns each,
+   * Z's first size·count columns. No two of its levels share a row, so M's leading block is block
+   * diagonal and M⁻¹ comes from its blocks and a Schur complement (inverseByFirstBlock); absent: dense.
+   */
+  firstBlock?: { size: number; count: number };
 }
 
 export interface GaussianBc {
@@ -121,7 +130,9 @@ export function gaussianBiasCorrection(pc: GaussianPieces): GaussianBc {
   }
   for (let a = 0; a < q; a++) M[a * d + a] += 1;
   for (let a = q; a < d; a++) for (let b = 0; b < q; b++) M[a * d + b] = M[b * d + a];
-  const K = spdInverse(M, d, 'the mixed-model equations matrix [ΛᵀZᵀZΛ + I, ΛᵀZᵀX; XᵀZΛ, XᵀX]').inv;
+  const K = pc.firstBlock && pc.firstBlock.size * pc.firstBlock.count < d
+    ? inverseByFirstBlock(M, d, pc.firstBlock.size, pc.firstBlock.count)
+    : spdInverse(M, d, 'the mixed-model equations matrix [ΛᵀZᵀZΛ + I, ΛᵀZᵀX; XᵀZΛ, XᵀX]').inv;
 
   // W v (n) and Wᵀ v (q + p)
   const Wt = (v: Float64Array): Float64Array => {
@@ -200,7 +211,7 @@ export function gaussianBiasCorrection(pc: GaussianPieces): GaussianBc {
     else {
       const S = new Float64Array(q * q);
       for (let a = 0; a < q; a++) for (let b = 0; b < q; b++) S[a * q + b] = M[a * d + b];
-      Kn = spdInverse(S, q, 'ΛᵀZᵀZΛ + I').inv;
+      Kn = pc.firstBlock ? inverseByFirstBlock(S, q, pc.firstBlock.size, pc.firstBlock.count) : spdInverse(S, q, 'ΛᵀZᵀZΛ + I').inv;
     }
     // FK = F_k Kn (q × k), then N = G − FK F_kᵀ
     const FK = new Float64Array(q * k);
@@ -211,11 +222,18 @@ export function gaussianBiasCorrection(pc: GaussianPieces): GaussianBc {
         for (let b = 0; b < k; b++) FK[a * k + b] += f * Kn[u * k + b];
       }
     }
+    // N_ab = G_ab − Σ_u FK_au F_bu over the nonzeros of F's row b (F is as sparse as ZᵀZ: O(q nnz(F)))
+    const fP = new Int32Array(q + 1), fJ: number[] = [], fX: number[] = [];
+    for (let b = 0; b < q; b++) {
+      for (let u = 0; u < k; u++) { const f = F[b * d + u]; if (f !== 0) { fJ.push(u); fX.push(f); } }
+      fP[b + 1] = fJ.length;
+    }
     N = Float64Array.from(G);
     for (let a = 0; a < q; a++) {
+      const ra = a * k;
       for (let b = a; b < q; b++) {
         let s = 0;
-        for (let u = 0; u < k; u++) s += FK[a * k + u] * F[b * d + u];
+        for (let t = fP[b]; t < fP[b + 1]; t++) s += FK[ra + fJ[t]] * fX[t];
         N[a * q + b] -= s;
         if (b !== a) N[b * q + a] -= s;
       }
@@ -257,4 +275,69 @@ export function gaussianBiasCorrection(pc: GaussianPieces): GaussianBc {
   let rho = n - traceA;
   for (let j = 0; j < m; j++) for (let k = 0; k < m; k++) rho += Binv[j * m + k] * Gam[k * m + j];
   return { rho, e, tye, traceHat: n - traceA };
+}
+
+/**
+ * M⁻¹ for M = [A₁₁ A₁₂; A₂₁ A₂₂] (d × d, row-major, symmetric positive definite) whose leading k₁ × k₁
+ * block A₁₁ is block diagonal, `count` blocks of `size` (the first term's levels):
+ *   P = A₁₁⁻¹ block by block,  S = A₂₂ − A₂₁ P A₁₂  (the Schur complement, r × r, r = d − k₁),
+ *   M⁻¹ = [P + P A₁₂ S⁻¹ A₂₁ P, −P A₁₂ S⁻¹; −S⁻¹ A₂₁ P, S⁻¹].
+ * Cost O(k₁ size² + k₁ r² + r³ + k₁² r) in place of O(d³).
+ */
+export function inverseByFirstBlock(M: Float64Array, d: number, size: number, count: number): Float64Array {
+  const k1 = size * count, r = d - k1, b2 = size * size;
+  const P = new Float64Array(count * b2);
+  const blk = new Float64Array(b2);
+  for (let g = 0; g < count; g++) {
+    const o = g * size;
+    for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) blk[i * size + j] = M[(o + i) * d + o + j];
+    P.set(spdInverse(blk, size, `the block of level ${g + 1} of the first random-effects term in ΛᵀZᵀZΛ + I`).inv, g * b2);
+  }
+  // PA = P A₁₂ (k₁ × r)
+  const PA = new Float64Array(k1 * r);
+  for (let g = 0; g < count; g++) {
+    const o = g * size;
+    for (let i = 0; i < size; i++) {
+      for (let l = 0; l < size; l++) {
+        const pv = P[g * b2 + i * size + l];
+        const row = (o + l) * d + k1;
+        for (let j = 0; j < r; j++) PA[(o + i) * r + j] += pv * M[row + j];
+      }
+    }
+  }
+  // S = A₂₂ − A₁₂ᵀ P A₁₂
+  const S = new Float64Array(r * r);
+  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) S[i * r + j] = M[(k1 + i) * d + k1 + j];
+  for (let a = 0; a < k1; a++) {
+    const row = a * d + k1;
+    for (let i = 0; i < r; i++) {
+      const m = M[row + i];
+      if (m === 0) continue;
+      for (let j = 0; j < r; j++) S[i * r + j] -= m * PA[a * r + j];
+    }
+  }
+  const Sinv = r > 0 ? spdInverse(S, r, 'the Schur complement of the first random-effects term in the mixed-model equations').inv : S;
+  // PAS = P A₁₂ S⁻¹ (k₁ × r)
+  const PAS = new Float64Array(k1 * r);
+  for (let a = 0; a < k1; a++) for (let u = 0; u < r; u++) {
+    const v = PA[a * r + u];
+    if (v === 0) continue;
+    for (let j = 0; j < r; j++) PAS[a * r + j] += v * Sinv[u * r + j];
+  }
+  const K = new Float64Array(d * d);
+  for (let a = 0; a < k1; a++) {
+    for (let c = a; c < k1; c++) {
+      let s = 0;
+      for (let j = 0; j < r; j++) s += PAS[a * r + j] * PA[c * r + j];
+      K[a * d + c] = s;
+      K[c * d + a] = s;
+    }
+  }
+  for (let g = 0; g < count; g++) {
+    const o = g * size;
+    for (let i = 0; i < size; i++) for (let j = 0; j < size; j++) K[(o + i) * d + o + j] += P[g * b2 + i * size + j];
+  }
+  for (let a = 0; a < k1; a++) for (let j = 0; j < r; j++) { K[a * d + k1 + j] = -PAS[a * r + j]; K[(k1 + j) * d + a] = -PAS[a * r + j]; }
+  for (let i = 0; i < r; i++) for (let j = 0; j < r; j++) K[(k1 + i) * d + k1 + j] = Sinv[i * r + j];
+  return K;
 }
