@@ -17,6 +17,7 @@
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--robust [CR2] [--cluster COL]] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
+ *   mixedgpu caic FILE FORMULA [--family poisson|binomial] [--sigma-penalty 1] [--ml] [--json]   (cAIC4's conditional AIC)
  *   mixedgpu allfit FILE FORMULA [--family …] [--optimizers bobyqa,nelderMead,quasiNewton] [--maxfun N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
  *   mixedgpu mixed FILE FORMULA [--method KR|S|LRT|PB|nested-KR] [--per-parameter REGEX] [--type 3|2] [--test-intercept] [--expand-re] [--all-fit]
@@ -50,6 +51,7 @@ import { runClmm } from './clmmCommand.js';
 import { runCoxme } from './coxmeCommand.js';
 import { runZeroinfl } from './zeroinflCommand.js';
 import { runInfluence } from './influenceCommand.js';
+import { runCaic } from './caicCommand.js';
 import { runAllFit } from './allFitCommand.js';
 import { runModcomp } from './modcompCommand.js';
 import { runMixed } from './mixedCommand.js';
@@ -715,6 +717,17 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runInfluence({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('caic')
+    .description("cAIC4's conditional AIC (Greven & Kneib 2010) of an lmer fit, or of a Poisson or Bernoulli glmer fit (--family; Säfken et al.'s correction by one refit per observation): the conditional log-likelihood, the bias correction (degrees of freedom) and cAIC, zero variance components removed and the model refitted as cAIC4 does")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--sigma-penalty <k>', "cAIC4's sigma.penalty: added to an lmer fit's degrees of freedom for the estimated σ (default 1)")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runCaic({ file, formula, ...opts }, io());
     });
   common(program
     .command('robust')

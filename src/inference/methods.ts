@@ -44,6 +44,7 @@ import type { Constraints, WaldTest } from './robust/waldTest.js';
 import { type ExactRlrtOptions, type ExactTest, type RlrtSimOptions, exactLRT, exactRLRT } from './exactRlrt.js';
 import { type IccOptions, type IccOutcome, type R2Options, type R2Result, iccOf, r2Nakagawa } from './r2Nakagawa.js';
 import { type Glht, type GlhtOptions, type Linfct, glht } from './glht.js';
+import { type CaicOptions, type CaicResult, caicGlmm, caicLmm } from './caic.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
@@ -101,6 +102,8 @@ declare module '../lmm/lmmFit.js' {
     jointTests(options?: JointTestsOptions): JointTests;
     /** lme4's influence(): the fit without each level of `groups` (or each observation), with cooksDistance(), dfbeta(), dfbetas() (src/inference/influence.ts) */
     influence(options?: InfluenceOptions): Promise<Influence>;
+    /** cAIC4's cAIC(fit): the conditional AIC of Greven & Kneib (2010), REML or ML, with cAIC4's removal of zero variance components (src/inference/caic.ts; formatCaic prints it) */
+    cAIC(options?: CaicOptions): Promise<CaicResult>;
     /** pbkrtest's KRmodcomp(this, small): Kenward–Roger's F test against a nested fit or a restriction matrix L (src/inference/modcomp.ts) */
     krModcomp(small: ModcompSmall): Promise<KrModcomp>;
     /** pbkrtest's SATmodcomp(this, small): the F test with Satterthwaite's ddf (src/inference/modcomp.ts) */
@@ -158,6 +161,8 @@ declare module '../glmm/glmmFit.js' {
     drop1(options?: GlmmDrop1Options): Promise<GlmmDrop1Table>;
     /** lme4's influence(): the fit without each level of `groups` (or each observation), refitted from θ̂, with cooksDistance(), dfbeta(), dfbetas() (src/inference/influence.ts) */
     influence(options?: InfluenceOptions): Promise<Influence>;
+    /** cAIC4's cAIC(fit) for Poisson and Bernoulli fits: the conditional log-likelihood and Säfken et al.'s bias correction by refits (src/inference/caic.ts) */
+    cAIC(options?: CaicOptions): Promise<CaicResult>;
     /** refused: RLRsim's tests are for linear mixed models (lmer fits) */
     exactRLRT(options?: ExactRlrtOptions): Promise<ExactTest>;
     /** refused: RLRsim's tests are for linear mixed models (lmer fits) */
@@ -203,6 +208,7 @@ Object.assign(LmmFit.prototype, {
   // lme4's hatvalues.merMod ends in napredict: with naAction 'exclude', padded to the input's rows
   hatvalues(this: LmmFit) { return naPad(this.model.frame, hatValues(this)); },
   influence(this: LmmFit, options?: InfluenceOptions) { return influenceLmm(this, options); },
+  cAIC(this: LmmFit, options?: CaicOptions) { return caicLmm(this, options); },
   krModcomp(this: LmmFit, small: ModcompSmall) { return krModcomp(this, small); },
   satModcomp(this: LmmFit, small: ModcompSmall) { return satModcomp(this, small); },
   pbModcomp(this: LmmFit, small: LmmFit, options?: PbModcompOptions) { return pbModcomp(this, small, options); },
@@ -255,6 +261,7 @@ Object.assign(GlmmFit.prototype, {
   confIntCR(this: GlmmFit, options?: ConfIntOptions) { return confIntCR(this as unknown as LmmFit, options); },
   waldTest(this: GlmmFit, constraints: Constraints, options?: WaldTestOptions) { return waldTest(this as unknown as LmmFit, constraints, options); },
   influence(this: GlmmFit, options?: InfluenceOptions) { return influenceGlmm(this, options); },
+  cAIC(this: GlmmFit, options?: CaicOptions) { return caicGlmm(this, options); },
   // async, so that the refusal is a rejected promise
   async exactRLRT(this: GlmmFit) {
     throw new ModelError("exactRLRT is RLRsim's, for linear mixed models (lmer fits): its null distribution is that of a Gaussian model's restricted likelihood ratio; for a glmer fit compare nested fits with anova([m0, m1])");
