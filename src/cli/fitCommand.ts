@@ -4,6 +4,7 @@
  * result. Written as a function of its arguments and output writers so that tests can call it
  * without a process.
  */
+import { printShowTests, showTests } from '../inference/showTests.js';
 import type { OptimizerMethod } from '../optim/minimizers.js';
 import { SCALE_X_MESSAGE } from '../frame/scaleX.js';
 import { RANEF_MODES } from '../results/mixedFit.js';
@@ -116,6 +117,10 @@ export interface FitArgs extends BroomArgs {
   ddf?: string;
   /** with `ddf`: the anova's type, I, II or III (or 1, 2, 3; default III) */
   type?: string;
+  /** with ddf: lmerTest's show_tests of the anova, the hypothesis (contrast) matrix behind each row */
+  showTests?: boolean;
+  /** with showTests: the entries as MASS's fractions */
+  fractions?: boolean;
   /** where the rows are read: memory, stream, duckdb, clickhouse (default: memory, duckdb for a large file or a glob; src/cli/engines.ts) */
   engine?: string;
   /** clickhouse: the HTTP interface */
@@ -458,6 +463,8 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
     // glmer: --type adds car's Wald χ² anova (II or III); lmer: the type of the anova that --ddf adds
     const waldType = args.family !== undefined && args.type !== undefined ? checkWaldType(args.type) : undefined;
     const type = args.type === undefined || waldType ? undefined : checkAnovaType(args.type);
+    if (args.showTests && !ddf) throw new CliError("--show-tests prints lmerTest's show_tests of the anova that --ddf adds: give --ddf too");
+    if (args.fractions && !args.showTests) throw new CliError('--fractions is for --show-tests (the contrast matrices as fractions)');
     if (type && !ddf) throw new CliError('--type chooses the type of the anova that --ddf adds: give --ddf too (or, for a GLMM, --family: car\'s Wald χ² anova)');
     if (args.ranef !== undefined && !args.json) throw new CliError('--ranef chooses how --json writes the random effects: give --json too');
     if (args.ranef !== undefined && !(RANEF_MODES as readonly string[]).includes(args.ranef)) {
@@ -485,11 +492,13 @@ export async function runFit(args: FitArgs, io: CliIO): Promise<number> {
         j.coefficients = Object.fromEntries(coef.rows.map((r) => [r.name, { estimate: r.estimate, se: r.se, df: r.df, t: r.t, p: r.p }]));
         j.anovaType = aov.type;
         j.anova = Object.fromEntries(aov.rows.map((r) => [r.term, { numdf: r.numdf, dendf: r.dendf, F: r.F, p: r.p, sumsq: r.sumsq, meansq: r.meansq }]));
+        if (args.showTests) j.show_tests = showTests(aov, { fractions: args.fractions === true });
         io.stdout(`${JSON.stringify(j, null, 2)}\n`);
       } else {
         const method = coef.ddf === 'satterthwaite' ? "Satterthwaite's" : "Kenward-Roger's";
         const text = formatSummary(fit, { method, table: printCoefTable(coef.rows) });
         const anovaText = aov.rows.length ? ['', ...printAnovaTable(aov.rows, coef.ddf, aov.type)] : [];
+        if (args.showTests) anovaText.push('', ...printShowTests(aov, { fractions: args.fractions === true }));
         io.stdout(`${[text, ...anovaText].join('\n')}\n`);
       }
       return 0;

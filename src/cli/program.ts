@@ -145,6 +145,8 @@ export function buildProgram(): Command {
     .option('--quiet', 'no progress or notes on stderr')
     .option('--ddf <method>', 'lmer: lmerTest\'s t tests and anova (type III unless --type) with satterthwaite or kenward-roger denominator df')
     .option('--type <type>', 'with --ddf: the anova\'s type, I (sequential), II or III (default III); also 1, 2, 3; with --family: car\'s Wald chi-square anova of type II or III')
+    .option('--show-tests', "with --ddf: lmerTest's show_tests of the anova, the hypothesis matrix behind each term's F test")
+    .option('--fractions', 'with --show-tests: the matrices\' entries as fractions (MASS\'s fractions)')
     .option('--residuals <target>', 'write every used row with its fitted value and residual: a .parquet or .csv file (stream, duckdb) or a new table (clickhouse); never overwritten')
     .option('--ranef <how>', 'with --json: the random effects as every level (all), a summary per grouping factor (summary), or auto (the default: a summary for a grouping factor of over 10,000 levels)')
     .option('--calc-derivs', "lme4's convergence checks (the criterion's gradient and Hessian at the optimum) at any size; default: lme4's rule, fewer than 10,000 rows and 10 variance parameters (20 for --family)")

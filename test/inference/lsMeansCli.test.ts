@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type LsMeansArgs, runLsMeans } from '../../src/cli/lsMeansCommand.js';
+import { type FitArgs, runFit } from '../../src/cli/fitCommand.js';
 
 interface RefRow { name: string; estimate: number; se: number; df: number; t: number; lower: number; upper: number; p: number }
 interface Block {
@@ -83,4 +84,27 @@ describe('mixedgpu lsmeans', () => {
     expect((await run({ fractions: true })).stderr).toContain('--fractions is for --show-tests');
     expect((await run({ family: 'poisson' })).stderr).toContain("lsmeans is lmerTest's ls_means of lmer fits");
   });
+});
+
+describe('mixedgpu fit --ddf --show-tests', () => {
+  const anova = (cases.find((c) => c.name === 'factorial_covariate') as unknown as { anova_tests: Record<string, { printed: string[]; fractions: string[] }> }).anova_tests;
+  async function fit(args: Partial<FitArgs>) {
+    const out: string[] = [], err: string[] = [];
+    const code = await runFit({ ...base, quiet: true, ...args } as FitArgs, { stdout: (s) => out.push(s), stderr: (s) => err.push(s) });
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  }
+  it("prints lmerTest's show_tests of the anova after it (as R prints show_tests(anova(fit, type))), or its JSON", async () => {
+    for (const type of ['1', '3']) {
+      const r = await fit({ ddf: 'satterthwaite', type, showTests: true });
+      expect(r.code).toBe(0);
+      expect(r.stdout.endsWith(`\n\n${anova[type].printed.join('\n')}\n`), type).toBe(true);
+      const f = await fit({ ddf: 'kenward-roger', type, showTests: true, fractions: true });
+      expect(f.stdout.endsWith(`\n\n${anova[type].fractions.join('\n')}\n`), type).toBe(true);
+    }
+    const j = JSON.parse((await fit({ ddf: 'satterthwaite', type: '2', showTests: true, json: true })).stdout);
+    expect(Object.keys(j.show_tests)).toEqual(['A', 'B', 'x', 'A:B']);
+    expect(j.show_tests.B.rowNames).toEqual(['Bb2', 'Bb3']);
+    expect((await fit({ showTests: true })).stderr).toMatch(/--show-tests prints lmerTest's show_tests of the anova that --ddf adds: give --ddf too/);
+    expect((await fit({ ddf: 'satterthwaite', fractions: true })).stderr).toMatch(/--fractions is for --show-tests/);
+  }, 60_000);
 });
