@@ -3,7 +3,10 @@
  * [--test T …] [--confint] [--calpha C] [--level L] [--abseps E] [--cld [--cld-level A] [--decreasing]] [--json]`:
  * multcomp's glht of an lmer or glmer (--family) fit (src/inference/glht.ts) — multiple comparisons of a factor's levels (mcp) or
  * hypotheses on the coefficients — with summary()'s tests, confint() and a Tukey family's compact letter
- * display (cld), printed as multcomp prints them.
+ * display (cld), printed as multcomp prints them; --interaction-average and --covariate-average: mcp's
+ * interaction_average and covariate_average. The plan (glhtPlan: the options checked before the fit) and the
+ * printout (printGlhtPlan) also serve the fit commands' --glht FACTOR=TYPE (lme, gls, glmmpql, zeroinfl:
+ * fitGlhtPlan).
  */
 import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from './fitCommand.js';
 import { GLHT_TESTS, type GlhtConfintOptions, type GlhtOptions, type GlhtTest, type GlhtTestResult, type Linfct, glht, mcp } from '../inference/glht.js';

@@ -6,6 +6,7 @@
  * [--regrid] [--by B] [--at …] [--emm-weights …] [--level p] [--contrast pairwise] [--ref L] [--adjust A]`: emmeans's
  * means of the fit (src/pql/emmeans.ts: on the link scale, or back-transformed to prob, rate or response)
  * and their contrasts (odds ratios, ratios) instead of the summary, as `mixedgpu emmeans` prints them.
+ * `--glht FACTOR=TYPE [--test T] [--confint] [--cld] …`: multcomp's glht of the fit instead (glhtCommand.ts).
  */
 import { basename, extname } from 'node:path';
 import { readTableFileAsync } from '../io/node.js';

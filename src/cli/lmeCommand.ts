@@ -14,6 +14,8 @@
  * --type is --anova's (sequential, marginal) or the means' (link, response), told apart by its value.
  * `--parameters [--ci-method wald|residual|ml1|betwithin (lme), wald|residual|normal (gls)] [--ci p] [--effects fixed|random|all] [--exponentiate]`:
  * parameters's model_parameters table (src/parameters/nlme.ts) instead of the summary.
+ * `--glht FACTOR=TYPE [--test T] [--confint] [--level p] [--cld] [--interaction-average] …`: multcomp's glht of the
+ * fit instead (glhtCommand.ts; --level is then the intervals').
  */
 import { basename, extname } from 'node:path';
 import { readTableFileAsync } from '../io/node.js';

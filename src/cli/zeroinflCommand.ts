@@ -25,6 +25,8 @@
  * With `--confint [wald|uniroot|profile] [--parm theta_] [--level p] [--component cond,zi,other] [--full]`: glmmTMB's
  * confint (src/zeroinfl/confint.ts), printed as R prints its matrix (or JSON). With `--profile OUT.csv [--parm]
  * [--npts n] [--level-max p]`: glmmTMB's profile(fit) (src/zeroinfl/profile.ts) written as CSV.
+ * With `--glht FACTOR=TYPE [--component zi] [--test T] [--confint] [--level p] [--cld] …`: multcomp's glht of the
+ * component (glhtCommand.ts); --test, --confint (without a method), --level and --component are then glht's.
  * Model comparison and term tests (src/zeroinfl/anova.ts): `--anova [II|III|2|3] [--component cond|zi|disp]`
  * car's Anova (Wald χ² per term of the component); `--drop1 [--scope a,b] [--test chisq|none]` stats' drop1
  * (each conditional term refitted without it); `--compare 'FORMULA[; zi=~…][; disp=~…][; family=F]'`

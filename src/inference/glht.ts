@@ -7,7 +7,9 @@
  *   - multcomp's mcp(): multiple comparisons of a factor's levels (contrMat's Tukey, Dunnett, … or
  *     symbolic hypotheses on the levels), as mcp2matrix builds it: the comparisons C_mcp of the levels
  *     times the factor's contrasts (C_mcp · contr, placed on the columns of the factor's own term; a
- *     factor in an interaction gets multcomp's warning that the default contrasts may not be appropriate);
+ *     factor in an interaction gets multcomp's warning that the default contrasts may not be appropriate;
+ *     with mcp's interaction_average and covariate_average, mcp2matrix2's rows over all the factor's terms:
+ *     averaged over the other factors' levels, at the covariates' means, mcpAverage.ts);
  *   - symbolic hypotheses on the coefficients (`'x - z = 0'`, glhtLinfct.ts), or a matrix K.
  * summary(test): multcomp's tests of the hypotheses —
  *   univariate      p_i from t_i alone;
