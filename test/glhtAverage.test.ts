@@ -98,6 +98,9 @@ describe('mcp averages: refusals where multcomp builds no average', () => {
     // B:x then B:z: multcomp scales the columns named like z only, leaving B:x at x = 1
     const two = await lmer('y ~ B * x + B * z + (1 | g)', at());
     expect(() => glht(two, mcp({ B: 'Tukey' }, { interactionAverage: true, covariateAverage: true }))).toThrow(/only the last interaction's covariate at its mean.*'Bb2:x'/);
+    // B:x without x's main effect: B coded by indicators in B:x (3 columns for B's 2)
+    const noMain = await lmer('y ~ B + B:x + (1 | g)', at());
+    expect(() => glht(noMain, mcp({ B: 'Tukey' }, { interactionAverage: true, covariateAverage: true }))).toThrow(/'B:x' has 3 columns in the fitted X, not 2/);
     // a model without an intercept
     const noint = await lmer('y ~ 0 + A + B * x + (1 | g)', at());
     expect(() => glht(noint, mcp({ B: 'Tukey' }, { interactionAverage: true, covariateAverage: true }))).toThrow(/without an intercept/);

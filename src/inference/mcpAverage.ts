@@ -80,7 +80,7 @@ export function averagedFactorRows(frame: ModelFrame, nm: string, termIndex: num
       weight = weightMultcomp = 1 / (ncol / m + 1);
       lastCovariate = 'factors';
     } else if (col?.kind === 'numeric') {
-      if (ncol !== m) throw new ModelError(`${WHAT}: the interaction '${t.label}' has ${ncol} columns in the fitted X, not ${m} (a rank-deficient column was dropped)`);
+      if (ncol !== m) throw new ModelError(`${WHAT}: the interaction '${t.label}' has ${ncol} columns in the fitted X, not ${m} (a rank-deficient column was dropped, or '${nm}' is coded there by indicators: the model has no main effect of '${v}'), so its comparisons cannot be put at a value of '${v}'`);
       // x̄_v over the model frame's rows (multcomp's colMeans(model.frame(fit)[, v]))
       const vals = col.values;
       let s = 0;
