@@ -249,6 +249,7 @@ export type { Drop1Options, Drop1Row, Drop1Table } from './inference/drop1.js';
 export { drop1Glmm } from './inference/glmmDrop1.js';
 export { lme4Anova } from './inference/lme4Anova.js';
 export { glht, mcp, GLHT_TESTS, type Glht, type GlhtModel, type HasGlhtModel, type GlhtOptions, type Linfct, type McpSpec, type LevelMatrix, type LinfctMatrix, type GlhtTest, type GlhtSummaryOptions, type GlhtTestResult, type GlhtGlobalResult, type GlhtConfint, type GlhtConfintOptions, type GlhtFocus, MAXSETS_LIMIT } from './inference/glht.js';
+export type { McpAverageOptions } from './inference/mcpAverage.js';
 export { cldOfSummary, cldOfConfint, printGlhtCld, getLetters, insertAbsorb, type GlhtCld, type GlhtCldOptions } from './inference/glhtCld.js';
 export { contrMat, CONTRAST_TYPES, type ContrastType } from './inference/contrMat.js';
 export { printGlht, printGlhtSummary, printGlhtConfint } from './inference/glhtPrint.js';

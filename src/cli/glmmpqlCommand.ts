@@ -6,6 +6,7 @@
  * [--regrid] [--by B] [--at …] [--emm-weights …] [--level p] [--contrast pairwise] [--ref L] [--adjust A]`: emmeans's
  * means of the fit (src/pql/emmeans.ts: on the link scale, or back-transformed to prob, rate or response)
  * and their contrasts (odds ratios, ratios) instead of the summary, as `mixedgpu emmeans` prints them.
+ * `--glht FACTOR=TYPE [--test T] [--confint] [--cld] …`: multcomp's glht of the fit instead (glhtCommand.ts).
  */
 import { basename, extname } from 'node:path';
 import { readTableFileAsync } from '../io/node.js';
@@ -15,8 +16,9 @@ import type { PqlFamilyName } from '../pql/glmmPQLFit.js';
 import type { NlmeEmmeansOptions } from '../nlme/emmeans.js';
 import { type CliIO, type FitArgs, CliError, errorMessage, parseFactors, resolveCsv } from './fitCommand.js';
 import { type EmmCliArgs, printEmmGrid, regridTransformArg, sharedEmmOptions } from './emmeansOutput.js';
+import { type FitGlhtArgs, fitGlhtPlan, printGlhtPlan } from './glhtCommand.js';
 
-export interface GlmmPqlArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'>, EmmCliArgs {
+export interface GlmmPqlArgs extends Omit<FitGlhtArgs, 'level' | 'json'>, Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'>, EmmCliArgs {
   file: string;
   formula: string;
   random?: string;
@@ -57,7 +59,9 @@ export async function runGlmmPql(args: GlmmPqlArgs, io: CliIO): Promise<number> 
     if (!args.formula || !args.formula.trim()) throw new CliError("missing the fixed-effects formula, such as 'y ~ trt + week'");
     if (!args.random) throw new CliError("--random is required: nlme's random effects, e.g. --random '~ 1 | g'");
     if (!args.family) throw new CliError('--family is required: binomial, quasibinomial, poisson, quasipoisson or Gamma');
-    for (const k of EMM_ONLY) if (args[k] !== undefined && args.emmeans === undefined) throw new CliError(`${flag(k)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ trt' --type response)`);
+    for (const k of EMM_ONLY) if (args[k] !== undefined && args.emmeans === undefined && !(k === 'level' && args.glht?.length)) throw new CliError(`${flag(k)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ trt' --type response)`);
+    // multcomp's glht of the fit (--glht FACTOR=TYPE): its options checked before the fit
+    const glhtP = fitGlhtPlan(args, ['level'], args.emmeans !== undefined ? ['--emmeans'] : []);
     const emm = args.emmeans !== undefined ? emmOptions(args) : null;
     const transform = regridTransformArg(args.regrid);
     let niter: number | undefined;
@@ -76,6 +80,10 @@ export async function runGlmmPql(args: GlmmPqlArgs, io: CliIO): Promise<number> 
       ...(args.verbose ? { verbose: (m: string) => io.stderr(`${m}\n`) } : {}),
     });
     if (!args.quiet) for (const m of fit.messages) io.stderr(`mixedgpu: note: glmmpql: ${m}\n`);
+    if (glhtP) {
+      printGlhtPlan(fit, glhtP, io);
+      return 0;
+    }
     if (emm) {
       const means = fit.emmeans(emm.specs, emm.options);
       // --regrid [transform]: emmeans's regrid(), the means (on the response scale, or their logs) as the grid's coordinates

@@ -14,6 +14,8 @@
  * --type is --anova's (sequential, marginal) or the means' (link, response), told apart by its value.
  * `--parameters [--ci-method wald|residual|ml1|betwithin (lme), wald|residual|normal (gls)] [--ci p] [--effects fixed|random|all] [--exponentiate]`:
  * parameters's model_parameters table (src/parameters/nlme.ts) instead of the summary.
+ * `--glht FACTOR=TYPE [--test T] [--confint] [--level p] [--cld] [--interaction-average] …`: multcomp's glht of the
+ * fit instead (glhtCommand.ts; --level is then the intervals').
  */
 import { basename, extname } from 'node:path';
 import { readTableFileAsync } from '../io/node.js';
@@ -30,8 +32,9 @@ import type { AdjustMethod } from '../inference/emmAdjust.js';
 import { printEmmGrid, regridTransformArg, sharedEmmOptions } from './emmeansOutput.js';
 import { type ParametersTableArgs, parametersTableOptions, printParameters } from './parametersCommand.js';
 import { modelParameters } from '../parameters/modelParameters.js';
+import { type FitGlhtArgs, fitGlhtPlan, printGlhtPlan } from './glhtCommand.js';
 
-export interface LmeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'>, Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales'>, Pick<ParametersTableArgs, 'ciMethod' | 'ci' | 'effects' | 'exponentiate'> {
+export interface LmeArgs extends Omit<FitGlhtArgs, 'level' | 'json'>, Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'>, Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales'>, Pick<ParametersTableArgs, 'ciMethod' | 'ci' | 'effects' | 'exponentiate'> {
   /** parameters's model_parameters table instead of the summary (--ci-method, --ci, --effects, --exponentiate) */
   parameters?: boolean;
   file: string;
@@ -140,13 +143,15 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     broomTidyOptions(args, 'lme');
     if ((args.tidy !== undefined || args.glance) && args.intervals) throw new CliError('--intervals prints nlme\'s intervals with the summary; --tidy --conf-int gives them in tidy\'s table instead');
     for (const k of ANOVA_ONLY) if (args[k] !== undefined && !args.anova) throw new CliError(`${flag(k)} is an option of --anova (nlme's anova(fit))`);
-    for (const k of EMM_ONLY) if (args[k] !== undefined && args.emmeans === undefined) throw new CliError(`${flag(k)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ Sex')`);
+    for (const k of EMM_ONLY) if (args[k] !== undefined && args.emmeans === undefined && !(k === 'level' && args.glht?.length)) throw new CliError(`${flag(k)} is an option of the means: give --emmeans SPECS (e.g. --emmeans '~ Sex')`);
     splitType(args);
     const tables = args.anova || args.emmeans !== undefined;
     if (tables && (wantsBroom(args) || args.intervals)) throw new CliError('--anova and --emmeans print their tables instead of the summary: leave out --intervals, --tidy, --glance and --augment');
     const paramOnly = (['ciMethod', 'ci', 'effects', 'exponentiate'] as const).find((k) => args[k] !== undefined && args[k] !== false);
     if (!args.parameters && paramOnly) throw new CliError(`${flag(paramOnly)} is an option of --parameters (parameters's model_parameters table)`);
     if (args.parameters && (tables || wantsBroom(args) || args.intervals)) throw new CliError('--parameters prints parameters\'s table instead of the summary: leave out --anova, --emmeans, --intervals, --tidy, --glance and --augment');
+    // multcomp's glht of the fit (--glht FACTOR=TYPE): its options checked before the fit
+    const glhtP = fitGlhtPlan(args, ['level'], [args.anova ? '--anova' : null, args.emmeans !== undefined ? '--emmeans' : null, args.parameters ? '--parameters' : null, args.intervals ? '--intervals' : null, wantsBroom(args) ? '--tidy/--glance/--augment' : null].filter((x) => x !== null));
     const paramOptions = args.parameters ? parametersTableOptions(args) : null;
     const anovaOpts = args.anova ? anovaOptions(args) : null;
     const emm = args.emmeans !== undefined ? emmOptions(args) : null;
@@ -162,6 +167,10 @@ export async function runLme(args: LmeArgs, io: CliIO, fn: 'lme' | 'gls' = 'lme'
     const fit = fn === 'lme' ? await lme(args.formula, read.table, { ...common, random: args.random }) : await gls(args.formula, read.table, common);
     if (!fit.converged && !args.quiet) io.stderr(`mixedgpu: warning: ${fn}: the optimizer stopped before its tolerance (${fit.feval} evaluations)\n`);
     if (!args.quiet) for (const m of fit.messages) io.stderr(`mixedgpu: note: ${fn}: ${m}\n`);
+    if (glhtP) {
+      printGlhtPlan(fit, glhtP, io);
+      return 0;
+    }
     if (paramOptions) {
       // parameters's model_parameters of the lme or gls fit (src/parameters/nlme.ts)
       printParameters(await modelParameters(fit, paramOptions), args.json, io);

@@ -232,7 +232,7 @@ export function buildProgram(): Command {
         .option('--conf-level <p>', "with --tidy: the intervals' level (default 0.95; implies --conf-int)")
         .option('--scales <scale>', 'with --tidy: ran_pars as sdcor (standard deviations and correlations, the default) or vcov (variances and covariances)');
     }
-    csvReadOptions(cmd
+    cmd
       .option('--weights <varFunc>', "variance function: 'varIdent(form = ~ 1 | s)', 'varPower(form = ~ x)', 'varExp(form = ~ x | s)', 'varConstPower(form = ~ x)', 'varFixed(~ x)', 'varComb(varIdent(form = ~ 1 | s), varPower())'")
       .option('--correlation <corStruct>', "correlation structure: 'corAR1(form = ~ 1 | g)', 'corAR1(form = ~ t | g)', 'corARMA(form = ~ t | g, p = 1, q = 1)', 'corCAR1(form = ~ t | g)', 'corCompSymm(form = ~ 1 | g)', 'corSymm(form = ~ 1 | g)', 'corNatural(form = ~ 1 | g)', 'corExp(form = ~ x + y | g, nugget = TRUE)', 'corGaus(…)', 'corSpher(…)', 'corLin(…)', 'corRatio(…)'")
       .option('--ml', 'fit by maximum likelihood (default REML)')
@@ -247,11 +247,12 @@ export function buildProgram(): Command {
       .option('--by <columns>', '--emmeans: comma-separated variables whose levels form separate groups')
       .option('--at <values>', "--emmeans: values of the reference grid's variables, e.g. 'age=8,14;Sex=Male'")
       .option('--emm-weights <how>', '--emmeans: how to average over the other factors: equal (default), proportional, outer, cells, flat')
-      .option('--level <p>', '--emmeans: confidence level (default 0.95)')
+      .option('--level <p>', '--emmeans, --glht --confint: confidence level (default 0.95)')
       .option('--contrast <method>', '--emmeans: contrasts of the means: pairwise, revpairwise, trt.vs.ctrl, trt.vs.ctrlk, consec, eff, del.eff or poly')
       .option('--ref <level>', '--emmeans with --contrast trt.vs.ctrl: the control level (a name or 1-based number)')
       .option('--adjust <method>', "--emmeans: multiplicity adjustment (default: the contrast's, as emmeans; none for the means)")
-      .option('--regrid [transform]', "--emmeans: emmeans's regrid(): response (the default: a transformed response's means back-transformed as the grid, symmetric intervals, contrasts as differences of them), unlink, mu (as response), log (their logs, contrasts their log ratios) or none")
+      .option('--regrid [transform]', "--emmeans: emmeans's regrid(): response (the default: a transformed response's means back-transformed as the grid, symmetric intervals, contrasts as differences of them), unlink, mu (as response), log (their logs, contrasts their log ratios) or none");
+    csvReadOptions(glhtFitOptions(cmd, ['level'])
       .option('--parameters', `print parameters's model_parameters table instead of the summary: ${fn === 'lme' ? "the fixed effects with t intervals on nlme's containment df, the random effects' SDs and correlations" : 'the coefficients with t intervals on the residual df n - p'}; --ci-method, --ci, --effects, --exponentiate, --json`)
       .option('--ci-method <method>', `--parameters: ${fn === 'lme' ? "wald (default), residual (the same), ml1 or betwithin (parameters's df rules)" : 'wald (default), residual (the same) or normal'}`)
       .option('--ci <p>', "--parameters: the intervals' level (default 0.95)")
@@ -265,7 +266,7 @@ export function buildProgram(): Command {
       });
   }
 
-  csvReadOptions(program
+  csvReadOptions(glhtFitOptions(program
     .command('glmmpql')
     .description("MASS's glmmPQL: a GLMM by penalized quasi-likelihood (nlme's lme on the working response, iterated), printed as R's summary(glmmPQL(...)); biased for binary data with small clusters, where glmer's Laplace or AGQ is the better fit")
     .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
@@ -283,11 +284,11 @@ export function buildProgram(): Command {
     .option('--by <columns>', '--emmeans: comma-separated variables whose levels form separate groups')
     .option('--at <values>', "--emmeans: values of the reference grid's variables, e.g. 'week=0,2;trt=drug'")
     .option('--emm-weights <how>', '--emmeans: how to average over the other factors: equal (default), proportional, outer, cells, flat')
-    .option('--level <p>', '--emmeans: confidence level (default 0.95)')
+    .option('--level <p>', '--emmeans, --glht --confint: confidence level (default 0.95)')
     .option('--contrast <method>', '--emmeans: contrasts of the means: pairwise, revpairwise, trt.vs.ctrl, trt.vs.ctrlk, consec, eff, del.eff or poly')
     .option('--ref <level>', '--emmeans with --contrast trt.vs.ctrl: the control level (a name or 1-based number)')
     .option('--adjust <method>', "--emmeans: multiplicity adjustment (default: the contrast's, as emmeans; none for the means)")
-    .option('--regrid [transform]', "--emmeans: emmeans's regrid(): response (the default: probabilities or rates as the grid, symmetric intervals, contrasts as differences of them), unlink, mu (as response), log (their logs: with --type response, contrasts as ratios of them) or none")
+    .option('--regrid [transform]', "--emmeans: emmeans's regrid(): response (the default: probabilities or rates as the grid, symmetric intervals, contrasts as differences of them), unlink, mu (as response), log (their logs: with --type response, contrasts as ratios of them) or none"), ['level'])
     .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
     .option('--json', 'print the result as one JSON object'))
     .option('--quiet', 'no notes or warnings on stderr')
@@ -471,7 +472,7 @@ export function buildProgram(): Command {
       process.exitCode = await runCoxme({ file, formula, ...opts }, io());
     });
 
-  program
+  glhtFitOptions(program
     .command('zeroinfl')
     .description("glmmTMB model on the CPU: zero-inflated or hurdle count GLMM (ziformula), binomial, betabinomial, beta, gaussian, Gamma or tweedie GLMM, with a dispersion model (dispformula): conditional, zero-inflation and dispersion models' tables, random-effects variances, dispersion, logLik/AIC/BIC")
     .argument('<file>', 'data file')
@@ -493,12 +494,12 @@ export function buildProgram(): Command {
     .option('--tolerance <t>', "--r2: insight's tolerance of the singularity check (a random-effect variance below it; default 1e-5)")
     .option('--performance', "print performance's model_performance instead: AIC, AICc, BIC, R2, ICC, RMSE, Sigma, Log_loss, Score_log, Score_spherical where performance reports them")
     .option('--emmeans <specs>', "print the fit's estimated marginal means instead of its summary (emmeans on glmmTMB): '~ mined', '~ mined | spp', or mined,spp")
-    .option('--component <name>', "--emmeans, --joint-tests: glmmTMB's component: cond (default: the conditional model, link scale), zi (the zero model, logit scale) or disp (the dispersion model, log scale; a dispformula other than '~ 1'); --tidy: the models whose rows are shown, cond,zi (default both)")
+    .option('--component <name>', "--emmeans, --joint-tests, --glht: glmmTMB's component: cond (default: the conditional model, link scale), zi (the zero model, logit scale) or disp (the dispersion model, log scale; a dispformula other than '~ 1'); --tidy: the models whose rows are shown, cond,zi (default both)")
     .option('--by <columns>', '--emmeans, --joint-tests: comma-separated variables whose levels form separate groups')
     .option('--at <values>', "--emmeans: values of the reference grid's variables, e.g. 'cover=-1,1;mined=yes'")
     .option('--emm-weights <how>', '--emmeans: how to average over the other factors: equal (default), proportional, outer, cells, flat')
     .option('--type <scale>', '--emmeans: link (default) or response (back-transformed: rates, probabilities; ratios or odds ratios for contrasts); --ggpredict: fixed, random, zero_inflated or zi_random; --ggemmeans: fixed or random')
-    .option('--level <p>', '--emmeans, --ggpredict, --ggemmeans, --confint: confidence level (default 0.95)')
+    .option('--level <p>', '--emmeans, --ggpredict, --ggemmeans, --confint (also with --glht): confidence level (default 0.95)')
     .option('--contrast <method>', '--emmeans: contrasts of the means: pairwise, revpairwise, trt.vs.ctrl, trt.vs.ctrlk, consec, eff, del.eff or poly')
     .option('--ref <level>', '--contrast trt.vs.ctrl: the control (a level, or its position from 1)')
     .option('--adjust <method>', "--emmeans: multiplicity adjustment (default: the contrast's, as emmeans; none for the means)")
@@ -515,7 +516,7 @@ export function buildProgram(): Command {
     .option('--augment <file>', "write broom.mixed's augment() rows (augment.glmmTMB: the data's columns, .fitted, .se.fit, .resid) to a new CSV file; never overwritten")
     .option('--ggpredict <term>', "print ggeffects's ggpredict instead of the summary at this focal term ('x', 'x [1, 5, 10]', 'f [a, b]'); repeat for the group and facet terms; --type fixed (default), random, zero_inflated or zi_random (points only: ggeffects simulates their intervals), --level, --typical, --condition", collect, [])
     .option('--ggemmeans <term>', "print ggeffects's ggemmeans (the conditional model's estimated marginal means) instead of the summary at this focal term; repeatable; --type fixed or random, --level, --typical, --condition", collect, [])
-    .option('--confint [method]', "print glmmTMB's confint instead of the summary: wald (the default: the fixed effects, the random effects' SDs and correlations), uniroot (each parameter's profile likelihood interval on its internal scale, TMB's tmbroot) or profile (glmmTMB's spline through TMB's tmbprofile's points, the same scale); --parm, --level, --component all,cond,zi,other, --full")
+    .option('--confint [method]', "print glmmTMB's confint instead of the summary: wald (the default: the fixed effects, the random effects' SDs and correlations), uniroot (each parameter's profile likelihood interval on its internal scale, TMB's tmbroot) or profile (glmmTMB's spline through TMB's tmbprofile's points, the same scale); --parm, --level, --component all,cond,zi,other, --full; with --glht (no method): glht's simultaneous intervals")
     .option('--profile <out.csv>', "write glmmTMB's profile(fit) (.par, .focal, value: TMB's tmbprofile of each parameter) to OUT.csv; --parm, --npts, --level-max")
     .option('--npts <n>', '--profile: points per χ²₁(level-max) of −log L (glmmTMB\'s npts, default 8)')
     .option('--level-max <p>', "--profile: how far each profile reaches, −log L up by χ²₁(p) (glmmTMB's level_max, default 0.99)")
@@ -530,8 +531,9 @@ export function buildProgram(): Command {
     .option('--anova [type]', "print car's Anova of the fit instead of the summary (glmmTMB's Anova.glmmTMB): a Wald chi-square test of each term of --component cond (default), zi or disp; type II (the default) or III (with the intercept), also 2, 3")
     .option('--drop1', "print stats' drop1(fit, test = \"Chisq\") instead: each term of the conditional model refitted without it (Df, AIC, LRT, Pr(>Chi)); --scope, --test")
     .option('--scope <terms>', "--drop1: comma-separated terms of the conditional model to drop (default: those no other term contains)")
-    .option('--test <name>', '--drop1: chisq (default: the likelihood-ratio test) or none (Df and AIC only)')
+    .option('--test <name>', `--drop1: chisq (default: the likelihood-ratio test) or none (Df and AIC only); --glht: summary's test, ${GLHT_TESTS.join(', ')} (default single-step)`)
     .option('--compare <spec>', "print glmmTMB's anova(m0, m1, ...) instead: this fit (m0) against the fit of another model, 'FORMULA[; zi=~x][; disp=~x][; family=F]' (this command's --zi, --disp, --family unless given); repeatable", collect, [])
+    , ['test', 'confint', 'level'])
     .option('--backend <name>', 'cpu (zero-inflated models run on the CPU only)')
     .option('--json', 'print the fit (or the means) as JSON')
     .option('--quiet', 'no notes on stderr')
@@ -846,6 +848,8 @@ export function buildProgram(): Command {
     .option('--cld', "also multcomp's compact letter display of a Tukey family (cld): of each --test's p-values below --cld-level, or of the intervals with --confint")
     .option('--cld-level <a>', "cld's significance level of the p-values (default 0.05)")
     .option('--decreasing', "cld's letters from the last level (multcomp's decreasing = TRUE)")
+    .option('--interaction-average', AVERAGE_HELP.interaction)
+    .option('--covariate-average', AVERAGE_HELP.covariate)
     .option('--ml', 'fit by maximum likelihood')
     .option('--reml', 'fit by REML (the default)'))
     .action(async (positional: string[], opts: CommandOptions) => {
@@ -940,6 +944,30 @@ export function dataArguments(positional: string[], opts: { engine?: unknown; ur
 }
 
 /** commander: a repeatable option's values in a list */
+const AVERAGE_HELP = {
+  interaction: "--mcp/--glht: mcp's interaction_average: a factor in interactions with other factors compared averaged over their levels (multcomp's mcp2matrix2; contr.treatment, two-factor interactions)",
+  covariate: "--mcp/--glht: mcp's covariate_average: with --interaction-average, a factor in interactions with covariates compared at the covariates' means",
+};
+
+/**
+ * --glht FACTOR=TYPE and glht's options on a fit command (lme, gls, glmmpql, zeroinfl; src/cli/glhtCommand.ts's
+ * fitGlhtPlan): `shared` the options the command already has (their help says --glht's use)
+ */
+function glhtFitOptions(cmd: Command, shared: readonly ('test' | 'confint' | 'level')[]): Command {
+  cmd.option('--glht <factor=type>', "print multcomp's glht of the fit instead of the summary: multiple comparisons of a factor's levels, FACTOR=Tukey, Dunnett, … or a hypothesis on its levels ('f=b - a = 0'); repeatable; --test, --confint, --level, --cld, --alternative, --interaction-average, --covariate-average", collect, []);
+  if (!shared.includes('test')) cmd.option('--test <t>', `--glht: summary's test, ${GLHT_TESTS.join(', ')} (default single-step); repeatable`, collect, []);
+  if (!shared.includes('confint')) cmd.option('--confint', "--glht: also confint(): simultaneous intervals (--calpha adjusted, the default) or univariate ones");
+  return cmd
+    .option('--alternative <a>', '--glht: two.sided (default), less or greater')
+    .option('--calpha <c>', "--glht --confint: the intervals' critical value, adjusted (default) or univariate")
+    .option('--abseps <e>', "--glht: the multivariate normal integrals' absolute error (default 1e-4)")
+    .option('--cld', "--glht: also multcomp's compact letter display of a Tukey family (of each test's p-values, or of the intervals with --confint)")
+    .option('--cld-level <a>', "--glht --cld: the p-values' significance level (default 0.05)")
+    .option('--decreasing', "--glht --cld: letters from the last level")
+    .option('--interaction-average', AVERAGE_HELP.interaction)
+    .option('--covariate-average', AVERAGE_HELP.covariate);
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }

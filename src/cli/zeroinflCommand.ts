@@ -25,6 +25,8 @@
  * With `--confint [wald|uniroot|profile] [--parm theta_] [--level p] [--component cond,zi,other] [--full]`: glmmTMB's
  * confint (src/zeroinfl/confint.ts), printed as R prints its matrix (or JSON). With `--profile OUT.csv [--parm]
  * [--npts n] [--level-max p]`: glmmTMB's profile(fit) (src/zeroinfl/profile.ts) written as CSV.
+ * With `--glht FACTOR=TYPE [--component zi] [--test T] [--confint] [--level p] [--cld] …`: multcomp's glht of the
+ * component (glhtCommand.ts); --test, --confint (without a method), --level and --component are then glht's.
  * Model comparison and term tests (src/zeroinfl/anova.ts): `--anova [II|III|2|3] [--component cond|zi|disp]`
  * car's Anova (Wald χ² per term of the component); `--drop1 [--scope a,b] [--test chisq|none]` stats' drop1
  * (each conditional term refitted without it); `--compare 'FORMULA[; zi=~…][; disp=~…][; family=F]'`
@@ -57,8 +59,9 @@ import { ggOptionsFromArgs, printGgEffects } from './ggeffectsCommand.js';
 import type { TmbConfintComponent } from '../zeroinfl/confint.js';
 import { TMB_COMPONENTS, type TmbComponent, anovaTmb } from '../zeroinfl/anova.js';
 import { type WaldType, checkWaldType } from '../inference/waldAnova.js';
+import { type FitGlhtArgs, fitGlhtPlan, printGlhtPlan } from './glhtCommand.js';
 
-export interface ZeroinflArgs extends Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales' | 'ranPrefix' | 'exponentiate'>, Pick<ParametersTableArgs, 'ciMethod' | 'ci' | 'effects'> {
+export interface ZeroinflArgs extends Omit<FitGlhtArgs, 'test' | 'confint' | 'level' | 'json'>, Pick<BroomArgs, 'tidy' | 'glance' | 'augment' | 'confInt' | 'confLevel' | 'scales' | 'ranPrefix' | 'exponentiate'>, Pick<ParametersTableArgs, 'ciMethod' | 'ci' | 'effects'> {
   /** parameters's model_parameters table instead of the summary (--ci-method, --ci, --effects, --component, --exponentiate) */
   parameters?: boolean;
   /** ggeffects's ggpredict of the fit at these focal terms (x, group, facet) instead of the summary */
@@ -190,6 +193,13 @@ const nullIfNaN = (v: number) => (Number.isNaN(v) ? null : v);
 /** Runs `mixedgpu zeroinfl`; returns the exit code. */
 export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number> {
   try {
+    // multcomp's glht of a component (--glht FACTOR=TYPE [--component zi]): its options checked before the fit;
+    // --test, --confint, --level and --component are then glht's, not --drop1's, glmmTMB's confint's or the means'
+    const modeGiven = (['anova', 'drop1', 'compare', 'profile', 'ggpredict', 'ggemmeans', 'predict', 'dharma', 'check', 'r2', 'performance', 'emmeans', 'jointTests', 'tidy', 'glance', 'augment', 'parameters'] as const)
+      .filter((k) => args[k] !== undefined && args[k] !== false && !(Array.isArray(args[k]) && (args[k] as unknown[]).length === 0)).map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+    const glhtP = fitGlhtPlan(args, ['test', 'confint', 'level'], modeGiven);
+    const glhtComponent = glhtP ? args.component : undefined;
+    if (glhtP) args = { ...args, test: undefined, confint: undefined, level: undefined, component: undefined };
     if (!args.file) throw new CliError('missing data file');
     if (!args.formula || !args.formula.trim()) throw new CliError('missing model formula');
     if (args.predict !== undefined && !PREDICT_TYPES.includes(args.predict)) throw new CliError(`--predict must be one of ${PREDICT_TYPES.join(', ')}, got '${args.predict}'`);
@@ -249,6 +259,11 @@ export async function runZeroinfl(args: ZeroinflArgs, io: CliIO): Promise<number
     });
     const fit = await fitOf(args.formula!, { zi: args.zi, disp: args.disp, family: args.family });
     if (!args.quiet && !args.json) for (const m of fit.messages) io.stderr(`mixedgpu: note: ${m}\n`);
+    if (glhtP) {
+      // glmmTMB's modelparm of the component (default cond)
+      printGlhtPlan(fit, glhtP, io, glhtComponent);
+      return 0;
+    }
     if (compare) {
       // glmmTMB's anova(m0, m1, …): this fit and the others, each spec's zi, disp, family or this command's
       const fits = [fit];

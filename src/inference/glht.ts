@@ -7,7 +7,9 @@
  *   - multcomp's mcp(): multiple comparisons of a factor's levels (contrMat's Tukey, Dunnett, … or
  *     symbolic hypotheses on the levels), as mcp2matrix builds it: the comparisons C_mcp of the levels
  *     times the factor's contrasts (C_mcp · contr, placed on the columns of the factor's own term; a
- *     factor in an interaction gets multcomp's warning that the default contrasts may not be appropriate);
+ *     factor in an interaction gets multcomp's warning that the default contrasts may not be appropriate;
+ *     with mcp's interaction_average and covariate_average, mcp2matrix2's rows over all the factor's terms:
+ *     averaged over the other factors' levels, at the covariates' means, mcpAverage.ts);
  *   - symbolic hypotheses on the coefficients (`'x - z = 0'`, glhtLinfct.ts), or a matrix K.
  * summary(test): multcomp's tests of the hypotheses —
  *   univariate      p_i from t_i alone;
@@ -44,6 +46,7 @@ import { type GlhtCld, type GlhtCldOptions, cldOfSummary } from './glhtCld.js';
 import type { ModelFrame } from '../frame/modelFrame.js';
 import { FAMILY_LINKS } from '../glmm/family.js';
 import { deparseCall } from '../results/rFormat.js';
+import { type AveragedFactor, type McpAverageOptions, averagedFactorRows, checkCovariateStep, multcompCovariateStep } from './mcpAverage.js';
 
 type Fit = LmmFit | GlmmFit;
 
@@ -109,13 +112,22 @@ function lme4Call(fit: Fit): string[] {
  * multcomp's mcp(f = "Tukey"): per factor a contrast type, symbolic hypotheses on its levels, or a matrix over
  * its levels (R's matrix with rownames, such as contrMat(table(f), "Dunnett", base = 2): { K, rowNames })
  */
-export interface McpSpec { mcp: Record<string, ContrastType | string | string[] | number[][] | LevelMatrix> }
+export interface McpSpec extends McpAverageOptions { mcp: Record<string, ContrastType | string | string[] | number[][] | LevelMatrix> }
 
 /** a matrix over a factor's levels with its rows' names (R's rownames, which multcomp keeps; its type is "User-defined") */
 export interface LevelMatrix { K: number[][]; rowNames: string[] }
 
-/** mcp({ Variety: 'Tukey' }): the linfct of multiple comparisons of factors' levels */
-export function mcp(spec: McpSpec['mcp']): McpSpec { return { mcp: spec }; }
+/**
+ * mcp({ Variety: 'Tukey' }): the linfct of multiple comparisons of factors' levels; mcp({ f: 'Tukey' },
+ * { interactionAverage: true, covariateAverage: true }): multcomp's interaction_average and covariate_average
+ * (a factor in interactions compared averaged over the other factors' levels, at the covariates' means: mcpAverage.ts)
+ */
+export function mcp(spec: McpSpec['mcp'], options: McpAverageOptions = {}): McpSpec {
+  for (const k of ['interactionAverage', 'covariateAverage'] as const) {
+    if (options[k] !== undefined && typeof options[k] !== 'boolean') throw new OptionError(k, `${WHAT}: mcp's ${k} must be true or false, not ${showValue(options[k])}`);
+  }
+  return { mcp: spec, ...(options.interactionAverage ? { interactionAverage: true } : {}), ...(options.covariateAverage ? { covariateAverage: true } : {}) };
+}
 
 /** a matrix K over the coefficients (rows the hypotheses), with optional row names */
 export interface LinfctMatrix { K: number[][]; rowNames?: string[] }
@@ -218,7 +230,7 @@ export interface GlhtFocus {
 const WHAT = 'glht';
 
 /** the factor's mcp rows over the coefficients (mcp2matrix) */
-function mcpMatrix(frame: ModelFrame, spec: McpSpec['mcp'], messages: string[]): { K: number[][]; rowNames: string[]; rhs: number[]; alternative: Alternative | null; type: string; focus: GlhtFocus[] } {
+function mcpMatrix(frame: ModelFrame, spec: McpSpec['mcp'], messages: string[], average: McpAverageOptions = {}): { K: number[][]; rowNames: string[]; rhs: number[]; alternative: Alternative | null; type: string; focus: GlhtFocus[] } {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || Object.keys(spec).length === 0) {
     throw new OptionError('linfct', `${WHAT}: mcp() takes factors' names with a contrast type, e.g. mcp({ Variety: 'Tukey' }), not ${showValue(spec)}`);
   }
@@ -230,6 +242,9 @@ function mcpMatrix(frame: ModelFrame, spec: McpSpec['mcp'], messages: string[]):
   const types: string[] = [];
   const focus: GlhtFocus[] = [];
   let alternative: Alternative | null = null;
+  // multcomp's K before its covariate step, and the state that step reads (mcpAverage.ts)
+  const Kmultcomp: number[][] = [];
+  let last: AveragedFactor['lastCovariate'] = null;
   // the response as R's model frame holds it: a binomial cbind(s, f)'s first column s = y · trials
   const y = frame.trials ? frame.y.map((v, i) => v * frame.trials![i]) : frame.y;
   for (const nm of names) {
@@ -275,11 +290,14 @@ function mcpMatrix(frame: ModelFrame, spec: McpSpec['mcp'], messages: string[]):
     // the factor's own term and its columns of X
     const termIndex = fixed.terms.findIndex((t) => t.label === nm);
     if (termIndex < 0) throw new ModelError(`${WHAT}: the factor '${nm}' has no main-effect term in the model (it appears only in interactions), so mcp has no columns to compare its levels on`);
+    const averaged = average.interactionAverage === true || average.covariateAverage === true;
     const inTerms = fixed.terms.filter((t) => t.vars.some((v) => v.label === nm)).length;
-    if (inTerms > 1) messages.push('covariate interactions found -- default contrast might be inappropriate');
-    const where = cols[termIndex];
+    if (inTerms > 1 && !averaged) messages.push('covariate interactions found -- default contrast might be inappropriate');
+    let where = cols[termIndex];
     // K* = K_levels · C (the factor's contrasts), or K itself where the factor is coded by indicators
-    // (no intercept and the factor the first term)
+    // (no intercept and the factor the first term; mcp2matrix2 takes K itself for any factor of a model
+    // without an intercept, which fits only the first term's columns)
+    if (averaged && !fixed.intercept && termIndex !== 0) throw new ModelError(`${WHAT}: mcp's interaction_average and covariate_average in a model without an intercept take the levels' comparisons as they are, which fit only the first term's columns (multcomp stops); '${nm}' is not the first term`);
     const indicators = !fixed.intercept && termIndex === 0;
     let Kstar: number[][];
     if (indicators) Kstar = Kl;
@@ -288,6 +306,18 @@ function mcpMatrix(frame: ModelFrame, spec: McpSpec['mcp'], messages: string[]):
       Kstar = Kl.map((row) => Array.from({ length: C.m }, (_, j) => row.reduce((s, v, l) => s + v * C.matrix[l * C.m + j], 0)));
     }
     if (Kstar[0].length !== where.length) throw new ModelError(`${WHAT}: the factor '${nm}' has ${Kstar[0].length} columns in its coding but ${where.length} in the fitted X (a rank-deficient column was dropped), so its comparisons are not estimable here`);
+    if (averaged) {
+      // mcp2matrix2: the factor's comparisons over the columns of all its terms (mcpAverage.ts)
+      const a = averagedFactorRows(frame, nm, termIndex, Kstar, cols, average);
+      messages.push(...a.messages);
+      last = a.lastCovariate;
+      ({ where, K: Kstar } = a);
+      for (const row of a.Kmultcomp) {
+        const full = new Array(frame.p).fill(0);
+        where.forEach((j, c) => { full[j] = row[c]; });
+        Kmultcomp.push(full);
+      }
+    }
     for (const row of Kstar) {
       const full = new Array(frame.p).fill(0);
       where.forEach((j, a) => { full[j] = row[a]; });
@@ -295,6 +325,8 @@ function mcpMatrix(frame: ModelFrame, spec: McpSpec['mcp'], messages: string[]):
     }
     rowNames.push(...rn);
   }
+  // multcomp's last step (covariates at their means by the columns' names): refused where it is not the intended K
+  if (average.interactionAverage === true || average.covariateAverage === true) checkCovariateStep(K, multcompCovariateStep(Kmultcomp, frame.xnames, last, average.covariateAverage === true), frame.xnames);
   return { K, rowNames, rhs: rhs.length ? rhs : K.map(() => 0), alternative, type: types.length ? [...new Set(types)].join(', ') : 'User-defined', focus };
 }
 
@@ -349,7 +381,7 @@ export function glht(fit: Fit | HasGlhtModel | GlhtModel, linfct: Linfct, option
     const sh = symbolicHypotheses([linfct].flat() as string[], coefNames);
     ({ K, rowNames } = sh); rhs = sh.rhs; alternative = sh.alternative;
   } else if (typeof linfct === 'object' && linfct !== null && 'mcp' in linfct) {
-    const m = mcpMatrix(frame, linfct.mcp, messages);
+    const m = mcpMatrix(frame, linfct.mcp, messages, { interactionAverage: linfct.interactionAverage, covariateAverage: linfct.covariateAverage });
     ({ K, rowNames, type, focus } = m);
     if (m.alternative !== null) { alternative = m.alternative; rhs = m.rhs; }
   } else if (typeof linfct === 'object' && linfct !== null && 'K' in linfct && Array.isArray(linfct.K)) {
