@@ -142,23 +142,13 @@ export function printGlhtPlan(fit: Parameters<typeof glht>[0], plan: GlhtPlan, i
 }
 
 /** a fit command's --glht FACTOR=TYPE (lme, gls, glmmpql, zeroinfl) and glht's options there */
-export interface FitGlhtArgs {
+export interface FitGlhtArgs extends Omit<GlhtCliOptions, 'mcp' | 'linfct' | 'rhs' | 'df' | 'test' | 'confint'> {
   /** `f=Tukey`, `f=b - a = 0`: multcomp's mcp of the fit; repeatable */
   glht?: string[];
   /** summary's tests (zeroinfl: one, its --test being also --drop1's) */
   test?: string[] | string;
   /** the intervals (zeroinfl's --confint also glmmTMB's confint, with a method) */
   confint?: boolean | string;
-  level?: string;
-  alternative?: string;
-  calpha?: string;
-  abseps?: string;
-  cld?: boolean;
-  cldLevel?: string;
-  decreasing?: boolean;
-  interactionAverage?: boolean;
-  covariateAverage?: boolean;
-  json?: boolean;
 }
 
 /** the options that are glht's only in every fit command */
