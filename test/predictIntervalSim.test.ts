@@ -7,6 +7,7 @@
  * Deterministic pieces, exactly (relative 1e-5, the fits' optima agreeing to about 1e-7):
  *  - predictInterval's draws: β* ~ N(β̂, vcov) (vcov = lme4's), b*_g ~ N(b̂_g, condVar_g) (lme4's
  *    ranef(condVar = TRUE) per level);
+ *  - fixInterceptVariance and ignoreFixedTerms: the changed V, merTools's own (its rmvnorm's sigma);
  *  - arm's joint draw of (b, β) per unit scale: its covariance, formed here from the draws of the q + p
  *    unit vectors z = e_j, equals R's A⁻¹ (diagonal of Var(b), the β block and Cov(b, β)).
  * Monte-Carlo outputs, with tolerances of 5 Monte-Carlo standard errors of the difference of two
@@ -152,6 +153,27 @@ describe('predictIntervalSim: the deterministic pieces', () => {
         });
       }
       expect(o).toBe(c.draw_cov.b_var.length);
+    });
+  }
+});
+
+describe("predictIntervalSim's fixInterceptVariance and ignoreFixedTerms (test/oracle/merTools_vcov.R: merTools's own β-draw covariance)", () => {
+  const vfix = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'merTools_vcov.json'), 'utf8')) as {
+    cases: Record<string, { vcov: number[][]; fix_intercept: number[][]; ignore_days?: number[][]; ignore_period2?: number[][] }>;
+  };
+  for (const name of ['sleep_slopes', 'cbpp']) {
+    it(`${name}: V changed as merTools changes it (1e-5 of √(V_ii V_jj))`, async () => {
+      const fit = await fitOf(name);
+      const r = vfix.cases[name];
+      const p = r.vcov.length;
+      const compare = (V: Float64Array, ref: number[][], what: string) => {
+        for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) {
+          expect(Math.abs(V[i * p + j] - ref[i][j]), `${what} [${i},${j}]: ${V[i * p + j]} vs ${ref[i][j]}`).toBeLessThanOrEqual(1e-5 * Math.sqrt(r.vcov[i][i] * r.vcov[j][j]));
+        }
+      };
+      compare(betaDrawCovariance(fit, { fixInterceptVariance: true }), r.fix_intercept, 'fixInterceptVariance');
+      const term = name === 'cbpp' ? 'period2' : 'Days';
+      compare(betaDrawCovariance(fit, { ignoreFixedTerms: [term] }), (name === 'cbpp' ? r.ignore_period2 : r.ignore_days)!, `ignoreFixedTerms ${term}`);
     });
   }
 });

@@ -7,7 +7,7 @@
 #  - pwrss, n − p, and merTools's residDF = n − (p + length(θ) + 1).
 # Fits to tight tolerances (the optimum our fit reaches).
 # Usage (from the repository root): Rscript test/oracle/merTools.R test/fixtures/data test/fixtures/merTools.json
-# Needs: lme4 1.1-31, merTools 0.5.2, arm 1.13-1, jsonlite. About 3 minutes.
+# Needs: lme4 1.1-31, merTools 0.5.2, arm 1.13-1, jsonlite. About 18 minutes on 2 shared cores (arm::sim loops per draw).
 suppressMessages({ library(lme4); library(merTools); library(jsonlite) })
 args <- commandArgs(trailingOnly = TRUE)
 dataDir <- args[1]; out <- args[2]
