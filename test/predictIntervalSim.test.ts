@@ -306,6 +306,17 @@ describe('replicates and arguments', () => {
     expect(rows.some((r) => r.sig)).toBe(true);
   });
 
+  it('a Poisson glmer: N(0, 1) residual draws on the link scale, said in a message (merTools\'s sigma = 1)', async () => {
+    const fit = await glmer('incidence ~ period + (1 | herd)', data('cbpp.csv', ['herd', 'period']), { family: 'poisson', factors: ['herd', 'period'] });
+    const nd = { herd: ['1', '2'], period: ['1', '3'] };
+    const r = fit.predictIntervalSim(nd, { nsims: 2000, type: 'probability' });
+    expect(r.messages.join(' ')).toMatch(/poisson GLMM are N\(0, 1\) on the link scale/);
+    // type 'probability' is exp of the link-scale summaries
+    const link = fit.predictIntervalSim(nd, { nsims: 2000 });
+    for (let i = 0; i < 2; i++) expect(r.fit[i]).toBeCloseTo(Math.exp(link.fit[i]), 12);
+    expect(fit.predictIntervalSim(nd, { nsims: 2000, includeResidVar: false }).messages).toEqual([]);
+  });
+
   it('bad arguments name the problem', async () => {
     const fit = await fitOf('sleep_slopes');
     const nd = newdataOf(fixture.cases.sleep_slopes);
