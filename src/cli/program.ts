@@ -18,6 +18,9 @@
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
  *   mixedgpu caic FILE FORMULA [--family poisson|binomial] [--sigma-penalty 1] [--ml] [--json]   (cAIC4's conditional AIC)
+ *   mixedgpu predictinterval FILE FORMULA --newdata NEW.csv [--which full|fixed|random|all] [--level 0.8] [--nsims 1000] [--seed 1]
+ *                               [--stat median|mean] [--type linear.prediction|probability] [--no-resid-var] [--json | --csv OUT]
+ *   mixedgpu resim FILE FORMULA [--nsims 200] [--seed 1] [--odds-ratio] [--fixed] [--json | --csv OUT]   (merTools's REsim; FEsim with --fixed)
  *   mixedgpu allfit FILE FORMULA [--family …] [--optimizers bobyqa,nelderMead,quasiNewton] [--maxfun N] [--json]
  *   mixedgpu modcomp FILE LARGE SMALL [--method kr|sat|pb] [--nsim N] [--seed S] [--summary] [--json]
  *   mixedgpu mixed FILE FORMULA [--method KR|S|LRT|PB|nested-KR] [--per-parameter REGEX] [--type 3|2] [--test-intercept] [--expand-re] [--all-fit]
@@ -52,6 +55,7 @@ import { runCoxme } from './coxmeCommand.js';
 import { runZeroinfl } from './zeroinflCommand.js';
 import { runInfluence } from './influenceCommand.js';
 import { runCaic } from './caicCommand.js';
+import { runPredictInterval, runReSim } from './predictIntervalCommand.js';
 import { runAllFit } from './allFitCommand.js';
 import { runModcomp } from './modcompCommand.js';
 import { runMixed } from './mixedCommand.js';
@@ -732,6 +736,40 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runCaic({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('predictinterval')
+    .description("merTools's predictInterval: prediction intervals of an lmer or glmer (--family) fit by simulation — β from N(β̂, vcov), each level's random effects from N(b̂, condVar), σ from its scaled inverse χ² (lmer), the residual added — the median (or mean) and the level's quantiles of the draws per row of --newdata")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--newdata <file>', 'the rows to predict (a data file with the formula\'s variables; levels not in the fit contribute no random effect)')
+    .option('--which <which>', 'full (default), fixed, random or all (the sum and each part)')
+    .option('--level <p>', "the intervals' coverage (default 0.8)")
+    .option('--nsims <n>', 'draws (default 1000)')
+    .option('--seed <s>', 'seed of the draws (default 1)')
+    .option('--stat <stat>', 'the point estimate: median (default) or mean of the draws')
+    .option('--type <type>', 'linear.prediction (default) or probability (glmer: the inverse link)')
+    .option('--no-resid-var', "without the residual draws (merTools's include.resid.var = FALSE)")
+    .option('--csv <file>', 'write the table to this new CSV file')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runPredictInterval({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('resim')
+    .description("merTools's REsim (per grouping factor, level and random-effects column: mean, median and SD of arm's sim draws of the random effects) or, with --fixed, FEsim (per fixed effect)")
+    .argument('<file>', 'data file')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--nsims <n>', 'draws (default 200)')
+    .option('--seed <s>', 'seed of the draws (default 1)')
+    .option('--odds-ratio', 'exp of the mean and the median (SD NA)')
+    .option('--fixed', "FEsim: the fixed effects' draws")
+    .option('--csv <file>', 'write the table to this new CSV file')
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runReSim({ file, formula, ...opts }, io());
     });
   common(program
     .command('robust')

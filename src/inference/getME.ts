@@ -255,6 +255,22 @@ export function lme4U(model: MixedModel, theta: ArrayLike<number>, b: Float64Arr
 export const MAX_SPLIT_TERM_ROWS = 4096;
 
 /**
+ * The blocked factor of the penalized system in lme4's parametrization at θ with row weights W (the
+ * model's rows; no internal θ, no centred X): L Lᵀ = ΛᵀZᵀWZΛ + I, L_XZ = R_ZXᵀ, L_XX's leading p × p
+ * = R_Xᵀ (Bates et al. 2015, eq. 18), the response's row zero. `blocks`: the model's own by default.
+ */
+export function lme4Cholesky(model: MixedModel, theta: ArrayLike<number>, W: Float64Array | null, blocks = model.blocks): BlockedCholesky {
+  const { n, p, X } = model.frame;
+  const sw = W ? W.map(Math.sqrt) : null;
+  const Xw = sw ? X.map((v, e) => v * sw[e % n]) : X;
+  const rowsBlocks = blocks.map((b) => (sw ? { ...b, Z: b.Z.map((v, e) => v * sw[Math.floor(e / b.q)]) } : b));
+  const gram = formGramCpu({ n, X: Xw, p, y: new Float64Array(n), blocks: rowsBlocks });
+  const chol = new BlockedCholesky(gram, theta.length);
+  chol.factor(Float64Array.from(theta));
+  return chol;
+}
+
+/**
  * The penalized system in lme4's parametrization factored at θ with row weights W (module comment):
  * R_X (p × p upper triangular, rows), log|L|² and log|R_X|², and with `order: 'terms'` R_ZX (q × p, rows).
  * R_X, log|L|² and log|R_X|² do not depend on the order of Z's columns: 'blocks' factors the model's own
@@ -262,7 +278,7 @@ export const MAX_SPLIT_TERM_ROWS = 4096;
  * factors one block per term in lme4's order.
  */
 export function lme4Factor(model: MixedModel, theta: ArrayLike<number>, W: Float64Array | null, order: 'blocks' | 'terms'): { RX: number[][]; RZX: number[][] | null; ldL2: number; ldRX2: number } {
-  const { n, p, X, reTerms } = model.frame;
+  const { p, reTerms } = model.frame;
   let blocks = model.blocks;
   if (order === 'terms') {
     // one block per term, in lme4's order (distinct names keep a grouping factor's terms apart), θ as lme4's
@@ -275,12 +291,7 @@ export function lme4Factor(model: MixedModel, theta: ArrayLike<number>, W: Float
       seen.add(t.group);
     });
   }
-  const sw = W ? W.map(Math.sqrt) : null;
-  const Xw = sw ? X.map((v, e) => v * sw[e % n]) : X;
-  const rowsBlocks = blocks.map((b) => (sw ? { ...b, Z: b.Z.map((v, e) => v * sw[Math.floor(e / b.q)]) } : b));
-  const gram = formGramCpu({ n, X: Xw, p, y: new Float64Array(n), blocks: rowsBlocks });
-  const chol = new BlockedCholesky(gram, theta.length);
-  chol.factor(Float64Array.from(theta));
+  const chol = lme4Cholesky(model, theta, W, blocks);
   const p1 = p + 1;
   // R_X = (leading p × p of L_XX)ᵀ
   const RX = Array.from({ length: p }, (_, r) => Array.from({ length: p }, (_, s) => (s >= r ? chol.LXX[s * p1 + r] : 0)));

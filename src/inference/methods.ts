@@ -45,6 +45,10 @@ import { type ExactRlrtOptions, type ExactTest, type RlrtSimOptions, exactLRT, e
 import { type IccOptions, type IccOutcome, type R2Options, type R2Result, iccOf, r2Nakagawa } from './r2Nakagawa.js';
 import { type Glht, type GlhtOptions, type Linfct, glht } from './glht.js';
 import { type CaicOptions, type CaicResult, caicGlmm, caicLmm } from './caic.js';
+import { type PredictIntervalSimOptions, type PredictIntervalSimResult, predictIntervalSim } from './predictIntervalSim.js';
+import { type FeSimRow, type ReSimRow, type SimSummaryOptions, feSim, reSim } from './reSim.js';
+import { toArrowTable } from '../io/dataInput.js';
+import { OptionError } from '../errors/errors.js';
 
 declare module '../lmm/lmmFit.js' {
   interface LmmFit {
@@ -88,6 +92,12 @@ declare module '../lmm/lmmFit.js' {
     predict(newdata: DataInput, options: PredictOptions & { interval: IntervalKind; level?: number }): PredictionIntervals;
     /** lme4's simulate(): nsim responses drawn from the fitted model (src/inference/simulate.ts) */
     simulate(nsim?: number, options?: SimulateOptions): SimulateResult;
+    /** merTools's predictInterval: prediction intervals by simulation of β, the random effects and σ (src/inference/predictIntervalSim.ts) */
+    predictIntervalSim(newdata: DataInput, options?: PredictIntervalSimOptions): PredictIntervalSimResult;
+    /** merTools's REsim: per level and random-effects column, the mean, median and SD of arm's sim draws (src/inference/reSim.ts) */
+    REsim(options?: SimSummaryOptions): ReSimRow[];
+    /** merTools's FEsim: per fixed effect, the mean, median and SD of arm's sim draws (src/inference/reSim.ts) */
+    FEsim(options?: SimSummaryOptions): FeSimRow[];
     /** lme4's hatvalues(): the hat matrix's diagonal, one sparse solve a row (fitInference.ts hatValues) */
     hatvalues(): Float64Array;
     /** emmeans's estimated marginal means (specs '~ A', '~ A | B', ['A', 'B']) with their contrasts (src/inference/emmeans.ts) */
@@ -139,6 +149,12 @@ declare module '../glmm/glmmFit.js' {
     bootstrap(options: BootstrapOptions): Promise<BootstrapResult & { messages: string[] }>;
     /** lme4's simulate(): nsim responses drawn from the fitted model (src/inference/simulate.ts) */
     simulate(nsim?: number, options?: SimulateOptions): SimulateResult;
+    /** merTools's predictInterval: prediction intervals by simulation of β, the random effects and σ (src/inference/predictIntervalSim.ts) */
+    predictIntervalSim(newdata: DataInput, options?: PredictIntervalSimOptions): PredictIntervalSimResult;
+    /** merTools's REsim: per level and random-effects column, the mean, median and SD of arm's sim draws (src/inference/reSim.ts) */
+    REsim(options?: SimSummaryOptions): ReSimRow[];
+    /** merTools's FEsim: per fixed effect, the mean, median and SD of arm's sim draws (src/inference/reSim.ts) */
+    FEsim(options?: SimSummaryOptions): FeSimRow[];
     /** emmeans's estimated marginal means on the link or response scale (src/inference/emmeans.ts) */
     emmeans(specs: string | string[], options?: EmmeansOptions): EmmGrid;
     /** ggeffects's ggpredict: adjusted predictions on the response scale (src/inference/ggpredict.ts) */
@@ -187,6 +203,12 @@ function padSimulation(fit: LmmFit | GlmmFit, r: SimulateResult): SimulateResult
   return { ...r, y: r.y.map((y) => naPad(fit.model.frame, y)) };
 }
 
+/** predictIntervalSim's new data as Arrow (required: merTools's default, the model frame, is not taken) */
+function newTable(newdata: DataInput | undefined) {
+  if (newdata === undefined || newdata === null) throw new OptionError('newdata', 'predictIntervalSim needs new data: an Arrow table, an array of row objects or an object of columns');
+  return toArrowTable(newdata, 'newdata');
+}
+
 const plainPredict = LmmFit.prototype.predict as (this: LmmFit, newdata?: DataInput, options?: PredictOptions) => Float64Array;
 
 Object.assign(LmmFit.prototype, {
@@ -205,6 +227,9 @@ Object.assign(LmmFit.prototype, {
   step(this: LmmFit, options?: StepOptions) { return stepLmm(this, options); },
   bootstrap(this: LmmFit, options: BootstrapOptions & BackendOptions) { return bootstrapFit(this, options); },
   simulate(this: LmmFit, nsim?: number, options?: SimulateOptions) { return padSimulation(this, simulateFit(this, nsim, options)); },
+  predictIntervalSim(this: LmmFit, newdata: DataInput, options?: PredictIntervalSimOptions) { return predictIntervalSim(this, newTable(newdata), options); },
+  REsim(this: LmmFit, options?: SimSummaryOptions) { return reSim(this, options); },
+  FEsim(this: LmmFit, options?: SimSummaryOptions) { return feSim(this, options); },
   // lme4's hatvalues.merMod ends in napredict: with naAction 'exclude', padded to the input's rows
   hatvalues(this: LmmFit) { return naPad(this.model.frame, hatValues(this)); },
   influence(this: LmmFit, options?: InfluenceOptions) { return influenceLmm(this, options); },
@@ -243,6 +268,9 @@ Object.assign(GlmmFit.prototype, {
   confint(this: GlmmFit, options?: ConfintOptions) { return confintGlmm(this, options); },
   powerSim(this: GlmmFit, options?: PowerSimOptions) { return powerSim(this, options); },
   simulate(this: GlmmFit, nsim?: number, options?: SimulateOptions) { return padSimulation(this, simulateFit(this, nsim, options)); },
+  predictIntervalSim(this: GlmmFit, newdata: DataInput, options?: PredictIntervalSimOptions) { return predictIntervalSim(this, newTable(newdata), options); },
+  REsim(this: GlmmFit, options?: SimSummaryOptions) { return reSim(this, options); },
+  FEsim(this: GlmmFit, options?: SimSummaryOptions) { return feSim(this, options); },
   emmeans(this: GlmmFit, specs: string | string[], options?: EmmeansOptions) { return emmeans(this, specs, options); },
   ggpredict(this: GlmmFit, terms: string | string[], options?: GgOptions) { return ggpredict(this, terms, options); },
   ggemmeans(this: GlmmFit, terms: string | string[], options?: GgOptions) { return ggemmeans(this, terms, options); },

@@ -43,6 +43,31 @@ export function solveLmm(chol: BlockedCholesky, n: number, reml: boolean): LmmSo
     return w;
   });
   // back substitution L_Zᵀ û = rhs, last block first
+  solveLZt(chol, u);
+  const b = blocks.map((blk, k) => applyTemplate(chol.T[k], blk.q, blk.nl, u[k]));
+  const sigma = Math.sqrt(chol.pwrss / (reml ? n - p : n));
+  // Var(β) = σ² R⁻¹R⁻ᵀ = σ² L⁻ᵀ L⁻¹ with L the leading p×p of L_XX
+  const Lp = new Float64Array(p * p);
+  for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) Lp[r * p + s] = LXX[r * p1 + s];
+  const Li = invertLower(Lp, p);
+  const vcov = new Float64Array(p * p);
+  for (let r = 0; r < p; r++) {
+    for (let s = 0; s < p; s++) {
+      let acc = 0;
+      for (let t = Math.max(r, s); t < p; t++) acc += Li[t * p + r] * Li[t * p + s];
+      vcov[r * p + s] = sigma * sigma * acc;
+    }
+  }
+  return { beta, u, b, sigma, vcov };
+}
+
+/**
+ * Back substitution L_Zᵀ x = w in place, w per block (m_k, level-major), last block first: the
+ * blocked factor's transpose, block-diagonal blocks level by level, dense (crossed) blocks whole.
+ */
+export function solveLZt(chol: BlockedCholesky, u: Float64Array[]): void {
+  const { gram, K } = chol;
+  const blocks = gram.blocks;
   for (let k = K - 1; k >= 0; k--) {
     const w = u[k];
     const qk = blocks[k].q;
@@ -78,21 +103,6 @@ export function solveLmm(chol: BlockedCholesky, n: number, reml: boolean): LmmSo
       solveLowerT(chol.Lkk[k], mk, w);
     }
   }
-  const b = blocks.map((blk, k) => applyTemplate(chol.T[k], blk.q, blk.nl, u[k]));
-  const sigma = Math.sqrt(chol.pwrss / (reml ? n - p : n));
-  // Var(β) = σ² R⁻¹R⁻ᵀ = σ² L⁻ᵀ L⁻¹ with L the leading p×p of L_XX
-  const Lp = new Float64Array(p * p);
-  for (let r = 0; r < p; r++) for (let s = 0; s <= r; s++) Lp[r * p + s] = LXX[r * p1 + s];
-  const Li = invertLower(Lp, p);
-  const vcov = new Float64Array(p * p);
-  for (let r = 0; r < p; r++) {
-    for (let s = 0; s < p; s++) {
-      let acc = 0;
-      for (let t = Math.max(r, s); t < p; t++) acc += Li[t * p + r] * Li[t * p + s];
-      vcov[r * p + s] = sigma * sigma * acc;
-    }
-  }
-  return { beta, u, b, sigma, vcov };
 }
 
 /**
