@@ -26,6 +26,7 @@ import { LsmFieldError, defaultLsmFields, lsmCall, lsmCells, lsmCsv, lsmErrorTex
 import { runModelTest } from '../../demo/src/modelTestsRun.js';
 import { modelTestTables, testTableCsv, testsFor } from '../../demo/src/modelTests.js';
 import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
+import { cardReply } from '../../demo/src/requests.js';
 import type { LsmRequest, ModelTestMsg } from '../../demo/src/protocol.js';
 
 interface RefRow { name: string; estimate: number | null; se: number; df: number; t: number; lower: number; upper: number; p: number }
@@ -129,6 +130,9 @@ describe('Least-squares means card: the worker is the library', () => {
     expect(lsmUrlOf(defaultLsmFields())).toEqual({});
     const s = writeUrlState({ example: 'sleepstudy', fit: true, lsm: url });
     expect(readUrlState(s).lsm).toEqual(url);
+    // the worker's replies belong to the fit shown: a late one of another fit is dropped by the page's ledger
+    expect(cardReply('lsMeansDone')).toBe('final');
+    expect(cardReply('lsMeansError')).toBe('final');
   }, 60_000);
 });
 
