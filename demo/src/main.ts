@@ -4909,7 +4909,11 @@ function init(): void {
   lsm.run.addEventListener('click', requestLsm);
   for (const input of [lsm.which, lsm.pairwise, lsm.level]) input.addEventListener('change', () => syncUrl());
   lsm.card.addEventListener('toggle', () => syncUrl());
-  inf.ddf.addEventListener('change', () => showLsmDdf(lsm, inf.ddf.value));
+  inf.ddf.addEventListener('change', () => {
+    showLsmDdf(lsm, inf.ddf.value);
+    // a table shown of the other df method says so until it is computed again
+    if (shownLsm && !lsmId) lsm.status.textContent = shownLsm.request.ddf === inf.ddf.value ? '' : 'The table is of the df method chosen before: Compute again for this one.';
+  });
   for (const c of testsCards) {
     c.kind.addEventListener('change', () => updateTestsControls(c));
     c.ddf.addEventListener('change', () => updateTestsControls(c));

@@ -86,6 +86,13 @@ describe.skipIf(!enabled)("browser app: lmerTest's least-squares means and cAIC4
       expect(csv).toHaveLength(1 + 45);
       expect(csv[1]!.split(',').slice(0, 2)).toEqual(['DayF', 'DayF0 - DayF1']);
 
+      // the page's df changed: the card says its table is of the other method until computed again
+      await page.select('#ddf', 'satterthwaite');
+      expect(await text(page, '#lsm-ddf')).toBe("df: Satterthwaite (the fixed effects' choice)");
+      expect(await text(page, '#lsm-status')).toBe('The table is of the df method chosen before: Compute again for this one.');
+      await page.select('#ddf', 'kenward-roger');
+      expect(await text(page, '#lsm-status')).toBe('');
+
       // cAIC4's conditional AIC in the Model tests card
       await page.select('#tests-kind', 'caic');
       await page.click('#tests-run');
