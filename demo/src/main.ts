@@ -58,6 +58,9 @@ import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robus
 import { GlhtFieldError, glhtCsv, glhtErrorText, glhtRequest } from './glhtCard.js';
 import { glhtEls, glhtFieldsOfEls, renderGlht, startGlhtCard, updateGlhtControls } from './glhtView.js';
 import type { GlhtMsg } from './protocol.js';
+import { type LsmUrlState, LsmFieldError, lsmCsv, lsmErrorText, lsmRequest, lsmUrlOf } from './lsMeansCard.js';
+import { lsmEls, lsmFieldsOfEls, renderLsm, showLsmDdf, startLsmCard } from './lsMeansView.js';
+import type { LsmMsg } from './protocol.js';
 
 const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl, gamsim: gamsimUrl, orange: orangeUrl };
 /**
@@ -359,6 +362,11 @@ let shownEmm: EmmMsg | null = null;
 const gh = glhtEls();
 let glhtId = 0;
 let shownGlht: GlhtMsg | null = null;
+/** the Least-squares means card (lmerTest's ls_means): its request running, the result shown, the address's settings for the next fit */
+const lsm = lsmEls();
+let lsmId = 0;
+let shownLsm: LsmMsg | null = null;
+let pendingLsm: LsmUrlState | null = null;
 const emm = {
   specs: byId<HTMLSelectElement>('emm-specs'),
   trend: byId<HTMLSelectElement>('emm-trend'),
@@ -494,6 +502,7 @@ function abandonFitCards(): void {
   if (tst.id) endTest(tst);
   if (emmId) { emmId = 0; emm.run.disabled = false; emm.status.textContent = ''; }
   if (glhtId) endGlht();
+  if (lsmId) endLsm();
   if (powerId) endPower();
   if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
   if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
@@ -748,6 +757,17 @@ function onMessage(m: FromWorker): void {
       endGlht();
       showError(gh.error, glhtErrorText(m.message, m.field));
       gh.error.dataset.field = m.field ?? '';
+      break;
+    case 'lsMeansDone':
+      if (m.id !== lsmId) break;
+      endLsm();
+      drawLsm(m.result);
+      break;
+    case 'lsMeansError':
+      if (m.id !== lsmId) break;
+      endLsm();
+      showError(lsm.error, lsmErrorText(m.message, m.field));
+      lsm.error.dataset.field = m.field ?? '';
       break;
     case 'modelTestProgress': {
       const c = testsCards.find((t) => t.id === m.id);
@@ -2179,6 +2199,7 @@ function renderResults(entry: HistoryEntry): void {
   renderEmmStart(r);
   applyPendingEmm(r);
   renderGlhtStart(r);
+  renderLsmStart(r);
   renderGgStart(r);
   clear(byId('tidy-export'), tidyExportGroup('', () => shown?.id ?? null, baseName, null, el.fitError));
   renderTestsStart(r);
@@ -2506,6 +2527,63 @@ function drawGlht(m: GlhtMsg): void {
     plotWidth: plotWidth(gh.out),
     plotButtons: (target) => plotExportButtons('glht-plot', target),
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Least-squares means (lmerTest's ls_means / difflsmeans), computed in the worker (./lsMeansRun.ts)
+
+/** a new fit shown: its factor terms offered (or lmerTest's refusal); the address's settings applied and computed again */
+function renderLsmStart(r: FitResult): void {
+  lsmId = 0;
+  shownLsm = null;
+  const url = pendingLsm;
+  pendingLsm = null;
+  startLsmCard(lsm, r.lsmTerms, url?.which);
+  showLsmDdf(lsm, inf.ddf.value);
+  if (!url) return;
+  lsm.pairwise.checked = url.pairwise === true;
+  lsm.level.value = String(url.level ?? 0.95);
+  lsm.card.open = true;
+  // a deterministic table: computed again for the link's fit (as the emmeans card's)
+  if (!lsm.run.disabled) requestLsm();
+}
+
+/** the card idle again (its result arrived, or its fit is no longer shown) */
+function endLsm(): void {
+  lsmId = 0;
+  lsm.run.disabled = !result?.lsmTerms?.length;
+  lsm.status.textContent = '';
+}
+
+function requestLsm(): void {
+  if (!shown || lsm.run.disabled || !result) return;
+  lsm.error.textContent = '';
+  delete lsm.error.dataset.field;
+  let request;
+  try {
+    request = lsmRequest(lsmFieldsOfEls(lsm, inf.ddf.value), result.lsmTerms);
+  } catch (e) {
+    if (!(e instanceof LsmFieldError)) throw e;
+    showError(lsm.error, e.message);
+    lsm.error.dataset.field = e.field;
+    return;
+  }
+  lsmId = nextId++;
+  lsm.run.disabled = true;
+  lsm.status.textContent = request.ddf === 'kenward-roger' ? 'computing (Kenward–Roger)…' : 'computing…';
+  sendFor('fit', { type: 'lsMeans', id: lsmId, fit: shown.id, request });
+}
+
+function drawLsm(m: LsmMsg): void {
+  shownLsm = m;
+  renderLsm(lsm, m, { onCsv: () => { if (shownLsm) download(`${baseName()}_ls_means.csv`, lsmCsv(shownLsm), 'text/csv'); } });
+}
+
+/** the card's state for the address: open, with its settings */
+function lsmUrlState(): LsmUrlState | undefined {
+  if (pendingLsm) return pendingLsm;
+  if (!shown || !lsm.card.open) return undefined;
+  return lsmUrlOf(lsmFieldsOfEls(lsm, inf.ddf.value));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -4564,6 +4642,7 @@ function applyOptions(u: UrlState): void {
   ciFromLink = !!ciRun;
   pendingEmm = u.emm ?? null;
   pendingGg = u.gg ?? null;
+  pendingLsm = u.lsm ?? null;
   pendingTm = u.tm ?? null;
   pendingRobust = u.robust ?? null;
   pendingAllFit = u.allfit ?? null;
@@ -4613,6 +4692,7 @@ function currentUrlState(): UrlState {
     cinsim: shown && ciRun?.method === 'boot' ? ciRun.nsim : undefined,
     emm: emmUrlState(),
     gg: ggUrlState(),
+    lsm: lsmUrlState(),
     tm: tmUrlState(),
     robust: robustUrlState(),
     allfit: allFitUrlState(),
@@ -4826,6 +4906,14 @@ function init(): void {
   emm.run.addEventListener('click', requestEmm);
   for (const sel of [gh.factor, gh.type]) sel.addEventListener('change', () => updateGlhtControls(gh, result?.emmVariables ?? []));
   gh.run.addEventListener('click', requestGlht);
+  lsm.run.addEventListener('click', requestLsm);
+  for (const input of [lsm.which, lsm.pairwise, lsm.level]) input.addEventListener('change', () => syncUrl());
+  lsm.card.addEventListener('toggle', () => syncUrl());
+  inf.ddf.addEventListener('change', () => {
+    showLsmDdf(lsm, inf.ddf.value);
+    // a table shown of the other df method says so until it is computed again
+    if (shownLsm && !lsmId) lsm.status.textContent = shownLsm.request.ddf === inf.ddf.value ? '' : 'The table is of the df method chosen before: Compute again for this one.';
+  });
   for (const c of testsCards) {
     c.kind.addEventListener('change', () => updateTestsControls(c));
     c.ddf.addEventListener('change', () => updateTestsControls(c));

@@ -51,6 +51,8 @@ export const MODEL_TESTS: ModelTestSpec[] = [
     streamed: { from: "the Gram matrix A (insight's var(Xβ̂) and random-effect variance from its XᵀX and Z blocks)" } },
   { kind: 'influence', label: 'influence: case deletion (Cook\'s D)', r: "lme4's influence", fits: ['lmer', 'glmer'], options: ['groups'], refits: true, progress: true,
     streamed: { unavailable: "case deletion refits the model without each unit's rows, which a stream does not hold" } },
+  { kind: 'caic', label: 'conditional AIC (cAIC4)', r: "cAIC4's cAIC", fits: ['lmer', 'glmer'], options: [], refits: true, progress: true,
+    streamed: { unavailable: "cAIC4's bias correction needs the rows (lmer: Z and the hat matrix's parts; glmer: one refit per observation)" } },
 ];
 
 export function testSpec(kind: ModelTestKind): ModelTestSpec {
@@ -204,6 +206,19 @@ const TABLES: { [K in ModelTestKind]: (m: Extract<ModelTestMsg, { kind: K }>) =>
       rows: top.map((u) => ({ key: u.label, cells: influenceCells(m, u) })),
       caption: m.units.length > top.length ? `The ${top.length} largest Cook's distances of ${m.units.length} units (the CSV has every unit).` : `All ${m.units.length} units, largest Cook's distance first.`,
       csvRows: m.units.map((u) => influenceCells(m, u)),
+    }];
+  },
+  caic: (m) => {
+    const r = m.caic;
+    return [{
+      id: 'caic', title: `Conditional AIC (cAIC4${r.family === 'gaussian' ? ", Greven & Kneib's bias correction" : `, ${r.family === 'poisson' ? 'Poisson' : 'Bernoulli'}: Säfken et al.'s bias correction`})`,
+      columns: [col('statistic', '', 'statistic', 'text'), col('value', 'value', 'value', 'num')],
+      rows: ([['Conditional log-likelihood', r.loglikelihood], ['Degrees of freedom', r.df], ['Conditional AIC', r.caic]] as [string, number][])
+        .map(([k, v]) => ({ key: k, cells: [k, v] })),
+      caption: [
+        r.new ? `The model was refitted without its zero variance components: ${r.reducedModel}.` : '',
+        r.refits > 0 ? `${r.refits} refits (one per ${r.family === 'poisson' ? 'positive count' : 'observation'}).` : '',
+      ].filter((x) => x !== '').join(' '),
     }];
   },
 };

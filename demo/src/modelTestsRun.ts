@@ -3,7 +3,8 @@
  * kept in the worker — lmerTest's ranova (ranovaTable), drop1 (drop1Table) and step (fit.step), lme4's
  * drop1 of a glmer fit (drop1Glmm, with its progress and AbortSignal), emmeans's joint_tests
  * (fit.jointTests), car's Wald χ² anova (fit.anova of a glmer fit), performance's R² and ICC (fit.r2,
- * fit.icc) and lme4's influence (fit.influence, with its progress and AbortSignal) — with the
+ * fit.icc), lme4's influence (fit.influence, with its progress and AbortSignal) and cAIC4's cAIC
+ * (fit.cAIC; glmer's refits with their progress and AbortSignal) — with the
  * library's printers for the text.
  */
 import { ModelError } from '../../src/errors/errors.js';
@@ -15,6 +16,7 @@ import { checkWaldType } from '../../src/inference/waldAnova.js';
 import { formatLevel, needsRemlRefit } from '../../src/inference/emmeans.js';
 import { influenceOrder, printDrop1Table, printGlmmDrop1Table, printInfluence, printRanovaTable, printStepResult, printWaldAnova } from '../../src/inference/format.js';
 import { drop1Glmm } from '../../src/inference/glmmDrop1.js';
+import { formatCaic } from '../../src/inference/caic.js';
 import { printIcc, printIccByGroup, printR2 } from '../../src/inference/r2Nakagawa.js';
 import '../../src/inference/methods.js';
 import type { AnyFit } from './fitting.js';
@@ -94,6 +96,11 @@ const RUNNERS: { [K in ModelTestKind]: (fit: AnyFit, req: ModelTestRequest, ctx:
     const notConverged = units.filter((u) => !u.converged).map((u) => u.label);
     const notes = notConverged.length ? [`Refits that did not converge within lme4's maxfun (1000): ${notConverged.join(', ')}.`] : [];
     return { kind: 'influence', groups: infl.groups, xnames: infl.xnames, units, notes, text: printInfluence(infl, INFLUENCE_TOP).join('\n') };
+  },
+  async caic(fit, _req, ctx) {
+    // cAIC4's cAIC(fit): lmer at once (the analytic df); glmer one refit per observation (Bernoulli) or positive count (Poisson), each reported; Cancel between refits
+    const r = await (fit as LmmFit | GlmmFit).cAIC({ signal: ctx.signal, onProgress: (p) => ctx.onProgress({ done: p.done, total: p.total, label: '' }) });
+    return { kind: 'caic', caic: { ...r, messages: [...r.messages] }, notes: [...r.messages], text: formatCaic(r) };
   },
 };
 

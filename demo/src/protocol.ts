@@ -4,6 +4,7 @@
  */
 import type { ContrastRow, EmmRow } from '../../src/inference/emmeans.js';
 import type { GlhtTest } from '../../src/inference/glht.js';
+import type { CaicResult } from '../../src/inference/caic.js';
 import type { ContrastType } from '../../src/inference/contrMat.js';
 import type { TmbNaReason } from '../../src/zeroinfl/profileConfint.js';
 import type { RanovaRow } from '../../src/inference/ranova.js';
@@ -113,6 +114,7 @@ export type ToWorker =
   | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
   | { type: 'emmeans'; id: number; fit: number; request: EmmRequest }
   | { type: 'glht'; id: number; fit: number; request: GlhtRequest }
+  | { type: 'lsMeans'; id: number; fit: number; request: LsmRequest }
   | { type: 'modelTest'; id: number; fit: number; request: ModelTestRequest }
   | { type: 'power'; id: number; fit: number; request: PowerRequest }
   | { type: 'lmList'; id: number; fit: number; request: LmListRequest }
@@ -246,6 +248,45 @@ export interface EmmRequest {
   ddf?: 'kenward-roger' | 'satterthwaite' | 'asymptotic';
 }
 
+/** the Least-squares means (lmerTest) card's fields, as its refusals name them */
+export type LsmField = 'which' | 'pairwise' | 'ddf' | 'level';
+
+/** lmerTest's ls_means(fit, which, level, ddf, pairwise) of a kept lmer fit (difflsmeans: pairwise) */
+export interface LsmRequest {
+  /** the factor terms; null: every factor term (ls_means's default) */
+  which: string[] | null;
+  pairwise: boolean;
+  ddf: 'satterthwaite' | 'kenward-roger';
+  level: number;
+}
+
+/** one row of lmerTest's table (a non-estimable row's numbers are NaN: null once posted as JSON is not used, NaN survives structured clone) */
+export interface LsmRow {
+  /** the row's name ('Aa1:Bb2', 'Aa1 - Aa2') */
+  name: string;
+  term: string;
+  estimate: number;
+  se: number;
+  df: number;
+  t: number;
+  lower: number;
+  upper: number;
+  p: number;
+}
+
+export interface LsmMsg {
+  request: LsmRequest;
+  /** the ddf method used (lmerTest's fallback from Kenward–Roger is in messages) */
+  ddf: 'satterthwaite' | 'kenward-roger';
+  rows: LsmRow[];
+  /** print(ls_means(…)) as lmerTest prints it */
+  text: string;
+  /** show_tests(ls_means(…)): the contrast matrices, as R prints them */
+  showTestsText: string;
+  messages: string[];
+  elapsedMs: number;
+}
+
 /** the Multiple comparisons card's fields, as its refusals name them */
 export type GlhtField = 'factor' | 'type' | 'base' | 'alternative' | 'test' | 'level';
 
@@ -341,7 +382,7 @@ export interface EmmMsg {
 }
 
 /** the "Model tests" card's tests (./modelTests.ts MODEL_TESTS lists them, with the fits each applies to) */
-export type ModelTestKind = 'ranova' | 'drop1' | 'glmerDrop1' | 'step' | 'jointTests' | 'waldAnova' | 'r2' | 'influence';
+export type ModelTestKind = 'ranova' | 'drop1' | 'glmerDrop1' | 'step' | 'jointTests' | 'waldAnova' | 'r2' | 'influence' | 'caic';
 
 /** one test of a fit kept in the worker; each kind reads only its own options */
 export interface ModelTestRequest {
@@ -395,6 +436,8 @@ export type ModelTestMsg = ModelTestCommon & (
   | { kind: 'waldAnova'; type: WaldType; response: string; rows: WaldRow[] }
   /** every unit, largest Cook's distance first */
   | { kind: 'influence'; groups: string; xnames: string[]; units: InfluenceUnitMsg[] }
+  /** cAIC4's cAIC: the library's CaicResult (lmer: Greven & Kneib's analytic df; glmer: one refit per observation or positive count) */
+  | { kind: 'caic'; caic: CaicResult }
 );
 
 /** simr's tests (src/inference/powerSim.ts PowerMethod) */
@@ -942,6 +985,8 @@ export interface FitResult {
   priors: string[];
   /** the fixed part's variables, for the estimated marginal means */
   emmVariables: EmmVariable[];
+  /** an lmer fit's factor terms (lmerTest's ls_means offers these); null for other fits (the card shows lmerTest's refusal) */
+  lsmTerms: string[] | null;
   /** what the Power and per-group fits (lmList) cards offer */
   power: PowerSetup;
   /** what the Cluster-robust card offers */
@@ -1308,6 +1353,8 @@ export type FromWorker =
   | { type: 'glhtDone'; id: number; result: GlhtMsg }
   /** the library's refusal; field: the card's field it is about (null: none of them) */
   | { type: 'glhtError'; id: number; message: string; field: GlhtField | null }
+  | { type: 'lsMeansDone'; id: number; result: LsmMsg }
+  | { type: 'lsMeansError'; id: number; message: string; field: LsmField | null }
   | { type: 'modelTestProgress'; id: number; done: number; total: number; label: string }
   | { type: 'modelTestDone'; id: number; result: ModelTestMsg }
   | { type: 'modelTestError'; id: number; message: string; cancelled: boolean }

@@ -18,7 +18,9 @@
  * a cheap, deterministic table); the Regression table (tab_model) card, open, with its options (computed
  * again for the link's fit: the fits of a session are not in the address; never with df method profile, whose
  * intervals refit the model: its button makes that table); a glmmTMB fit's Intervals card: its parameters, level and full, and
- * whether the profile was the table shown (the Wald table computed again; the profile never run on opening).
+ * whether the profile was the table shown (the Wald table computed again; the profile never run on opening);
+ * the Least-squares means (lmerTest's ls_means) card, open, with its term, pairwise and level (computed again
+ * with the page's ddf: a deterministic table).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 import { ZI_FAMILY_CHOICES } from './fitting.js';
@@ -26,6 +28,7 @@ import { type AfexUrlState, readAfexUrl, writeAfexUrl } from './afex.js';
 import { type GgUrlState, readGgUrl, writeGgUrl } from './ggeffects.js';
 import { type TmbCiUrlState, readTmbCiUrl, writeTmbCiUrl } from './tmbConfint.js';
 import { type TmUrlState, readTmUrl, writeTmUrl } from './tabModelCard.js';
+import { type LsmUrlState, readLsmUrl, writeLsmUrl } from './lsMeansCard.js';
 
 export interface UrlState {
   example?: ExampleName;
@@ -85,6 +88,8 @@ export interface UrlState {
   tmbci?: TmbCiUrlState;
   /** the Regression table (tab_model) card, open, with its options (computed again once the fit is back, for the link's fit) */
   tm?: TmUrlState;
+  /** the Least-squares means (lmerTest's ls_means) card, open, with its term, pairwise and level (computed again once the fit is back, with the page's ddf) */
+  lsm?: LsmUrlState;
 }
 
 /** the Model checks card's fields (absent: the default) */
@@ -230,6 +235,8 @@ export function readUrlState(search: string): UrlState {
   if (q.get('afex') === '1') out.afex = readAfexUrl(q);
   if (q.get('gg') === '1') out.gg = readGgUrl(q);
   if (q.get('tm') === '1') out.tm = readTmUrl(q);
+  const lsm = readLsmUrl(q);
+  if (lsm) out.lsm = lsm;
   const tmbci = readTmbCiUrl(q);
   if (tmbci) out.tmbci = tmbci;
   return out;
@@ -395,6 +402,7 @@ export function writeUrlState(s: UrlState): string {
   if (s.gg) writeGgUrl(q, s.gg);
   if (s.tm) writeTmUrl(q, s.tm);
   if (s.tmbci) writeTmbCiUrl(q, s.tmbci);
+  if (s.lsm) writeLsmUrl(q, s.lsm);
   const text = q.toString();
   return text ? `?${text}` : '';
 }

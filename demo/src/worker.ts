@@ -31,6 +31,7 @@ import { describeNlmer, isNlmerFormula, runNlmer } from './nlmer.js';
 import { type ClmmFit, type NlmerFit, type ZeroInflatedFit, anovaLme, anovaNlmer, formatLmeAnova } from '../../src/index.js';
 import type { AnyGammFit } from './gamm.js';
 import { glhtFieldOf, runGlht } from './glhtRun.js';
+import { lsmFieldOf, runLsMeans } from './lsMeansRun.js';
 import type { AfexMsg, FromWorker, GpuInfo, ToWorker } from './protocol.js';
 
 interface WorkerScope {
@@ -353,6 +354,15 @@ scope.addEventListener('message', (ev) => {
       } catch (e) {
         const message = (e as Error)?.message ?? String(e);
         post({ type: 'glhtError', id: msg.id, message, field: glhtFieldOf(message) });
+      }
+      break;
+    }
+    case 'lsMeans': {
+      // lmerTest's ls_means (difflsmeans with pairwise) of the lmer fit shown, with the page's ddf
+      try {
+        post({ type: 'lsMeansDone', id: msg.id, result: runLsMeans(fits.get(msg.fit)?.fit, msg.request) });
+      } catch (e) {
+        post({ type: 'lsMeansError', id: msg.id, message: (e as Error)?.message ?? String(e), field: lsmFieldOf(e) });
       }
       break;
     }

@@ -521,10 +521,10 @@ describe('model tests as the page asks the worker', () => {
   const run = async <K extends ModelTestMsg['kind']>(fit: Parameters<typeof runModelTest>[0], req: ModelTestRequest & { kind: K }, c: ModelTestContext = ctx()) =>
     (await runModelTest(fit, req, c)) as Kind<K>;
 
-  test('the tests offered: lmer ranova, drop1, step, joint tests, R², influence; glmer drop1 (LRT), joint tests, car\'s Wald anova, R², influence', () => {
-    expect(testsFor('lmer').map((s) => s.kind)).toEqual(['ranova', 'drop1', 'step', 'jointTests', 'r2', 'influence']);
-    expect(testsFor('glmer').map((s) => s.kind)).toEqual(['glmerDrop1', 'jointTests', 'waldAnova', 'r2', 'influence']);
-    expect(MODEL_TESTS.filter((s) => s.progress).map((s) => s.kind)).toEqual(['glmerDrop1', 'influence']);
+  test('the tests offered: lmer ranova, drop1, step, joint tests, R², influence, cAIC; glmer drop1 (LRT), joint tests, car\'s Wald anova, R², influence, cAIC', () => {
+    expect(testsFor('lmer').map((s) => s.kind)).toEqual(['ranova', 'drop1', 'step', 'jointTests', 'r2', 'influence', 'caic']);
+    expect(testsFor('glmer').map((s) => s.kind)).toEqual(['glmerDrop1', 'jointTests', 'waldAnova', 'r2', 'influence', 'caic']);
+    expect(MODEL_TESTS.filter((s) => s.progress).map((s) => s.kind)).toEqual(['glmerDrop1', 'influence', 'caic']);
   });
 
   test('sleepstudy: step and R² are the library\'s, with their tables', async () => {
@@ -727,10 +727,11 @@ describe('model tests as the page asks the worker', () => {
     expect(t!.rows.map((r) => r.key)).toEqual(lib.rows.map((r) => `${r.term}|${r.by.g}`));
   });
 
-  test('a streamed fit\'s card: drop1, joint tests and R² offered (from A and the first pass\'s cells); ranova, step and influence listed with the reason; glmer\'s tests not listed', () => {
+  test('a streamed fit\'s card: drop1, joint tests and R² offered (from A and the first pass\'s cells); ranova, step, influence and cAIC listed with the reason; glmer\'s tests not listed', () => {
     const { offered, unavailable } = testsForStream();
     expect(offered.map((s) => s.kind)).toEqual(['drop1', 'jointTests', 'r2']);
-    expect(unavailable.map((u) => u.spec.kind)).toEqual(['ranova', 'step', 'influence']);
+    expect(unavailable.map((u) => u.spec.kind)).toEqual(['ranova', 'step', 'influence', 'caic']);
+    expect(unavailable.find((u) => u.spec.kind === 'caic')!.reason).toMatch(/^cAIC4's bias correction needs the rows/);
     expect(unavailable.find((u) => u.spec.kind === 'ranova')!.reason).toMatch(/^ranova refits the reduced models, whose Z is built from the rows/);
     expect(unavailable.find((u) => u.spec.kind === 'influence')!.reason).toMatch(/refits the model without each unit's rows, which a stream does not hold/);
     // every lmer test is either offered or listed with its reason: none silently missing

@@ -51,7 +51,7 @@ describe.skipIf(!enabled)('the Model tests card of a streamed fit', () => {
       // the card offers the tests that work without the rows, and lists the others with the reason
       expect(await page.$$eval('#stream-tests-kind option', (os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['drop1', 'jointTests', 'r2']);
       const unavailable = await page.$$eval('#stream-tests-unavailable li', (lis) => lis.map((li) => [(li as HTMLElement).dataset.kind, li.textContent]));
-      expect(unavailable.map(([k]) => k)).toEqual(['ranova', 'step', 'influence']);
+      expect(unavailable.map(([k]) => k)).toEqual(['ranova', 'step', 'influence', 'caic']);
       expect(unavailable[0]![1]).toMatch(/^lmerTest's ranova: ranova refits the reduced models, whose Z is built from the rows/);
       expect(unavailable[1]![1]).toMatch(/^lmerTest's step: step eliminates random-effects terms by ranova's refits/);
       expect(unavailable[2]![1]).toMatch(/^lme4's influence: case deletion refits the model without each unit's rows, which a stream does not hold/);

@@ -795,7 +795,7 @@ describe.skipIf(!enabled)('browser app as a workbench (issue 16)', () => {
       await page.click('#fit');
       await fitted(page);
       // an lmer fit: lmerTest's and emmeans's tests and influence, not car's Wald anova
-      expect(await page.$$eval('#tests-kind option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['ranova', 'drop1', 'step', 'jointTests', 'r2', 'influence']);
+      expect(await page.$$eval('#tests-kind option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['ranova', 'drop1', 'step', 'jointTests', 'r2', 'influence', 'caic']);
       // performance's R² as the library computes it
       const r2 = await fit.r2();
       await page.select('#tests-kind', 'r2');
