@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       file, fileBytes, fileGB: fileBytes / 1e9, formula, factors, batch: Number(batch), exact, quantiles, diagnostics,
       wallSeconds: (Date.now() - t0) / 1000,
       pageElapsedSeconds: Number(stats.elapsedMs) / 1000,
-      bytesRead: Number(stats.bytesRead), rowsScanned: Number(stats.rowsScanned),
+      bytesRead: Number(stats.bytesRead), rowsScanned: Number(stats.rowsScanned), rowsReplayed: Number(stats.rowsReplayed),
       rowsPerSecond: Number(stats.rowsPerSecond), bytesPerSecond: Number(stats.bytesPerSecond),
       pageHeapPeakMiB: peak.page, workerHeapPeakMiB: peak.worker, chromiumRssPeakMiB: peak.rss,
       fixef, sigma, info, diagCaption, notShown, samples: samples.length,

@@ -4,7 +4,8 @@
  * 1,000,000 rows and 1,000 groups, a Parquet file of row groups of 100,000, batches of 65,536 rows):
  * glmer (nAGQ as given, default 1) and lmer on the same file, each with cacheBytes = 0 (every pass reads
  * and evaluates the file) and with the default budget (256 MiB). Prints the whole fits' and the passes'
- * times, their ratios, and whether the two fits are the same to the last bit.
+ * times, their ratios, whether the two fits are the same to the last bit, and each fit's rows read from
+ * the file (rowsScanned) and replayed from the cache (rowsReplayed).
  *
  *   npm run build && node --expose-gc dist/bench/streamCache.js [--rows N] [--groups G] [--seed S] [--nagq K]
  */
@@ -23,6 +24,12 @@ function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
+
+/** the fit's rows read from the source and replayed from the cache (src/gram/source.ts) */
+const rowsOf = (f: MixedFit) => {
+  const s = (f.model as { source?: { rowsScanned: number; rowsReplayed?: number } }).source!;
+  return { rowsScanned: s.rowsScanned, rowsReplayed: s.rowsReplayed ?? 0 };
+};
 
 const same = (a: MixedFit, b: MixedFit) => a.objective === b.objective && a.feval === b.feval
   && a.theta.every((v, i) => v === b.theta[i]) && a.beta.every((v, i) => v === b.beta[i]);
@@ -61,11 +68,14 @@ async function main(): Promise<void> {
     console.log(JSON.stringify({
       rows: n, groups, nAGQ, memoryMiB: r(process.memoryUsage().rss / 2 ** 20),
       glmer: {
-        uncached: { ms: r(g0.ms), passes: g0.passes, passMs: r(g0.passMs), perPassMs: r(g0.perPass) },
-        cached: { ms: r(g1.ms), passes: g1.passes, passMs: r(g1.passMs), perPassMs: r(g1.perPass) },
+        uncached: { ms: r(g0.ms), passes: g0.passes, passMs: r(g0.passMs), perPassMs: r(g0.perPass), ...rowsOf(g0.fit) },
+        cached: { ms: r(g1.ms), passes: g1.passes, passMs: r(g1.passMs), perPassMs: r(g1.perPass), ...rowsOf(g1.fit) },
         wholeFitRatio: +(g0.ms / g1.ms).toFixed(2), perPassRatio: +(g0.perPass / g1.perPass).toFixed(2), sameBits: same(g0.fit, g1.fit),
       },
-      lmer: { uncachedMs: r(l0.ms), cachedMs: r(l1.ms), ratio: +(l0.ms / l1.ms).toFixed(2), sameBits: same(l0.fit, l1.fit) },
+      lmer: {
+        uncachedMs: r(l0.ms), cachedMs: r(l1.ms), ratio: +(l0.ms / l1.ms).toFixed(2), sameBits: same(l0.fit, l1.fit),
+        uncachedRows: rowsOf(l0.fit), cachedRows: rowsOf(l1.fit),
+      },
     }, null, 2));
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -3868,8 +3868,8 @@ function renderStream(id: number, r: StreamResultMsg): void {
   sendFor('stream', { type: 'perfChecks', id: streamPerfId, fit: id });
   startTestsCard(stt, { offered, unavailable, variables: r.emmVariables, ngroups: {}, nobs: r.nobs });
   clear(st.info,
-    h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-bytes-per-second': String(r.bytesPerSecond), 'data-rows-scanned': String(r.rowsScanned), 'data-elapsed-ms': String(r.elapsedMs) },
-      `${r.nobs.toLocaleString('en-US')} observations streamed in ${r.passes.length} passes (${r.rowsScanned.toLocaleString('en-US')} rows read): `,
+    h('div', { id: 'stream-stats', 'data-bytes-read': String(r.bytesRead), 'data-rows-per-second': String(r.rowsPerSecond), 'data-bytes-per-second': String(r.bytesPerSecond), 'data-rows-scanned': String(r.rowsScanned), 'data-rows-replayed': String(r.rowsReplayed), 'data-elapsed-ms': String(r.elapsedMs) },
+      `${r.nobs.toLocaleString('en-US')} observations streamed in ${r.passes.length} passes (${r.rowsScanned.toLocaleString('en-US')} rows read from the file${r.rowsReplayed > 0 ? `, ${r.rowsReplayed.toLocaleString('en-US')} replayed from memory` : ''}): `,
       h('b', {}, `${fmtBytes(r.bytesRead)} read`), ` of a ${fmtBytes(r.fileBytes)} file · `,
       h('b', {}, `${Math.round(r.rowsPerSecond).toLocaleString('en-US')} rows/s`), ` (${fmtBytes(r.bytesPerSecond)}/s) · ${fmtMs(r.elapsedMs)} on the CPU`,
       r.diagnostics ? ` (diagnostics pass ${fmtMs(r.diagnosticsMs)})` : ''),

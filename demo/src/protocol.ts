@@ -152,7 +152,7 @@ export interface StreamProgressMsg {
   stage?: string;
   /** rows read in this pass so far */
   rows: number;
-  /** rows read over all passes */
+  /** rows the passes processed so far, over all passes (read from the file or replayed from the cache) */
   rowsScanned: number;
   bytesRead: number;
   fileBytes: number;
@@ -174,8 +174,12 @@ export interface StreamResultMsg {
   summary: string;
   bytesRead: number;
   fileBytes: number;
+  /** rows read from the file over all passes (the fit's and the diagnostics') */
   rowsScanned: number;
+  /** rows the fit's passes replayed from the stream's cache of evaluated batches instead of reading them */
+  rowsReplayed: number;
   passes: string[];
+  /** rows the passes processed (read or replayed) per second */
   rowsPerSecond: number;
   bytesPerSecond: number;
   elapsedMs: number;

@@ -97,7 +97,10 @@ export async function streamFit(
     transfer.push(...transferOf(d.msg));
   }
   const elapsedMs = performance.now() - t0;
+  // rows read from the file (the fit's passes: the file once where its cache of evaluated batches
+  // holds every batch; the diagnostics pass) and those the passes replayed from that cache instead
   const rowsScanned = (src?.rowsScanned ?? scanned) + (diagnostics ? fit.nobs : 0);
+  const rowsReplayed = src?.rowsReplayed ?? 0;
   return {
     result: {
       formula: fit.formula,
@@ -113,8 +116,10 @@ export async function streamFit(
       bytesRead: bytes.bytesRead,
       fileBytes: file.size,
       rowsScanned,
+      rowsReplayed,
       passes,
-      rowsPerSecond: rowsScanned / (elapsedMs / 1000),
+      // the rows the passes processed (read or replayed) per second
+      rowsPerSecond: (rowsScanned + rowsReplayed) / (elapsedMs / 1000),
       bytesPerSecond: bytes.bytesRead / (elapsedMs / 1000),
       elapsedMs,
       fitMs,

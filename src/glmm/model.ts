@@ -28,7 +28,7 @@ export interface GlmmModel extends MixedModel {
   /** the data PIRLS works on (its blocks are the internal blocks, Z M; its θ the internal θ) */
   pirls: PirlsModel;
   /** set when the rows are in an engine (src/gram/glmm.ts): PIRLS ran on its passes, the rows are there, not here */
-  source?: Pick<RowSource, 'engine' | 'name' | 'rowsScanned' | 'queries' | 'usedRows'>;
+  source?: Pick<RowSource, 'engine' | 'name' | 'rowsScanned' | 'rowsReplayed' | 'queries' | 'usedRows'>;
 }
 
 /** formula text + data → GLMM structure */

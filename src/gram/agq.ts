@@ -21,7 +21,7 @@
 import { ModelError } from '../errors/errors.js';
 import type { GlmmModel } from '../glmm/model.js';
 import { integer } from '../options/rules.js';
-import type { GlmmPassState } from './glmm.js';
+import type { EngineRowCounts, GlmmPassState } from './glmm.js';
 
 /** An engine's pass for adaptive quadrature's rows term. */
 export interface AgqPassRunner {
@@ -33,7 +33,7 @@ export interface AgqPassRunner {
    */
   rowSums(state: GlmmPassState, shift: Float64Array, nodes: ArrayLike<number>): Promise<Float64Array>;
   /** passes made, their queries and their time */
-  readonly stats: { passes: number; queries: number; ms: number };
+  readonly stats: { passes: number; queries: number; ms: number } & EngineRowCounts;
 }
 
 /**

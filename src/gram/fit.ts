@@ -107,7 +107,7 @@ export function gramLmm(res: GramSourceResult, options: GramLmmOptions = {}, sou
   };
   const transforms = res.blocks.map((b, k) => centreTransform(res.centres[k], b.q));
   const source: RowSource = {
-    engine: res.engine, name: sourceName, rowsScanned: res.rowsScanned, queries: res.queries,
+    engine: res.engine, name: sourceName, rowsScanned: res.rowsScanned, ...(res.rowsReplayed !== undefined ? { rowsReplayed: res.rowsReplayed } : {}), queries: res.queries,
     responseSS: S.responseSS, zSquares: res.zSquares,
   };
   // A stays with the model (held during the fit already; no rows): what inference needs of the rows
@@ -152,14 +152,19 @@ export function fitValues(fit: LmmFit): FitValues {
 /**
  * The summary's scaled-residual quantiles by an engine's passes over the rows (`quantiles`: SQL
  * queries or record-batch passes), set on the fit and recorded as one more stage of its source,
- * with the rows those passes scanned (`unit`: 'scans' or 'passes').
+ * with the rows those passes scanned (`unit`: 'scans' or 'passes'): each scan's nInput, or where
+ * the passes count them (`rows`: the stream's cache replays kept batches), the rows read from the
+ * source and those replayed.
  */
 export async function addResidualQuantiles(
-  fit: LmmFit, nInput: number, unit: string, quantiles: () => Promise<{ quantiles: FitQuantiles; scans: number }>,
+  fit: LmmFit, nInput: number, unit: string,
+  quantiles: () => Promise<{ quantiles: FitQuantiles; scans: number; rows?: { read: number; replayed: number } }>,
 ): Promise<void> {
   const t = performance.now();
   const q = await quantiles();
   fit.scaledResidualQuantiles = q.quantiles;
-  fit.model.source!.queries.push({ stage: `residual quantiles (${q.scans} ${unit})`, ms: performance.now() - t, rows: fit.nobs });
-  fit.model.source!.rowsScanned += q.scans * nInput;
+  const source = fit.model.source!;
+  source.queries.push({ stage: `residual quantiles (${q.scans} ${unit})`, ms: performance.now() - t, rows: fit.nobs });
+  source.rowsScanned += q.rows ? q.rows.read : q.scans * nInput;
+  if (q.rows) source.rowsReplayed = (source.rowsReplayed ?? 0) + q.rows.replayed;
 }

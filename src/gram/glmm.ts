@@ -70,8 +70,24 @@ export interface GlmmPassRunner {
    * with `observed` Newton's (w·f, the family's observedFactor). Returns Σ wt·d(y, μ).
    */
   pass(state: GlmmPassState | null, gram: GramMatrix, transforms: readonly (BlockTransform | null)[], observed?: boolean): Promise<number>;
-  /** passes made, each one's queries, and their time */
-  readonly stats: { passes: number; queries: number; ms: number };
+  /** passes made, each one's queries, and their time; with EngineRowCounts where the passes count their rows */
+  readonly stats: { passes: number; queries: number; ms: number } & EngineRowCounts;
+}
+
+/**
+ * The rows an engine's passes read from the source and replayed from memory, where they count them
+ * (the stream: its cache replays kept batches, ./stream/batchCache.ts); absent, each query scans
+ * nInput rows (the SQL engines).
+ */
+export interface EngineRowCounts {
+  rowsRead?: number;
+  rowsReplayed?: number;
+}
+
+/** Adds passes' rows to a fit's source: those they counted, else `queries` scans of nInput rows each. */
+export function addScannedRows(source: { rowsScanned: number; rowsReplayed?: number }, stats: { queries: number } & EngineRowCounts, nInput: number): void {
+  source.rowsScanned += stats.rowsRead ?? stats.queries * nInput;
+  if (stats.rowsReplayed !== undefined) source.rowsReplayed = (source.rowsReplayed ?? 0) + stats.rowsReplayed;
 }
 
 /**
@@ -244,7 +260,7 @@ export function gramGlmm(res: GramSourceResult, family: GlmFamily, rows: GlmmRow
   const n = res.summary.n;
   const transforms = res.blocks.map((b, k) => transformFromMoments(b, n, rows.zSum[k], rows.zSq[k], { scale: true }));
   const empty = new Float64Array(0);
-  const source = { engine: res.engine, name: sourceName, rowsScanned: res.rowsScanned, queries: res.queries };
+  const source = { engine: res.engine, name: sourceName, rowsScanned: res.rowsScanned, ...(res.rowsReplayed !== undefined ? { rowsReplayed: res.rowsReplayed } : {}), queries: res.queries };
   // the internal blocks' shapes are the blocks' (their Z M is formed in the engine's queries)
   return {
     formula: lmm.formula, frame: { ...lmm.frame, yname }, frameOptions: lmm.frameOptions, blocks: lmm.blocks, theta: lmm.theta,
@@ -279,7 +295,7 @@ export async function glmerFromGram(
   // the PIRLS passes as one more stage of the source, with the rows they scanned
   const s = runner.stats;
   model.source!.queries.push({ stage: `PIRLS passes (${s.passes} passes, ${s.queries} queries)`, ms: s.ms, rows: res.summary.n });
-  model.source!.rowsScanned += s.queries * res.summary.nInput;
+  addScannedRows(model.source!, s, res.summary.nInput);
   fit.timings[`${res.engine}: PIRLS passes (ms)`] = s.ms;
   fit.timings.enginePasses = s.passes;
   fit.timings.engineQueries = s.queries;
@@ -287,7 +303,7 @@ export async function glmerFromGram(
     // the quadrature's passes (one per stage-2 and Hessian evaluation), as one more stage
     const a = agq.stats;
     model.source!.queries.push({ stage: `AGQ passes (${a.passes} passes, ${a.queries} queries)`, ms: a.ms, rows: res.summary.n });
-    model.source!.rowsScanned += a.queries * res.summary.nInput;
+    addScannedRows(model.source!, a, res.summary.nInput);
     fit.timings[`${res.engine}: AGQ passes (ms)`] = a.ms;
     fit.timings.engineAgqPasses = a.passes;
   }

@@ -38,8 +38,18 @@ export interface GramSourceResult extends AssembledGram {
   engine: string;
   spec: FrameSpec;
   summary: FrameSummary;
-  /** input rows read over all passes */
+  /**
+   * input rows read from the source over all passes and queries: an SQL engine's, each query's scan
+   * (nInput per query); the stream's, the rows the file handed out (batches replayed from the cache
+   * between passes, cacheBytes, are not read again: ./stream/batchCache.ts)
+   */
   rowsScanned: number;
+  /**
+   * the stream's rows replayed from its cache instead of read (rowsScanned + rowsReplayed: the rows
+   * the passes processed, less any read and dropped by a source that cannot skip); absent (0) for
+   * the SQL engines, whose every query scans
+   */
+  rowsReplayed?: number;
   /** each query or pass with its time */
   queries: QueryTiming[];
   /**

@@ -23,8 +23,10 @@ export interface RowSource {
   engine: string;
   /** the file, glob or table as the user named it */
   name: string;
-  /** input rows read over all passes */
+  /** input rows read from the source over all passes (src/gram/source.ts GramSourceResult.rowsScanned) */
   rowsScanned: number;
+  /** the stream's rows replayed from its cache between passes, not read again (absent: none; SQL engines) */
+  rowsReplayed?: number;
   /** each query or pass with its time */
   queries: { stage: string; ms: number; rows: number }[];
   /** Σ (y − ȳ)² of the response: the scale of the exact-fit check (assemble.ts) */

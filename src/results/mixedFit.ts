@@ -106,6 +106,7 @@ export interface JsonOptions {
 interface SourceInfo {
   engine: string;
   rowsScanned: number;
+  rowsReplayed?: number;
   queries: { stage: string; ms: number; rows: number }[];
 }
 
@@ -315,10 +316,15 @@ export abstract class MixedFit<M extends MixedModel = MixedModel> {
     };
   }
 
-  /** `engine`, `rows_scanned` and the time of each query or pass over the rows */
+  /**
+   * `engine`, `rows_scanned` (the rows read from the source over all passes), `rows_replayed` (the
+   * stream's rows handed to a pass again from its cache, not read: 0 in memory and for the SQL
+   * engines, whose every query scans) and the time of each query or pass over the rows, with the
+   * rows it processed (read or replayed)
+   */
   private engineJson(): Record<string, unknown> {
     const src = (this.model as { source?: SourceInfo }).source;
-    if (!src) return { engine: 'memory', rows_scanned: this.model.frame.nInput, queries: [] };
-    return { engine: src.engine, rows_scanned: src.rowsScanned, queries: src.queries.map((q) => ({ stage: q.stage, ms: q.ms, rows: q.rows })) };
+    if (!src) return { engine: 'memory', rows_scanned: this.model.frame.nInput, rows_replayed: 0, queries: [] };
+    return { engine: src.engine, rows_scanned: src.rowsScanned, rows_replayed: src.rowsReplayed ?? 0, queries: src.queries.map((q) => ({ stage: q.stage, ms: q.ms, rows: q.rows })) };
   }
 }

@@ -29,7 +29,7 @@ async function run(args: FitArgs) {
 
 interface FitJson {
   remlcrit: number; theta: number[]; fixef: Record<string, number>; sigma: number; nobs: number;
-  engine: string; rows_scanned: number; queries: { stage: string; ms: number; rows: number }[];
+  engine: string; rows_scanned: number; rows_replayed: number; queries: { stage: string; ms: number; rows: number }[];
 }
 
 async function fitJson(args: FitArgs): Promise<FitJson & { stderr: string }> {
@@ -60,7 +60,7 @@ describe('mixedgpu fit --engine', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('memory: JSON names the engine, the rows read and no queries', () => {
-    expect(memory).toMatchObject({ engine: 'memory', rows_scanned: 180, queries: [] });
+    expect(memory).toMatchObject({ engine: 'memory', rows_scanned: 180, rows_replayed: 0, queries: [] });
   });
 
   it('duckdb: the same fit, with the engine, the rows scanned and each query\'s time', async () => {
@@ -69,6 +69,8 @@ describe('mixedgpu fit --engine', () => {
     expect(duck.engine).toBe('duckdb');
     // two passes for A, three scans for the residual quantiles
     expect(duck.rows_scanned).toBe(5 * 180);
+    // every query scans: nothing replayed
+    expect(duck.rows_replayed).toBe(0);
     expect(duck.queries.length).toBeGreaterThanOrEqual(3);
     for (const q of duck.queries) expect(q).toMatchObject({ stage: expect.any(String), ms: expect.any(Number), rows: expect.any(Number) });
     expect(duck.stderr).toBe('');

@@ -8,6 +8,8 @@
  *    is read once for lmer's Gram and residual passes and glmer's Gram and PIRLS/AGQ passes; with
  *    cacheBytes 0 once per pass; with a partial budget the later passes read only the rows after
  *    the kept ones (batchesFrom);
+ *  - the fit's rows_scanned: the rows the source handed out (equal to the count above), and
+ *    rows_replayed: the rows the passes took from the cache instead, also through the CLI's --json;
  *  - a bad cacheBytes (and --cache-mb) refused by name.
  * The uncached fits themselves are checked against lme4 in test/gram/glmer*.test.ts and stream.test.ts.
  */
@@ -74,6 +76,12 @@ async function counted(path: string): Promise<{ src: BatchSource; counts: Counts
   return { src, counts, close: () => inner.close() };
 }
 
+/** the fit's JSON count of the rows read from the source (rows_scanned) and of those replayed from the cache (rows_replayed) */
+function rowsOf(fit: MixedFit): { scanned: number; replayed: number } {
+  const j = fit.toJSON() as { rows_scanned: number; rows_replayed: number };
+  return { scanned: j.rows_scanned, replayed: j.rows_replayed };
+}
+
 /** every number of a fit that its passes decide */
 function bits(fit: MixedFit): unknown {
   return {
@@ -114,6 +122,18 @@ describe('lmer on the stream: the same fit with and without the cache', () => {
       expect(none.counts).toEqual({ whole: 7, from: 0, rows: 7 * N });
       // everything kept: the file read once
       expect(all.counts).toEqual({ whole: 1, from: 0, rows: N });
+      // rows_scanned: the rows the file handed out, counted by the source; rows_replayed: the rest of
+      // the 7 passes' rows, from the cache (nothing kept: none; everything kept: 6 passes' worth)
+      expect(rowsOf(none.fit)).toEqual({ scanned: 7 * N, replayed: 0 });
+      expect(rowsOf(all.fit)).toEqual({ scanned: N, replayed: 6 * N });
+      const partRows = rowsOf(part.fit);
+      expect(partRows.scanned).toBe(part.counts.rows);
+      // the kept batches' rows, replayed by each of the 6 later passes
+      expect(partRows.replayed % 6).toBe(0);
+      const kept = partRows.replayed / 6;
+      expect(kept % BATCH).toBe(0);
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(N);
       // part kept: one whole pass, then 6 passes over the rows after the kept batches alone
       expect(part.counts.whole + part.counts.from).toBe(7);
       if (kind !== 'CSV') {
@@ -121,7 +141,11 @@ describe('lmer on the stream: the same fit with and without the cache', () => {
         expect(part.counts.rows).toBeGreaterThan(N);
         expect((part.counts.rows - N) % BATCH).toBe(0);
         expect(part.counts.rows).toBeLessThan(7 * N - 6 * BATCH);
+        // read: the first pass and the uncached tail in each later pass
+        expect(partRows.scanned).toBe(N + 6 * (N - kept));
       } else {
+        // the kept rows read again and dropped: read (the source handed them out), and replayed too
+        expect(partRows.scanned).toBe(7 * N);
         // a CSV source has no batchesFrom: the rows before are read and dropped (not evaluated)
         expect(part.counts.whole).toBe(7);
       }
@@ -145,6 +169,17 @@ describe('glmer on the stream: the same fit with and without the cache', () => {
       expect(none.counts).toEqual({ whole: 5 + passes, from: 0, rows: (5 + passes) * N });
       // everything kept: the file read once, whatever the number of passes
       expect(all.counts).toEqual({ whole: 1, from: 0, rows: N });
+      // rows_scanned: the rows the file handed out; rows_replayed: the rest of the 5 + passes passes' rows
+      expect(rowsOf(none.fit)).toEqual({ scanned: (5 + passes) * N, replayed: 0 });
+      expect(rowsOf(all.fit)).toEqual({ scanned: N, replayed: (4 + passes) * N });
+      const partRows = rowsOf(part.fit);
+      expect(partRows.scanned).toBe(part.counts.rows);
+      expect(partRows.scanned + partRows.replayed).toBe((5 + passes) * N);
+      expect(partRows.replayed).toBeGreaterThan(0);
+      // the PIRLS and AGQ stages in `queries`: each pass's rows processed (read or replayed), the rows used
+      const pirls = (part.fit.toJSON() as { queries: { stage: string; rows: number }[] }).queries.filter((q) => /^(PIRLS|AGQ) passes/.test(q.stage));
+      expect(pirls.length).toBe(nAGQ > 1 ? 2 : 1);
+      for (const q of pirls) expect(q.rows).toBe(N);
       // part kept: the rows after the kept batches read in each later pass, not the whole file
       expect(part.counts.whole).toBe(1);
       expect(part.counts.from).toBeGreaterThan(passes);
@@ -168,6 +203,38 @@ describe('glmer on the stream: the same fit with and without the cache', () => {
     expect(part.counts.whole).toBe(none.counts.whole);
     // a CSV source has no batchesFrom: the later passes read the rows of the kept batches and drop them unevaluated
     expect(part.counts.rows).toBe(none.counts.rows);
+    // rows_scanned: the rows the file handed out (those read and dropped too); rows_replayed: the cache's
+    const nInput = none.fit.model.frame.nInput;
+    const passes = none.fit.timings.enginePasses + none.fit.timings.engineAgqPasses;
+    expect(rowsOf(none.fit)).toEqual({ scanned: (5 + passes) * nInput, replayed: 0 });
+    // everything kept: the Gram passes' first and the response's pass (the cbind counts) read the file
+    expect(rowsOf(all.fit)).toEqual({ scanned: 2 * nInput, replayed: (3 + passes) * nInput });
+    expect(all.counts.rows).toBe(2 * nInput);
+    expect(rowsOf(part.fit).scanned).toBe(part.counts.rows);
+    expect(rowsOf(part.fit).replayed).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+describe('rows_scanned and rows_replayed', () => {
+  it('lmer with scale(): its two whole-column scans read the file, the frame passes once', async () => {
+    const all = await lmerCounted(lmmParquet, 'y ~ scale(x) + (1 | g)', {});
+    // scale()'s centres and sums of squares (2 scans), then the 4 Gram passes and 3 residual passes from one read
+    expect(all.counts.rows).toBe(3 * N);
+    expect(rowsOf(all.fit)).toEqual({ scanned: 3 * N, replayed: 6 * N });
+  }, 120_000);
+
+  it('the CLI\'s --json: rows_scanned (read from the file) and rows_replayed (from the cache)', async () => {
+    const args = ['fit', lmmParquet, 'y ~ x + (1 | g)', '--engine', 'stream', '--json'];
+    const parse = (r: { code: number; stdout: string; stderr: string }) => {
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as { engine: string; rows_scanned: number; rows_replayed: number };
+    };
+    const cached = parse(await runMain(args));
+    const uncached = parse(await runMain([...args, '--cache-mb', '0']));
+    // 4 Gram passes and 3 residual passes: the file read once and replayed six times, or read seven times
+    expect(cached).toMatchObject({ engine: 'stream', rows_scanned: N, rows_replayed: 6 * N });
+    expect(uncached).toMatchObject({ engine: 'stream', rows_scanned: 7 * N, rows_replayed: 0 });
   }, 120_000);
 });
 

@@ -14,7 +14,8 @@ import type { GramSourceResult } from '../source.js';
 import type { StreamGlmmPasses } from './glmmPass.js';
 
 export class StreamAgqPass implements AgqPassRunner {
-  readonly stats = { passes: 0, queries: 0, ms: 0 };
+  /** rowsRead, rowsReplayed: these passes' rows from the source and from the cache (../glmm.ts EngineRowCounts) */
+  readonly stats = { passes: 0, queries: 0, ms: 0, rowsRead: 0, rowsReplayed: 0 };
 
   constructor(private readonly passes: StreamGlmmPasses, private readonly res: GramSourceResult, private readonly family: GlmFamily) {}
 
@@ -25,7 +26,7 @@ export class StreamAgqPass implements AgqPassRunner {
     const K = nodes.length;
     const out = new Float64Array(res.blocks[0].nl * K);
     const b0 = state.b[0];
-    await this.passes.each((b) => {
+    const rows = await this.passes.each((b) => {
       const z = b.z[0][0], codes = b.codes[0];
       for (let i = 0; i < b.n; i++) {
         if (!b.ok[i]) continue;
@@ -45,6 +46,8 @@ export class StreamAgqPass implements AgqPassRunner {
     });
     this.stats.passes++;
     this.stats.queries++;
+    this.stats.rowsRead += rows.read;
+    this.stats.rowsReplayed += rows.replayed;
     this.stats.ms += performance.now() - t0;
     return out;
   }

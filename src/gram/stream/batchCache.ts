@@ -30,12 +30,28 @@ export function owned<A extends Float64Array | Int32Array | Uint8Array>(a: A): A
   return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : (a.slice() as A);
 }
 
-/** The rows of a source from row `from` on, in the batches a whole pass gives them in. */
-export async function* batchesFrom(source: BatchSource, columns: string[], batchSize: number, from: number): AsyncIterable<Batch> {
-  if (from === 0) { yield* source.batches(columns, batchSize); return; }
-  if (source.batchesFrom) { yield* source.batchesFrom(columns, batchSize, from); return; }
+/**
+ * The rows a fit's passes took, counted where they come from: `read`, every row the source handed
+ * out (batchesFrom below; a source that cannot skip hands out the rows before a later pass's start
+ * too, read and dropped, and they count); `replayed`, the rows of the batches a BatchCache kept,
+ * handed out again from memory. A fit's cached passes share one (the Gram passes', the residuals',
+ * the GLMM's), so that nested caches (the GLMM's first pass replaying the Gram passes' frames) count
+ * each row once. Read + replayed, less the rows read and dropped, are the rows the passes processed.
+ */
+export class PassRows {
+  read = 0;
+  replayed = 0;
+}
+
+/** The rows of a source from row `from` on, in the batches a whole pass gives them in; `rows.read` counts what the source hands out. */
+export async function* batchesFrom(source: BatchSource, columns: string[], batchSize: number, from: number, rows?: PassRows): AsyncIterable<Batch> {
+  const counted = async function* (it: AsyncIterable<Batch>): AsyncIterable<Batch> {
+    for await (const b of it) { if (rows) rows.read += b.n; yield b; }
+  };
+  if (from === 0) { yield* counted(source.batches(columns, batchSize)); return; }
+  if (source.batchesFrom) { yield* counted(source.batchesFrom(columns, batchSize, from)); return; }
   let row = 0;
-  for await (const b of source.batches(columns, batchSize)) {
+  for await (const b of counted(source.batches(columns, batchSize))) {
     if (row >= from) { yield b; continue; }
     row += b.n;
     if (row > from) throw new Error(`internal: ${source.name}'s batches changed between the passes (row ${from} inside a batch)`);
@@ -62,7 +78,8 @@ export class BatchCache<T, S = T> {
   /** passes that read the source (for tests and the queries' log) */
   sourcePasses = 0;
 
-  constructor(readonly budget: number, private readonly codec: BatchCodec<T, S>) {}
+  /** `rows`: where the replayed rows are counted (the source's rows are counted by `read`, through batchesFrom) */
+  constructor(readonly budget: number, private readonly codec: BatchCodec<T, S>, readonly rows: PassRows = new PassRows()) {}
 
   /** the bytes kept */
   get bytes(): number { return this.used; }
@@ -96,7 +113,9 @@ export class BatchCache<T, S = T> {
     for (let k = 0; k < this.kept.length; k++) {
       const s = this.kept[k]!;
       if (release) { this.kept[k] = undefined; this.used -= this.codec.bytes(s); }
-      yield this.codec.load(s);
+      const t = this.codec.load(s);
+      this.rows.replayed += this.codec.rows(t);
+      yield t;
     }
     if (!this.whole) { this.sourcePasses++; yield* read(this.keptRows); }
     if (release) this.clear();

@@ -22,7 +22,7 @@ import { type LevelId, levelIdOf } from './accumulate.js';
 import type { Batch, BatchSource } from './batch.js';
 import { type BatchFrame, designColumns, evaluateBatch } from './evaluate.js';
 import type { FrameBatches } from './streamSource.js';
-import { BatchCache, type BatchCodec, DEFAULT_CACHE_BYTES, batchesFrom, owned } from './batchCache.js';
+import { BatchCache, type BatchCodec, DEFAULT_CACHE_BYTES, PassRows, batchesFrom, owned } from './batchCache.js';
 
 /** y log(y/m), lme4's 0 at y = 0 */
 const ylogy = (y: number, m: number) => (y !== 0 ? y * Math.log(y / m) : 0);
@@ -60,15 +60,19 @@ const glmmCodec: BatchCodec<GlmmBatch, GlmmBatch> = {
 };
 
 export class StreamGlmmPasses implements GlmmPassRunner {
-  readonly stats = { passes: 0, queries: 0, ms: 0 };
+  /** rowsRead, rowsReplayed: the PIRLS passes' rows from the source and from the cache (../glmm.ts EngineRowCounts) */
+  readonly stats = { passes: 0, queries: 0, ms: 0, rowsRead: 0, rowsReplayed: 0 };
   private readonly byBlock: GroupSpec[];
   private readonly index: Map<LevelId, number>[];
   private readonly entries: Map<number, number>[][];
   /** the batches kept between passes (cacheBytes: ./batchCache.ts) */
   readonly cache: BatchCache<GlmmBatch>;
+  /** the rows every pass here read from the source and replayed (shared with the Gram passes' frames where given) */
+  readonly rows: PassRows;
 
   constructor(private readonly source: BatchSource, private readonly res: GramSourceResult, private readonly failures: Expr | null, private readonly family: GlmFamily, private readonly batchSize = 65_536, cacheBytes = DEFAULT_CACHE_BYTES, private frames: FrameBatches | null = null) {
-    this.cache = new BatchCache(cacheBytes, glmmCodec);
+    this.rows = frames?.rows ?? new PassRows();
+    this.cache = new BatchCache(cacheBytes, glmmCodec, this.rows);
     const byLabel = new Map(groupSpecs(res.spec, res.summary).map((g) => [g.label, g] as const));
     this.byBlock = res.blocks.map((b) => byLabel.get(b.group)!);
     this.index = res.blocks.map((b) => {
@@ -114,13 +118,13 @@ export class StreamGlmmPasses implements GlmmPassRunner {
       // the Gram passes' kept frames (their last use: each let go once read), then the source's rows after them
       this.frames = null;
       for await (const frame of frames.pass(async function* (this: StreamGlmmPasses, at: number) {
-        for await (const batch of batchesFrom(this.source, this.res.spec.columns, this.batchSize, at)) yield evaluateBatch(this.res.spec, batch);
+        for await (const batch of batchesFrom(this.source, this.res.spec.columns, this.batchSize, at, this.rows)) yield evaluateBatch(this.res.spec, batch);
       }.bind(this), true)) yield this.fromFrame(frame, null);
       return;
     }
     this.frames?.clear();
     this.frames = null;
-    for await (const batch of batchesFrom(this.source, this.res.spec.columns, this.batchSize, from)) yield this.read(batch);
+    for await (const batch of batchesFrom(this.source, this.res.spec.columns, this.batchSize, from, this.rows)) yield this.read(batch);
   }
 
   /**
@@ -128,9 +132,11 @@ export class StreamGlmmPasses implements GlmmPassRunner {
    * the batches kept by the first pass from memory, the rest from the source; `counts`: with a
    * cbind response's s and f (not kept: such a pass reads the source)
    */
-  async each(f: (b: GlmmBatch) => void, counts = false): Promise<void> {
+  async each(f: (b: GlmmBatch) => void, counts = false): Promise<{ read: number; replayed: number }> {
+    const [read0, replayed0] = [this.rows.read, this.rows.replayed];
     const batches = counts && this.cache.batches > 0 ? this.readFrom(0) : this.cache.pass((from) => this.readFrom(from));
     for await (const b of batches) f(b);
+    return { read: this.rows.read - read0, replayed: this.rows.replayed - replayed0 };
   }
 
   /** The response checked and PIRLS's row summaries, in one pass (the SQL engines' first GLMM query). */
@@ -143,7 +149,7 @@ export class StreamGlmmPasses implements GlmmPassRunner {
     let lo = Infinity, hi = -Infinity, aicConst = 0;
     const colMaxX = new Float64Array(S.p);
     const colMaxZ = res.blocks.map((b) => new Float64Array(b.q)), zSum = res.blocks.map((b) => new Float64Array(b.q)), zSq = res.blocks.map((b) => new Float64Array(b.q));
-    await this.each((b) => {
+    const rows = await this.each((b) => {
       for (let i = 0; i < b.n; i++) {
         if (!b.ok[i]) continue;
         const y = b.s ? b.s[i] : b.y[i];
@@ -169,7 +175,9 @@ export class StreamGlmmPasses implements GlmmPassRunner {
     else if (this.failures) { fail(bad[0], RESPONSE_CHECKS.negativeCounts(label, bad[0])); fail(bad[1], RESPONSE_CHECKS.wholeCounts(label, bad[1])); }
     else { fail(bad[0], RESPONSE_CHECKS.poissonNegative(label, bad[0], lo)); fail(bad[1], RESPONSE_CHECKS.poissonWhole(label, bad[1])); }
     res.queries.push({ stage: 'glmer: the response and column summaries', ms: performance.now() - t0, rows: S.n });
-    res.rowsScanned += S.nInput;
+    // the rows this pass read from the source (its first: the Gram passes' kept frames replayed, the rest read)
+    res.rowsScanned += rows.read;
+    res.rowsReplayed = (res.rowsReplayed ?? 0) + rows.replayed;
     return { aicConst, colMaxX, colMaxZ, zSum, zSq };
   }
 
@@ -190,7 +198,7 @@ export class StreamGlmmPasses implements GlmmPassRunner {
     const newton = observed ? family.observedFactor : undefined;
     // rows whose μ left the family's range (poisson's identity link), and the smallest μ
     let bad = 0, lowest = Infinity;
-    await this.each((b) => {
+    const rows = await this.each((b) => {
       for (let i = 0; i < b.n; i++) {
         if (!b.ok[i]) continue;
         const y = b.y[i], wt = b.wt[i], off = b.off ? b.off[i] : 0;
@@ -245,6 +253,8 @@ export class StreamGlmmPasses implements GlmmPassRunner {
     gram.yty = gram.AXX[p * p1 + p];
     this.stats.passes++;
     this.stats.queries++;
+    this.stats.rowsRead += rows.read;
+    this.stats.rowsReplayed += rows.replayed;
     this.stats.ms += performance.now() - t0;
     return dev;
   }

@@ -11,7 +11,7 @@ import { streamQuantileScan } from './quantileScan.js';
 import type { Batch, BatchSource } from './batch.js';
 import { type LevelId, levelIdOf } from './accumulate.js';
 import { type BatchFrame, designColumns, evaluateBatch } from './evaluate.js';
-import { batchesFrom } from './batchCache.js';
+import { PassRows, batchesFrom } from './batchCache.js';
 import type { FrameBatches } from './streamSource.js';
 
 export interface BatchResiduals {
@@ -83,15 +83,20 @@ export class StreamResiduals {
 }
 
 /** Exact type-7 quantiles (Min, 1Q, Median, 3Q, Max) of the scaled residuals, in three passes. */
-export async function streamResidualQuantiles(source: BatchSource, sr: StreamResiduals, batchSize = 65_536, probs = [0, 0.25, 0.5, 0.75, 1], frames?: FrameBatches): Promise<{ quantiles: number[]; scans: number }> {
+export async function streamResidualQuantiles(
+  source: BatchSource, sr: StreamResiduals, batchSize = 65_536, probs = [0, 0.25, 0.5, 0.75, 1], frames?: FrameBatches,
+): Promise<{ quantiles: number[]; scans: number; rows: { read: number; replayed: number } }> {
   const { spec } = sr.result;
+  // the rows these passes read from the source and replayed from the cache (the fit's count, shared with the Gram passes')
+  const rows = frames?.rows ?? new PassRows();
+  const [read0, replayed0] = [rows.read, rows.replayed];
   // the batches' model frames: those the Gram passes kept (./batchCache.ts), the rest evaluated from the source
-  const read = async function* (from: number) { for await (const b of batchesFrom(source, spec.columns, batchSize, from)) yield evaluateBatch(spec, b); };
+  const read = async function* (from: number) { for await (const b of batchesFrom(source, spec.columns, batchSize, from, rows)) yield evaluateBatch(spec, b); };
   const each = async (f: (s: Float64Array, ok: Uint8Array) => void) => {
     for await (const frame of frames ? frames.pass(read) : read(0)) { const r = sr.computeFrame(frame); f(r.scaled, r.ok); }
   };
   // the scaled residuals of the complete rows, batch by batch (./quantileScan.ts)
   const values = (f: (v: number) => void) => each((s, ok) => { for (let i = 0; i < s.length; i++) if (ok[i]) f(s[i]); });
   const res = await exactQuantiles(streamQuantileScan(values), probs);
-  return { quantiles: res.quantiles, scans: res.scans };
+  return { quantiles: res.quantiles, scans: res.scans, rows: { read: rows.read - read0, replayed: rows.replayed - replayed0 } };
 }

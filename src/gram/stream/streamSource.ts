@@ -68,7 +68,7 @@ export async function gramAndFrames(source: BatchSource, formula: string | Formu
   const batchSize = options.batchSize ?? 65_536;
   if (!(batchSize >= 1)) throw new Error(`batchSize must be at least 1 (got ${batchSize})`);
   // the model frame of each batch: pass 1 evaluates it (and keeps what fits), the later passes read it back
-  const framePass = () => frames.pass(async function* (from) { for await (const b of batchesFrom(source, spec.columns, batchSize, from)) yield evaluateBatch(spec, b); });
+  const framePass = () => frames.pass(async function* (from) { for await (const b of batchesFrom(source, spec.columns, batchSize, from, frames.rows)) yield evaluateBatch(spec, b); });
   const maxLevels = options.maxLevels ?? 50_000_000;
   const queries: QueryTiming[] = [];
   const abort = () => {
@@ -180,5 +180,10 @@ export async function gramAndFrames(source: BatchSource, formula: string | Formu
   });
   queries.push({ stage: `pass ${passes} (Gram)`, ms: performance.now() - t, rows });
   const assembled = await inStage('stream', 'assembling A', () => assembleGram(spec, summary, groups, gram.secondPass(moments.dropped)));
-  return { gram: { engine: 'stream', spec, summary, ...assembled, grid, rowsScanned: (passes + scalePasses) * moments.nInput, queries }, frames };
+  // the rows read from the source: the whole-column scans' (each over every row, from the source) and
+  // the frame passes' as the source handed them out (frames.rows.read: the file once where the cache
+  // kept every batch); the frame passes' rows replayed from the cache apart (each pass's `rows` in
+  // `queries` stays the rows it processed, read or replayed)
+  const rowsScanned = scalePasses * moments.nInput + frames.rows.read;
+  return { gram: { engine: 'stream', spec, summary, ...assembled, grid, rowsScanned, rowsReplayed: frames.rows.replayed, queries }, frames };
 }
