@@ -5,6 +5,7 @@
 import type { ContrastRow, EmmRow } from '../../src/inference/emmeans.js';
 import type { GlhtTest } from '../../src/inference/glht.js';
 import type { CaicResult } from '../../src/inference/caic.js';
+import type { LsMeansRow } from '../../src/inference/lsMeans.js';
 import type { ContrastType } from '../../src/inference/contrMat.js';
 import type { TmbNaReason } from '../../src/zeroinfl/profileConfint.js';
 import type { RanovaRow } from '../../src/inference/ranova.js';
@@ -264,19 +265,8 @@ export interface LsmRequest {
   level: number;
 }
 
-/** one row of lmerTest's table (a non-estimable row's numbers are NaN: null once posted as JSON is not used, NaN survives structured clone) */
-export interface LsmRow {
-  /** the row's name ('Aa1:Bb2', 'Aa1 - Aa2') */
-  name: string;
-  term: string;
-  estimate: number;
-  se: number;
-  df: number;
-  t: number;
-  lower: number;
-  upper: number;
-  p: number;
-}
+/** one row of lmerTest's table, the library's (a non-estimable row's numbers are NaN, which survives structured clone) */
+export type LsmRow = LsMeansRow;
 
 export interface LsmMsg {
   request: LsmRequest;

@@ -79,6 +79,17 @@ export function loadDataFile(file: string): arrow.Table {
 
 export const rel = (a: number, b: number, scale = Math.abs(b)) => Math.abs(a - b) / (scale || 1);
 
+/** Satterthwaite's and Kenward–Roger's test contexts of a model at a given θ and σ (R's, to test a stage without the optimizer). */
+export function ddfContextsAt(model: LmmModel, theta: number[], sigma: number): Record<'satterthwaite' | 'kenward_roger', DdfContext> {
+  const chol = new BlockedCholesky(formGram(model), model.theta.length);
+  const sat = varparCovariance({ chol, model, theta });
+  const kr = kenwardRoger({ chol, model, theta, sigma });
+  return {
+    satterthwaite: { method: 'satterthwaite', sat },
+    kenward_roger: { method: 'kenward-roger', kr, beta: sat.beta, sigma: sat.sigma },
+  };
+}
+
 /** Satterthwaite's and (when the reference has it) Kenward–Roger's test contexts at the reference's θ. */
 export function contexts(ref: InferenceCase): { sat: DdfContext; kr: DdfContext | null; xnames: string[] } {
   const model = buildLmm(ref.formula, loadDataFile(ref.data), { REML: ref.reml, factors: ref.factors });

@@ -21,17 +21,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildLmm } from '../../src/lmm/model.js';
-import { formGram } from '../../src/backend/cpu/gram.js';
-import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
-import { varparCovariance } from '../../src/inference/satterthwaite.js';
-import { kenwardRoger } from '../../src/inference/kenwardRoger.js';
-import { type DdfContext, type FTest, contestMD } from '../../src/inference/contest.js';
+import { type FTest, contestMD } from '../../src/inference/contest.js';
 import { type AnovaType, anovaHeading, anovaHypotheses, checkAnovaType } from '../../src/inference/anovaType.js';
 import { typeIContrasts } from '../../src/inference/typeI.js';
 import { typeIIIContrasts } from '../../src/inference/typeIII.js';
 import { OptionError } from '../../src/errors/errors.js';
 import { lmer } from '../../src/fit/lmer.js';
-import { type AnovaRef, loadDataFile } from '../helpers/inference.js';
+import { type AnovaRef, ddfContextsAt, loadDataFile } from '../helpers/inference.js';
 
 interface TypeRef {
   heading: string;
@@ -51,14 +47,7 @@ const TYPES: AnovaType[] = ['I', 'II', 'III'];
 /** the model and its Satterthwaite and Kenward–Roger contexts at lme4's θ and σ */
 function setup(ref: Case) {
   const model = buildLmm(ref.formula, loadDataFile(ref.data), { REML: ref.reml, factors: ref.factors });
-  const chol = new BlockedCholesky(formGram(model), model.theta.length);
-  const sat = varparCovariance({ chol, model, theta: ref.theta });
-  const kr = kenwardRoger({ chol, model, theta: ref.theta, sigma: ref.sigma });
-  const ctx: Record<'satterthwaite' | 'kenward_roger', DdfContext> = {
-    satterthwaite: { method: 'satterthwaite', sat },
-    kenward_roger: { method: 'kenward-roger', kr, beta: sat.beta, sigma: sat.sigma },
-  };
-  return { model, ctx };
+  return { model, ctx: ddfContextsAt(model, ref.theta, ref.sigma) };
 }
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);

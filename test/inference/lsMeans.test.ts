@@ -24,7 +24,6 @@ import { buildLmm } from '../../src/lmm/model.js';
 import { formGram } from '../../src/backend/cpu/gram.js';
 import { BlockedCholesky } from '../../src/linalg/blockedCholesky.js';
 import { varparCovariance } from '../../src/inference/satterthwaite.js';
-import { kenwardRoger } from '../../src/inference/kenwardRoger.js';
 import type { DdfContext } from '../../src/inference/contest.js';
 import { type LsMeansRow, lsMeansTable, printLsMeans } from '../../src/inference/lsMeans.js';
 import { printShowTests, showTests } from '../../src/inference/showTests.js';
@@ -35,7 +34,7 @@ import { fraction } from '../../src/results/fractions.js';
 import { OptionError } from '../../src/errors/errors.js';
 import type { Contrasts } from '../../src/frame/contrasts.js';
 import { lmer } from '../../src/fit/lmer.js';
-import { loadDataFile } from '../helpers/inference.js';
+import { ddfContextsAt, loadDataFile } from '../helpers/inference.js';
 import { readCsv } from '../../src/io/csv.js';
 
 interface Hyp { rownames: string[]; colnames: string[]; L: number[][] }
@@ -70,14 +69,7 @@ const options = (ref: Case) => ({ REML: true, factors: ref.factors, ...(ref.cont
 /** the model and its Satterthwaite and Kenward–Roger contexts at lme4's θ and σ */
 function setup(ref: Case) {
   const model = buildLmm(ref.formula, dataOf(ref), options(ref));
-  const chol = new BlockedCholesky(formGram(model), model.theta.length);
-  const sat = varparCovariance({ chol, model, theta: ref.theta });
-  const kr = kenwardRoger({ chol, model, theta: ref.theta, sigma: ref.sigma });
-  const ctx: Record<'satterthwaite' | 'kenward_roger', DdfContext> = {
-    satterthwaite: { method: 'satterthwaite', sat },
-    kenward_roger: { method: 'kenward-roger', kr, beta: sat.beta, sigma: sat.sigma },
-  };
-  return { model, ctx };
+  return { model, ctx: ddfContextsAt(model, ref.theta, ref.sigma) };
 }
 
 const rel = (a: number, b: number, scale = Math.abs(b)) => Math.abs(a - b) / (scale || 1);
