@@ -31,7 +31,7 @@ import { PirlsEngine } from '../glmm/pirls.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { Formula } from '../formula/types.js';
 import type { MixedModel } from '../model/mixedModel.js';
-import { lgamma } from '../glmm/rmath.js';
+import { dbinomLog, dpoisLog } from '../glmm/rmath.js';
 import { gaussianBiasCorrection } from './caicGaussian.js';
 import { lme4Lambdat, lme4Z } from './getME.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
@@ -78,17 +78,17 @@ export function gaussianCondLogLik(e: ArrayLike<number>, sigma: number): number 
   return -0.5 * e.length * Math.log(2 * Math.PI * sigma * sigma) - s / (2 * sigma * sigma);
 }
 
-/** Σ log dpois(y_i; μ_i) */
+/** Σ log dpois(y_i; μ_i) (R's dpois, as cAIC4's getcondLL calls it) */
 export function poissonCondLogLik(y: ArrayLike<number>, mu: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < y.length; i++) s += (y[i] === 0 ? 0 : y[i] * Math.log(mu[i])) - mu[i] - lgamma(y[i] + 1);
+  for (let i = 0; i < y.length; i++) s += dpoisLog(y[i], mu[i]);
   return s;
 }
 
-/** Σ log dbinom(y_i; 1, μ_i) */
+/** Σ log dbinom(y_i; 1, μ_i) (R's dbinom) */
 export function bernoulliCondLogLik(y: ArrayLike<number>, mu: ArrayLike<number>): number {
   let s = 0;
-  for (let i = 0; i < y.length; i++) s += y[i] === 1 ? Math.log(mu[i]) : Math.log1p(-mu[i]);
+  for (let i = 0; i < y.length; i++) s += dbinomLog(y[i], 1, mu[i]);
   return s;
 }
 

@@ -33,7 +33,7 @@
  */
 import { ModelError } from '../errors/errors.js';
 import { invertGaussJordan, spdInverse } from '../linalg/dense.js';
-import type { SparseMatrix } from './getME.js';
+import { type SparseMatrix, transposeSparse } from './getME.js';
 
 /** the pieces of an LMM at θ, in lme4's parametrization (getME's Z, Λᵀ, Lind, X, y) */
 export interface GaussianPieces {
@@ -69,18 +69,6 @@ export interface GaussianBc {
   traceHat: number;
 }
 
-/** rows of a CSC matrix as (column, value) lists: row-wise access for the passes over the rows */
-function rowsOf(A: SparseMatrix): { p: Int32Array; j: Int32Array; x: Float64Array } {
-  const count = new Int32Array(A.nrow + 1);
-  for (let e = 0; e < A.i.length; e++) count[A.i[e] + 1]++;
-  const p = new Int32Array(A.nrow + 1);
-  for (let r = 0; r < A.nrow; r++) p[r + 1] = p[r] + count[r + 1];
-  const next = p.slice(0, A.nrow);
-  const j = new Int32Array(A.i.length), x = new Float64Array(A.i.length);
-  for (let c = 0; c < A.ncol; c++) for (let e = A.p[c]; e < A.p[c + 1]; e++) { const d = next[A.i[e]]++; j[d] = c; x[d] = A.x[e]; }
-  return { p, j, x };
-}
-
 /** the largest q + p for which the dense (q + p)² work is done */
 export const CAIC_MAX_DIM = 4000;
 
@@ -90,7 +78,9 @@ export function gaussianBiasCorrection(pc: GaussianPieces): GaussianBc {
   if (d > CAIC_MAX_DIM) {
     throw new ModelError(`cAIC: the model has q + p = ${d} random and fixed effects; the bias correction works with dense (q + p)² matrices, refused above ${CAIC_MAX_DIM}`);
   }
-  const Zr = rowsOf(Z);
+  // Z's rows as (column, value) lists: the columns of Zᵀ
+  const Zt = transposeSparse(Z);
+  const Zr = { p: Zt.p, j: Zt.i, x: Zt.x };
   // rows of ZΛ: (ZΛ)_r· = Σ_k Z_rk Λ_k· , Λ_k· being column k of Λᵀ
   const zlP = new Int32Array(n + 1);
   const zlJ: number[] = [], zlX: number[] = [];
