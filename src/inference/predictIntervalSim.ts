@@ -37,7 +37,7 @@
 import type * as arrow from 'apache-arrow';
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import { quantile7 } from '../frame/basis/bspline.js';
-import { choleskyInPlace, invertLower } from '../linalg/dense.js';
+import { spdInverse } from '../linalg/dense.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import { CounterNormal, gammaDraw } from '../model/random.js';
 import { type Schema, bool, checkObject, integer, oneOf } from '../options/rules.js';
@@ -141,21 +141,6 @@ export function psdFactor(S: ArrayLike<number>, q: number, off = 0): Float64Arra
   return C;
 }
 
-/** P⁻¹ of a symmetric positive-definite p × p matrix (row-major), by its Cholesky factor: P⁻¹ = L⁻ᵀ L⁻¹. */
-function spdInverse(P: Float64Array, p: number, what: string): Float64Array {
-  const L = Float64Array.from(P);
-  choleskyInPlace(L, p, what);
-  for (let r = 0; r < p; r++) for (let c = r + 1; c < p; c++) L[r * p + c] = 0;
-  const Li = invertLower(L, p);
-  const out = new Float64Array(p * p);
-  for (let r = 0; r < p; r++) for (let c = 0; c < p; c++) {
-    let acc = 0;
-    for (let t = Math.max(r, c); t < p; t++) acc += Li[t * p + r] * Li[t * p + c];
-    out[r * p + c] = acc;
-  }
-  return out;
-}
-
 /**
  * Stage: the covariance V of β*'s draws (module comment): vcov, changed by fix.intercept.variance and
  * ignore.fixed.terms.
@@ -179,18 +164,18 @@ export function betaDrawCovariance(fit: PredictIntervalSimSource, options: Pick<
     });
     if (!(v0 > 0)) throw new ModelError(`fixInterceptVariance: the adjusted intercept variance is ${v0.toPrecision(4)} (not positive); do not use fixInterceptVariance for this model`);
     const ratio = v0 / V[0];
-    const P = spdInverse(V, p, 'vcov');
+    const P = spdInverse(V, p, 'vcov').inv;
     P[0] /= ratio;
-    V = spdInverse(P, p, 'the adjusted precision');
+    V = spdInverse(P, p, 'the adjusted precision').inv;
   }
   if (options.ignoreFixedTerms && options.ignoreFixedTerms.length > 0) {
-    const P = spdInverse(V, p, 'vcov');
+    const P = spdInverse(V, p, 'vcov').inv;
     for (const term of options.ignoreFixedTerms) {
       const j = xnames.indexOf(term);
       if (j < 0) throw new OptionError('ignoreFixedTerms', `ignoreFixedTerms: '${term}' is not a fixed effect of the fit (${xnames.join(', ')})`);
       P[j * p + j] *= 1e15;
     }
-    V = spdInverse(P, p, 'the adjusted precision');
+    V = spdInverse(P, p, 'the adjusted precision').inv;
   }
   return V;
 }
