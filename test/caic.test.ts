@@ -34,6 +34,7 @@ interface Case {
   new: boolean; reducedFormula?: string | null; printout: string; cAIC4_df?: number; df_intended?: number; caic_intended?: number;
 }
 const fx = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'caic', 'caic.json'), 'utf8')).cases as Record<string, Case>;
+const partial = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'caic', 'caic_partial.json'), 'utf8')).cases as Record<string, Case & { file: string; theta: number[] }>;
 const sim = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'caic', 'caic_sim.json'), 'utf8')) as Record<string, { REML: boolean; theta: number[]; loglikelihood: number; df: number; caic: number }>;
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
 const sleep = () => readCsv(dataText('sleepstudy.csv'), { factors: ['Subject'] }).table;
@@ -92,6 +93,27 @@ describe('cAIC of lmer fits (Greven & Kneib, cAIC4 1.0)', () => {
     expect(rel(r.loglikelihood, c.loglikelihood)).toBeLessThan(1e-6);
     expect(formatCaic(r)).toBe(c.printout);
   });
+
+  /** the oracle's data with f = x > 0.5 ("b") else "a" */
+  const partialData = (c: Case & { file: string }) => {
+    const text = dataText(c.file).trim().split('\n');
+    const csv = [`${text[0]},"f"`, ...text.slice(1).map((l) => `${l},"${Number(l.split(',')[0]) > 0.5 ? 'b' : 'a'}"`)].join('\n');
+    return readCsv(csv, { factors: ['g', 'f'] }).table;
+  };
+  for (const name of ['intercept_kept', 'factor_intercept_kept']) {
+    it(`a zero variance on some columns of a term (${name}): cAIC4 keeps the others and refits`, async () => {
+      const c = partial[name];
+      const fit = await lmer(c.formula, partialData(c), { factors: ['g', 'f'] });
+      // lme4's θ̂ has its zero diagonal in the same place (θ₃: the slope's or fb's column)
+      fit.theta.forEach((t, i) => expect(t === 0).toBe(c.theta[i] === 0));
+      const r = await fit.cAIC();
+      expect(r.new).toBe(true);
+      expect(r.reducedModel).toBe(c.reducedFormula);
+      expect(rel(r.df, c.df!)).toBeLessThan(1e-6);
+      expect(rel(r.loglikelihood, c.loglikelihood)).toBeLessThan(1e-6);
+      expect(formatCaic(r)).toBe(c.printout);
+    });
+  }
 
   it('every variance zero: the linear model (df = rank of X, the fit\'s own log-likelihood), as cAIC4', async () => {
     const c = fx.dyestuff2_all_zero_reml;

@@ -19,8 +19,9 @@
  * cAIC4 stops there, and so do we, by name).
  * Refused by name: other families, prior weights, offsets (lmer), covariance structures, known
  * covariances, engine fits, binomial responses with more than one trial (cAIC4 returns −Inf there: its
- * getcondLL takes the binomial size as the number of distinct responses − 1), a term whose template has
- * some but not all diagonal entries at 0 (cAIC4 refits it with fewer columns: not supported here).
+ * getcondLL takes the binomial size as the number of distinct responses − 1). A term whose template has some
+ * but not all diagonal entries at 0 keeps its other columns (cAIC4's cnms2formula); a kept column that is not
+ * a variable of the data (a factor's, a transformation's) is refused by name.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import { abortError } from '../model/control.js';
@@ -29,7 +30,8 @@ import { fitGlmm } from '../glmm/fit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { PirlsEngine } from '../glmm/pirls.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
-import type { Formula } from '../formula/types.js';
+import type { Formula, RandomTerm } from '../formula/types.js';
+import { parseRandomForm } from '../formula/parse.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import { dbinomLog, dpoisLog } from '../glmm/rmath.js';
 import { gaussianBiasCorrection } from './caicGaussian.js';
@@ -129,7 +131,9 @@ function refuseCommon(fit: LmmFit | GlmmFit): void {
 
 /**
  * The reduced model by cAIC4's deleteZeroComponents: `null` when no diagonal θ is 0, 'lm' when every θ
- * is 0, else the formula without the terms whose every diagonal θ is 0.
+ * is 0, else the formula without the columns whose diagonal θ is 0 — a term loses the whole of itself when
+ * every diagonal is 0, else those columns only, rewritten as cAIC4's cnms2formula writes the kept ones:
+ * `(1 + x | g)` when the intercept stays, `(-1 + x | g)` when it goes.
  */
 function reducedFormula(fit: LmmFit | GlmmFit): Formula | 'lm' | null {
   const model = fit.model;
@@ -137,12 +141,21 @@ function reducedFormula(fit: LmmFit | GlmmFit): Formula | 'lm' | null {
   const zeros = zeroDiagonals(model, fit.theta);
   if (!zeros.some((z) => z.some(Boolean))) return null;
   const terms = model.frame.reTerms;
-  const partial = terms.find((t, k) => zeros[k].some(Boolean) && !zeros[k].every(Boolean));
-  if (partial) {
-    throw new ModelError(`cAIC: the term ${partial.term.text} has a zero variance on some but not all of its columns; cAIC4 refits it with the remaining columns only, which is not supported here: refit without them and call cAIC again`);
-  }
   const f = model.frame.formula;
-  const random = f.random.filter((r) => !terms.some((t, k) => t.term === r && zeros[k].every(Boolean)));
+  const random = f.random.flatMap((r): RandomTerm[] => {
+    const k = terms.findIndex((t) => t.term === r);
+    if (k < 0 || !zeros[k].some(Boolean)) return [r];
+    if (zeros[k].every(Boolean)) return [];
+    const kept = terms[k].cnames.filter((_, j) => !zeros[k][j]);
+    // cnms2formula writes the kept columns' names as variables: a factor's or a transformation's column
+    // (e.g. 'fB', 'I(x^2)') is not one, and R's update would stop on it too
+    const notVariable = kept.find((c) => c !== '(Intercept)' && !model.frame.columns.has(c));
+    if (notVariable !== undefined) {
+      throw new ModelError(`cAIC: the term ${r.text} has a zero variance on some of its columns; cAIC4 refits it with the others (${kept.join(', ')}), but its column '${notVariable}' is not a variable of the data: refit without the zero columns and call cAIC again`);
+    }
+    const lhs = kept[0] === '(Intercept)' ? ['1', ...kept.slice(1)] : ['-1', ...kept];
+    return parseRandomForm(`~ (${lhs.join(' + ')} | ${r.groupLabel})`);
+  });
   if (random.length === 0) throw new ModelError('cAIC: every random-effects term has zero variances on its diagonal while some θ is not 0; cAIC4 cannot build its reduced model here either');
   return { ...f, random, text: updatedFormulaText(f, random) };
 }
