@@ -38,7 +38,7 @@
  *     [--emmeans '~ A' [--type response] [--mode containment|asymptotic] [--contrast pairwise]]
  *   mixedgpu gls FILE "y ~ x" [--weights "varPower(form = ~ x)"] [--correlation "corCompSymm(form = ~ 1 | g)"] [--ml] [--json]
  *   mixedgpu gamm4 FILE "y ~ s(x) + z" [--random "~ (1 | g)"] [--ml] [--factors a,b] [--backend cpu|webgpu|auto] [--points 50] [--json]
- *   mixedgpu reliability FILE --subject COL --rater COL --value COL [--alpha 0.05] [--json]   (psych's ICC: Shrout & Fleiss from lmer)
+ *   mixedgpu reliability FILE (--subject COL --rater COL --value COL | --raters a,b,c) [--alpha 0.05] [--json]   (psych's ICC: Shrout & Fleiss from lmer)
  *   mixedgpu agreement FILE --group COL --items a,b,c [--options A | --ranvar V] [--range L,H] [--type mean|median] [--singletons error|na] [--json]
  *                               (multilevel's rwg / rwg.j, rwg.j.lindell, awg, ad.m per group)
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
@@ -343,6 +343,7 @@ export function buildProgram(): Command {
     .option('--subject <column>', 'the column of subjects (targets)')
     .option('--rater <column>', 'the column of raters (judges)')
     .option('--value <column>', 'the column of ratings')
+    .option('--raters <columns>', 'a wide file instead (one row per subject): its comma-separated columns of ratings, one per rater')
     .option('--alpha <a>', '1 − the intervals\' level (default 0.05)')
     .option('--json', 'print the result as one JSON object'))
     .option('--quiet', 'no warnings on stderr')

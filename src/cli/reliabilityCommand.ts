@@ -1,5 +1,5 @@
 /**
- * `mixedgpu reliability FILE --subject s --rater r --value y [--alpha 0.05] [--json]`: psych's ICC
+ * `mixedgpu reliability FILE (--subject s --rater r --value y | --raters a,b,c) [--alpha 0.05] [--json]`: psych's ICC
  * (Shrout & Fleiss's six ICCs, F tests, McGraw & Wong's intervals) from lmer's variance
  * decomposition, printed as psych prints it, then the decomposition (psych's $lme).
  * `mixedgpu agreement FILE --group g --items a,b,c [--options A | --ranvar V] [--range L,H]
@@ -19,6 +19,8 @@ export interface ReliabilityArgs extends CsvArgs {
   subject?: string;
   rater?: string;
   value?: string;
+  /** a wide file: its columns of ratings, one row per subject */
+  raters?: string;
   alpha?: string;
   json?: boolean;
   quiet?: boolean;
@@ -56,14 +58,18 @@ function rColumn(xs: (number | null)[], digits = 7): string[] {
 
 export async function runReliability(args: ReliabilityArgs, io: CliIO): Promise<number> {
   try {
-    for (const k of ['subject', 'rater', 'value'] as const) if (!args[k]) throw new CliError(`--${k} is required (a column of the data)`);
+    const raters = args.raters?.split(',').map((s) => s.trim()).filter((s) => s !== '');
+    if (raters !== undefined && (args.subject || args.rater || args.value)) throw new CliError('give --raters (a wide file: one column per rater) or --subject, --rater and --value (a long file), not both');
+    if (raters === undefined) for (const k of ['subject', 'rater', 'value'] as const) if (!args[k]) throw new CliError(`--${k} is required (a column of the data), or --raters a,b,c for a wide file`);
     const alpha = args.alpha === undefined ? 0.05 : Number(args.alpha);
     if (!(alpha > 0 && alpha < 1)) throw new CliError(`--alpha must be a number strictly between 0 and 1 (such as 0.05), got '${args.alpha}'`);
-    const table = await readData(args, [args.subject!, args.rater!], io);
-    const r = await iccRaters(table, { subject: args.subject, rater: args.rater, value: args.value, alpha, name: basename(args.file, extname(args.file)) });
+    const table = await readData(args, raters ? [] : [args.subject!, args.rater!], io);
+    const name = basename(args.file, extname(args.file));
+    const r = await iccRaters(table, raters ? { raters, alpha, name } : { subject: args.subject, rater: args.rater, value: args.value, alpha, name });
+    if (!args.quiet) for (const m of r.messages) io.stderr(`mixedgpu: note: lmer: ${m}\n`);
     if (args.json) {
-      const { results, lme, stats, nObs, nJudge, missing, meanSquares } = r;
-      io.stdout(`${JSON.stringify({ results, lme, stats, meanSquares, nObs, nJudge, alpha, missing }, null, 2)}\n`);
+      const { results, lme, stats, nObs, nJudge, missing, meanSquares, messages } = r;
+      io.stdout(`${JSON.stringify({ results, lme, stats, meanSquares, nObs, nJudge, alpha, missing, messages }, null, 2)}\n`);
       return 0;
     }
     const lines = [...r.print(), '', '', 'Variance decomposition (lmer: values ~ 1 + (1 | subject) + (1 | rater)):',

@@ -4,7 +4,8 @@
  * → the variance decomposition (subject, rater, residual, total, percent) → the mean squares it
  * implies (shroutFleiss.ts meanSquares) → Shrout & Fleiss's six ICCs with F tests and intervals,
  * and psych's two-way table (df, SumSq, MS, F, p). The ratings are a long table (subject, rater,
- * value columns) or a wide matrix (one row per subject, one column per rater; null or NaN missing).
+ * value columns), a wide table (one row per subject; `raters` names its columns of ratings, as psych's
+ * data frame) or a wide matrix (one row per subject, one column per rater; null or NaN missing).
  */
 import { DataError, OptionError, showValue } from '../errors/errors.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
@@ -23,7 +24,7 @@ export interface IccRatersOptions {
   value?: string;
   /** 1 − the intervals' level (psych's alpha, default 0.05) */
   alpha?: number;
-  /** wide matrix: the raters' names (default J1, J2, …) */
+  /** wide matrix: the raters' names (default J1, J2, …); wide table: its columns of ratings, one per rater */
   raters?: string[];
   /** the data's name in the printed call (psych prints `Call: ICC(x = name)`; default 'x') */
   name?: string;
@@ -67,6 +68,8 @@ export interface IccRatersResult {
   missing: number;
   /** the call psych prints */
   call: string;
+  /** the lmer fit's messages (convergence, singularity) */
+  messages: string[];
   /** psych's print(ICC(x)), line for line */
   print(): string[];
 }
@@ -75,6 +78,7 @@ export interface IccRatersResult {
 export function ratingsLayout(input: DataInput | readonly (readonly (number | null)[])[], options: IccRatersOptions): RatingsLayout {
   if (Array.isArray(input) && input.length > 0 && Array.isArray(input[0])) return wideLayout(input as readonly (readonly (number | null)[])[], options.raters);
   const { subject, rater, value } = options;
+  if (options.raters !== undefined && subject === undefined && rater === undefined && value === undefined) return wideTableLayout(input as DataInput, options.raters);
   for (const [k, v] of [['subject', subject], ['rater', rater], ['value', value]] as const) {
     if (typeof v !== 'string' || v === '') throw new OptionError(k, `iccRaters: a long table needs the option ${k} (a column name), got ${showValue(v)}; or give a wide matrix (one row per subject, one column per rater)`);
   }
@@ -115,6 +119,18 @@ function wideLayout(rows: readonly (readonly (number | null)[])[], names?: strin
   if (raters.length !== k) throw new OptionError('raters', `iccRaters: ${raters.length} rater names for a matrix of ${k} columns`);
   checkLayout(n, k, 'subject (matrix row)', 'rater (matrix column)');
   return { subjects: Array.from({ length: n }, (_, i) => `S${i + 1}`), raters, x };
+}
+
+/** A wide table: one row per subject, the rater columns named by `raters` (psych's ICC(data[, raters])). */
+function wideTableLayout(input: DataInput, raters: string[]): RatingsLayout {
+  if (!Array.isArray(raters) || raters.length === 0 || raters.some((r) => typeof r !== 'string')) throw new OptionError('raters', `iccRaters: raters must name the table's columns of ratings, got ${showValue(raters)}`);
+  const table = toArrowTable(input);
+  const cols = raters.map((r) => numericColumn(table, r, 'iccRaters raters'));
+  const n = table.numRows, k = raters.length;
+  const x = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) x[i * k + j] = cols[j][i];
+  checkLayout(n, k, 'subject (table row)', raters.join(', '));
+  return { subjects: Array.from({ length: n }, (_, i) => `S${i + 1}`), raters: [...raters], x };
 }
 
 function checkLayout(n: number, k: number, subject: string, rater: string): void {
@@ -159,7 +175,7 @@ export async function iccRaters(input: DataInput | readonly (readonly (number | 
   const results = shroutFleiss(ms, n, k, alpha);
   const call = `ICC(x = ${options.name ?? 'x'}${alpha === 0.05 ? '' : `, alpha = ${alpha}`})`;
   const out: IccRatersResult = {
-    results, lme, stats, meanSquares: ms, MSW: ms.MSW, nObs: n, nJudge: k, alpha, missing, call,
+    results, lme, stats, meanSquares: ms, MSW: ms.MSW, nObs: n, nJudge: k, alpha, missing, call, messages: [...fit.messages],
     print: () => printIccRaters(out),
   };
   return out;

@@ -69,6 +69,14 @@ describe("psych's ICC (Shrout & Fleiss, lmer's variance decomposition)", () => {
     const wide = await iccRaters(ref.sf.data);
     closeAll(long.results.map((x) => x.ICC), wide.results.map((x) => x.ICC), 1e-10, 'ICC');
   });
+  it("a wide table with the raters' columns named (psych's data frame)", async () => {
+    const cols: Record<string, number[]> = {};
+    (ref.sf.raters as string[]).forEach((r, j) => { cols[r] = (ref.sf.data as number[][]).map((row) => row[j]); });
+    const r = await iccRaters({ ...cols, id: [1, 2, 3, 4, 5, 6] }, { raters: ref.sf.raters, name: 'sf' });
+    await checkIcc(r, ref.sf, 1e-6);
+    await expect(iccRaters({ ...cols, who: ['a', 'b', 'c', 'd', 'e', 'f'] }, { raters: ['J1', 'who'] })).rejects.toThrow(/column 'who' must be numeric ratings/);
+    await expect(iccRaters(cols, { raters: ['J1'] })).rejects.toThrow(/column 'J1' has 1 rater/);
+  });
   it('bad input: one rater, one subject, non-numeric ratings, duplicates, options', async () => {
     const one = [{ s: 'a', j: 'r1', y: 1 }, { s: 'b', j: 'r1', y: 2 }];
     await expect(iccRaters(one, { subject: 's', rater: 'j', value: 'y' })).rejects.toThrow(/column 'j' has 1 rater; the ICCs need at least 2 raters/);

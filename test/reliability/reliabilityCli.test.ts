@@ -35,6 +35,20 @@ describe('mixedgpu reliability', () => {
     expect(r.stdout).toMatch(/Variance decomposition \(lmer/);
     expect(r.stdout).toMatch(/7 of 75 cells missing/);
   });
+  it('a wide file: --raters names its columns', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'mixedgpu-reliability-'));
+    try {
+      const lines = ['id,J1,J2,J3,J4', ...(ref.sf.data as number[][]).map((row, i) => `${i + 1},${row.join(',')}`)];
+      writeFileSync(join(tmp, 'sf.csv'), `${lines.join('\n')}\n`);
+      const r = await reliability({ raters: 'J1,J2,J3,J4' }, join(tmp, 'sf.csv'));
+      expect(r.stderr).toBe('');
+      expect(r.stdout.split('\n').slice(0, ref.sf.print.length)).toEqual(ref.sf.print);
+      const both = await reliability({ raters: 'J1,J2', subject: 'id' }, join(tmp, 'sf.csv'));
+      expect(both.stderr).toMatch(/not both/);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
   it('--json holds the results and the decomposition', async () => {
     const r = await reliability({ subject: 'subject', rater: 'rater', value: 'value', json: true, alpha: '0.05' });
     expect(r.code).toBe(0);
