@@ -6,7 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { buildProgram } from '../../src/cli/program.js';
 import type { CliIO } from '../../src/cli/fitCommand.js';
 import { type AgreementArgs, type ReliabilityArgs, runAgreement, runReliability } from '../../src/cli/reliabilityCommand.js';
 
@@ -124,5 +125,26 @@ describe('mixedgpu agreement', () => {
     expect(r.stderr).toMatch(/no column 'NOPE'/);
     r = await agreement({ group: 'COMPID', items: 'LEAD01', options: '1.5' });
     expect(r.stderr).toMatch(/--options must be an integer ≥ 2/);
+  });
+});
+
+describe('the commands through the program (commander)', () => {
+  afterEach(() => { vi.restoreAllMocks(); process.exitCode = undefined; });
+  async function program(argv: string[]) {
+    const out: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((s) => { out.push(String(s)); return true; });
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => { out.push(String(s)); return true; });
+    await buildProgram().exitOverride().parseAsync(['node', 'mixedgpu', ...argv]);
+    vi.restoreAllMocks();
+    return { code: process.exitCode ?? 0, text: out.join('') };
+  }
+  it('reliability and agreement parse their options into the runs', async () => {
+    const r = await program(['reliability', join(dir, 'ratings_missing.csv'), '--subject', 'subject', '--rater', 'rater', '--value', 'value', '--alpha', '0.1', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.text).alpha).toBe(0.1);
+    const a = await program(['agreement', join(dir, 'lq2002_sub.csv'), '--group', 'COMPID', '--items', 'LEAD01,LEAD02', '--options', '7', '--range', '1,7', '--type', 'median', '--singletons', 'na', '--json']);
+    expect(a.code).toBe(0);
+    const j = JSON.parse(a.text);
+    expect([j.ranvar, j.range, j.type]).toEqual([4, [1, 7], 'median']);
   });
 });
