@@ -109,7 +109,7 @@ export interface RwgLindellRow { grpid: string; rwgLindell: number | null; gsize
 /** multilevel's rwg(x, grpid, ranvar): single-item agreement per group. */
 export function rwg(input: DataInput, o: AgreementOptions & NullVarianceOptions & { value: string }): RwgRow[] {
   const s2E = nullVariance(o, 'rwg');
-  const groups = ratingGroups(input, o.group, [o.value], 'rwg');
+  const groups = ratingGroups(input, o.group, [valueColumn(o.value, 'rwg')], 'rwg');
   return groups.ratings.map(([x], j) => {
     const gsize = x.length;
     if (gsize < 2) return { grpid: groups.levels[j], rwg: singleton(groups, j, o, 'rwg'), gsize };
@@ -168,12 +168,18 @@ function scaleRange(o: { range?: [number, number]; A?: number }): [number, numbe
   return r;
 }
 
+/** The one item's column of the single-item indices (the option `value`). */
+function valueColumn(v: unknown, fn: string): string {
+  if (typeof v !== 'string' || v === '') throw new OptionError('value', `${fn}: the option value must name the item's column, got ${showValue(v)}`);
+  return v;
+}
+
 const nullable = (v: number) => (Number.isNaN(v) ? null : v);
 
 /** multilevel's awg(x, grpid, range) of one item: a_wg, the raters and the variance per group. */
 export function awg(input: DataInput, o: AgreementOptions & { value: string; range?: [number, number]; A?: number }): AwgRow[] {
   const [L, H] = scaleRange(o);
-  const groups = ratingGroups(input, o.group, [o.value], 'awg');
+  const groups = ratingGroups(input, o.group, [valueColumn(o.value, 'awg')], 'awg');
   return groups.ratings.map(([x], j) => {
     if (x.length < 2) return { grpid: groups.levels[j], awg: singleton(groups, j, o, 'awg'), nraters: x.length, grpVar: null };
     return { grpid: groups.levels[j], awg: nullable(awgOne(x, L, H)), nraters: x.length, grpVar: variance(x) };
@@ -205,7 +211,7 @@ export interface AdMRow { grpid: string; adM: number | null; gsize: number }
 export function adM(input: DataInput, o: AgreementOptions & ({ value: string } | { items: string[] }) & { type?: 'mean' | 'median' }): AdMRow[] {
   const type = o.type ?? 'mean';
   if (type !== 'mean' && type !== 'median') throw new OptionError('type', `adM: type must be 'mean' or 'median', got ${showValue(o.type)}`);
-  const names = 'items' in o ? o.items : [o.value];
+  const names = 'items' in o ? o.items : [valueColumn((o as { value?: unknown }).value, 'adM')];
   const groups = ratingGroups(input, o.group, names, 'adM');
   const centre = type === 'mean' ? mean : median;
   return groups.ratings.map((items, j) => {

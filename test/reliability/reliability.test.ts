@@ -87,6 +87,8 @@ describe("psych's ICC (Shrout & Fleiss, lmer's variance decomposition)", () => {
     await expect(iccRaters(one, { subject: 's', value: 'y' })).rejects.toThrow(/needs the option rater/);
     await expect(iccRaters(ref.sf.data, { alpha: 1.5 })).rejects.toThrow(/alpha must be a number in \(0, 1\)/);
     await expect(iccRaters([[1, 2], [3]])).rejects.toThrow(/row 2 of the matrix has 1 ratings/);
+    await expect(iccRaters([[1, 'a'], [3, 4]] as never)).rejects.toThrow(/rater 2 is 'a', not a number|rater 2 is "a", not a number/);
+    await expect(iccRaters(null as never, { subject: 's', rater: 'j', value: 'y' })).rejects.toThrow(/data must be/);
   });
 });
 
@@ -177,5 +179,11 @@ describe('a group of one rater', () => {
     expect(() => rwg(toy, { group: 'g', value: 'g' })).toThrow(/column 'g' must be numeric/);
     expect(() => rwgJ(toy, { group: 'h', items: ['x'] })).toThrow(/no column 'h'/);
     expect(() => awg(toy, { group: 'g', value: 'x', range: [5, 1] })).toThrow(/range must be \[L, H\] with L < H/);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const loose = (o: any) => o;
+    expect(() => rwg(toy, loose({ group: 'g' }))).toThrow(/rwg: the option value must name the item's column/);
+    expect(() => adM(toy, loose({ group: 'g', type: 'mode', value: 'x' }))).toThrow(/type must be 'mean' or 'median'/);
+    expect(() => rwgJ(toy, loose({ group: 'g', items: [] }))).toThrow(/name one or more item columns/);
+    expect(() => rwgJ(null as never, { group: 'g', items: ['x'] })).toThrow(/data must be/);
   });
 });
