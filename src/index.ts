@@ -416,3 +416,5 @@ export { tidyLme, glanceLme, TIDY_LME_EFFECTS } from './broom/tidyLme.js';
 export type { TidyLmeOptions, TidyLmeEffect } from './broom/tidyLme.js';
 export { augmentLme, augmentLmeColumns } from './broom/augmentLme.js';
 export { augmentTmb, augmentTmbColumns } from './broom/augmentTmb.js';
+// reliability and agreement (psych's ICC with lmer's variance decomposition; multilevel's ICC1/ICC2, mult.icc, rwg, rwg.j, rwg.j.lindell, awg, ad.m)
+export * from './reliability/index.js';

@@ -38,6 +38,9 @@
  *     [--emmeans '~ A' [--type response] [--mode containment|asymptotic] [--contrast pairwise]]
  *   mixedgpu gls FILE "y ~ x" [--weights "varPower(form = ~ x)"] [--correlation "corCompSymm(form = ~ 1 | g)"] [--ml] [--json]
  *   mixedgpu gamm4 FILE "y ~ s(x) + z" [--random "~ (1 | g)"] [--ml] [--factors a,b] [--backend cpu|webgpu|auto] [--points 50] [--json]
+ *   mixedgpu reliability FILE (--subject COL --rater COL --value COL | --raters a,b,c) [--alpha 0.05] [--json]   (psych's ICC: Shrout & Fleiss from lmer)
+ *   mixedgpu agreement FILE --group COL --items a,b,c [--options A | --ranvar V] [--range L,H] [--type mean|median] [--singletons error|na] [--json]
+ *                               (multilevel's rwg / rwg.j, rwg.j.lindell, awg, ad.m per group)
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -69,6 +72,7 @@ import { runParameters } from './parametersCommand.js';
 import { runTabmodel } from './tabmodelCommand.js';
 import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
+import { runAgreement, runReliability } from './reliabilityCommand.js';
 import { runMeta } from './metaCommand.js';
 import { runLmList } from './lmListCommand.js';
 import { runLme } from './lmeCommand.js';
@@ -330,6 +334,38 @@ export function buildProgram(): Command {
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runGamm>[0], 'file' | 'formula'>) => {
       process.exitCode = await runGamm({ file, formula, ...opts }, io());
+    });
+
+  csvReadOptions(program
+    .command('reliability')
+    .description("psych's ICC: Shrout & Fleiss's six intraclass correlations with F tests and McGraw & Wong's intervals, from lmer's subject/rater/residual variance decomposition (missing cells allowed)")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet): one row per rating')
+    .option('--subject <column>', 'the column of subjects (targets)')
+    .option('--rater <column>', 'the column of raters (judges)')
+    .option('--value <column>', 'the column of ratings')
+    .option('--raters <columns>', 'a wide file instead (one row per subject): its comma-separated columns of ratings, one per rater')
+    .option('--alpha <a>', '1 − the intervals\' level (default 0.05)')
+    .option('--json', 'print the result as one JSON object'))
+    .option('--quiet', 'no warnings on stderr')
+    .action(async (file: string, opts: Omit<Parameters<typeof runReliability>[0], 'file'>) => {
+      process.exitCode = await runReliability({ file, ...opts }, io());
+    });
+
+  csvReadOptions(program
+    .command('agreement')
+    .description("multilevel's within-group agreement per group: rwg (one item) or rwg.j and rwg.j.lindell (several), awg and ad.m")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet): one row per rater')
+    .option('--group <column>', 'the column of groups')
+    .option('--items <columns>', 'comma-separated item columns')
+    .option('--options <A>', 'the number of response options A: the uniform null variance (A² − 1)/12 and awg\'s range 1..A')
+    .option('--ranvar <v>', 'the null variance itself (multilevel\'s ranvar; default 2)')
+    .option('--range <L,H>', 'awg\'s scale (default 1,A or 1,5)')
+    .option('--type <t>', 'ad.m about the mean (default) or the median')
+    .option('--singletons <how>', 'a group of one rater: error (default) or na (multilevel\'s NA)')
+    .option('--json', 'print the result as one JSON object'))
+    .option('--quiet', 'no warnings on stderr')
+    .action(async (file: string, opts: Omit<Parameters<typeof runAgreement>[0], 'file'>) => {
+      process.exitCode = await runAgreement({ file, ...opts }, io());
     });
 
   const escalc = program
