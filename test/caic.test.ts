@@ -190,6 +190,34 @@ describe('cAIC of glmer fits (Säfken et al.)', () => {
     expect(r.messages.join('\n')).toMatch(/cAIC4 1\.0 itself returns a df near 0/);
   }, 120_000);
 
+  it("a zero variance component: cAIC4's deleteZeroComponents refits the glmer without the term, then its refits", async () => {
+    // test/oracle/caic_glmer_zero.R: lme4's θ̂ for (1 | h) is 0; cAIC4 refits y ~ x + (1 | g)
+    const c = JSON.parse(readFileSync(join(import.meta.dirname, 'fixtures', 'caic', 'caic_glmer_zero.json'), 'utf8')) as Case & { theta: number[]; reducedTheta: number; reducedObjective: number; loglikelihood_tight: number; refits: number };
+    // the fit and its reduced refit as tight as the oracle's (rhoend 1e-10): the conditional log-likelihood
+    // moves with θ̂, which the default rhoend leaves 1e-4 (relative) from the optimum here
+    const tight = { rhoend: 1e-10, maxfun: 100_000 };
+    const fit = await glmer(c.formula, readCsv(dataText('caic_glmer_zero.csv'), { factors: ['g', 'h'] }).table, { family: 'poisson', factors: ['g', 'h'], optimizer: tight });
+    fit.theta.forEach((t, i) => expect(t === 0).toBe(c.theta[i] === 0));
+    const r = await fit.cAIC({ optimizer: tight });
+    expect(r.new).toBe(true);
+    expect(r.reducedModel).toBe(c.reducedFormula);
+    expect(r.refits).toBe(c.refits);
+    // the reduced fit is the optimum of lme4's with PIRLS and the optimizer tight (tolPwrss 1e-13): its
+    // Laplace deviance to 1e-12 and the conditional log-likelihood to 1e-8. cAIC4's own reduced fit runs
+    // PIRLS to lme4's default tolPwrss, which leaves its deviance 5.6e-5 high and θ̂ 8e-5 (relative) away
+    // (0.623533 against 0.623581): its conditional log-likelihood is 1.3e-6 (relative) from the optimum's
+    const reduced = await glmer(c.reducedFormula!, readCsv(dataText('caic_glmer_zero.csv'), { factors: ['g', 'h'] }).table, { family: 'poisson', factors: ['g'], optimizer: tight });
+    expect(rel(reduced.objective, c.reducedObjective)).toBeLessThan(1e-12);
+    expect(rel(r.loglikelihood, c.loglikelihood_tight)).toBeLessThan(1e-8);
+    expect(rel(r.loglikelihood, c.loglikelihood)).toBeLessThan(2e-6);
+    // against the correction from tight refits (cAIC4's own refits stop at lme4's default tolerance: 5e-4 away)
+    expect(rel(r.df, c.df_intended!)).toBeLessThan(1e-5);
+    expect(rel(r.caic, c.caic_intended!)).toBeLessThan(1e-5);
+    expect(rel(r.df, c.cAIC4_df!)).toBeLessThan(1e-3);
+    // cAIC4's printout: its refit lines as R prints them
+    expect(formatCaic(r).split('\n').slice(0, 3)).toEqual(c.printout.split('\n').slice(0, 3));
+  }, 120_000);
+
   it('every variance zero: refused, as cAIC4 1.0 stops (its reduced model is an lm)', async () => {
     // test/fixtures/data/caic_poisson_zero.csv (test/oracle/caic_poisson_zero.R: set.seed(4)); y ~ Poisson(exp(0.5 + 0.3x)), 20 groups
     // without effect; lme4 fits θ̂ = 0 and cAIC4's biasCorrectionPoisson fails on the lm deleteZeroComponents returns

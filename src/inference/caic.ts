@@ -13,7 +13,8 @@
  * (test/oracle/caic.R checks it against refits in R with the argument named as refit names it).
  *
  * deleteZeroComponents (cAIC4's rule): where a diagonal entry of a term's template T is exactly 0 at θ̂
- * the model is refitted without that term's column, and cAIC is that model's (`new`, `reducedModel`);
+ * the model is refitted without that term's column (lmer and glmer: refitFrame.ts, from the fit's model
+ * frame), and cAIC is that model's (`new`, `reducedModel`);
  * where every θ is 0 the model is the linear model without random effects: df = rank(X) (without the σ
  * penalty, as cAIC4 returns lm's rank) and the log-likelihood the original fit's (lmer; for a glmer fit
  * cAIC4 stops there, and so do we, by name).
@@ -37,7 +38,7 @@ import { dbinomLog, dpoisLog } from '../glmm/rmath.js';
 import { gaussianBiasCorrection } from './caicGaussian.js';
 import { lme4Lambdat, lme4Z } from './getME.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
-import { refitWithFormula } from './refitFrame.js';
+import { refitGlmmWithFormula, refitWithFormula } from './refitFrame.js';
 import { updatedFormulaText } from './ranova.js';
 import { withResponse } from './glmmBootstrap.js';
 import { formatR, roundR } from '../results/rFormat.js';
@@ -220,20 +221,27 @@ export async function caicGlmm(fit: GlmmFit, options: CaicOptions = {}): Promise
     throw new ModelError('cAIC: not available for a Poisson glmer fit with prior weights (cAIC4: "Weights for family != gaussian not implemented yet")');
   }
   const messages: string[] = [];
-  const muHat = fit.mu, etaHat = fit.linearPredictor;
-  const ll = family === 'poisson' ? poissonCondLogLik(y, muHat) : bernoulliCondLogLik(y, muHat);
-  const reduced = reducedFormula(fit);
-  if (reduced === 'lm') {
-    // cAIC4 1.0's deleteZeroComponents returns lm(nobars(formula)) here, not a glm, and its Poisson and
-    // Bernoulli corrections then stop ("trying to get slot "resp" from an object (class "lm")")
-    throw new ModelError('cAIC: every variance parameter of this glmer fit is 0; cAIC4 stops here (its deleteZeroComponents turns the model into an lm, which its Poisson and Bernoulli corrections cannot use): fit the model without random effects as a GLM instead');
+  // cAIC4's deleteZeroComponents: refit without the zero variance components until none is left
+  let current = fit;
+  for (;;) {
+    const reduced = reducedFormula(current);
+    if (reduced === 'lm') {
+      // cAIC4 1.0's deleteZeroComponents returns lm(nobars(formula)) here, not a glm, and its Poisson and
+      // Bernoulli corrections then stop ("trying to get slot "resp" from an object (class "lm")")
+      throw new ModelError(`cAIC: every variance parameter of ${current === fit ? 'this glmer fit' : `the reduced glmer fit ${current.model.frame.formula.text}`} is 0; cAIC4 stops here (its deleteZeroComponents turns the model into an lm, which its Poisson and Bernoulli corrections cannot use): fit the model without random effects as a GLM instead`);
+    }
+    if (!reduced) break;
+    current = await refitGlmmWithFormula(current, reduced, 'cAIC', { signal: options.signal, ...(options.optimizer ? { optimizer: options.optimizer } : {}) });
   }
-  if (reduced) throw new ModelError(`cAIC: the glmer fit has zero variance components; cAIC4 refits it as ${reduced.text}, which is not supported here for glmer: refit that model and call cAIC again`);
-  const start = thetaToInternal(model, fit.theta);
+  const isNew = current !== fit;
+  const cModel = current.model;
+  const muHat = current.mu, etaHat = current.linearPredictor;
+  const ll = family === 'poisson' ? poissonCondLogLik(y, muHat) : bernoulliCondLogLik(y, muHat);
+  const start = thetaToInternal(cModel, current.theta);
   // the refit's η_i with y replaced by y′
   const refitEta = async (yNew: Float64Array, i: number): Promise<number> => {
-    const m = withResponse(model, yNew, start);
-    const g = await fitGlmm(m, new PirlsEngine(m.pirls), fit.nAGQ, { vcov: 'RX', signal: options.signal, ...(options.optimizer ? { optimizer: options.optimizer } : {}) }, performance.now(), {});
+    const m = withResponse(cModel, yNew, start);
+    const g = await fitGlmm(m, new PirlsEngine(m.pirls), current.nAGQ, { vcov: 'RX', signal: options.signal, ...(options.optimizer ? { optimizer: options.optimizer } : {}) }, performance.now(), {});
     return g.linearPredictor[i];
   };
   let rho = 0, refits = 0;
@@ -250,14 +258,14 @@ export async function caicGlmm(fit: GlmmFit, options: CaicOptions = {}): Promise
       // ρ += μ̂_i (1 − μ̂_i)(1 − 2y_i)(logit μ̃_i − logit μ̂_i), μ̃ from the fit to y with y_i flipped
       yNew[i] = 1 - y[i];
       const mu = muHat[i];
-      const muI = model.family.linkinv(await refitEta(yNew, i));
+      const muI = cModel.family.linkinv(await refitEta(yNew, i));
       rho += mu * (1 - mu) * (1 - 2 * y[i]) * (logit(muI) - logit(mu));
     }
     refits++;
     options.onProgress?.({ done: refits, total: rows.length });
   }
   if (family === 'binomial') messages.push('cAIC4 1.0 itself returns a df near 0 for Bernoulli fits (its refits ignore the flipped response: refit(…, nresp =)); this is the correction as Säfken et al. define it');
-  return { loglikelihood: ll, df: rho, reducedModel: null, new: false, caic: -2 * ll + 2 * rho, family, refits, messages };
+  return { loglikelihood: ll, df: rho, reducedModel: isNew ? cModel.frame.formula.text : null, new: isNew, caic: -2 * ll + 2 * rho, family, refits, messages };
 }
 
 /** cAIC4's print.cAIC (digits = 2): the refit note and its data frame, printed without row or column names */
