@@ -19,8 +19,8 @@ import { GpuErrorModel } from '../helpers/hardCases.js';
 /**
  * Cases whose f32 objective cannot be carried to 1e-5 relative (test/gpu/precision.test.ts's (a2)):
  * the f32 error bound of the GPU's algorithm (GpuErrorModel, (a1)) at lme4's θ is itself above 1e-5.
- * Oxboys: θ₁₁ = 16.8 (the boys' height SD is 25 residual SDs) in a q = 3 block of intercept, age and
- * age² whose random effects are correlated 0.6–0.9; the bound's condition factor is 9.1e3 (≤ 160
+ * Oxboys: θ₁₁ = 16.8 (the boys' height SD, 8.0 cm, is 16.8 residual SDs of 0.48 cm) in a q = 3 block of
+ * intercept, age and age² (correlations 0.22–0.66); the bound's condition factor is 9.1e3 (≤ 160
  * in the other cases), 5.5e-4 relative; measured on SwiftShader: 8.3e-6 at lme4's θ, 1.6e-5 at the
  * device's optimum. These cases are checked against (a1) only; the polished fit meets every
  * tolerance.
