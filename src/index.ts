@@ -416,3 +416,13 @@ export { tidyLme, glanceLme, TIDY_LME_EFFECTS } from './broom/tidyLme.js';
 export type { TidyLmeOptions, TidyLmeEffect } from './broom/tidyLme.js';
 export { augmentLme, augmentLmeColumns } from './broom/augmentLme.js';
 export { augmentTmb, augmentTmbColumns } from './broom/augmentTmb.js';
+
+// multiple imputation: one lmer/glmer per imputed data set, pooled as mitml and mice pool them
+export { lmerImputed, glmerImputed, ImputedFits, splitImputations, estimatesOf, miscParameters, printTestModels, printTestConstraints } from './fit/imputed.js';
+export type { ImputedOptions, TestEstimatesResult, TestModelsResult, TestConstraintsResult, MiExtraPar } from './fit/imputed.js';
+export { poolEstimates, poolMice, barnardRubinDf, miMean, miBetween, miMeanMatrix } from './inference/miPool.js';
+export type { MiEstimates, MiPooled, MiPooledRow, MicePooledRow } from './inference/miPool.js';
+export { miD1, miD2, miD3, waldStatistics, parseLinearConstraint, constrainEstimates } from './inference/miTests.js';
+export type { MiTest, MiMethod, LinearConstraint } from './inference/miTests.js';
+export { lmmLogLikAt, lmmParameters } from './inference/miLogLik.js';
+export type { LmmParameters } from './inference/miLogLik.js';

@@ -9,8 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCsvFile } from '../src/io/node.js';
-import { ImputedFits, glmerImputed, lmerImputed, printTestModels, splitImputations } from '../src/fit/imputed.js';
+import { ImputedFits, glmerImputed, lmerImputed, printTestConstraints, printTestModels, splitImputations } from '../src/fit/imputed.js';
 import type { MiTest } from '../src/inference/miTests.js';
+import type { CliIO } from '../src/cli/fitCommand.js';
+import { runPool } from '../src/cli/poolCommand.js';
 
 const dir = new URL('./fixtures/mitml/', import.meta.url);
 const ref = JSON.parse(readFileSync(new URL('references.json', dir), 'utf8'));
@@ -106,6 +108,7 @@ describe('lmer on 5 imputations (a random slope)', () => {
       const t = fits.testConstraints(asArray(R[key].constraints), opts);
       checkTest(t, R[key].test);
       t.Qbar.forEach((q, j) => close(q, asArray(R[key].Qbar)[j]));
+      expect(printTestConstraints(t)).toBe(afterCall(R[key].print));
     }
   });
   it('refuses a null model that is not nested, and different imputations', async () => {
@@ -190,4 +193,40 @@ describe('the imputations\' input', () => {
     expect(() => splitImputations({ '.imp': [1, 1.5], y: [1, 2] })).toThrow(/whole numbers/);
     expect(() => splitImputations([{ y: [1] }] as never)).toThrow(/at least 2 imputed data sets/);
   });
+});
+
+describe('mixedgpu pool', () => {
+  async function capture(f: (io: CliIO) => Promise<number>) {
+    const out: string[] = [], err: string[] = [];
+    const code = await f({ stdout: (s) => { out.push(s); }, stderr: (s) => { err.push(s); } });
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  }
+  const file = new URL('imputed_long.csv', dir).pathname;
+  it("prints mitml's testEstimates and testModels (D3 on ML fits) and testConstraints; --json adds mice's pool", async () => {
+    const t = await capture((io) => runPool({ file, formula: LMER, null: LMER0, method: 'D3', ml: true, quiet: true }, io));
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toContain('Final parameter estimates and inferences obtained from 5 imputed data sets.');
+    expect(t.stdout.endsWith(afterCall(ref.lmer.D3.print))).toBe(true);
+    const c = await capture((io) => runPool({ file, formula: LMER, constraints: 'SES, SexGirl - ReadDis', quiet: true }, io));
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stdout).toContain(afterCall(ref.lmer.constraintsD1.print).split('\n').slice(0, 7).join('\n'));
+    const j = await capture((io) => runPool({ file, formula: LMER, json: true, dfCom: '100', quiet: true }, io));
+    expect(j.code, j.stderr).toBe(0);
+    const out = JSON.parse(j.stdout);
+    expect(out.m).toBe(5);
+    expect(out.pool.map((r: { term: string }) => r.term)).toEqual(ref.lmer.poolDfCom.summary.term);
+    expect(out.pool[0].dfcom).toBe(100);
+  }, 120_000);
+  it('refuses bad options and a missing imputation column by name', async () => {
+    const bad = async (a: Partial<Parameters<typeof runPool>[0]>, re: RegExp) => {
+      const r = await capture((io) => runPool({ file, formula: LMER, quiet: true, ...a }, io));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(re);
+    };
+    await bad({ imp: 'imputation' }, /imputation column "imputation" is not in the data/);
+    await bad({ method: 'D4', null: LMER0 }, /--method must be D1, D2 or D3/);
+    await bad({ method: 'D2' }, /--null or --constraints/);
+    await bad({ dfCom: '-1' }, /--df-com must be a positive number/);
+    await bad({ null: GLMER0, method: 'D3', family: 'binomial', formula: GLMER }, /D3.*lmer fits only/);
+  }, 120_000);
 });

@@ -322,6 +322,21 @@ export function printTestModels(r: TestModelsResult): string {
   return lines.join('\n') + '\n';
 }
 
+/** mitml's printout of testConstraints (without its Call line) */
+export function printTestConstraints(c: TestConstraintsResult): string {
+  const lines = [`Hypothesis test calculated from ${c.m} imputed data sets. The following`, 'constraints were specified:', ''];
+  lines.push(...formatMiTable(['Estimate', 'Std. Error'], c.constraints.map((x) => `${x}:`), c.Qbar.map((q, i) => [q, Math.sqrt(c.T[i][i])])).map((l) => `   ${l} `));
+  lines.push('', `Combination method: ${c.method} `, '');
+  lines.push(...formatMiTable(['F.value', 'df1', 'df2', 'P(>F)', 'RIV'], [''], [[c.F, c.df1, c.df2, c.p, c.riv]], [3, 0, 3, 3, 3]).map((l) => `   ${l} `));
+  if (c.method === 'D1') {
+    lines.push('');
+    if (c.dfCom !== null) lines.push(`Hypothesis test adjusted for small samples with df=[${c.dfCom}]`, 'complete-data degrees of freedom.');
+    else lines.push('Unadjusted hypothesis test as appropriate in larger samples.');
+  }
+  lines.push('');
+  return lines.join('\n') + '\n';
+}
+
 /** lmer fitted to each imputed data set (mice's long format with column `imp`, or a list of tables). */
 export async function lmerImputed(formula: string | Formula, data: DataInput | readonly DataInput[], options: LmerOptions & ImputedOptions = {}): Promise<ImputedFits<LmmFit>> {
   const { imp, ...rest } = options;
