@@ -7,12 +7,13 @@
  * line for line after their Call.
  */
 import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { readCsvFile } from '../src/io/node.js';
 import { ImputedFits, glmerImputed, lmerImputed, printTestConstraints, printTestModels, splitImputations } from '../src/fit/imputed.js';
 import type { MiTest } from '../src/inference/miTests.js';
 import type { CliIO } from '../src/cli/fitCommand.js';
 import { runPool } from '../src/cli/poolCommand.js';
+import { main } from '../src/cli/program.js';
 
 const dir = new URL('./fixtures/mitml/', import.meta.url);
 const ref = JSON.parse(readFileSync(new URL('references.json', dir), 'utf8'));
@@ -228,5 +229,21 @@ describe('mixedgpu pool', () => {
     await bad({ method: 'D2' }, /--null or --constraints/);
     await bad({ dfCom: '-1' }, /--df-com must be a positive number/);
     await bad({ null: GLMER0, method: 'D3', family: 'binomial', formula: GLMER }, /D3.*lmer fits only/);
+  }, 120_000);
+  it('is a command of the program: --df-com, --constraints, --json', async () => {
+    const out: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => { out.push(String(s)); return true; });
+    const code = process.exitCode;
+    try {
+      await main(['node', 'mixedgpu', 'pool', file, LMER, '--df-com', '100', '--constraints', 'SES, SexGirl - ReadDis', '--json', '--quiet']);
+      expect(process.exitCode ?? 0).toBe(0);
+      const j = JSON.parse(out.join(''));
+      const r = ref.lmer.constraintsD1DfCom.test;
+      close(j.testConstraints.F, r['F.value']); close(j.testConstraints.df2, r.df2);
+      expect(j.testEstimates.dfCom).toBe(100);
+    } finally {
+      write.mockRestore();
+      process.exitCode = code;
+    }
   }, 120_000);
 });

@@ -40,7 +40,7 @@ export function splitImputations(data: DataInput | readonly DataInput[], imp = '
   }
   const table = toArrowTable(data);
   const col = table.getChild(imp);
-  if (!col) throw new OptionError('imp', `the imputation column "${imp}" is not in the data (its columns: ${table.schema.fields.map((f) => f.name).join(', ')}); name it with imp`);
+  if (!col) throw new OptionError('imp', `the imputation column "${imp}" is not in the data (its columns: ${table.schema.fields.map((f) => f.name).join(', ')}); name it with the imp option (CLI: --imp)`);
   const ids = new Map<number, number[]>();
   for (let i = 0; i < table.numRows; i++) {
     const v = col.get(i);
