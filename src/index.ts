@@ -425,4 +425,3 @@ export { tidyLme, glanceLme, TIDY_LME_EFFECTS } from './broom/tidyLme.js';
 export type { TidyLmeOptions, TidyLmeEffect } from './broom/tidyLme.js';
 export { augmentLme, augmentLmeColumns } from './broom/augmentLme.js';
 export { augmentTmb, augmentTmbColumns } from './broom/augmentTmb.js';
-
