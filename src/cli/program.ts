@@ -17,6 +17,8 @@
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--robust [CR2] [--cluster COL]] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
+ *   mixedgpu pool FILE FORMULA [--imp .imp] [--family …] [--null FORMULA | --constraints 'a,b - c'] [--method D1|D2|D3] [--use wald|likelihood]
+ *                              [--extra-pars] [--df-com N] [--ml] [--json]   (mitml's testEstimates, testModels, testConstraints; mice's pool)
  *   mixedgpu caic FILE FORMULA [--family poisson|binomial] [--sigma-penalty 1] [--ml] [--json]   (cAIC4's conditional AIC)
  *   mixedgpu predictinterval FILE FORMULA --newdata NEW.csv [--which full|fixed|random|all] [--level 0.8] [--nsims 1000] [--seed 1]
  *                               [--stat median|mean] [--type linear.prediction|probability] [--no-resid-var] [--json | --csv OUT]
@@ -58,6 +60,7 @@ import { runCoxme } from './coxmeCommand.js';
 import { runZeroinfl } from './zeroinflCommand.js';
 import { runInfluence } from './influenceCommand.js';
 import { runCaic } from './caicCommand.js';
+import { runPool } from './poolCommand.js';
 import { runPredictInterval, runReSim } from './predictIntervalCommand.js';
 import { runAllFit } from './allFitCommand.js';
 import { runModcomp } from './modcompCommand.js';
@@ -761,6 +764,23 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runInfluence({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('pool')
+    .description("multiple imputation: the model fitted to each imputed data set of FILE (mice's long format, imputation column --imp, imputation 0 left out) and pooled by Rubin's rules as mitml's testEstimates; with --null mitml's testModels (D1, D2, D3), with --constraints its testConstraints; --json adds mice's pool")
+    .argument('<file>', 'data file in long format')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--imp <column>', 'the imputation column (default .imp)')
+    .option('--null <formula>', 'the null model, nested in FORMULA: testModels')
+    .option('--constraints <list>', "comma-separated linear constraints on the fixed effects ('SES, SexGirl - ReadDis'): testConstraints")
+    .option('--method <m>', 'D1 (default), D2 or D3 (D3: lmer and --null only)')
+    .option('--use <u>', "D2's statistics: wald (default) or likelihood")
+    .option('--extra-pars', "add mitml's pooled variance components")
+    .option('--df-com <n>', "complete-data df: Barnard & Rubin's df (testEstimates, mice's pool) and Reiter's (D1)")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runPool({ file, formula, ...opts } as never, io());
     });
   common(program
     .command('caic')
