@@ -9,7 +9,8 @@
 import type * as arrow from 'apache-arrow';
 import { parseFormula } from '../formula/parse.js';
 import { buildModelFrame, type ModelFrame } from '../frame/modelFrame.js';
-import { labelColumnOf, numericColumnOf } from './escalcTable.js';
+import { labelColumnOf } from './escalcTable.js';
+import { numericColumn } from '../io/tableColumns.js';
 import type { MetaDesign } from './tau2.js';
 
 export interface MetaDataOptions {
@@ -87,7 +88,7 @@ export function metaData(table: arrow.Table, o: MetaDataOptions): MetaData {
   const rows = frame.rows ?? Int32Array.from({ length: nInput }, (_, i) => i);
   const k = frame.n;
   const vcol = o.vi ?? o.sei!;
-  const raw = numericColumnOf(table, vcol, `meta ${o.vi !== undefined ? 'vi' : 'sei'}`);
+  const raw = numericColumn(table, vcol, `meta ${o.vi !== undefined ? 'vi' : 'sei'}`);
   const allLabels = o.slab ? labelColumnOf(table, o.slab) : Array.from({ length: nInput }, (_, i) => String(i + 1));
   const v = new Float64Array(k);
   for (let s = 0; s < k; s++) {

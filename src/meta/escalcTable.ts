@@ -5,6 +5,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { makeFloat64Vector, tableFromColumns } from '../io/arrow.js';
+import { numericColumn } from '../io/tableColumns.js';
 import { type EffectMeasure, type EscalcInput, type EscalcOptions, type EscalcResult, MEASURE_INPUTS, escalc, isEffectMeasure } from './escalc.js';
 
 export type EscalcColumns = Partial<Record<keyof EscalcInput, string>>;
@@ -14,18 +15,6 @@ export interface EscalcTableOptions extends EscalcOptions {
   slab?: string;
   /** names of the appended columns (default 'yi', 'vi') */
   names?: { yi?: string; vi?: string };
-}
-
-/** A numeric column of the table as float64 (null → NaN). */
-export function numericColumnOf(table: arrow.Table, name: string, what: string): Float64Array {
-  const col = table.getChild(name);
-  if (!col) throw new Error(`${what}: no column '${name}' in the data (columns: ${table.schema.fields.map((f) => f.name).join(', ')})`);
-  const type = col.type as arrow.DataType;
-  if (!/^(Float|Int|Uint)/.test(String(type))) throw new Error(`${what}: column '${name}' is not numeric (${String(type)})`);
-  return Float64Array.from({ length: col.length }, (_, i) => {
-    const v = col.get(i);
-    return v === null || v === undefined ? NaN : Number(v);
-  });
 }
 
 /** A column as strings (labels). */
@@ -43,7 +32,7 @@ export function escalcTable(measure: string, table: arrow.Table, columns: Escalc
     if (col === undefined) continue;
     const needed = MEASURE_INPUTS[measure as EffectMeasure].flatMap((s) => s.split('|'));
     if (!needed.includes(arg)) throw new Error(`escalc ${measure} does not use '${arg}' (it reads ${MEASURE_INPUTS[measure as EffectMeasure].join(', ')})`);
-    input[arg] = numericColumnOf(table, col, `escalc ${measure} ${arg}`);
+    input[arg] = numericColumn(table, col, `escalc ${measure} ${arg}`);
   }
   const labels = options.slab ? labelColumnOf(table, options.slab) : undefined;
   const result = escalc(measure, input, { ...options, labels });

@@ -37,7 +37,7 @@ describe('escalc on a table', () => {
   it('names the column and the problem', () => {
     const t = loadMetaData('bcg');
     expect(() => escalcTable('RR', t, { ai: 'tpos', bi: 'nope', ci: 'cpos', di: 'cneg' })).toThrow(/escalc RR bi: no column 'nope' in the data \(columns: trial, author/);
-    expect(() => escalcTable('RR', t, { ai: 'author', bi: 'tneg', ci: 'cpos', di: 'cneg' })).toThrow(/column 'author' is not numeric/);
+    expect(() => escalcTable('RR', t, { ai: 'author', bi: 'tneg', ci: 'cpos', di: 'cneg' })).toThrow(/column 'author' must be numeric, but it holds text values/);
     expect(() => escalcTable('RR', t, { ai: 'tpos', bi: 'tneg', ci: 'cpos', di: 'cneg', ri: 'year' })).toThrow(/escalc RR does not use 'ri'/);
     expect(() => escalcTable('XYZ', t, {})).toThrow(/unknown effect-size measure 'XYZ'/);
   });

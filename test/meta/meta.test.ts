@@ -118,7 +118,7 @@ describe('meta() input errors', () => {
     await expect(bad({ mods: '~ ablat + (1 | trial)' })).rejects.toThrow(/random-effects terms go in random/);
     await expect(bad({ vi: undefined })).rejects.toThrow(/name the column of sampling variances/);
     await expect(bad({ vi: 'nope' })).rejects.toThrow(/no column 'nope' in the data/);
-    await expect(bad({ vi: 'author' })).rejects.toThrow(/column 'author' is not numeric/);
+    await expect(bad({ vi: 'author' })).rejects.toThrow(/column 'author' must be numeric, but it holds text values/);
     await expect(bad({ random: '~ x + 1 | trial' })).rejects.toThrow(/write nested random intercepts as/);
   });
   it('vi ≤ 0 or missing: an error with the row', async () => {
