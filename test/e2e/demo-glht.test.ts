@@ -188,7 +188,7 @@ describe('Multiple comparisons (glht) card: worker and page logic', () => {
   });
 
   test('the R calls: defaults left out; the alternative, the test, the level; a name that is not syntactic', () => {
-    const r = (over: Partial<GlhtRequest>): GlhtRequest => ({ factor: 'f', type: 'Tukey', base: 1, alternative: 'two.sided', test: 'holm', level: 0.95, ...over });
+    const r = (over: Partial<GlhtRequest>): GlhtRequest => ({ factor: 'f', type: 'Tukey', base: 1, alternative: 'two.sided', test: 'holm', level: 0.95, interactionAverage: false, covariateAverage: false, ...over });
     expect(glhtCalls(r({})).summary).toBe('summary(glht(fit, linfct = mcp(f = "Tukey")), test = adjusted("holm"))');
     expect(glhtCalls(r({})).confint).toBe('confint(glht(fit, linfct = mcp(f = "Tukey")))');
     expect(glhtCalls(r({ test: 'single-step', level: 0.9, alternative: 'greater', type: 'Williams' }))).toEqual({
