@@ -70,9 +70,16 @@ export function newdataOfText(text: string, factors: readonly string[]): arrow.T
   }
 }
 
+/** the data's columns a prediction reads: the fixed and random parts' variables and the grouping factors (g1:g2's both) */
+export function modelVariables(fit: LmmFit | GlmmFit, table: arrow.Table): string[] {
+  const frame = fit.model.frame;
+  const names = [...frame.columns.keys(), ...frame.reTerms.flatMap((t) => t.group.split(':'))];
+  return [...new Set(names)].filter((n) => table.getChild(n) !== null);
+}
+
 /** the first rows of the data's model variables as CSV: the CSV box's text for a new fit */
 export function newdataHead(fit: LmmFit | GlmmFit, table: arrow.Table, rows = 6): string {
-  const names = [...fit.model.frame.columns.keys()].filter((n) => table.getChild(n) !== null);
+  const names = modelVariables(fit, table);
   const cols = names.map((n) => table.getChild(n)!);
   const k = Math.min(rows, table.numRows);
   const lines = [names.map(csvField).join(',')];
@@ -126,7 +133,7 @@ export async function runMerSim(stored: StoredFit | undefined, table: arrow.Tabl
   // the new data's cells shown beside the intervals: the box's columns, or the data's model variables
   const names = r.rows === 'edit'
     ? newdata.schema.fields.map((f) => f.name)
-    : [...fit.model.frame.columns.keys()].filter((n) => newdata.getChild(n) !== null);
+    : modelVariables(fit, newdata);
   const cols = names.map((n) => newdata.getChild(n)!);
   const shown = Math.min(newdata.numRows, MAX_CELL_ROWS);
   const cells = Array.from({ length: shown }, (_, i) => cols.map((c) => cellText(c.get(i))));
