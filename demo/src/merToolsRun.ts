@@ -27,6 +27,12 @@ export interface MerSimContext {
 /** how many rows of the new data the message carries as cells (the table's; the CSV has fit, upr and lwr of all) */
 export const MAX_CELL_ROWS = 500;
 
+/**
+ * the most draws predictInterval keeps in the worker: rows × n.sims × (grouping factors + 2) values (the parts'
+ * draws and their sum, 8 bytes each: 400 MB)
+ */
+export const MAX_DRAW_VALUES = 5e7;
+
 /** a refusal whose field the card names (merSimFieldOf) */
 export class MerSimRunError extends Error {
   constructor(readonly field: MerSimField | null, message: string) {
@@ -109,6 +115,11 @@ export async function runMerSim(stored: StoredFit | undefined, table: arrow.Tabl
   if (!(fit instanceof LmmFit || fit instanceof GlmmFit)) throw new Error("merTools's simulations are implemented here for lmer and glmer fits");
   const onProgress = (label: string) => (p: { done: number; total: number }) => ctx.onProgress?.({ done: p.done, total: p.total, label });
   if (r.kind === 'resim') {
+    // REsim keeps every draw of every random effect and fixed effect (its medians need them)
+    const effects = fit.model.frame.p + fit.model.blocks.reduce((a, b) => a + b.nl * b.q, 0);
+    if (effects * r.nsims > MAX_DRAW_VALUES) {
+      throw new MerSimRunError('nsims', `${effects.toLocaleString('en-US')} effects × ${r.nsims.toLocaleString('en-US')} draws keep ${(effects * r.nsims * 8 / 2 ** 20).toFixed(0)} MB of draws in the page, more than its ${(MAX_DRAW_VALUES * 8 / 2 ** 20).toFixed(0)} MB: take fewer draws`);
+    }
     const { re, fe } = await reFeSimAsync(fit, { nsims: r.nsims, seed: r.seed }, { signal: ctx.signal, onProgress: onProgress('draws') });
     const intervals = reSimIntervals(re, { level: r.level });
     return {
@@ -126,6 +137,11 @@ export async function runMerSim(stored: StoredFit | undefined, table: arrow.Tabl
     newdata = table;
   } else {
     newdata = newdataOfText(r.newdata, stored.request.factors);
+  }
+  // the library keeps every draw of every row (its quantiles need them): refused before memory runs out
+  const values = newdata.numRows * r.nsims * (fit.model.blocks.length + 2);
+  if (values > MAX_DRAW_VALUES) {
+    throw new MerSimRunError('nsims', `${newdata.numRows.toLocaleString('en-US')} rows × ${r.nsims.toLocaleString('en-US')} draws keep ${(values * 8 / 2 ** 20).toFixed(0)} MB of draws in the page, more than its ${(MAX_DRAW_VALUES * 8 / 2 ** 20).toFixed(0)} MB: take fewer draws or fewer rows (the box's rows)`);
   }
   const res = await predictIntervalSimAsync(fit, newdata, {
     which: r.which, level: r.level, nsims: r.nsims, type: r.type, includeResidVar: r.includeResidVar, seed: r.seed,

@@ -19,7 +19,7 @@ import type { LmmFit } from '../../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../../src/glmm/glmmFit.js';
 import { reSimIntervals } from '../../src/inference/reSim.js';
 import { feSimTable, predictIntervalTable, printSimTable, reSimTable } from '../../src/inference/merToolsTables.js';
-import { MerSimRunError, merSimFieldOf, newdataHead, runMerSim } from '../../demo/src/merToolsRun.js';
+import { MAX_DRAW_VALUES, MerSimRunError, merSimFieldOf, newdataHead, runMerSim } from '../../demo/src/merToolsRun.js';
 import {
   MerSimFieldError, type MerSimFields, defaultMerSimFields, feSimCsv, merSimErrorText, merSimUrlOf, predictIntervalCall, predictIntervalCsv,
   predictIntervalRequest, reSimCalls, reSimCsv, reSimPanels, reSimRequest,
@@ -171,6 +171,11 @@ describe('Simulation intervals (merTools) card: worker and page logic', () => {
     const kind = await libraryRefusal(predictIntervalRequest(fields({ piNewdata: 'Days,Subject\nx,308\n' }), false));
     expect(kind[0]).toBe('newdata');
     expect(merSimFieldOf(new MerSimRunError('rows', 'no data'), { kind: 'resim', nsims: 2, seed: 1, level: 0.9 })).toBe('rows');
+    // rows × n.sims beyond what the page keeps: the n.sims field, before any draw
+    const big = await libraryRefusal(predictIntervalRequest(fields({ piRows: 'data', piNsims: '100000' }), false));
+    expect(big[0]).toBe('nsims');
+    expect(big[1]).toMatch(/^n\.sims: 180 rows × 100,000 draws keep 412 MB of draws in the page, more than its 381 MB: take fewer draws or fewer rows/);
+    expect(MAX_DRAW_VALUES).toBe(5e7);
     // a fit no longer kept; a fit of another kind
     await expect(runMerSim(undefined, sleep, reSimRequest(fields({})))).rejects.toThrow(/no longer kept/);
   });
