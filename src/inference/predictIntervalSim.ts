@@ -40,7 +40,7 @@ import { quantile7 } from '../frame/basis/bspline.js';
 import { spdInverse } from '../linalg/dense.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import { CounterNormal, gammaDraw } from '../model/random.js';
-import { macrotask, throwIfAborted } from '../model/control.js';
+import { YIELD_EVERY_MS, macrotask, throwIfAborted } from '../model/control.js';
 import { type Schema, bool, checkObject, integer, oneOf } from '../options/rules.js';
 import { type PredictSource, newDataDesign } from '../results/predict.js';
 import type { GlmFamily } from '../glmm/family.js';
@@ -205,12 +205,13 @@ export interface PredictIntervalSimControl {
 }
 
 /**
- * predictIntervalSim with a turn of the event loop after each chunk of draws, its progress reported and
+ * predictIntervalSim in chunks of draws with a turn of the event loop at least every 50 ms, its progress reported and
  * `signal` honoured (for a page or a worker that must stay responsive); the same result as predictIntervalSim.
  */
 export async function predictIntervalSimAsync(fit: PredictIntervalSimSource, newdata: arrow.Table, options: PredictIntervalSimOptions = {}, control: PredictIntervalSimControl = {}): Promise<PredictIntervalSimResult> {
   throwIfAborted(control.signal);
   const steps = predictIntervalSimSteps(fit, newdata, options);
+  let last = performance.now();
   for (;;) {
     const s = steps.next();
     if (s.done) {
@@ -218,8 +219,13 @@ export async function predictIntervalSimAsync(fit: PredictIntervalSimSource, new
       return s.value;
     }
     control.onProgress?.(s.value);
-    await macrotask();
     throwIfAborted(control.signal);
+    // a turn of the event loop (its messages, a Cancel) at least every YIELD_EVERY_MS of drawing
+    if (performance.now() - last >= YIELD_EVERY_MS) {
+      await macrotask();
+      last = performance.now();
+      throwIfAborted(control.signal);
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { quantile7 } from '../frame/basis/bspline.js';
 import { CounterNormal } from '../model/random.js';
 import { type Schema, bool, checkObject, integer } from '../options/rules.js';
 import { qnorm } from '../stats/distributions.js';
-import { macrotask, throwIfAborted } from '../model/control.js';
+import { YIELD_EVERY_MS, macrotask, throwIfAborted } from '../model/control.js';
 import { armSimDraw, armSimSystem } from './armSim.js';
 import type { GetMEFit } from './getME.js';
 
@@ -126,13 +126,14 @@ export interface SimProgressOptions {
 
 /**
  * REsim and FEsim of the same draws (both equal to reSim(fit, options) and feSim(fit, options): one seed,
- * one sequence of draws), computed with a turn of the event loop after each chunk of draws, its progress
+ * one sequence of draws), computed in chunks of draws with a turn of the event loop at least every 50 ms, its progress
  * reported and `signal` honoured: for a page or a worker that must stay responsive.
  */
 export async function reFeSimAsync(fit: GetMEFit, options: SimSummaryOptions = {}, control: SimProgressOptions = {}): Promise<{ re: ReSimRow[]; fe: FeSimRow[] }> {
   throwIfAborted(control.signal);
   const steps = drawSteps(fit, options, 'REsim');
   const total = options.nsims ?? 200;
+  let last = performance.now();
   for (;;) {
     const s = steps.next();
     if (s.done) {
@@ -141,8 +142,13 @@ export async function reFeSimAsync(fit: GetMEFit, options: SimSummaryOptions = {
       return { re: reRows(fit, s.value.random, odds), fe: feRows(fit, s.value.fixed, odds) };
     }
     control.onProgress?.({ done: s.value, total });
-    await macrotask();
     throwIfAborted(control.signal);
+    // a turn of the event loop (its messages, a Cancel) at least every YIELD_EVERY_MS of drawing
+    if (performance.now() - last >= YIELD_EVERY_MS) {
+      await macrotask();
+      last = performance.now();
+      throwIfAborted(control.signal);
+    }
   }
 }
 
