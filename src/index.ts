@@ -15,6 +15,15 @@ export { glmer } from './fit/glmer.js';
 export type { GlmerOptions } from './fit/glmer.js';
 export { glmerNb } from './fit/glmerNb.js';
 export type { GlmerNbOptions } from './fit/glmerNb.js';
+// multiple imputation: one lmer/glmer per imputed data set, pooled as mitml and mice pool them
+export { lmerImputed, glmerImputed, ImputedFits, splitImputations, estimatesOf, miscParameters, printTestModels, printTestConstraints } from './fit/imputed.js';
+export type { ImputedOptions, TestEstimatesResult, TestModelsResult, TestConstraintsResult, MiExtraPar } from './fit/imputed.js';
+export { poolEstimates, poolMice, barnardRubinDf, miMean, miBetween, miMeanMatrix } from './inference/miPool.js';
+export type { MiEstimates, MiPooled, MiPooledRow, MicePooledRow } from './inference/miPool.js';
+export { miD1, miD2, miD3, waldStatistics, parseLinearConstraint, constrainEstimates } from './inference/miTests.js';
+export type { MiTest, MiMethod, LinearConstraint } from './inference/miTests.js';
+export { lmmLogLikAt, lmmParameters } from './inference/miLogLik.js';
+export type { LmmParameters } from './inference/miLogLik.js';
 export { lmList, LmList } from './lmlist/lmList.js';
 export { nlmer } from './nlmer/nlmer.js';
 export type { NlmerOptions } from './nlmer/nlmer.js';
@@ -416,3 +425,5 @@ export { tidyLme, glanceLme, TIDY_LME_EFFECTS } from './broom/tidyLme.js';
 export type { TidyLmeOptions, TidyLmeEffect } from './broom/tidyLme.js';
 export { augmentLme, augmentLmeColumns } from './broom/augmentLme.js';
 export { augmentTmb, augmentTmbColumns } from './broom/augmentTmb.js';
+// reliability and agreement (psych's ICC with lmer's variance decomposition; multilevel's ICC1/ICC2, mult.icc, rwg, rwg.j, rwg.j.lindell, awg, ad.m)
+export * from './reliability/index.js';

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lmer } from '../src/fit/lmer.js';
 import { RANEF_JSON_LEVELS } from '../src/results/mixedFit.js';
 import type { RanefGroup, RanefSummary } from '../src/results/components.js';
-import { quantile7 } from '../src/results/rFormat.js';
+import { quantile7 } from '../src/frame/basis/bspline.js';
 import { OptionError } from '../src/errors/errors.js';
 import { type CliIO, runFit } from '../src/cli/fitCommand.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';

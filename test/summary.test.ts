@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { abbreviate, deparseCall, deparseFormula, formatR, makeUnique, quantile7, roundR, zapsmall } from '../src/results/rFormat.js';
+import { abbreviate, deparseCall, deparseFormula, formatR, makeUnique, roundR, zapsmall } from '../src/results/rFormat.js';
+import { quantile7 } from '../src/frame/basis/bspline.js';
 import { formatSummary, type SummarySource } from '../src/lmm/summary.js';
 import { type ReferenceCase, loadReference } from './helpers/reference.js';
 

@@ -203,7 +203,7 @@ export function resolveBackend(choice: string | undefined): BackendChoice {
 const FAMILIES = Object.keys(FAMILY_LINKS) as FamilyName[];
 
 /** the GLMM settings of the arguments (null: a linear mixed model), checked before the data are read */
-function resolveGlmm(args: FitArgs): { family: FamilyName; link?: LinkName; nAGQ?: number; weights?: string; theta?: number } | null {
+export function resolveGlmm(args: FitArgs): { family: FamilyName; link?: LinkName; nAGQ?: number; weights?: string; theta?: number } | null {
   if (args.family === undefined) {
     const glmmOnly = (['link', 'nagq', 'theta'] as const).filter((k) => args[k] !== undefined);
     if (glmmOnly.length) {

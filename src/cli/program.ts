@@ -17,6 +17,8 @@
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--robust [CR2] [--cluster COL]] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
+ *   mixedgpu pool FILE FORMULA [--imp .imp] [--family …] [--null FORMULA | --constraints 'a,b - c'] [--method D1|D2|D3] [--use wald|likelihood]
+ *                              [--extra-pars] [--df-com N] [--ml] [--json]   (mitml's testEstimates, testModels, testConstraints; mice's pool)
  *   mixedgpu caic FILE FORMULA [--family poisson|binomial] [--sigma-penalty 1] [--ml] [--json]   (cAIC4's conditional AIC)
  *   mixedgpu predictinterval FILE FORMULA --newdata NEW.csv [--which full|fixed|random|all] [--level 0.8] [--nsims 1000] [--seed 1]
  *                               [--stat median|mean] [--type linear.prediction|probability] [--no-resid-var] [--json | --csv OUT]
@@ -38,6 +40,9 @@
  *     [--emmeans '~ A' [--type response] [--mode containment|asymptotic] [--contrast pairwise]]
  *   mixedgpu gls FILE "y ~ x" [--weights "varPower(form = ~ x)"] [--correlation "corCompSymm(form = ~ 1 | g)"] [--ml] [--json]
  *   mixedgpu gamm4 FILE "y ~ s(x) + z" [--random "~ (1 | g)"] [--ml] [--factors a,b] [--backend cpu|webgpu|auto] [--points 50] [--json]
+ *   mixedgpu reliability FILE (--subject COL --rater COL --value COL | --raters a,b,c) [--alpha 0.05] [--json]   (psych's ICC: Shrout & Fleiss from lmer)
+ *   mixedgpu agreement FILE --group COL --items a,b,c [--options A | --ranvar V] [--range L,H] [--type mean|median] [--singletons error|na] [--json]
+ *                               (multilevel's rwg / rwg.j, rwg.j.lindell, awg, ad.m per group)
  *   mixedgpu escalc FILE --measure RR|OR|RD|MD|SMD|ROM|COR|ZCOR|PR|PLO --ai COL ... [--out FILE]
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -55,6 +60,7 @@ import { runCoxme } from './coxmeCommand.js';
 import { runZeroinfl } from './zeroinflCommand.js';
 import { runInfluence } from './influenceCommand.js';
 import { runCaic } from './caicCommand.js';
+import { runPool } from './poolCommand.js';
 import { runPredictInterval, runReSim } from './predictIntervalCommand.js';
 import { runAllFit } from './allFitCommand.js';
 import { runModcomp } from './modcompCommand.js';
@@ -69,6 +75,7 @@ import { runParameters } from './parametersCommand.js';
 import { runTabmodel } from './tabmodelCommand.js';
 import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
+import { runAgreement, runReliability } from './reliabilityCommand.js';
 import { runMeta } from './metaCommand.js';
 import { runLmList } from './lmListCommand.js';
 import { runLme } from './lmeCommand.js';
@@ -330,6 +337,38 @@ export function buildProgram(): Command {
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runGamm>[0], 'file' | 'formula'>) => {
       process.exitCode = await runGamm({ file, formula, ...opts }, io());
+    });
+
+  csvReadOptions(program
+    .command('reliability')
+    .description("psych's ICC: Shrout & Fleiss's six intraclass correlations with F tests and McGraw & Wong's intervals, from lmer's subject/rater/residual variance decomposition (missing cells allowed)")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet): one row per rating')
+    .option('--subject <column>', 'the column of subjects (targets)')
+    .option('--rater <column>', 'the column of raters (judges)')
+    .option('--value <column>', 'the column of ratings')
+    .option('--raters <columns>', 'a wide file instead (one row per subject): its comma-separated columns of ratings, one per rater')
+    .option('--alpha <a>', '1 − the intervals\' level (default 0.05)')
+    .option('--json', 'print the result as one JSON object'))
+    .option('--quiet', 'no warnings on stderr')
+    .action(async (file: string, opts: Omit<Parameters<typeof runReliability>[0], 'file'>) => {
+      process.exitCode = await runReliability({ file, ...opts }, io());
+    });
+
+  csvReadOptions(program
+    .command('agreement')
+    .description("multilevel's within-group agreement per group: rwg (one item) or rwg.j and rwg.j.lindell (several), awg and ad.m")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet): one row per rater')
+    .option('--group <column>', 'the column of groups')
+    .option('--items <columns>', 'comma-separated item columns')
+    .option('--options <A>', 'the number of response options A: the uniform null variance (A² − 1)/12 and awg\'s range 1..A')
+    .option('--ranvar <v>', 'the null variance itself (multilevel\'s ranvar; default 2)')
+    .option('--range <L,H>', 'awg\'s scale (default 1,A or 1,5)')
+    .option('--type <t>', 'ad.m about the mean (default) or the median')
+    .option('--singletons <how>', 'a group of one rater: error (default) or na (multilevel\'s NA)')
+    .option('--json', 'print the result as one JSON object'))
+    .option('--quiet', 'no warnings on stderr')
+    .action(async (file: string, opts: Omit<Parameters<typeof runAgreement>[0], 'file'>) => {
+      process.exitCode = await runAgreement({ file, ...opts }, io());
     });
 
   const escalc = program
@@ -725,6 +764,23 @@ export function buildProgram(): Command {
     .option('--reml', 'fit by REML (the default)'))
     .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
       process.exitCode = await runInfluence({ file, formula, ...opts }, io());
+    });
+  common(program
+    .command('pool')
+    .description("multiple imputation: the model fitted to each imputed data set of FILE (mice's long format, imputation column --imp, imputation 0 left out) and pooled by Rubin's rules as mitml's testEstimates; with --null mitml's testModels (D1, D2, D3), with --constraints its testConstraints; --json adds mice's pool")
+    .argument('<file>', 'data file in long format')
+    .argument('<formula>', 'lme4 model formula')
+    .option('--imp <column>', 'the imputation column (default .imp)')
+    .option('--null <formula>', 'the null model, nested in FORMULA: testModels')
+    .option('--constraints <list>', "comma-separated linear constraints on the fixed effects ('SES, SexGirl - ReadDis'): testConstraints")
+    .option('--method <m>', 'D1 (default), D2 or D3 (D3: lmer and --null only)')
+    .option('--use <u>', "D2's statistics: wald (default) or likelihood")
+    .option('--extra-pars', "add mitml's pooled variance components")
+    .option('--df-com <n>', "complete-data df: Barnard & Rubin's df (testEstimates, mice's pool) and Reiter's (D1)")
+    .option('--ml', 'fit by maximum likelihood')
+    .option('--reml', 'fit by REML (the default)'))
+    .action(async (file: string, formula: string, opts: Record<string, string | boolean | undefined>) => {
+      process.exitCode = await runPool({ file, formula, ...opts } as never, io());
     });
   common(program
     .command('caic')

@@ -17,7 +17,7 @@ import { OptionError } from '../errors/errors.js';
 import type { CounterNormal } from '../model/random.js';
 import { BINOM_ALTERNATIVES, binomTestP } from '../stats/binomTest.js';
 import { clopperPearson } from '../inference/clopperPearson.js';
-import { quantile7 } from '../results/rFormat.js';
+import { quantile7 } from '../frame/basis/bspline.js';
 import type { HTest } from './htest.js';
 import { type SimAlternative, checkSimAlternative, meanR, simulationP } from './simulationTest.js';
 

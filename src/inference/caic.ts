@@ -13,14 +13,16 @@
  * (test/oracle/caic.R checks it against refits in R with the argument named as refit names it).
  *
  * deleteZeroComponents (cAIC4's rule): where a diagonal entry of a term's template T is exactly 0 at θ̂
- * the model is refitted without that term's column, and cAIC is that model's (`new`, `reducedModel`);
+ * the model is refitted without that term's column (lmer and glmer: refitFrame.ts, from the fit's model
+ * frame), and cAIC is that model's (`new`, `reducedModel`);
  * where every θ is 0 the model is the linear model without random effects: df = rank(X) (without the σ
  * penalty, as cAIC4 returns lm's rank) and the log-likelihood the original fit's (lmer; for a glmer fit
  * cAIC4 stops there, and so do we, by name).
  * Refused by name: other families, prior weights, offsets (lmer), covariance structures, known
  * covariances, engine fits, binomial responses with more than one trial (cAIC4 returns −Inf there: its
- * getcondLL takes the binomial size as the number of distinct responses − 1), a term whose template has
- * some but not all diagonal entries at 0 (cAIC4 refits it with fewer columns: not supported here).
+ * getcondLL takes the binomial size as the number of distinct responses − 1). A term whose template has some
+ * but not all diagonal entries at 0 keeps its other columns (cAIC4's cnms2formula); a kept column that is not
+ * a variable of the data (a factor's, a transformation's) is refused by name.
  */
 import { ModelError, OptionError } from '../errors/errors.js';
 import { abortError } from '../model/control.js';
@@ -29,13 +31,14 @@ import { fitGlmm } from '../glmm/fit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { PirlsEngine } from '../glmm/pirls.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
-import type { Formula } from '../formula/types.js';
+import type { Formula, RandomTerm } from '../formula/types.js';
+import { parseRandomForm } from '../formula/parse.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import { dbinomLog, dpoisLog } from '../glmm/rmath.js';
 import { gaussianBiasCorrection } from './caicGaussian.js';
 import { lme4Lambdat, lme4Z } from './getME.js';
 import { refuseEngineRows, refuseKnownCovariance } from './knownCovariance.js';
-import { refitWithFormula } from './refitFrame.js';
+import { refitGlmmWithFormula, refitWithFormula } from './refitFrame.js';
 import { updatedFormulaText } from './ranova.js';
 import { withResponse } from './glmmBootstrap.js';
 import { formatR, roundR } from '../results/rFormat.js';
@@ -129,7 +132,9 @@ function refuseCommon(fit: LmmFit | GlmmFit): void {
 
 /**
  * The reduced model by cAIC4's deleteZeroComponents: `null` when no diagonal θ is 0, 'lm' when every θ
- * is 0, else the formula without the terms whose every diagonal θ is 0.
+ * is 0, else the formula without the columns whose diagonal θ is 0 — a term loses the whole of itself when
+ * every diagonal is 0, else those columns only, rewritten as cAIC4's cnms2formula writes the kept ones:
+ * `(1 + x | g)` when the intercept stays, `(-1 + x | g)` when it goes.
  */
 function reducedFormula(fit: LmmFit | GlmmFit): Formula | 'lm' | null {
   const model = fit.model;
@@ -137,12 +142,21 @@ function reducedFormula(fit: LmmFit | GlmmFit): Formula | 'lm' | null {
   const zeros = zeroDiagonals(model, fit.theta);
   if (!zeros.some((z) => z.some(Boolean))) return null;
   const terms = model.frame.reTerms;
-  const partial = terms.find((t, k) => zeros[k].some(Boolean) && !zeros[k].every(Boolean));
-  if (partial) {
-    throw new ModelError(`cAIC: the term ${partial.term.text} has a zero variance on some but not all of its columns; cAIC4 refits it with the remaining columns only, which is not supported here: refit without them and call cAIC again`);
-  }
   const f = model.frame.formula;
-  const random = f.random.filter((r) => !terms.some((t, k) => t.term === r && zeros[k].every(Boolean)));
+  const random = f.random.flatMap((r): RandomTerm[] => {
+    const k = terms.findIndex((t) => t.term === r);
+    if (k < 0 || !zeros[k].some(Boolean)) return [r];
+    if (zeros[k].every(Boolean)) return [];
+    const kept = terms[k].cnames.filter((_, j) => !zeros[k][j]);
+    // cnms2formula writes the kept columns' names as variables: a factor's or a transformation's column
+    // (e.g. 'fB', 'I(x^2)') is not one, and R's update would stop on it too
+    const notVariable = kept.find((c) => c !== '(Intercept)' && !model.frame.columns.has(c));
+    if (notVariable !== undefined) {
+      throw new ModelError(`cAIC: the term ${r.text} has a zero variance on some of its columns; cAIC4 refits it with the others (${kept.join(', ')}), but its column '${notVariable}' is not a variable of the data: refit without the zero columns and call cAIC again`);
+    }
+    const lhs = kept[0] === '(Intercept)' ? ['1', ...kept.slice(1)] : ['-1', ...kept];
+    return parseRandomForm(`~ (${lhs.join(' + ')} | ${r.groupLabel})`);
+  });
   if (random.length === 0) throw new ModelError('cAIC: every random-effects term has zero variances on its diagonal while some θ is not 0; cAIC4 cannot build its reduced model here either');
   return { ...f, random, text: updatedFormulaText(f, random) };
 }
@@ -207,20 +221,27 @@ export async function caicGlmm(fit: GlmmFit, options: CaicOptions = {}): Promise
     throw new ModelError('cAIC: not available for a Poisson glmer fit with prior weights (cAIC4: "Weights for family != gaussian not implemented yet")');
   }
   const messages: string[] = [];
-  const muHat = fit.mu, etaHat = fit.linearPredictor;
-  const ll = family === 'poisson' ? poissonCondLogLik(y, muHat) : bernoulliCondLogLik(y, muHat);
-  const reduced = reducedFormula(fit);
-  if (reduced === 'lm') {
-    // cAIC4 1.0's deleteZeroComponents returns lm(nobars(formula)) here, not a glm, and its Poisson and
-    // Bernoulli corrections then stop ("trying to get slot "resp" from an object (class "lm")")
-    throw new ModelError('cAIC: every variance parameter of this glmer fit is 0; cAIC4 stops here (its deleteZeroComponents turns the model into an lm, which its Poisson and Bernoulli corrections cannot use): fit the model without random effects as a GLM instead');
+  // cAIC4's deleteZeroComponents: refit without the zero variance components until none is left
+  let current = fit;
+  for (;;) {
+    const reduced = reducedFormula(current);
+    if (reduced === 'lm') {
+      // cAIC4 1.0's deleteZeroComponents returns lm(nobars(formula)) here, not a glm, and its Poisson and
+      // Bernoulli corrections then stop ("trying to get slot "resp" from an object (class "lm")")
+      throw new ModelError(`cAIC: every variance parameter of ${current === fit ? 'this glmer fit' : `the reduced glmer fit ${current.model.frame.formula.text}`} is 0; cAIC4 stops here (its deleteZeroComponents turns the model into an lm, which its Poisson and Bernoulli corrections cannot use): fit the model without random effects as a GLM instead`);
+    }
+    if (!reduced) break;
+    current = await refitGlmmWithFormula(current, reduced, 'cAIC', { signal: options.signal, ...(options.optimizer ? { optimizer: options.optimizer } : {}) });
   }
-  if (reduced) throw new ModelError(`cAIC: the glmer fit has zero variance components; cAIC4 refits it as ${reduced.text}, which is not supported here for glmer: refit that model and call cAIC again`);
-  const start = thetaToInternal(model, fit.theta);
+  const isNew = current !== fit;
+  const cModel = current.model;
+  const muHat = current.mu, etaHat = current.linearPredictor;
+  const ll = family === 'poisson' ? poissonCondLogLik(y, muHat) : bernoulliCondLogLik(y, muHat);
+  const start = thetaToInternal(cModel, current.theta);
   // the refit's η_i with y replaced by y′
   const refitEta = async (yNew: Float64Array, i: number): Promise<number> => {
-    const m = withResponse(model, yNew, start);
-    const g = await fitGlmm(m, new PirlsEngine(m.pirls), fit.nAGQ, { vcov: 'RX', signal: options.signal, ...(options.optimizer ? { optimizer: options.optimizer } : {}) }, performance.now(), {});
+    const m = withResponse(cModel, yNew, start);
+    const g = await fitGlmm(m, new PirlsEngine(m.pirls), current.nAGQ, { vcov: 'RX', signal: options.signal, ...(options.optimizer ? { optimizer: options.optimizer } : {}) }, performance.now(), {});
     return g.linearPredictor[i];
   };
   let rho = 0, refits = 0;
@@ -237,14 +258,14 @@ export async function caicGlmm(fit: GlmmFit, options: CaicOptions = {}): Promise
       // ρ += μ̂_i (1 − μ̂_i)(1 − 2y_i)(logit μ̃_i − logit μ̂_i), μ̃ from the fit to y with y_i flipped
       yNew[i] = 1 - y[i];
       const mu = muHat[i];
-      const muI = model.family.linkinv(await refitEta(yNew, i));
+      const muI = cModel.family.linkinv(await refitEta(yNew, i));
       rho += mu * (1 - mu) * (1 - 2 * y[i]) * (logit(muI) - logit(mu));
     }
     refits++;
     options.onProgress?.({ done: refits, total: rows.length });
   }
   if (family === 'binomial') messages.push('cAIC4 1.0 itself returns a df near 0 for Bernoulli fits (its refits ignore the flipped response: refit(…, nresp =)); this is the correction as Säfken et al. define it');
-  return { loglikelihood: ll, df: rho, reducedModel: null, new: false, caic: -2 * ll + 2 * rho, family, refits, messages };
+  return { loglikelihood: ll, df: rho, reducedModel: isNew ? cModel.frame.formula.text : null, new: isNew, caic: -2 * ll + 2 * rho, family, refits, messages };
 }
 
 /** cAIC4's print.cAIC (digits = 2): the refit note and its data frame, printed without row or column names */

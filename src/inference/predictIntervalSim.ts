@@ -37,7 +37,7 @@
 import type * as arrow from 'apache-arrow';
 import { ModelError, OptionError, showValue } from '../errors/errors.js';
 import { quantile7 } from '../frame/basis/bspline.js';
-import { spdInverse } from '../linalg/dense.js';
+import { semidefiniteCholesky, spdInverse } from '../linalg/dense.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import { CounterNormal, gammaDraw } from '../model/random.js';
 import { YIELD_EVERY_MS, macrotask, throwIfAborted } from '../model/control.js';
@@ -120,26 +120,6 @@ export interface PredictIntervalSimSource extends PredictSource {
   /** an LMM's penalized RSS at θ̂ */
   parts?: { pwrss: number };
   varCorr: { group: string; var1: string | null; var2: string | null; vcov: number }[];
-}
-
-/** A lower factor C of a symmetric positive semi-definite q × q matrix S, C Cᵀ = S (a zero pivot leaves its column zero). */
-export function psdFactor(S: ArrayLike<number>, q: number, off = 0): Float64Array {
-  const C = new Float64Array(q * q);
-  let scale = 0;
-  for (let s = 0; s < q; s++) scale = Math.max(scale, Math.abs(S[off + s * q + s]));
-  for (let j = 0; j < q; j++) {
-    let d = S[off + j * q + j];
-    for (let t = 0; t < j; t++) d -= C[j * q + t] * C[j * q + t];
-    if (!(d > 1e-13 * scale)) continue;
-    const cjj = Math.sqrt(d);
-    C[j * q + j] = cjj;
-    for (let i = j + 1; i < q; i++) {
-      let v = S[off + i * q + j];
-      for (let t = 0; t < j; t++) v -= C[i * q + t] * C[j * q + t];
-      C[i * q + j] = v / cjj;
-    }
-  }
-  return C;
 }
 
 /**
@@ -271,8 +251,8 @@ export function* predictIntervalSimSteps(fit: PredictIntervalSimSource, newdata:
     for (let i = 0; i < n; i++) if (codes[i] < 0) count++;
     if (count > 0) messages.push(`${count} row${count > 1 ? 's' : ''} of newdata ha${count > 1 ? 've' : 's'} a level of '${blk.group}' not in the fit: ${count > 1 ? 'their' : 'its'} prediction has no '${blk.group}' effect (the fixed part and the residual only), as merTools's`);
   });
-  // the draws' factors: β*'s C_β C_βᵀ = V; each used level's C_{k,g} C_{k,g}ᵀ = condVar
-  const Cbeta = psdFactor(betaDrawCovariance(fit, options), p);
+  // the draws' factors: β*'s C_β C_βᵀ = V; each used level's C_{k,g} C_{k,g}ᵀ = condVar (a zero pivot leaves its column zero)
+  const Cbeta = semidefiniteCholesky(betaDrawCovariance(fit, options), p);
   const used = model.blocks.map((blk, k) => {
     const set = new Set<number>();
     for (const g of d.blocks![k].codes) if (g >= 0) set.add(g);
@@ -281,7 +261,7 @@ export function* predictIntervalSimSteps(fit: PredictIntervalSimSource, newdata:
   const levelFactors = model.blocks.map((blk, k) => {
     const C = fit.conditionalCovariance(k);
     const map = new Map<number, Float64Array>();
-    for (const g of used[k]) map.set(g, psdFactor(C, blk.q, g * blk.q * blk.q));
+    for (const g of used[k]) map.set(g, semidefiniteCholesky(C.subarray(g * blk.q * blk.q, (g + 1) * blk.q * blk.q), blk.q));
     return map;
   });
   const rng = new CounterNormal(seed);

@@ -22,14 +22,16 @@ import type { Formula, LinearPart, RandomTerm } from '../formula/types.js';
 import { optimizeAndAssemble } from '../lmm/fit.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import { lmmFromFrame } from '../lmm/model.js';
+import { type GlmmFitOptions, fitGlmm } from '../glmm/fit.js';
+import type { GlmmFit } from '../glmm/glmmFit.js';
+import { glmmFromFrame } from '../glmm/model.js';
+import { PirlsEngine } from '../glmm/pirls.js';
 
 /**
- * the refit of `fit`'s model with `formula` (its response the fit's); `what` names the caller in errors;
- * `options.REML` another criterion than the fit's (parameters's pseudo-standardization fits its null
- * model by REML whatever the fit's)
+ * The fit's model frame with `formula`'s terms (its response the frame's), built on the frame's rows and
+ * columns without reading the data again; `what` names the caller in errors.
  */
-export async function refitWithFormula(fit: LmmFit, formula: Formula, what: string, options: { REML?: boolean } = {}): Promise<LmmFit> {
-  const frame = fit.model.frame;
+export function reducedFrame(frame: ModelFrame, formula: Formula, what: string): ModelFrame {
   const columnOf = (label: string) => {
     const c = frame.columns.get(label);
     if (!c) throw new ModelError(`${what}: the column '${label}' of a term of the reduced model '${formula.text}' is not in the model frame`);
@@ -56,9 +58,30 @@ export async function refitWithFormula(fit: LmmFit, formula: Formula, what: stri
     reduced.messages = [...frame.messages.filter((m) => !isFixedDesignMessage(m)), ...design.messages];
     Object.assign(reduced, { X: design.X, p: design.p, xnames: design.xnames });
   }
+  return reduced;
+}
+
+/**
+ * the refit of `fit`'s model with `formula` (its response the fit's); `what` names the caller in errors;
+ * `options.REML` another criterion than the fit's (parameters's pseudo-standardization fits its null
+ * model by REML whatever the fit's)
+ */
+export async function refitWithFormula(fit: LmmFit, formula: Formula, what: string, options: { REML?: boolean } = {}): Promise<LmmFit> {
+  const reduced = reducedFrame(fit.model.frame, formula, what);
   const model = lmmFromFrame(formula, reduced, { factors: fit.model.frameOptions.factors, REML: options.REML ?? fit.reml, ...(fit.model.momentStart === false ? { momentStart: false } : {}) });
   const reference = new CpuBackend(referenceGram(model), model.theta.length, undefined, () => referenceGram(model));
   return optimizeAndAssemble(model, reference, reference, {}, {}, performance.now());
+}
+
+/**
+ * The refit of a glmer fit's model with other random-effects terms (cAIC4's reduced model): the same
+ * family, prior weights, offset and nAGQ, PIRLS and the optimizer on the CPU in float64.
+ */
+export async function refitGlmmWithFormula(fit: GlmmFit, formula: Formula, what: string, options: Pick<GlmmFitOptions, 'signal' | 'optimizer'> = {}): Promise<GlmmFit> {
+  if (!sameFixedPart(formula.fixed, fit.model.frame.formula.fixed)) throw new Error(`internal: ${what}'s glmer refit changes the fixed part (${formula.text})`);
+  const reduced = reducedFrame(fit.model.frame, formula, what);
+  const model = glmmFromFrame(formula, reduced, fit.model.family, fit.model.frameOptions, fit.model.weightsName);
+  return fitGlmm(model, new PirlsEngine(model.pirls), fit.nAGQ, { vcov: 'RX', ...options }, performance.now(), {});
 }
 
 /** whether two fixed parts have the same terms in the same order and the same intercept */

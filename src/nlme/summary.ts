@@ -5,7 +5,8 @@
  * 4 decimals, as print.summary.lme), their correlation (print.correlation), the standardized residuals'
  * quantiles and the numbers of observations and groups (lme) or the residual SE and df (gls).
  */
-import { abbreviate, formatR, printMatrix, printNamedVector, quantile7, roundR, zapsmall } from '../results/rFormat.js';
+import { abbreviate, formatR, printMatrix, printNamedVector, roundR, zapsmall } from '../results/rFormat.js';
+import { quantile7 } from '../frame/basis/bspline.js';
 import { isGeneralPd } from './randomSpec.js';
 
 export interface StructEstimates {

@@ -5,7 +5,7 @@
  */
 import type { ReTerm } from '../frame/modelFrame.js';
 import type { RandomBlock } from '../model/lambda.js';
-import { quantile7 } from './rFormat.js';
+import { quantile7 } from '../frame/basis/bspline.js';
 
 /** One row of lme4's `as.data.frame(VarCorr(fit))`. */
 export interface VarCorrRow {

@@ -7,8 +7,9 @@
  */
 import { type VarCorrRow, cov2cor } from './components.js';
 import {
-  WIDTH, abbreviate, catFill, deparseFormula, formatPval, formatR, printMatrix, printNamedVector, quantile7, roundR, zapsmall,
+  WIDTH, abbreviate, catFill, deparseFormula, formatPval, formatR, printMatrix, printNamedVector, roundR, zapsmall,
 } from './rFormat.js';
+import { quantile7 } from '../frame/basis/bspline.js';
 
 /** lme4's print digits: max(3, getOption("digits") - 3) */
 export const DIGITS = 4;

@@ -196,26 +196,6 @@ export function formatPval(pv: number[], digits: number, eps = Number.EPSILON): 
   return out;
 }
 
-/** R's quantile(x, probs, type = 7, na.rm = TRUE) */
-export function quantile7(values: ArrayLike<number>, probs: number[]): number[] {
-  // a typed array's sort is numeric (and much faster on millions of values than a comparator's)
-  const x = Float64Array.from(values).filter((v) => !Number.isNaN(v)).sort();
-  const n = x.length;
-  if (n === 0) return probs.map(() => NaN);
-  return probs.map((pr) => {
-    const index = 1 + (n - 1) * pr;
-    const lo = Math.floor(index);
-    const hi = Math.ceil(index);
-    const qs = x[lo - 1];
-    const xh = x[hi - 1];
-    if (index > lo && xh !== qs) {
-      const h = index - lo;
-      return (1 - h) * qs + h * xh;
-    }
-    return qs;
-  });
-}
-
 // -----------------------------------------------------------------------------------------------
 // R's printing of vectors and matrices, cat(fill = TRUE), deparse, abbreviate
 // -----------------------------------------------------------------------------------------------

@@ -81,6 +81,12 @@ describe('a Parquet file streamed in batches of 1 000 rows equals the in-memory 
         expect(rel(fit.predict(table), mem.predict(table))).toBeLessThan(1e-9);
         expect(rel(fit.predict(table, { groups: false }), mem.predict(table, { groups: false }))).toBeLessThan(1e-9);
         expect(() => fit.predict()).toThrow(/this fit's rows are in an SQL engine or a stream: pass the data as newdata/);
+        // merTools's simulation intervals read vcov, the conditional variances and σ, not the rows: the same
+        // draws (seed 3) give the same intervals; REsim's draws need the rows' penalized system
+        const some = table.slice(0, 500);
+        const pm = mem.predictIntervalSim(some, { nsims: 200, seed: 3 }), pf = fit.predictIntervalSim(some, { nsims: 200, seed: 3 });
+        for (const k of ['fit', 'upr', 'lwr'] as const) expect(rel(pf[k], pm[k])).toBeLessThan(1e-9);
+        expect(() => fit.REsim()).toThrow(/REsim: not available for this fit, whose rows are in a stream/);
         expect(() => fit.hatvalues()).toThrow(/hat values: not available for this fit, whose rows are in a stream \(.*\); it needs the rows themselves/);
         expect(() => fit.simulate()).toThrow(/simulate: not available for this fit, whose rows are in a stream/);
       } finally {

@@ -14,7 +14,7 @@ import { gramFromSql } from '../../src/gram/sql/sqlSource.js';
 import { residualQuantiles, residualSql, writeResiduals } from '../../src/gram/sql/residuals.js';
 import type { SqlEngine } from '../../src/gram/sql/engine.js';
 import { lmer } from '../../src/fit/lmer.js';
-import { quantile7 } from '../../src/results/rFormat.js';
+import { quantile7 } from '../../src/frame/basis/bspline.js';
 import { readCsv } from '../../src/io/csv.js';
 import { gramFromStream } from '../../src/gram/stream/streamSource.js';
 import { openBatchSource, writeStreamResiduals } from '../../src/gram/stream/node.js';

@@ -49,6 +49,17 @@ export const DATASET_LMER_CASES = [
 export const DATASET_GLMER_CASES = ['arabidopsis_poisson_crossed', 'bacteria_binomial', 'epil_poisson', 'epil_poisson_agq'];
 export const DATASETS_FOLDER = 'datasets';
 
+/**
+ * the data of the Multilevel Modelling Software Review (R package mlmRev; test/oracle/mlmrev.R, in
+ * test/fixtures/mlmrev): lmer cases fitted by lme4 to tight tolerances …
+ */
+export const MLMREV_LMER_CASES = [
+  'exam_slopes_reml', 'exam_slopes_ml', 'chem97_nested_reml', 'egsingle_growth_reml', 'scotssec_crossed_reml', 'oxboys_quadratic_reml',
+];
+/** … and glmer cases, with glmer's exact optimum in `<name>_tight.json` */
+export const MLMREV_GLMER_CASES = ['contraception_binomial', 'contraception_binomial_agq', 'guimmun_binomial_crossed', 'mmmec_poisson_offset'];
+export const MLMREV_FOLDER = 'mlmrev';
+
 interface CaseSpec { name: string; factors?: string[]; nAGQ?: number; family?: string }
 
 /** The cases files (how each reference was fitted: its `factors`, family, nAGQ), per fixtures folder. */

@@ -16,7 +16,7 @@
 # deviance: glmer's own deviance function followed by one more glmerLaplace call (a further PIRLS
 # pass that refreshes L at the converged weights); AGQ's deviance function does this already.
 # The stage-2 optimizer there is nloptwrap (NLopt's BOBYQA) to ftol_abs 1e-13, xtol_abs 1e-10,
-# started from the tight glmer fit. Conditional modes, fitted values and residuals are the tight
+# started from the tight glmer fit and restarted from its own optimum while that lowers the value. Conditional modes, fitted values and residuals are the tight
 # glmer fit's.
 #
 # For each case it also records the deviance function (tolPwrss = 1e-12) at fixed parameters:
@@ -74,13 +74,22 @@ fit_tight <- function(cs, ref) {
   th0 <- as.numeric(getME(m, "theta")); p <- length(fixef(m)); nth <- length(th0)
   opt <- nloptwrap(c(th0, as.numeric(fixef(m))), exact, lower = c(getME(m, "lower"), rep(-Inf, p)), upper = rep(Inf, nth + p),
                    control = list(ftol_abs = 1e-13, ftol_rel = 1e-16, xtol_abs = 1e-10, xtol_rel = 1e-13, maxeval = 1e5))
+  # restarted from its own optimum while that lowers the value (a fresh trust region): BOBYQA can stop
+  # with a gradient left in a weakly determined coefficient (guImmun's husEdU: 1e-3 after the first run)
+  restarts <- 0L
+  for (k in 1:5) {
+    again <- nloptwrap(opt$par, exact, lower = c(getME(m, "lower"), rep(-Inf, p)), upper = rep(Inf, nth + p),
+                       control = list(ftol_abs = 1e-13, ftol_rel = 1e-16, xtol_abs = 1e-10, xtol_rel = 1e-13, maxeval = 1e5))
+    if (!(again$fval < opt$fval - 1e-11)) break
+    opt <- again; restarts <- restarts + 1L
+  }
   der <- lme4:::deriv12(exact, opt$par, fx = opt$fval)
   Vh <- solve(der$Hessian)[-seq_len(nth), -seq_len(nth), drop = FALSE]
   Vh <- unname(Vh + t(Vh))
   res$time_s <- proc.time()[["elapsed"]] - t0
   res$glmer_fit <- list(deviance_laplace = as.numeric(-2 * logLik(m)), theta = I(th0), fixef = named(fixef(m)),
                         se = named(sqrt(diag(as.matrix(vcov(m))))))
-  res$exact_opt <- list(value = opt$fval, feval = opt$feval, gradient = I(der$gradient))
+  res$exact_opt <- list(value = opt$fval, feval = opt$feval, restarts = restarts, gradient = I(der$gradient))
   res$nobs <- nobs(m)
   res$ngroups <- as.list(ngrps(m))
   res$theta <- I(opt$par[seq_len(nth)]); res$theta_names <- I(names(getME(m, "theta")))
@@ -109,7 +118,16 @@ fit_tight <- function(cs, ref) {
   th <- opt$par[seq_len(nth)]; be <- opt$par[-seq_len(nth)]
   ref_pars <- if (is.null(ref)) c(th * 1.1, be * 0.9) else c(as.numeric(ref$theta), as.numeric(unlist(ref$fixef)))
   pts <- list(c(th, be), ref_pars, c(th * 0.8, be + 0.1), c(th + 0.3, be - 0.05 * seq_along(be)))
-  res$objective_at <- lapply(pts, function(x) list(theta = I(x[seq_along(th)]), beta = I(x[-seq_along(th)]), value = exact(x)))
+  # a point where lme4's own PIRLS fails (step-halving: the fixed beta saturates mu, e.g. beta + 0.1 on
+  # Contraception's I(age^2), whose column reaches 378) is left out and named in objective_at_failed
+  # max_abs_eta: the largest |eta| at the point's mode. R's logit link clamps mu at |eta| > 30 (mu = DBL_EPSILON
+  # or 1 - DBL_EPSILON, C's logit_linkinv), so beyond that the value is R's clamped deviance, not the logistic one
+  at <- lapply(pts, function(x) tryCatch(list(theta = I(x[seq_along(th)]), beta = I(x[-seq_along(th)]), value = exact(x),
+                                              max_abs_eta = max(abs(rho$resp$eta))),
+                                           error = function(e) list(theta = I(x[seq_along(th)]), beta = I(x[-seq_along(th)]), error = conditionMessage(e))))
+  failed <- vapply(at, function(a) !is.null(a$error), logical(1))
+  res$objective_at <- at[!failed]
+  if (any(failed)) res$objective_at_failed <- at[failed]
   dev0 <- update(m, devFunOnly = TRUE, nAGQ = 0, control = glmerControl(tolPwrss = 1e-12))
   rho0 <- environment(dev0)
   exact0 <- function(t) settle(dev0(t), function() .Call(lme4:::glmerLaplace, rho0$pp$ptr(), rho0$resp$ptr(), 0L, 1e-12, 100L, 0L))
