@@ -30,8 +30,9 @@ import { lmer } from '../src/fit/lmer.js';
 import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
 import { armSimFromNormals, armSimSystem } from '../src/inference/armSim.js';
-import { betaDrawCovariance } from '../src/inference/predictIntervalSim.js';
-import { reSimIntervals } from '../src/inference/reSim.js';
+import { betaDrawCovariance, predictIntervalSimAsync } from '../src/inference/predictIntervalSim.js';
+import { reFeSimAsync, reSimIntervals } from '../src/inference/reSim.js';
+import { toArrowTable } from '../src/io/dataInput.js';
 import { qnorm } from '../src/stats/distributions.js';
 import type { LmmFit } from '../src/lmm/lmmFit.js';
 import type { GlmmFit } from '../src/glmm/glmmFit.js';
@@ -328,4 +329,27 @@ describe('replicates and arguments', () => {
     expect(() => fit.REsim({ nsims: 1 })).toThrow(/nsims/);
     expect(() => fit.predictIntervalSim({ Subject: ['308'] }, {})).toThrow(/Days/);
   });
+});
+
+describe('the async forms (predictIntervalSimAsync, reFeSimAsync): the same numbers, progress, Cancel', () => {
+  it('equal predictIntervalSim, REsim and FEsim to the last bit; report the draws done; stop with an AbortError', async () => {
+    const name = Object.keys(fixture.cases)[0];
+    const c = fixture.cases[name];
+    const fit = await fitOf(name);
+    const nd = newdataOf(c);
+    const sync = fit.predictIntervalSim(nd, { nsims: 700, seed: 5, which: 'full' });
+    const reports: { done: number; total: number }[] = [];
+    const asyncRes = await predictIntervalSimAsync(fit, toArrowTable(nd, 'newdata'), { nsims: 700, seed: 5, which: 'full' }, { onProgress: (p) => reports.push(p) });
+    expect([...asyncRes.fit]).toEqual([...sync.fit]);
+    expect([...asyncRes.upr]).toEqual([...sync.upr]);
+    expect([...asyncRes.lwr]).toEqual([...sync.lwr]);
+    expect(reports[reports.length - 1]).toEqual({ done: 700, total: 700 });
+    const both = await reFeSimAsync(fit, { nsims: 260, seed: 9 });
+    expect(both.re).toEqual(fit.REsim({ nsims: 260, seed: 9 }));
+    expect(both.fe).toEqual(fit.FEsim({ nsims: 260, seed: 9 }));
+    const ac = new AbortController();
+    let k = 0;
+    await expect(reFeSimAsync(fit, { nsims: 2000 }, { signal: ac.signal, onProgress: () => { if (++k === 3) ac.abort(); } })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(k).toBe(3);
+  }, 60_000);
 });

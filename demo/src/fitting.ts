@@ -12,6 +12,7 @@ import { columnKind } from './load.js';
 import { relmatOf } from './relmat.js';
 import { diagnosticsOf } from './diagnostics.js';
 import { emmVariables } from './inference.js';
+import { newdataHead } from './merToolsRun.js';
 import { factorTerms } from '../../src/inference/lsMeansContrasts.js';
 import { powerSetup } from './powerRun.js';
 import { robustSetup } from './robustRun.js';
@@ -217,6 +218,7 @@ export function describeFit(fit: AnyFit, table: arrow.Table, factors: string[], 
     emmVariables: emmVariables(fit),
     // lmerTest's factor terms (lsmeans_contrasts's), offered by the Least-squares means card
     lsmTerms: lmm ? factorTerms(fit.model.frame).map((t) => t.label) : null,
+    simNewdata: newdataHead(fit as LmmFit | GlmmFit, table),
     power: powerSetup(fit),
     robust: robustSetup(fit),
     allFit: allFitSetup(fit),

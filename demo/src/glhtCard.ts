@@ -17,6 +17,7 @@ export const GLHT_ALTERNATIVES = ['two.sided', 'less', 'greater'] as const;
 /** each field's name in the card's messages */
 export const GLHT_FIELD_LABELS: Record<GlhtField, string> = {
   factor: 'factor', type: 'contrast', base: 'base level', alternative: 'alternative', test: 'test', level: 'level',
+  interactionAverage: 'interaction_average', covariateAverage: 'covariate_average',
 };
 
 /** the card's fields, as chosen or typed */
@@ -28,10 +29,13 @@ export interface GlhtFields {
   alternative: string;
   test: string;
   level: string;
+  /** mcp's interaction_average and covariate_average (the checkboxes) */
+  interactionAverage: boolean;
+  covariateAverage: boolean;
 }
 
 export function defaultGlhtFields(factor = ''): GlhtFields {
-  return { factor, type: 'Tukey', base: '', alternative: 'two.sided', test: 'single-step', level: '0.95' };
+  return { factor, type: 'Tukey', base: '', alternative: 'two.sided', test: 'single-step', level: '0.95', interactionAverage: false, covariateAverage: false };
 }
 
 /** a field the card refuses, named ('factor', 'type', 'base', 'alternative', 'test', 'level') */
@@ -70,7 +74,10 @@ export function glhtRequest(f: GlhtFields, vars: readonly EmmVariable[]): GlhtRe
   const t = f.level.trim();
   const level = Number(t);
   if (t === '' || !Number.isFinite(level) || !(level > 0 && level < 1)) throw new GlhtFieldError('level', `a number between 0 and 1 (exclusive), e.g. 0.95, not '${f.level}'`);
-  return { factor: v.name, type: f.type as ContrastType, base, alternative: f.alternative as GlhtRequest['alternative'], test: f.test as GlhtTest, level };
+  return {
+    factor: v.name, type: f.type as ContrastType, base, alternative: f.alternative as GlhtRequest['alternative'], test: f.test as GlhtTest, level,
+    interactionAverage: f.interactionAverage === true, covariateAverage: f.covariateAverage === true,
+  };
 }
 
 /** the message the card shows for the library's refusal: the field named first */
@@ -86,12 +93,16 @@ function rName(name: string): string {
 /** an R string literal */
 const rString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
-/** glht(fit, linfct = mcp(f = "Tukey"), alternative = "less"): Dunnett against another base by contrMat */
+/**
+ * glht(fit, linfct = mcp(f = "Tukey"), alternative = "less"): Dunnett against another base by contrMat;
+ * mcp's interaction_average = TRUE and covariate_average = TRUE where ticked
+ */
 export function glhtObjectCall(r: GlhtRequest): string {
   const f = rName(r.factor);
   const column = /^`/.test(f) ? `model.frame(fit)[[${rString(r.factor)}]]` : `model.frame(fit)$${f}`;
   const spec = r.type === 'Dunnett' && r.base !== 1 ? `contrMat(table(${column}), "Dunnett", base = ${r.base})` : rString(r.type);
-  return `glht(fit, linfct = mcp(${f} = ${spec})${r.alternative === 'two.sided' ? '' : `, alternative = "${r.alternative}"`})`;
+  const average = `${r.interactionAverage ? ', interaction_average = TRUE' : ''}${r.covariateAverage ? ', covariate_average = TRUE' : ''}`;
+  return `glht(fit, linfct = mcp(${f} = ${spec}${average})${r.alternative === 'two.sided' ? '' : `, alternative = "${r.alternative}"`})`;
 }
 
 /** multcomp's test argument of summary(): adjusted("holm"), univariate(), Chisqtest(), Ftest(); null for the default (single-step) */
@@ -164,4 +175,64 @@ export function glhtPlotRows(m: GlhtMsg): { rows: GlhtPlotRow[]; domain: [number
       lowerOpen: !Number.isFinite(r.lower), upperOpen: !Number.isFinite(r.upper),
     })),
   };
+}
+
+/** the card in the address: open, with its fields (absent: the default) */
+export interface GlhtUrlState {
+  factor?: string;
+  type?: string;
+  /** Dunnett's base level by name */
+  base?: string;
+  alternative?: string;
+  test?: string;
+  level?: number;
+  interactionAverage?: boolean;
+  covariateAverage?: boolean;
+}
+
+/** glht=1&ghf=Variety&ght=Dunnett&ghb=Marvellous&gha=less&ghs=holm&ghl=0.9&ghia=1&ghca=1 */
+export function readGlhtUrl(q: URLSearchParams): GlhtUrlState | undefined {
+  if (q.get('glht') !== '1') return undefined;
+  const s: GlhtUrlState = {};
+  if (q.get('ghf')) s.factor = q.get('ghf')!;
+  const type = q.get('ght');
+  if (type && (CONTRAST_TYPES as readonly string[]).includes(type)) s.type = type;
+  if (q.get('ghb')) s.base = q.get('ghb')!;
+  const alt = q.get('gha');
+  if (alt && (GLHT_ALTERNATIVES as readonly string[]).includes(alt)) s.alternative = alt;
+  const test = q.get('ghs');
+  if (test && (GLHT_TESTS as readonly string[]).includes(test)) s.test = test;
+  const level = Number(q.get('ghl'));
+  if (q.get('ghl') && level > 0 && level < 1) s.level = level;
+  if (q.get('ghia') === '1') s.interactionAverage = true;
+  if (q.get('ghca') === '1') s.covariateAverage = true;
+  return s;
+}
+
+export function writeGlhtUrl(q: URLSearchParams, s: GlhtUrlState): void {
+  const d = defaultGlhtFields();
+  q.set('glht', '1');
+  if (s.factor) q.set('ghf', s.factor);
+  if (s.type && s.type !== d.type) q.set('ght', s.type);
+  if (s.base) q.set('ghb', s.base);
+  if (s.alternative && s.alternative !== d.alternative) q.set('gha', s.alternative);
+  if (s.test && s.test !== d.test) q.set('ghs', s.test);
+  if (s.level !== undefined && s.level !== 0.95) q.set('ghl', String(s.level));
+  if (s.interactionAverage) q.set('ghia', '1');
+  if (s.covariateAverage) q.set('ghca', '1');
+}
+
+/** the card's fields as the address keeps them (a level that is not a number left out) */
+export function glhtUrlOf(f: GlhtFields): GlhtUrlState {
+  const s: GlhtUrlState = {};
+  if (f.factor) s.factor = f.factor;
+  if (f.type) s.type = f.type;
+  if (f.type === 'Dunnett' && f.base) s.base = f.base;
+  if (f.alternative) s.alternative = f.alternative;
+  if (f.test) s.test = f.test;
+  const level = Number(f.level.trim());
+  if (f.level.trim() !== '' && level > 0 && level < 1) s.level = level;
+  if (f.interactionAverage) s.interactionAverage = true;
+  if (f.covariateAverage) s.covariateAverage = true;
+  return s;
 }

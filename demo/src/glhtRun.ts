@@ -20,20 +20,26 @@ import type { GlhtField, GlhtMsg, GlhtRequest } from './protocol.js';
  * contrMat(n, levels, 'Dunnett', b) with its row names (n the levels' counts in the model frame, as R's table())
  */
 export function glhtLinfct(fit: AnyFit, r: GlhtRequest): Linfct {
-  if (r.type !== 'Dunnett' || r.base === 1) return mcp({ [r.factor]: r.type });
+  // mcp's interaction_average and covariate_average (src/inference/mcpAverage.ts)
+  const average = { interactionAverage: r.interactionAverage === true, covariateAverage: r.covariateAverage === true };
+  if (r.type !== 'Dunnett' || r.base === 1) return mcp({ [r.factor]: r.type }, average);
   const col = fit.model.frame.columns.get(r.factor);
-  if (!col || col.kind !== 'factor') return mcp({ [r.factor]: r.type }); // the library names the problem
+  if (!col || col.kind !== 'factor') return mcp({ [r.factor]: r.type }, average); // the library names the problem
   const n = col.levels.map(() => 0);
   for (const c of col.codes) if (c >= 0) n[c]++;
   const cm = contrMat(n, col.levels, 'Dunnett', r.base);
-  return mcp({ [r.factor]: { K: cm.K, rowNames: cm.names } });
+  return mcp({ [r.factor]: { K: cm.K, rowNames: cm.names } }, average);
 }
 
 /**
  * The card's field a refusal of the library is about (null: none): contrMat's "less than two groups" is the
- * factor's, "need at least three groups" the contrast type's, Shaffer's and Westfall's limit the test's.
+ * factor's, "need at least three groups" the contrast type's, Shaffer's and Westfall's limit the test's, mcp's
+ * averaging refusals (an interaction of three variables, another coding, covariate_average alone) the checkbox's.
  */
 export function glhtFieldOf(message: string): GlhtField | null {
+  // mcp's averaging refusals (src/inference/mcpAverage.ts) first: some of them name a rank-deficient column too
+  if (/covariate_average without|mcp's covariate_average:|cannot be put at a value of/.test(message)) return 'covariateAverage';
+  if (/interaction_average|cannot be averaged over the levels/.test(message)) return 'interactionAverage';
   if (/less than two groups|is not contained as a factor|not in the model's fixed effects|no main-effect term|rank-deficient column/.test(message)) return 'factor';
   if (/contrasts need at least three groups|contrast types/.test(message)) return 'type';
   if (/base is not between/.test(message)) return 'base';

@@ -19,6 +19,9 @@ export interface GlhtEls {
   alternative: HTMLSelectElement;
   test: HTMLSelectElement;
   level: HTMLInputElement;
+  /** mcp's interaction_average and covariate_average */
+  interactionAverage: HTMLInputElement;
+  covariateAverage: HTMLInputElement;
   run: HTMLButtonElement;
   status: HTMLElement;
   error: HTMLElement;
@@ -29,13 +32,17 @@ export function glhtEls(): GlhtEls {
   return {
     card: byId<HTMLDetailsElement>('glht-card'), factor: byId<HTMLSelectElement>('glht-factor'), type: byId<HTMLSelectElement>('glht-type'),
     baseLabel: byId('glht-base-label'), base: byId<HTMLSelectElement>('glht-base'), alternative: byId<HTMLSelectElement>('glht-alternative'),
-    test: byId<HTMLSelectElement>('glht-test'), level: byId<HTMLInputElement>('glht-level'), run: byId<HTMLButtonElement>('glht-run'),
+    test: byId<HTMLSelectElement>('glht-test'), level: byId<HTMLInputElement>('glht-level'),
+    interactionAverage: byId<HTMLInputElement>('glht-interaction-average'), covariateAverage: byId<HTMLInputElement>('glht-covariate-average'), run: byId<HTMLButtonElement>('glht-run'),
     status: byId('glht-status'), error: byId('glht-error'), out: byId('glht-out'),
   };
 }
 
 export function glhtFieldsOfEls(e: GlhtEls): GlhtFields {
-  return { factor: e.factor.value, type: e.type.value, base: e.base.value, alternative: e.alternative.value, test: e.test.value, level: e.level.value };
+  return {
+    factor: e.factor.value, type: e.type.value, base: e.base.value, alternative: e.alternative.value, test: e.test.value, level: e.level.value,
+    interactionAverage: e.interactionAverage.checked, covariateAverage: e.covariateAverage.checked,
+  };
 }
 
 /** a select's options, the value before kept where it is still offered */

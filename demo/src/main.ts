@@ -55,9 +55,12 @@ import {
   performanceTable, qqLegends, qqPoints, residualPoints,
 } from './modelChecks.js';
 import { ROBUST_TESTS, ROBUST_TYPES, ROBUST_WALD_TESTS, type RobustFields, robustRequest, robustTables } from './robust.js';
-import { GlhtFieldError, glhtCsv, glhtErrorText, glhtRequest } from './glhtCard.js';
+import { type GlhtUrlState, GlhtFieldError, glhtCsv, glhtErrorText, glhtRequest, glhtUrlOf } from './glhtCard.js';
 import { glhtEls, glhtFieldsOfEls, renderGlht, startGlhtCard, updateGlhtControls } from './glhtView.js';
 import type { GlhtMsg } from './protocol.js';
+import { type MerSimUrlState, MerSimFieldError, feSimCsv, merSimErrorText, merSimUrlOf, predictIntervalCsv, predictIntervalRequest, reSimCsv, reSimRequest } from './merToolsCard.js';
+import { merSimEls, merSimFieldsOfEls, renderPredictInterval, renderReSim, startMerSimCard, updateMerSimControls } from './merToolsView.js';
+import type { MerSimMsg, MerSimRequest } from './protocol.js';
 import { type LsmUrlState, LsmFieldError, lsmCsv, lsmErrorText, lsmRequest, lsmUrlOf } from './lsMeansCard.js';
 import { lsmEls, lsmFieldsOfEls, renderLsm, showLsmDdf, startLsmCard } from './lsMeansView.js';
 import type { LsmMsg } from './protocol.js';
@@ -362,6 +365,13 @@ let shownEmm: EmmMsg | null = null;
 const gh = glhtEls();
 let glhtId = 0;
 let shownGlht: GlhtMsg | null = null;
+let pendingGlht: GlhtUrlState | null = null;
+/** the Simulation intervals card (merTools): its request running, the results shown */
+const ms = merSimEls();
+let merSimId = 0;
+let shownReSim: Extract<MerSimMsg, { kind: 'resim' }> | null = null;
+let shownPi: Extract<MerSimMsg, { kind: 'predict' }> | null = null;
+let pendingMerSim: MerSimUrlState | null = null;
 /** the Least-squares means card (lmerTest's ls_means): its request running, the result shown, the address's settings for the next fit */
 const lsm = lsmEls();
 let lsmId = 0;
@@ -502,6 +512,7 @@ function abandonFitCards(): void {
   if (tst.id) endTest(tst);
   if (emmId) { emmId = 0; emm.run.disabled = false; emm.status.textContent = ''; }
   if (glhtId) endGlht();
+  if (merSimId) endMerSim();
   if (lsmId) endLsm();
   if (powerId) endPower();
   if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
@@ -751,6 +762,25 @@ function onMessage(m: FromWorker): void {
       if (m.id !== glhtId) break;
       endGlht();
       drawGlht(m.result);
+      break;
+    case 'merSimProgress':
+      if (m.id !== merSimId) break;
+      ms.bar.max = Math.max(1, m.total);
+      ms.bar.value = m.done;
+      ms.progressText.textContent = `${m.done.toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')} ${m.label}`;
+      break;
+    case 'merSimDone':
+      if (m.id !== merSimId) break;
+      endMerSim();
+      drawMerSim(m.result);
+      break;
+    case 'merSimError':
+      if (m.id !== merSimId) break;
+      endMerSim();
+      if (m.cancelled) { ms.progress.hidden = false; ms.bar.hidden = true; ms.progressText.textContent = 'Cancelled.'; } else {
+        showError(ms.error, merSimErrorText(m.message, m.field));
+        ms.error.dataset.field = m.field ?? '';
+      }
       break;
     case 'glhtError':
       if (m.id !== glhtId) break;
@@ -2199,6 +2229,7 @@ function renderResults(entry: HistoryEntry): void {
   renderEmmStart(r);
   applyPendingEmm(r);
   renderGlhtStart(r);
+  renderMerSimStart(r);
   renderLsmStart(r);
   renderGgStart(r);
   clear(byId('tidy-export'), tidyExportGroup('', () => shown?.id ?? null, baseName, null, el.fitError));
@@ -2492,6 +2523,27 @@ function renderGlhtStart(r: FitResult): void {
   glhtId = 0;
   shownGlht = null;
   startGlhtCard(gh, r.emmVariables);
+  // the address's settings: the card opened with them (not run on opening: its button compares)
+  const url = pendingGlht;
+  pendingGlht = null;
+  if (!url) return;
+  if (url.factor && [...gh.factor.options].some((o) => o.value === url.factor)) gh.factor.value = url.factor;
+  if (url.type) gh.type.value = url.type;
+  updateGlhtControls(gh, r.emmVariables);
+  if (url.base && [...gh.base.options].some((o) => o.value === url.base)) gh.base.value = url.base;
+  if (url.alternative) gh.alternative.value = url.alternative;
+  if (url.test) gh.test.value = url.test;
+  gh.level.value = String(url.level ?? 0.95);
+  gh.interactionAverage.checked = url.interactionAverage === true;
+  gh.covariateAverage.checked = url.covariateAverage === true;
+  gh.card.open = true;
+}
+
+/** the card in the address: open, with its fields */
+function glhtUrlState(): GlhtUrlState | undefined {
+  if (pendingGlht) return pendingGlht;
+  if (!shown || !gh.card.open) return undefined;
+  return glhtUrlOf(glhtFieldsOfEls(gh));
 }
 
 /** the card idle again (its result arrived, or its fit is no longer shown) */
@@ -2527,6 +2579,90 @@ function drawGlht(m: GlhtMsg): void {
     plotWidth: plotWidth(gh.out),
     plotButtons: (target) => plotExportButtons('glht-plot', target),
   });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Simulation intervals (merTools's REsim, FEsim, plotREsim, predictInterval), computed in the worker (./merToolsRun.ts)
+
+/** a new fit shown: the CSV box filled with its data's first rows; the address's settings applied (never run on opening) */
+function renderMerSimStart(r: FitResult): void {
+  merSimId = 0;
+  shownReSim = null;
+  shownPi = null;
+  startMerSimCard(ms, { glmm: r.kind === 'glmer', newdata: r.simNewdata });
+  const url = pendingMerSim;
+  pendingMerSim = null;
+  if (!url) return;
+  ms.reNsims.value = String(url.reNsims ?? 1000);
+  ms.reSeed.value = String(url.reSeed ?? 1);
+  ms.reLevel.value = String(url.reLevel ?? 0.95);
+  ms.piWhich.value = url.piWhich ?? 'full';
+  ms.piLevel.value = String(url.piLevel ?? 0.8);
+  ms.piNsims.value = String(url.piNsims ?? 1000);
+  ms.piSeed.value = String(url.piSeed ?? 1);
+  ms.piType.value = url.piType === 'probability' && r.kind === 'glmer' ? 'probability' : 'linear.prediction';
+  ms.piResid.checked = url.piNoResid !== true;
+  ms.piRows.value = url.piRows ?? 'edit';
+  updateMerSimControls(ms);
+  ms.card.open = true;
+}
+
+/** the card idle again (its result arrived, it was cancelled, or its fit is no longer shown) */
+function endMerSim(): void {
+  merSimId = 0;
+  ms.reRun.disabled = false;
+  ms.piRun.disabled = false;
+  ms.cancel.disabled = true;
+  ms.progress.hidden = true;
+  ms.status.textContent = '';
+}
+
+function requestMerSim(kind: 'resim' | 'predict'): void {
+  if (!shown || !result || merSimId) return;
+  ms.error.textContent = '';
+  delete ms.error.dataset.field;
+  let request: MerSimRequest;
+  try {
+    const f = merSimFieldsOfEls(ms);
+    request = kind === 'resim' ? reSimRequest(f) : predictIntervalRequest(f, result.kind === 'glmer');
+  } catch (e) {
+    if (!(e instanceof MerSimFieldError)) throw e;
+    showError(ms.error, e.message);
+    ms.error.dataset.field = e.field;
+    return;
+  }
+  merSimId = nextId++;
+  ms.reRun.disabled = true;
+  ms.piRun.disabled = true;
+  ms.cancel.disabled = false;
+  ms.progress.hidden = false;
+  ms.bar.hidden = false;
+  ms.bar.max = request.nsims;
+  ms.bar.value = 0;
+  ms.progressText.textContent = `starting ${request.nsims.toLocaleString('en-US')} draws…`;
+  sendFor('fit', { type: 'merSim', id: merSimId, fit: shown.id, request });
+}
+
+function drawMerSim(m: MerSimMsg): void {
+  if (m.kind === 'resim') {
+    shownReSim = m;
+    renderReSim(ms, m, {
+      onReCsv: () => { if (shownReSim) download(`${baseName()}_REsim.csv`, reSimCsv(shownReSim), 'text/csv'); },
+      onFeCsv: () => { if (shownReSim) download(`${baseName()}_FEsim.csv`, feSimCsv(shownReSim), 'text/csv'); },
+      plotWidth: plotWidth(ms.reOut),
+      plotButtons: (target) => plotExportButtons('mersim-plot', target),
+    });
+  } else {
+    shownPi = m;
+    renderPredictInterval(ms, m, { onCsv: () => { if (shownPi) download(`${baseName()}_predictInterval.csv`, predictIntervalCsv(shownPi), 'text/csv'); } });
+  }
+}
+
+/** the card in the address: open, with its fields */
+function merSimUrlState(): MerSimUrlState | undefined {
+  if (pendingMerSim) return pendingMerSim;
+  if (!shown || !ms.card.open) return undefined;
+  return merSimUrlOf(merSimFieldsOfEls(ms));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -4643,6 +4779,8 @@ function applyOptions(u: UrlState): void {
   pendingEmm = u.emm ?? null;
   pendingGg = u.gg ?? null;
   pendingLsm = u.lsm ?? null;
+  pendingGlht = u.glht ?? null;
+  pendingMerSim = u.mersim ?? null;
   pendingTm = u.tm ?? null;
   pendingRobust = u.robust ?? null;
   pendingAllFit = u.allfit ?? null;
@@ -4693,6 +4831,8 @@ function currentUrlState(): UrlState {
     emm: emmUrlState(),
     gg: ggUrlState(),
     lsm: lsmUrlState(),
+    glht: glhtUrlState(),
+    mersim: merSimUrlState(),
     tm: tmUrlState(),
     robust: robustUrlState(),
     allfit: allFitUrlState(),
@@ -4906,6 +5046,14 @@ function init(): void {
   emm.run.addEventListener('click', requestEmm);
   for (const sel of [gh.factor, gh.type]) sel.addEventListener('change', () => updateGlhtControls(gh, result?.emmVariables ?? []));
   gh.run.addEventListener('click', requestGlht);
+  for (const input of [gh.factor, gh.type, gh.base, gh.alternative, gh.test, gh.level, gh.interactionAverage, gh.covariateAverage]) input.addEventListener('change', () => syncUrl());
+  gh.card.addEventListener('toggle', () => syncUrl());
+  ms.reRun.addEventListener('click', () => requestMerSim('resim'));
+  ms.piRun.addEventListener('click', () => requestMerSim('predict'));
+  ms.cancel.addEventListener('click', () => { if (merSimId) { send({ type: 'cancel', id: merSimId }); ms.progressText.textContent = 'cancelling…'; } });
+  ms.piRows.addEventListener('change', () => updateMerSimControls(ms));
+  for (const input of [ms.reNsims, ms.reSeed, ms.reLevel, ms.piRows, ms.piWhich, ms.piLevel, ms.piNsims, ms.piSeed, ms.piType, ms.piResid]) input.addEventListener('change', () => syncUrl());
+  ms.card.addEventListener('toggle', () => syncUrl());
   lsm.run.addEventListener('click', requestLsm);
   for (const input of [lsm.which, lsm.pairwise, lsm.level]) input.addEventListener('change', () => syncUrl());
   lsm.card.addEventListener('toggle', () => syncUrl());

@@ -705,3 +705,26 @@ export function tmbProfilePlot(s: { name: string; points: { focal: number; value
     ],
   });
 }
+
+/**
+ * merTools's plotREsim, one panel (a grouping factor's term): the levels ranked by the median on the x axis
+ * (plotREsim leaves their labels out), each level's median with its interval median ± z·sd, a line at 0, and
+ * the intervals that exclude 0 marked (plotREsim's black against grey).
+ */
+export function reSimPlot(p: { groupFctr: string; term: string; rows: { rank: number; groupID: string; median: number; ymin: number; ymax: number; sig: boolean }[] }, level: number, width: number): Element {
+  return Plot.plot({
+    width,
+    height: 240,
+    marginLeft: 56,
+    marginRight: 16,
+    style: { fontSize: `${FONT}px` },
+    x: { label: `${p.groupFctr} (levels ranked by the median) →`, ticks: [] },
+    y: { label: `↑ ${p.term} (${Math.round(level * 1000) / 10}% interval)`, grid: true },
+    marks: [
+      Plot.ruleY([0], { strokeDasharray: '4,3', stroke: '#555' }),
+      Plot.ruleX(p.rows, { x: 'rank', y1: 'ymin', y2: 'ymax', stroke: (d: { sig: boolean }) => (d.sig ? '#1a1a1a' : '#b0b0b0'), strokeWidth: 1.2 }),
+      Plot.dot(p.rows, { x: 'rank', y: 'median', fill: (d: { sig: boolean }) => (d.sig ? '#c0392b' : '#808080'), r: 2.2 }),
+      Plot.tip(p.rows, Plot.pointerX({ x: 'rank', y: 'median', title: (d: { groupID: string; median: number; ymin: number; ymax: number; sig: boolean }) => `${p.groupFctr} ${d.groupID}\nmedian ${fmt(d.median, 5)} [${fmt(d.ymin, 5)}, ${fmt(d.ymax, 5)}]${d.sig ? '\nexcludes 0' : ''}` })),
+    ],
+  });
+}

@@ -115,6 +115,8 @@ export type ToWorker =
   | { type: 'confint'; id: number; fit: number; request: ConfintRequest }
   | { type: 'emmeans'; id: number; fit: number; request: EmmRequest }
   | { type: 'glht'; id: number; fit: number; request: GlhtRequest }
+  /** merTools's REsim and FEsim, or predictInterval, of a kept lmer or glmer fit (progress, Cancel) */
+  | { type: 'merSim'; id: number; fit: number; request: MerSimRequest }
   | { type: 'lsMeans'; id: number; fit: number; request: LsmRequest }
   | { type: 'modelTest'; id: number; fit: number; request: ModelTestRequest }
   | { type: 'power'; id: number; fit: number; request: PowerRequest }
@@ -281,8 +283,51 @@ export interface LsmMsg {
   elapsedMs: number;
 }
 
+/** the Simulation intervals (merTools) card's fields, as its refusals name them */
+export type MerSimField = 'nsims' | 'seed' | 'level' | 'which' | 'type' | 'rows' | 'newdata';
+
+/**
+ * merTools's REsim(fit, n.sims, seed) and FEsim (one set of draws; plotREsim's intervals at `level`), or
+ * predictInterval(fit, newdata, which, level, n.sims, type, include.resid.var, seed) of a kept lmer or glmer fit
+ */
+export type MerSimRequest =
+  | { kind: 'resim'; nsims: number; seed: number; level: number }
+  | {
+    kind: 'predict'; nsims: number; seed: number; level: number;
+    which: 'full' | 'fixed' | 'random';
+    type: 'linear.prediction' | 'probability';
+    includeResidVar: boolean;
+    /** 'data': the data's rows (merTools's default newdata, the model frame); 'edit': the card's CSV box */
+    rows: 'data' | 'edit';
+    /** the CSV box's text (rows 'edit') */
+    newdata: string;
+  };
+
+/** a row of REsim with plotREsim's interval (stat median ± z · sd) and whether it excludes 0 */
+export interface ReSimMsgRow { groupFctr: string; groupID: string; term: string; mean: number; median: number; sd: number; ymin: number; ymax: number; sig: boolean }
+
+export type MerSimMsg =
+  | {
+    kind: 'resim'; request: Extract<MerSimRequest, { kind: 'resim' }>;
+    re: ReSimMsgRow[];
+    fe: { term: string; mean: number; median: number; sd: number }[];
+    /** REsim's and FEsim's data frames as aligned text (the CLI's `mixedgpu resim` printout) */
+    reText: string; feText: string;
+    elapsedMs: number;
+  }
+  | {
+    kind: 'predict'; request: Extract<MerSimRequest, { kind: 'predict' }>;
+    /** the new data's rows as given (column names, then each row's cells as text), for the table */
+    columns: string[]; cells: string[][];
+    fit: number[]; upr: number[]; lwr: number[];
+    /** predictInterval's data frame as aligned text (the CLI's `mixedgpu predictinterval` printout) */
+    text: string;
+    messages: string[];
+    elapsedMs: number;
+  };
+
 /** the Multiple comparisons card's fields, as its refusals name them */
-export type GlhtField = 'factor' | 'type' | 'base' | 'alternative' | 'test' | 'level';
+export type GlhtField = 'factor' | 'type' | 'base' | 'alternative' | 'test' | 'level' | 'interactionAverage' | 'covariateAverage';
 
 /**
  * multcomp's glht of a kept lmer or glmer fit: summary(glht(fit, linfct = mcp(factor = type), alternative),
@@ -296,6 +341,10 @@ export interface GlhtRequest {
   alternative: 'two.sided' | 'less' | 'greater';
   test: GlhtTest;
   level: number;
+  /** multcomp's mcp(…, interaction_average = TRUE): the factor's comparisons averaged over the levels of the factors it interacts with */
+  interactionAverage: boolean;
+  /** multcomp's mcp(…, covariate_average = TRUE): the factor's comparisons at the means of the covariates it interacts with */
+  covariateAverage: boolean;
 }
 
 /** a hypothesis's row: the estimate, SE and statistic (univariate), the test's p (null for a global test), the simultaneous interval */
@@ -981,6 +1030,8 @@ export interface FitResult {
   emmVariables: EmmVariable[];
   /** an lmer fit's factor terms (lmerTest's ls_means offers these); null for other fits (the card shows lmerTest's refusal) */
   lsmTerms: string[] | null;
+  /** the Simulation intervals (merTools) card's CSV box for a new fit: the first rows of the data's model variables */
+  simNewdata: string;
   /** what the Power and per-group fits (lmList) cards offer */
   power: PowerSetup;
   /** what the Cluster-robust card offers */
@@ -1347,6 +1398,10 @@ export type FromWorker =
   | { type: 'glhtDone'; id: number; result: GlhtMsg }
   /** the library's refusal; field: the card's field it is about (null: none of them) */
   | { type: 'glhtError'; id: number; message: string; field: GlhtField | null }
+  | { type: 'merSimProgress'; id: number; done: number; total: number; label: string }
+  | { type: 'merSimDone'; id: number; result: MerSimMsg }
+  /** the library's refusal (field: the card's field it is about, null: none), or Cancel's */
+  | { type: 'merSimError'; id: number; message: string; field: MerSimField | null; cancelled: boolean }
   | { type: 'lsMeansDone'; id: number; result: LsmMsg }
   | { type: 'lsMeansError'; id: number; message: string; field: LsmField | null }
   | { type: 'modelTestProgress'; id: number; done: number; total: number; label: string }

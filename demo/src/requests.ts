@@ -81,6 +81,7 @@ export const CARD_REPLIES: Readonly<Partial<Record<Extract<FromWorker, { id: num
   tmbConfintProgress: 'progress', tmbConfinted: 'final', tmbConfintError: 'final',
   emmeansDone: 'final', emmeansError: 'final',
   glhtDone: 'final', glhtError: 'final',
+  merSimProgress: 'progress', merSimDone: 'final', merSimError: 'final',
   lsMeansDone: 'final', lsMeansError: 'final',
   modelTestProgress: 'progress', modelTestDone: 'final', modelTestError: 'final',
   powerProgress: 'progress', powerDone: 'final', powerError: 'final',

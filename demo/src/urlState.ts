@@ -20,7 +20,9 @@
  * intervals refit the model: its button makes that table); a glmmTMB fit's Intervals card: its parameters, level and full, and
  * whether the profile was the table shown (the Wald table computed again; the profile never run on opening);
  * the Least-squares means (lmerTest's ls_means) card, open, with its term, pairwise and level (computed again
- * with the page's ddf: a deterministic table).
+ * with the page's ddf: a deterministic table); the Multiple comparisons (glht) card, open, with its fields and mcp's
+ * interaction_average and covariate_average (not run on opening); the Simulation intervals (merTools) card, open,
+ * with its fields (its simulations never run on opening: its buttons run them).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 import { ZI_FAMILY_CHOICES } from './fitting.js';
@@ -29,6 +31,8 @@ import { type GgUrlState, readGgUrl, writeGgUrl } from './ggeffects.js';
 import { type TmbCiUrlState, readTmbCiUrl, writeTmbCiUrl } from './tmbConfint.js';
 import { type TmUrlState, readTmUrl, writeTmUrl } from './tabModelCard.js';
 import { type LsmUrlState, readLsmUrl, writeLsmUrl } from './lsMeansCard.js';
+import { type GlhtUrlState, readGlhtUrl, writeGlhtUrl } from './glhtCard.js';
+import { type MerSimUrlState, readMerSimUrl, writeMerSimUrl } from './merToolsCard.js';
 
 export interface UrlState {
   example?: ExampleName;
@@ -90,6 +94,10 @@ export interface UrlState {
   tm?: TmUrlState;
   /** the Least-squares means (lmerTest's ls_means) card, open, with its term, pairwise and level (computed again once the fit is back, with the page's ddf) */
   lsm?: LsmUrlState;
+  /** the Multiple comparisons (glht) card, open, with its fields, mcp's interaction_average and covariate_average included (not run on opening: its button compares) */
+  glht?: GlhtUrlState;
+  /** the Simulation intervals (merTools) card, open, with its fields (the simulations never run on opening the link) */
+  mersim?: MerSimUrlState;
 }
 
 /** the Model checks card's fields (absent: the default) */
@@ -237,6 +245,10 @@ export function readUrlState(search: string): UrlState {
   if (q.get('tm') === '1') out.tm = readTmUrl(q);
   const lsm = readLsmUrl(q);
   if (lsm) out.lsm = lsm;
+  const glht = readGlhtUrl(q);
+  if (glht) out.glht = glht;
+  const mersim = readMerSimUrl(q);
+  if (mersim) out.mersim = mersim;
   const tmbci = readTmbCiUrl(q);
   if (tmbci) out.tmbci = tmbci;
   return out;
@@ -403,6 +415,8 @@ export function writeUrlState(s: UrlState): string {
   if (s.tm) writeTmUrl(q, s.tm);
   if (s.tmbci) writeTmbCiUrl(q, s.tmbci);
   if (s.lsm) writeLsmUrl(q, s.lsm);
+  if (s.glht) writeGlhtUrl(q, s.glht);
+  if (s.mersim) writeMerSimUrl(q, s.mersim);
   const text = q.toString();
   return text ? `?${text}` : '';
 }

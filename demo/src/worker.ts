@@ -31,8 +31,9 @@ import { describeNlmer, isNlmerFormula, runNlmer } from './nlmer.js';
 import { type ClmmFit, type NlmerFit, type ZeroInflatedFit, anovaLme, anovaNlmer, formatLmeAnova } from '../../src/index.js';
 import type { AnyGammFit } from './gamm.js';
 import { glhtFieldOf, runGlht } from './glhtRun.js';
+import { merSimFieldOf, runMerSim } from './merToolsRun.js';
 import { lsmFieldOf, runLsMeans } from './lsMeansRun.js';
-import type { AfexMsg, FromWorker, GpuInfo, ToWorker } from './protocol.js';
+import type { AfexMsg, FromWorker, GpuInfo, MerSimField, MerSimMsg, ToWorker } from './protocol.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -372,6 +373,22 @@ scope.addEventListener('message', (ev) => {
         (result) => post({ type: 'modelTestDone', id: msg.id, result }),
         (message, cancelled) => post({ type: 'modelTestError', id: msg.id, message, cancelled }));
       break;
+    case 'merSim': {
+      // merTools's REsim/FEsim or predictInterval: progress per chunk of draws, Cancel through the library's signal
+      let field: MerSimField | null = null;
+      keptFitJob<{ done: number; total: number; label: string }, MerSimMsg, StoredFit>(msg.id, msg.fit, 1, async (stored, signal, onProgress) => {
+        try {
+          return await runMerSim(stored, table, msg.request, { signal, onProgress });
+        } catch (e) {
+          field = merSimFieldOf(e, msg.request);
+          throw e;
+        }
+      },
+      (p) => post({ type: 'merSimProgress', id: msg.id, done: p.done, total: p.total, label: p.label }),
+      (result) => post({ type: 'merSimDone', id: msg.id, result }),
+      (message, cancelled) => post({ type: 'merSimError', id: msg.id, message, field: cancelled ? null : field, cancelled }), (fitId) => fits.get(fitId));
+      break;
+    }
     case 'power':
       // simr's powerSim or powerCurve: progress per batch of simulations, Cancel through the library's signal
       keptFitJob(msg.id, msg.fit, 1, (fit, signal, onProgress) => runPower(fit, table, msg.request, { signal, onProgress }),

@@ -11,7 +11,8 @@ import { type CliIO, CliError, type FitArgs, errorMessage, fitFromArgs } from '.
 import { numberArg } from './inferenceCommands.js';
 import { readTableFileAsync } from '../io/node.js';
 import { type TidyTable, tidyCsv } from '../broom/table.js';
-import type { PredictIntervalSimOptions, PredictIntervalSimResult } from '../inference/predictIntervalSim.js';
+import type { PredictIntervalSimOptions } from '../inference/predictIntervalSim.js';
+import { feSimTable, predictIntervalTable, printSimTable, reSimTable } from '../inference/merToolsTables.js';
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 
@@ -38,32 +39,12 @@ export interface ReSimArgs extends Omit<FitArgs, 'ddf'> {
   csv?: string;
 }
 
-/** predictInterval's data frame: fit, upr, lwr per row (with --which all, merTools's effect and obs columns) */
-export function predictIntervalTable(r: PredictIntervalSimResult): TidyTable {
-  const n = r.fit.length;
-  const rowsOf = (effect: string | null, c: { fit: Float64Array; upr: Float64Array; lwr: Float64Array }) =>
-    Array.from({ length: n }, (_, i) => ({ ...(effect === null ? {} : { effect }), fit: c.fit[i], upr: c.upr[i], lwr: c.lwr[i], ...(effect === null ? {} : { obs: i + 1 }) }));
-  if (!r.parts) return { columns: ['fit', 'upr', 'lwr'], rows: rowsOf(null, r) };
-  return { columns: ['effect', 'fit', 'upr', 'lwr', 'obs'], rows: [...rowsOf('combined', r), ...r.parts.flatMap((p) => rowsOf(p.effect, p))] };
-}
-
-/** a table as aligned text columns (numbers to 6 significant digits) */
-function printTable(t: TidyTable): string {
-  const cells = t.rows.map((r) => t.columns.map((c) => {
-    const v = r[c];
-    return v === null || v === undefined ? 'NA' : typeof v === 'number' ? String(Number(v.toPrecision(6))) : String(v);
-  }));
-  const widths = t.columns.map((c, j) => Math.max(c.length, ...cells.map((row) => row[j].length)));
-  const line = (xs: string[]) => xs.map((x, j) => x.padStart(widths[j])).join('  ');
-  return [line(t.columns), ...cells.map(line)].join('\n');
-}
-
 function output(table: TidyTable, extra: object, args: { json?: boolean; csv?: string }, io: CliIO): void {
   if (args.csv !== undefined) {
     writeFileSync(args.csv, tidyCsv(table), { flag: 'wx' });
     if (!args.json) return;
   }
-  io.stdout(args.json ? `${JSON.stringify({ ...extra, rows: table.rows }, null, 2)}\n` : `${printTable(table)}\n`);
+  io.stdout(args.json ? `${JSON.stringify({ ...extra, rows: table.rows }, null, 2)}\n` : `${printSimTable(table)}\n`);
 }
 
 /** Runs `mixedgpu predictinterval`; returns the exit code. */
@@ -102,9 +83,8 @@ export async function runReSim(args: ReSimArgs, io: CliIO): Promise<number> {
     const { nsims: _n, seed: _s, oddsRatio: _o, fixed: _f, csv: _c, ...fitArgs } = args;
     const { fit } = await fitFromArgs(fitArgs, io);
     const f = fit as LmmFit | GlmmFit;
-    const rows = args.fixed ? f.FEsim(options) : f.REsim(options);
-    const columns = args.fixed ? ['term', 'mean', 'median', 'sd'] : ['groupFctr', 'groupID', 'term', 'mean', 'median', 'sd'];
-    output({ columns, rows: rows as unknown as TidyTable['rows'] }, { function: args.fixed ? 'FEsim' : 'REsim', nsims: options.nsims ?? 200, seed: options.seed ?? 1, odds_ratio: options.oddsRatio }, args, io);
+    const table = args.fixed ? feSimTable(f.FEsim(options)) : reSimTable(f.REsim(options));
+    output(table, { function: args.fixed ? 'FEsim' : 'REsim', nsims: options.nsims ?? 200, seed: options.seed ?? 1, odds_ratio: options.oddsRatio }, args, io);
     return 0;
   } catch (e) {
     io.stderr(`mixedgpu: error: ${errorMessage(e)}\n`);

@@ -40,6 +40,7 @@ import { quantile7 } from '../frame/basis/bspline.js';
 import { semidefiniteCholesky, spdInverse } from '../linalg/dense.js';
 import type { MixedModel } from '../model/mixedModel.js';
 import { CounterNormal, gammaDraw } from '../model/random.js';
+import { YIELD_EVERY_MS, macrotask, throwIfAborted } from '../model/control.js';
 import { type Schema, bool, checkObject, integer, oneOf } from '../options/rules.js';
 import { type PredictSource, newDataDesign } from '../results/predict.js';
 import type { GlmFamily } from '../glmm/family.js';
@@ -172,6 +173,50 @@ function summarize(x: Float64Array, stat: string, level: number): [number, numbe
 
 /** merTools's predictInterval(fit, newdata, …) (module comment). */
 export function predictIntervalSim(fit: PredictIntervalSimSource, newdata: arrow.Table, options: PredictIntervalSimOptions = {}): PredictIntervalSimResult {
+  const steps = predictIntervalSimSteps(fit, newdata, options);
+  for (;;) { const s = steps.next(); if (s.done) return s.value; }
+}
+
+export interface PredictIntervalSimControl {
+  /** cancels: rejects with the library's AbortError (name 'AbortError') within a chunk of draws */
+  signal?: AbortSignal;
+  /** the draws done so far (of nsims), after each chunk */
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+/**
+ * predictIntervalSim in chunks of draws with a turn of the event loop at least every 50 ms, its progress reported and
+ * `signal` honoured (for a page or a worker that must stay responsive); the same result as predictIntervalSim.
+ */
+export async function predictIntervalSimAsync(fit: PredictIntervalSimSource, newdata: arrow.Table, options: PredictIntervalSimOptions = {}, control: PredictIntervalSimControl = {}): Promise<PredictIntervalSimResult> {
+  throwIfAborted(control.signal);
+  const steps = predictIntervalSimSteps(fit, newdata, options);
+  let last = performance.now();
+  for (;;) {
+    const s = steps.next();
+    if (s.done) {
+      control.onProgress?.({ done: s.value.nsims, total: s.value.nsims });
+      return s.value;
+    }
+    control.onProgress?.(s.value);
+    throwIfAborted(control.signal);
+    // a turn of the event loop (its messages, a Cancel) at least every YIELD_EVERY_MS of drawing
+    if (performance.now() - last >= YIELD_EVERY_MS) {
+      await macrotask();
+      last = performance.now();
+      throwIfAborted(control.signal);
+    }
+  }
+}
+
+/** about this many multiply-adds of the draws between two reports of predictIntervalSimSteps */
+const STEP_WORK = 2e5;
+
+/**
+ * Stage: predictIntervalSim's draws, yielding the number done after each chunk of them (draw r is a pure
+ * function of (seed, r): chunking changes nothing), returning the result.
+ */
+export function* predictIntervalSimSteps(fit: PredictIntervalSimSource, newdata: arrow.Table, options: PredictIntervalSimOptions = {}): Generator<{ done: number; total: number }, PredictIntervalSimResult> {
   checkObject(options, 'predictIntervalSim', OPTIONS);
   const which = options.which ?? 'full';
   const level = options.level ?? 0.8;
@@ -227,7 +272,9 @@ export function predictIntervalSim(fit: PredictIntervalSimSource, newdata: arrow
   for (let i = 0; i < n; i++) fixedRow[i] = d.missing[i] ? NaN : (d.offset ? d.offset[i] : 0);
   const sigmas = new Float64Array(nsims).fill(1);
   const zb = new Float64Array(p), betaStar = new Float64Array(p);
+  const chunk = Math.max(1, Math.floor(STEP_WORK / (n * (p + 1) + 1)));
   for (let r = 0; r < nsims; r++) {
+    if (r > 0 && r % chunk === 0) yield { done: r, total: nsims };
     // σ*: 1/σ*² ~ Gamma(df/2, rate pwrss/2), i.e. σ*² = pwrss / (2 G), G ~ Gamma(df/2)
     if (!family && includeResid) sigmas[r] = Math.sqrt(pwrss / (2 * gammaDraw(rng, r, residDf / 2, PI_SIGMA_N, PI_SIGMA_U)));
     // β* = β̂ + C_β z

@@ -13,6 +13,7 @@ import { quantile7 } from '../frame/basis/bspline.js';
 import { CounterNormal } from '../model/random.js';
 import { type Schema, bool, checkObject, integer } from '../options/rules.js';
 import { qnorm } from '../stats/distributions.js';
+import { YIELD_EVERY_MS, macrotask, throwIfAborted } from '../model/control.js';
 import { armSimDraw, armSimSystem } from './armSim.js';
 import type { GetMEFit } from './getME.js';
 
@@ -57,7 +58,16 @@ export function drawSummary(x: Float64Array, oddsRatio: boolean): { mean: number
 }
 
 /** The draws of both effects, stored column by column: fixed[j][r], random[k][e][r]. */
-function drawAll(fit: GetMEFit, options: SimSummaryOptions, what: string): { fixed: Float64Array[]; random: Float64Array[][] } {
+interface Draws { fixed: Float64Array[]; random: Float64Array[][] }
+
+/** draws between two reports of drawSteps (and turns of the event loop in the async form) */
+const DRAW_CHUNK = 50;
+
+/**
+ * Stage: the draws r = 0 … nsims − 1 into their columns, yielding the number done after each chunk of
+ * DRAW_CHUNK draws (draw r is a pure function of (seed, r): chunking changes nothing), returning the draws.
+ */
+function* drawSteps(fit: GetMEFit, options: SimSummaryOptions, what: string): Generator<number, Draws> {
   checkObject(options, what, SIM_OPTIONS);
   const nsims = options.nsims ?? 200;
   const rng = new CounterNormal(options.seed ?? 1);
@@ -69,28 +79,77 @@ function drawAll(fit: GetMEFit, options: SimSummaryOptions, what: string): { fix
     const d = armSimDraw(system, rng, r);
     for (let j = 0; j < p; j++) fixed[j][r] = d.beta[j];
     d.b.forEach((bk, k) => { for (let e = 0; e < bk.length; e++) random[k][e][r] = bk[e]; });
+    if ((r + 1) % DRAW_CHUNK === 0 && r + 1 < nsims) yield r + 1;
   }
   return { fixed, random };
 }
 
-/** merTools's REsim(fit, n.sims, oddsRatio, seed) (module comment). */
-export function reSim(fit: GetMEFit, options: SimSummaryOptions = {}): ReSimRow[] {
-  const { random } = drawAll(fit, options, 'REsim');
+function drawAll(fit: GetMEFit, options: SimSummaryOptions, what: string): Draws {
+  const steps = drawSteps(fit, options, what);
+  for (;;) { const s = steps.next(); if (s.done) return s.value; }
+}
+
+/** REsim's rows of the draws */
+function reRows(fit: GetMEFit, random: Float64Array[][], oddsRatio: boolean): ReSimRow[] {
   const rows: ReSimRow[] = [];
   fit.model.blocks.forEach((blk, k) => {
     for (let s = 0; s < blk.q; s++) {
       for (let g = 0; g < blk.nl; g++) {
-        rows.push({ groupFctr: blk.group, groupID: blk.levels[g], term: blk.cnames[s], ...drawSummary(random[k][g * blk.q + s], options.oddsRatio === true) });
+        rows.push({ groupFctr: blk.group, groupID: blk.levels[g], term: blk.cnames[s], ...drawSummary(random[k][g * blk.q + s], oddsRatio) });
       }
     }
   });
   return rows;
 }
 
+/** FEsim's rows of the draws */
+function feRows(fit: GetMEFit, fixed: Float64Array[], oddsRatio: boolean): FeSimRow[] {
+  return fit.model.frame.xnames.map((term, j) => ({ term, ...drawSummary(fixed[j], oddsRatio) }));
+}
+
+/** merTools's REsim(fit, n.sims, oddsRatio, seed) (module comment). */
+export function reSim(fit: GetMEFit, options: SimSummaryOptions = {}): ReSimRow[] {
+  return reRows(fit, drawAll(fit, options, 'REsim').random, options.oddsRatio === true);
+}
+
 /** merTools's FEsim(fit, n.sims, oddsRatio, seed) (module comment). */
 export function feSim(fit: GetMEFit, options: SimSummaryOptions = {}): FeSimRow[] {
-  const { fixed } = drawAll(fit, options, 'FEsim');
-  return fit.model.frame.xnames.map((term, j) => ({ term, ...drawSummary(fixed[j], options.oddsRatio === true) }));
+  return feRows(fit, drawAll(fit, options, 'FEsim').fixed, options.oddsRatio === true);
+}
+
+export interface SimProgressOptions {
+  /** cancels: rejects with the library's AbortError (name 'AbortError') within a chunk of draws */
+  signal?: AbortSignal;
+  /** the draws done so far, after each chunk */
+  onProgress?: (p: { done: number; total: number }) => void;
+}
+
+/**
+ * REsim and FEsim of the same draws (both equal to reSim(fit, options) and feSim(fit, options): one seed,
+ * one sequence of draws), computed in chunks of draws with a turn of the event loop at least every 50 ms, its progress
+ * reported and `signal` honoured: for a page or a worker that must stay responsive.
+ */
+export async function reFeSimAsync(fit: GetMEFit, options: SimSummaryOptions = {}, control: SimProgressOptions = {}): Promise<{ re: ReSimRow[]; fe: FeSimRow[] }> {
+  throwIfAborted(control.signal);
+  const steps = drawSteps(fit, options, 'REsim');
+  const total = options.nsims ?? 200;
+  let last = performance.now();
+  for (;;) {
+    const s = steps.next();
+    if (s.done) {
+      control.onProgress?.({ done: total, total });
+      const odds = options.oddsRatio === true;
+      return { re: reRows(fit, s.value.random, odds), fe: feRows(fit, s.value.fixed, odds) };
+    }
+    control.onProgress?.({ done: s.value, total });
+    throwIfAborted(control.signal);
+    // a turn of the event loop (its messages, a Cancel) at least every YIELD_EVERY_MS of drawing
+    if (performance.now() - last >= YIELD_EVERY_MS) {
+      await macrotask();
+      last = performance.now();
+      throwIfAborted(control.signal);
+    }
+  }
 }
 
 export interface ReSimInterval extends ReSimRow {

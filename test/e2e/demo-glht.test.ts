@@ -27,7 +27,9 @@ import { emmVariables } from '../../demo/src/inference.js';
 import { glhtFieldOf, runGlht } from '../../demo/src/glhtRun.js';
 import {
   GlhtFieldError, type GlhtFields, defaultGlhtFields, glhtCalls, glhtCsv, glhtErrorText, glhtPlotRows, glhtPText, glhtRequest, glhtSummaryHeader, glhtSummaryNote,
+  glhtUrlOf, readGlhtUrl, writeGlhtUrl,
 } from '../../demo/src/glhtCard.js';
+import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
 import type { GlhtField, GlhtMsg, GlhtRequest } from '../../demo/src/protocol.js';
 import { cardReply } from '../../demo/src/requests.js';
 import { close } from '../helpers/closeR.js';
@@ -44,6 +46,9 @@ interface Case {
 const fx = JSON.parse(readFileSync(join(dir, 'glht', 'glht.json'), 'utf8')) as { models: Record<string, never>; cases: Case[] };
 const base = JSON.parse(readFileSync(join(dir, 'glht', 'glht_base.json'), 'utf8')) as { cases: { name: string; rownames: string[]; type: string; estimate: number[]; se: number[]; statistic: number[]; p_holm: number[]; print_holm: string[] }[] };
 const caseOf = (name: string) => fx.cases.find((c) => c.name === name)!;
+interface AvgCase { name: string; model: string; mcp: Record<string, string>; interaction_average: boolean; covariate_average: boolean; rownames: string[] | string; estimate: number[] | number; se: number[] | number; statistic: number[] | number; warnings: string | string[] | null; tests: { univariate: { p: number[] | number } }; prints: { univariate: string[] } }
+const avg = JSON.parse(readFileSync(join(dir, 'glht_average', 'glht_average.json'), 'utf8')) as { models: Record<string, never>; cases: AvgCase[] };
+const arr = (x: number[] | number | string[] | string) => [x].flat();
 
 const fields = (over: Partial<GlhtFields>): GlhtFields => ({ ...defaultGlhtFields(), ...over });
 const sym = (alt: string) => (alt === 'two.sided' ? '==' : alt === 'less' ? '>=' : '<=');
@@ -52,7 +57,7 @@ describe('Multiple comparisons (glht) card: worker and page logic', () => {
   let fits = new Map<string, LmmFit | GlmmFit>();
   let block: LmmFit, days: LmmFit;
   beforeAll(async () => {
-    fits = await fitFixtureModels({ oats: fx.models.oats, cbpp: fx.models.cbpp, fxi: fx.models.fxi }, dir);
+    fits = await fitFixtureModels({ oats: fx.models.oats, cbpp: fx.models.cbpp, fxi: fx.models.fxi, obk: avg.models.obk, bx: avg.models.bx }, dir);
     // Oats's six blocks as a fixed factor: Tukey's 15 comparisons
     const oats = readCsv(readFileSync(join(dir, 'data/Oats.csv'))).table;
     block = await lmer('yield ~ nitro + Block + (1 | Variety)', oats, { factors: ['Block', 'Variety'] });
@@ -182,13 +187,67 @@ describe('Multiple comparisons (glht) card: worker and page logic', () => {
     expect(() => runGlht(undefined, glhtRequest(fields({ factor: 'Variety' }), vars))).toThrow(/no longer kept/);
   });
 
+  test("mcp's interaction_average and covariate_average (the checkboxes): the card's tables against multcomp (test/oracle/glht_average.R), the R call, the refusals named", () => {
+    for (const name of ['obk_treatment_ia', 'bx_B_ia', 'bx_B_ia_ca', 'obk_treatment']) {
+      const c = avg.cases.find((x) => x.name === name)!;
+      const factor = Object.keys(c.mcp)[0]!;
+      const f = fields({ factor, type: c.mcp[factor], test: 'univariate', interactionAverage: c.interaction_average, covariateAverage: c.covariate_average });
+      const req = glhtRequest(f, emmVariables(get(c.model)));
+      expect([req.interactionAverage, req.covariateAverage]).toEqual([c.interaction_average, c.covariate_average]);
+      const m = runGlht(get(c.model), req);
+      expect(m.rows.map((r) => r.label), name).toEqual(arr(c.rownames));
+      close(m.rows.map((r) => r.estimate), arr(c.estimate) as number[], 1e-6, 1e-9);
+      close(m.rows.map((r) => r.se), arr(c.se) as number[], 1e-6);
+      close(m.rows.map((r) => r.statistic), arr(c.statistic) as number[], 1e-6, 1e-9);
+      close(m.rows.map((r) => r.p!), arr(c.tests.univariate.p) as number[], 1e-6 * (1 + Math.max(...(arr(c.statistic) as number[]).map((t) => t * t))), 1e-12);
+      // multcomp's warnings are the card's notes; its printout line for line but the Fit line
+      expect(m.messages, name).toEqual(c.warnings === null ? [] : arr(c.warnings));
+      expect(withoutFit(m.summaryText.split('\n'))).toEqual(withoutFit(c.prints.univariate));
+    }
+    // the R call: mcp(B = "Tukey", interaction_average = TRUE, covariate_average = TRUE)
+    const req = glhtRequest(fields({ factor: 'B', interactionAverage: true, covariateAverage: true, test: 'holm' }), emmVariables(get('bx')));
+    expect(glhtCalls(req).summary).toBe('summary(glht(fit, linfct = mcp(B = "Tukey", interaction_average = TRUE, covariate_average = TRUE)), test = adjusted("holm"))');
+    expect(glhtCalls({ ...req, covariateAverage: false, type: 'Dunnett', base: 2 }).confint)
+      .toBe('confint(glht(fit, linfct = mcp(B = contrMat(table(model.frame(fit)$B), "Dunnett", base = 2), interaction_average = TRUE)))');
+    // covariate_average alone with a factor interaction: the library refuses, the card names the checkbox
+    const refusal = (f: Partial<GlhtFields>, fit: LmmFit | GlmmFit): [GlhtField | null, string] => {
+      try { run(fit, f); } catch (e) { const msg = (e as Error).message; return [glhtFieldOf(msg), glhtErrorText(msg, glhtFieldOf(msg))]; }
+      throw new Error('not refused');
+    };
+    const [f1, t1] = refusal({ factor: 'treatment', covariateAverage: true }, get('obk'));
+    expect(f1).toBe('covariateAverage');
+    expect(t1).toMatch(/^covariate_average: glht: covariate_average without interaction_average/);
+    // the averaged comparisons of a factor in a model without its interaction's main effect: interaction_average's
+    expect(glhtFieldOf("glht: the interaction 'B:x' has 2 columns in the fitted X, not 2 × 3 (a rank-deficient column was dropped, or 'x' is coded by indicators), so 'B' cannot be averaged over the levels of 'x'")).toBe('interactionAverage');
+    expect(glhtFieldOf("glht: 'f' is in the interaction 'f:g:h' of 3 variables; multcomp's interaction_average weights its columns 1/(k + 1), an average over the levels only for an interaction of two variables")).toBe('interactionAverage');
+    expect(glhtFieldOf("glht: mcp's covariate_average: multcomp 1.4-22 puts only the last interaction's covariate at its mean")).toBe('covariateAverage');
+    // a rank-deficient column outside averaging is still the factor's
+    expect(glhtFieldOf("glht: 'f' has a rank-deficient column")).toBe('factor');
+  });
+
+  test("the card in the address: open, its fields and the averaging checkboxes (glht=1&…&ghia=1&ghca=1); bad values left out", () => {
+    const f = fields({ factor: 'B', type: 'Dunnett', base: 'b2', alternative: 'less', test: 'holm', level: '0.9', interactionAverage: true, covariateAverage: true });
+    const s = glhtUrlOf(f);
+    expect(s).toEqual({ factor: 'B', type: 'Dunnett', base: 'b2', alternative: 'less', test: 'holm', level: 0.9, interactionAverage: true, covariateAverage: true });
+    const q = new URLSearchParams();
+    writeGlhtUrl(q, s);
+    expect(q.toString()).toBe('glht=1&ghf=B&ght=Dunnett&ghb=b2&gha=less&ghs=holm&ghl=0.9&ghia=1&ghca=1');
+    expect(readGlhtUrl(q)).toEqual(s);
+    // through the page's whole state, and the defaults left out
+    const text = writeUrlState({ example: 'sleepstudy', glht: glhtUrlOf(fields({ factor: 'B' })) });
+    expect(text).toBe('?example=sleepstudy&glht=1&ghf=B');
+    expect(readUrlState(text).glht).toEqual({ factor: 'B' });
+    expect(readUrlState('?glht=1&ght=Nope&gha=both&ghs=maxT&ghl=95&ghia=yes').glht).toEqual({});
+    expect(readUrlState('?ghia=1').glht).toBeUndefined();
+  });
+
   test("the card's replies go through the page's ledger (a late reply of a fit no longer shown is dropped: test/e2e/staleResults.test.ts)", () => {
     expect(cardReply('glhtDone')).toBe('final');
     expect(cardReply('glhtError')).toBe('final');
   });
 
   test('the R calls: defaults left out; the alternative, the test, the level; a name that is not syntactic', () => {
-    const r = (over: Partial<GlhtRequest>): GlhtRequest => ({ factor: 'f', type: 'Tukey', base: 1, alternative: 'two.sided', test: 'holm', level: 0.95, ...over });
+    const r = (over: Partial<GlhtRequest>): GlhtRequest => ({ factor: 'f', type: 'Tukey', base: 1, alternative: 'two.sided', test: 'holm', level: 0.95, interactionAverage: false, covariateAverage: false, ...over });
     expect(glhtCalls(r({})).summary).toBe('summary(glht(fit, linfct = mcp(f = "Tukey")), test = adjusted("holm"))');
     expect(glhtCalls(r({})).confint).toBe('confint(glht(fit, linfct = mcp(f = "Tukey")))');
     expect(glhtCalls(r({ test: 'single-step', level: 0.9, alternative: 'greater', type: 'Williams' }))).toEqual({
