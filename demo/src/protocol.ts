@@ -30,7 +30,7 @@ import type { ModelPerformanceResult, SingularityResult } from '../../src/checks
 import type { ClmmAnovaRow } from '../../src/ordinal/clmm.js';
 import type { TabModelOptions } from '../../src/tabmodel/tabModel.js';
 
-export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies' | 'gamsim' | 'orange';
+export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies' | 'gamsim' | 'orange' | 'studentratings_mi';
 
 export type DataSource =
   | { kind: 'file'; file: File }

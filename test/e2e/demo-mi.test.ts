@@ -18,6 +18,7 @@ import {
 import type { FitRequest, MiField, MiMsg, MiRequest } from '../../demo/src/protocol.js';
 import { cardReply } from '../../demo/src/requests.js';
 import { readUrlState, writeUrlState } from '../../demo/src/urlState.js';
+import { EXAMPLES } from '../../demo/src/load.js';
 
 const table: arrow.Table = readCsv(readFileSync(new URL('../fixtures/mitml/imputed_long.csv', import.meta.url))).table;
 const LMER = 'ReadAchiev ~ ReadDis + SES + Sex + (1 + Sex | ID)';
@@ -155,6 +156,20 @@ describe('Multiple imputation (mitml, mice) card: worker and page logic', () => 
     const e2 = await runMi(table, miRequest(fields({}), lmerFit()), { signal: ac2.signal }).then(() => null, (x: unknown) => x);
     expect((e2 as Error).name).toBe('AbortError');
   });
+
+  test("the app's example (8 schools of the fixture, mice's long format): its formula fitted per imputation as lmerImputed fits it", async () => {
+    const ex = readCsv(readFileSync(new URL('../fixtures/data/studentratings_mi.csv', import.meta.url))).table;
+    expect(ex.numRows).toBe(720);
+    const { formula, factors } = EXAMPLES.studentratings_mi;
+    const m = await runMi(ex, miRequest(fields({ extraPars: true, nullFormula: 'ReadAchiev ~ ReadDis + (1 | ID)' }), lmerFit({ formula, factors })));
+    const lib = await lmerImputed(formula, ex, { backend: 'cpu', factors });
+    const lib0 = await lmerImputed('ReadAchiev ~ ReadDis + (1 | ID)', ex, { backend: 'cpu', factors });
+    expect(m.m).toBe(5);
+    expect(m.estimates).toEqual(lib.testEstimates().estimates.rows);
+    expect(m.estimatesText).toBe(lib.printEstimates(lib.testEstimates({ extraPars: true })));
+    expect(m.testText).toBe(printTestModels(await lib.testModels(lib0, { method: 'D1' })));
+    expect(lib.fits.every((f) => f.nobs === 120)).toBe(true);
+  }, 120_000);
 
   test("the R calls, the CSVs, the imputation columns offered, the replies' ledger and the address (mi=1&…)", async () => {
     const req = miRequest(fields({ extraPars: true, dfCom: '100', nullFormula: LMER0 }), lmerFit({ reml: false }));
