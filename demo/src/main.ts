@@ -62,7 +62,7 @@ import type { GlhtMsg } from './protocol.js';
 import { type MerSimUrlState, MerSimFieldError, feSimCsv, merSimErrorText, merSimUrlOf, predictIntervalCsv, predictIntervalRequest, reSimCsv, reSimRequest } from './merToolsCard.js';
 import { merSimEls, merSimFieldsOfEls, renderPredictInterval, renderReSim, startMerSimCard, updateMerSimControls } from './merToolsView.js';
 import type { MerSimMsg, MerSimRequest } from './protocol.js';
-import { type MiUrlState, MiFieldError, imputationColumns, miErrorText, miEstimatesCsv, miPoolCsv, miRequest, miTestCsv, miUrlOf } from './miCard.js';
+import { type MiUrlState, MiFieldError, imputationColumns, isImputationName, miErrorText, miEstimatesCsv, miPoolCsv, miRequest, miTestCsv, miUrlOf } from './miCard.js';
 import { miEls, miFieldsOfEls, renderMi, startMiCard } from './miView.js';
 import type { MiMsg, MiRequest } from './protocol.js';
 import { type LsmUrlState, LsmFieldError, lsmCsv, lsmErrorText, lsmRequest, lsmUrlOf } from './lsMeansCard.js';
@@ -2708,7 +2708,10 @@ function renderMiStart(info: DataInfo): void {
   const cols = imputationColumns(info.columns);
   const url = pendingMi;
   pendingMi = null;
-  startMiCard(mi, cols, url?.imp ?? '.imp', !!url || cols.includes('.imp'));
+  // the panel for data with a column named as imputations (or a link's column); the card then offers every whole-number column
+  const named = cols.find(isImputationName);
+  const show = named !== undefined || (url?.imp !== undefined && cols.includes(url.imp));
+  startMiCard(mi, show ? cols : [], url?.imp ?? named, !!url || named !== undefined);
   mi.extra.checked = url?.extraPars === true;
   mi.dfCom.value = url?.dfCom !== undefined ? String(url.dfCom) : '';
   mi.nullFormula.value = url?.nullFormula ?? '';

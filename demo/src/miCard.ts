@@ -44,6 +44,11 @@ export function imputationColumns(columns: readonly { name: string; kind: string
   return ints.sort((a, b) => rank(a) - rank(b));
 }
 
+/** a column named as an imputation column (mice's `.imp`, `imp`, `imputation`, `.imputation`, `Imputation_`): the panel is shown for such data */
+export function isImputationName(name: string): boolean {
+  return /^[._]?imp(utation)?[._]?$/i.test(name);
+}
+
 /** the card's request for the page's model `fit` (a bad field throws a MiFieldError naming it) */
 export function miRequest(f: MiFields, fit: FitRequest): MiRequest {
   const imp = f.imp.trim();

@@ -13,7 +13,7 @@ import { readCsv } from '../../src/io/csv.js';
 import { type ImputedFits, glmerImputed, lmerImputed, printTestModels } from '../../src/fit/imputed.js';
 import { MiRunError, miFieldOf, printPoolSummary, runMi } from '../../demo/src/miRun.js';
 import {
-  MiFieldError, type MiFields, defaultMiFields, imputationColumns, miCalls, miErrorText, miEstimatesCsv, miPoolCsv, miRequest, miTestCsv, miUrlOf,
+  MiFieldError, type MiFields, defaultMiFields, imputationColumns, isImputationName, miCalls, miErrorText, miEstimatesCsv, miPoolCsv, miRequest, miTestCsv, miUrlOf,
 } from '../../demo/src/miCard.js';
 import type { FitRequest, MiField, MiMsg, MiRequest } from '../../demo/src/protocol.js';
 import { cardReply } from '../../demo/src/requests.js';
@@ -199,6 +199,8 @@ describe('Multiple imputation (mitml, mice) card: worker and page logic', () => 
       { name: 'g', kind: 'factor', nulls: 0 }, { name: '.imp', kind: 'numeric', integer: true, nulls: 0, min: 0 }, { name: 'neg', kind: 'numeric', integer: true, nulls: 0, min: -1 },
       { name: 'gaps', kind: 'numeric', integer: true, nulls: 2, min: 0 },
     ])).toEqual(['.imp', 'ID']);
+    expect(['.imp', 'imp', 'Imputation', '.imputation', 'imputation_'].every(isImputationName)).toBe(true);
+    expect(['impact', 'ID', 'm', 'Days', 'simp'].some(isImputationName)).toBe(false);
     expect(cardReply('miProgress')).toBe('progress');
     expect(cardReply('miDone')).toBe('final');
     expect(cardReply('miError')).toBe('final');

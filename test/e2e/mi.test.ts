@@ -5,7 +5,7 @@
  * opening: the card waits for its button); a bad df.com named in the card; then the model fitted to each
  * imputation in the worker and pooled: testEstimates's table against lmerImputed's of the same model in Node,
  * the pooled variance components, mice's pool table, testModels's D1 row and mitml's printouts, the R calls, the
- * CSV download, the address.
+ * CSV download, the address; then sleepstudy (no imputation column): no panel.
  *
  * Tolerances: Chromium's fits are not Node's to the last bit (V8's Math.exp/log/pow round differently and the
  * optimizer stops elsewhere within its tolerance: test/e2e/zeroinfl.test.ts's header); the fits' β̂ and θ̂ agree
@@ -93,6 +93,14 @@ describe.skipIf(!enabled)('browser app: the Multiple imputation card (mitml, mic
       expect([q.get('mi'), q.get('mix'), q.get('mi0')]).toEqual(['1', '1', null0]);
     } finally {
       await page.close();
+    }
+    // data without an imputation column: no panel
+    const other = await app().openPage({ query: '?example=sleepstudy' });
+    try {
+      await other.waitForFunction(() => document.querySelector('#formula') && (document.querySelector('#formula') as HTMLInputElement).value !== '', { timeout: 120_000 });
+      expect(await other.$eval('#mi-panel', (e) => (e as HTMLElement).hidden)).toBe(true);
+    } finally {
+      await other.close();
     }
   }, 400_000);
 });
