@@ -5,7 +5,8 @@
  * opening: the card waits for its button); a bad df.com named in the card; then the model fitted to each
  * imputation in the worker and pooled: testEstimates's table against lmerImputed's of the same model in Node,
  * the pooled variance components, mice's pool table, testModels's D1 row and mitml's printouts, the R calls, the
- * CSV download, the address; then sleepstudy (no imputation column): no panel.
+ * CSV download, the address; on a phone the card and its tables fit the width; then sleepstudy (no imputation
+ * column): no panel.
  *
  * Tolerances: Chromium's fits are not Node's to the last bit (V8's Math.exp/log/pow round differently and the
  * optimizer stops elsewhere within its tolerance: test/e2e/zeroinfl.test.ts's header); the fits' β̂ and θ̂ agree
@@ -93,6 +94,16 @@ describe.skipIf(!enabled)('browser app: the Multiple imputation card (mitml, mic
       expect([q.get('mi'), q.get('mix'), q.get('mi0')]).toEqual(['1', '1', null0]);
     } finally {
       await page.close();
+    }
+    // a phone: the card and its tables fit the width (the tables scroll in their own boxes)
+    const phone = await app().openPage({ query, width: 390, height: 844 });
+    try {
+      await phone.waitForSelector('#mi-panel:not([hidden]) #mi-card[open]', { timeout: 120_000 });
+      await phone.click('#mi-run');
+      await phone.waitForSelector('#mi-test-table', { timeout: 120_000 });
+      expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    } finally {
+      await phone.close();
     }
     // data without an imputation column: no panel
     const other = await app().openPage({ query: '?example=sleepstudy' });
