@@ -144,7 +144,7 @@ describe('Multiple imputation (mitml, mice) card: worker and page logic', () => 
     await expect(runMi(null, miRequest(fields({}), lmerFit()))).rejects.toThrow(MiRunError);
   }, 120_000);
 
-  test("Cancel: the run rejects with an AbortError between imputations, and inside one", async () => {
+  test("Cancel: the run rejects with an AbortError between imputations (after the second fit), and before the first", async () => {
     const ac = new AbortController();
     const seen: number[] = [];
     const e = await runMi(table, miRequest(fields({ nullFormula: LMER0 }), lmerFit()), { signal: ac.signal, onProgress: (p) => { seen.push(p.done); if (p.done === 2) ac.abort(); } })
