@@ -34,6 +34,9 @@ export const EXAMPLES: Record<ExampleName, { label: string; formula: string; fac
   // R's Orange: trunk circumference of five orange trees by age, lme4's nlmer example (SSlogis with a random
   // asymptote per tree), with the start values of lme4's ?nlmer
   orange: { label: 'Orange (nonlinear, nlmer)', formula: 'circumference ~ SSlogis(age, Asym, xmid, scal) ~ Asym | Tree', factors: [], nlmerStart: 'Asym=200,xmid=725,scal=350' },
+  // mitml's studentratings, ReadDis and SES imputed 5 times by panImpute (seed 4711; test/oracle/mitml.R), 8 of its
+  // 50 schools, in mice's long format (.imp 0: the original data with its missing values): the Multiple imputation card's
+  studentratings_mi: { label: 'studentratings, 5 imputations (mice long format)', formula: 'ReadAchiev ~ ReadDis + SES + Sex + (1 | ID)', factors: ['ID'] },
   sleepstudy_ar1: { label: 'sleepstudy, ar1 over days', formula: 'Reaction ~ Days + ar1(0 + DayF | Subject)', factors: ['Subject', 'DayF'] },
 };
 

@@ -17,6 +17,7 @@ import salamandersUrl from '../../test/fixtures/data/salamanders.csv?url';
 import tmbfamiliesUrl from '../../test/fixtures/data/tmbfamilies.csv?url';
 import gamsimUrl from '../../test/fixtures/data/gamsim1.csv?url';
 import orangeUrl from '../../test/fixtures/data/Orange.csv?url';
+import studentratingsMiUrl from '../../test/fixtures/data/studentratings_mi.csv?url';
 import { nlmeBoxProblem } from './nlme.js';
 import { type NlmeEls, renderNlme } from './nlmeView.js';
 import { isNlmerFormula, nlmerParameters, nlmerStartProblem, parseNlmerFormula } from './nlmer.js';
@@ -61,11 +62,14 @@ import type { GlhtMsg } from './protocol.js';
 import { type MerSimUrlState, MerSimFieldError, feSimCsv, merSimErrorText, merSimUrlOf, predictIntervalCsv, predictIntervalRequest, reSimCsv, reSimRequest } from './merToolsCard.js';
 import { merSimEls, merSimFieldsOfEls, renderPredictInterval, renderReSim, startMerSimCard, updateMerSimControls } from './merToolsView.js';
 import type { MerSimMsg, MerSimRequest } from './protocol.js';
+import { type MiUrlState, MiFieldError, imputationColumns, isImputationName, miErrorText, miEstimatesCsv, miPoolCsv, miRequest, miTestCsv, miUrlOf } from './miCard.js';
+import { miEls, miFieldsOfEls, renderMi, startMiCard } from './miView.js';
+import type { MiMsg, MiRequest } from './protocol.js';
 import { type LsmUrlState, LsmFieldError, lsmCsv, lsmErrorText, lsmRequest, lsmUrlOf } from './lsMeansCard.js';
 import { lsmEls, lsmFieldsOfEls, renderLsm, showLsmDdf, startLsmCard } from './lsMeansView.js';
 import type { LsmMsg } from './protocol.js';
 
-const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl, gamsim: gamsimUrl, orange: orangeUrl };
+const EXAMPLE_URLS: Partial<Record<ExampleName, string>> = { sleepstudy: sleepstudyUrl, insteval: instevalUrl, cbpp: cbppUrl, wine: wineUrl, sleepstudy_ar1: sleepstudyDayfUrl, salamanders: salamandersUrl, tmbfamilies: tmbfamiliesUrl, gamsim: gamsimUrl, orange: orangeUrl, studentratings_mi: studentratingsMiUrl };
 /**
  * each family's links: the library's list (the first is the default, R's); the app's gaussian is lmer
  * (the identity link): the library's gaussian GLMM links (log, inverse) are not offered here
@@ -372,6 +376,11 @@ let merSimId = 0;
 let shownReSim: Extract<MerSimMsg, { kind: 'resim' }> | null = null;
 let shownPi: Extract<MerSimMsg, { kind: 'predict' }> | null = null;
 let pendingMerSim: MerSimUrlState | null = null;
+/** the Multiple imputation card (mitml, mice): its request running, the result shown, the address's settings for the next data */
+const mi = miEls();
+let miId = 0;
+let shownMi: MiMsg | null = null;
+let pendingMi: MiUrlState | null = null;
 /** the Least-squares means card (lmerTest's ls_means): its request running, the result shown, the address's settings for the next fit */
 const lsm = lsmEls();
 let lsmId = 0;
@@ -763,6 +772,25 @@ function onMessage(m: FromWorker): void {
       endGlht();
       drawGlht(m.result);
       break;
+    case 'miProgress':
+      if (m.id !== miId) break;
+      mi.bar.max = Math.max(1, m.total);
+      mi.bar.value = m.done;
+      mi.progressText.textContent = `${m.done} of ${m.total} fits · ${m.label}`;
+      break;
+    case 'miDone':
+      if (m.id !== miId) break;
+      endMi();
+      drawMi(m.result);
+      break;
+    case 'miError':
+      if (m.id !== miId) break;
+      endMi();
+      if (m.cancelled) { mi.progress.hidden = false; mi.bar.hidden = true; mi.progressText.textContent = 'Cancelled.'; } else {
+        showError(mi.error, miErrorText(m.message, m.field));
+        mi.error.dataset.field = m.field ?? '';
+      }
+      break;
     case 'merSimProgress':
       if (m.id !== merSimId) break;
       ms.bar.max = Math.max(1, m.total);
@@ -1027,6 +1055,7 @@ function onMessage(m: FromWorker): void {
 function abandonDataRequests(): void {
   abandonRequests('data');
   if (metaId) { metaId = 0; el.metaFit.disabled = false; }
+  if (miId) endMi();
   if (compareId) { compareId = 0; el.compareOut.textContent = ''; updateCompareButton(); }
   // the Regression table of the previous data's fits: its request dropped, its table removed
   tmId = 0;
@@ -1052,6 +1081,8 @@ function load(src: DataSource): void {
   el.metaResults.hidden = true;
   el.metaPanel.hidden = true;
   el.metaError.textContent = '';
+  mi.panel.hidden = true;
+  shownMi = null;
   clearStale();
   compareSel.length = 0;
   el.compareOut.textContent = '';
@@ -1092,6 +1123,7 @@ function onLoaded(info: DataInfo): void {
   }
   onFamilyChange(url?.link ?? sug?.link);
   if (url) applyOptions(url);
+  renderMiStart(info);
   if (source?.kind === 'file' && !url) {
     el.dataStatus.append(sug ? ' · formula suggested from the columns: edit it as you need' : ' · write a formula for these data (no numeric response with a repeated grouping column was found to suggest one)');
   }
@@ -2663,6 +2695,92 @@ function merSimUrlState(): MerSimUrlState | undefined {
   if (pendingMerSim) return pendingMerSim;
   if (!shown || !ms.card.open) return undefined;
   return merSimUrlOf(merSimFieldsOfEls(ms));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multiple imputation (mitml's testEstimates and testModels, mice's pool): the model above fitted to each
+// imputation of the data loaded, in the worker (./miRun.ts)
+
+/** new data loaded: the imputation columns offered; the address's settings applied (never fitted on opening) */
+function renderMiStart(info: DataInfo): void {
+  miId = 0;
+  shownMi = null;
+  const cols = imputationColumns(info.columns);
+  const url = pendingMi;
+  pendingMi = null;
+  // the panel for data with a column named as imputations (or a link's column); the card then offers every whole-number column
+  const named = cols.find(isImputationName);
+  const show = named !== undefined || (url?.imp !== undefined && cols.includes(url.imp));
+  startMiCard(mi, show ? cols : [], url?.imp ?? named, !!url || named !== undefined);
+  mi.extra.checked = url?.extraPars === true;
+  mi.dfCom.value = url?.dfCom !== undefined ? String(url.dfCom) : '';
+  mi.nullFormula.value = url?.nullFormula ?? '';
+  mi.method.value = url?.method ?? 'D1';
+  mi.use.value = url?.use ?? 'wald';
+}
+
+/** the card idle again (its result arrived, it was cancelled, or new data were loaded) */
+function endMi(): void {
+  miId = 0;
+  mi.run.disabled = false;
+  mi.cancel.disabled = true;
+  mi.progress.hidden = true;
+}
+
+/** the model of the Model panel as the Fit button sends it (formula, family, link, nAGQ, REML, factors, backend) */
+function miModelRequest(): FitRequest {
+  const family = el.family.value as FamilyChoice;
+  const nAGQ = Number(el.nagq.value);
+  return {
+    formula: el.formula.value,
+    factors: [...factors],
+    reml: (document.querySelector<HTMLInputElement>('input[name="crit"]:checked')?.value ?? 'reml') === 'reml',
+    backend: el.backend.value as BackendChoice,
+    family,
+    link: family === 'gaussian' ? undefined : el.link.value,
+    nAGQ: family === 'gaussian' ? undefined : nAGQ,
+    dataName: data?.name,
+  };
+}
+
+function requestMi(): void {
+  if (!data || miId) return;
+  mi.error.textContent = '';
+  delete mi.error.dataset.field;
+  let request: MiRequest;
+  try {
+    if (el.formula.value.trim() === '') throw new MiFieldError('formula', 'write the model\'s formula in the Model panel first');
+    request = miRequest(miFieldsOfEls(mi), miModelRequest());
+  } catch (e) {
+    if (!(e instanceof MiFieldError)) throw e;
+    showError(mi.error, e.message);
+    mi.error.dataset.field = e.field;
+    return;
+  }
+  miId = nextId++;
+  mi.run.disabled = true;
+  mi.cancel.disabled = false;
+  mi.progress.hidden = false;
+  mi.bar.hidden = false;
+  mi.bar.value = 0;
+  mi.progressText.textContent = 'splitting the imputations…';
+  sendFor('data', { type: 'miPool', id: miId, request });
+}
+
+function drawMi(m: MiMsg): void {
+  shownMi = m;
+  renderMi(mi, m, {
+    onEstimatesCsv: () => { if (shownMi) download(`${baseName()}_testEstimates.csv`, miEstimatesCsv(shownMi), 'text/csv'); },
+    onPoolCsv: () => { if (shownMi) download(`${baseName()}_pool.csv`, miPoolCsv(shownMi), 'text/csv'); },
+    onTestCsv: () => { if (shownMi) download(`${baseName()}_testModels.csv`, miTestCsv(shownMi), 'text/csv'); },
+  });
+}
+
+/** the card in the address: open, with its fields */
+function miUrlState(): MiUrlState | undefined {
+  if (pendingMi) return pendingMi;
+  if (!data || mi.panel.hidden || !mi.card.open) return undefined;
+  return miUrlOf(miFieldsOfEls(mi));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -4781,6 +4899,7 @@ function applyOptions(u: UrlState): void {
   pendingLsm = u.lsm ?? null;
   pendingGlht = u.glht ?? null;
   pendingMerSim = u.mersim ?? null;
+  pendingMi = u.mi ?? null;
   pendingTm = u.tm ?? null;
   pendingRobust = u.robust ?? null;
   pendingAllFit = u.allfit ?? null;
@@ -4833,6 +4952,7 @@ function currentUrlState(): UrlState {
     lsm: lsmUrlState(),
     glht: glhtUrlState(),
     mersim: merSimUrlState(),
+    mi: miUrlState(),
     tm: tmUrlState(),
     robust: robustUrlState(),
     allfit: allFitUrlState(),
@@ -5054,6 +5174,10 @@ function init(): void {
   ms.piRows.addEventListener('change', () => updateMerSimControls(ms));
   for (const input of [ms.reNsims, ms.reSeed, ms.reLevel, ms.piRows, ms.piWhich, ms.piLevel, ms.piNsims, ms.piSeed, ms.piType, ms.piResid]) input.addEventListener('change', () => syncUrl());
   ms.card.addEventListener('toggle', () => syncUrl());
+  mi.run.addEventListener('click', requestMi);
+  mi.cancel.addEventListener('click', () => { if (miId) { send({ type: 'cancel', id: miId }); mi.progressText.textContent = 'cancelling…'; } });
+  for (const input of [mi.imp, mi.extra, mi.dfCom, mi.nullFormula, mi.method, mi.use]) input.addEventListener('change', () => syncUrl());
+  mi.card.addEventListener('toggle', () => syncUrl());
   lsm.run.addEventListener('click', requestLsm);
   for (const input of [lsm.which, lsm.pairwise, lsm.level]) input.addEventListener('change', () => syncUrl());
   lsm.card.addEventListener('toggle', () => syncUrl());

@@ -30,7 +30,7 @@ import type { ModelPerformanceResult, SingularityResult } from '../../src/checks
 import type { ClmmAnovaRow } from '../../src/ordinal/clmm.js';
 import type { TabModelOptions } from '../../src/tabmodel/tabModel.js';
 
-export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies' | 'gamsim' | 'orange';
+export type ExampleName = 'sleepstudy' | 'insteval' | 'cbpp' | 'synthetic' | 'wine' | 'sleepstudy_ar1' | 'salamanders' | 'tmbfamilies' | 'gamsim' | 'orange' | 'studentratings_mi';
 
 export type DataSource =
   | { kind: 'file'; file: File }
@@ -117,6 +117,8 @@ export type ToWorker =
   | { type: 'glht'; id: number; fit: number; request: GlhtRequest }
   /** merTools's REsim and FEsim, or predictInterval, of a kept lmer or glmer fit (progress, Cancel) */
   | { type: 'merSim'; id: number; fit: number; request: MerSimRequest }
+  /** the Multiple imputation card: the page's model fitted to each imputation of the loaded data, then pooled */
+  | { type: 'miPool'; id: number; request: MiRequest }
   | { type: 'lsMeans'; id: number; fit: number; request: LsmRequest }
   | { type: 'modelTest'; id: number; fit: number; request: ModelTestRequest }
   | { type: 'power'; id: number; fit: number; request: PowerRequest }
@@ -325,6 +327,46 @@ export type MerSimMsg =
     messages: string[];
     elapsedMs: number;
   };
+
+/** the Multiple imputation (mitml, mice) card's fields, as its refusals name them ('formula': the page's formula) */
+export type MiField = 'imp' | 'formula' | 'nullFormula' | 'method' | 'use' | 'dfCom';
+
+/**
+ * lmerImputed / glmerImputed of the page's model (its formula, family, link, nAGQ, REML, factors, backend) on the
+ * loaded data's imputations (column `imp`, imputation 0 left out), then testEstimates(extraPars, dfCom),
+ * summary(pool(fit)) and, with a null formula, testModels(fit, fit0, method, use)
+ */
+export interface MiRequest {
+  fit: FitRequest;
+  imp: string;
+  extraPars: boolean;
+  /** df.com of testEstimates, pool and D1 (null: none; pool then takes mice's default) */
+  dfCom: number | null;
+  /** the null model's formula (null: no model comparison) */
+  nullFormula: string | null;
+  method: 'D1' | 'D2' | 'D3';
+  use: 'wald' | 'likelihood';
+}
+
+export interface MiMsg {
+  request: MiRequest;
+  kind: 'lmer' | 'glmer';
+  m: number;
+  /** testEstimates's table: estimate, SE, t, df, p, RIV, FMI */
+  estimates: { term: string; estimate: number; se: number; t: number; df: number; p: number; riv: number; fmi: number }[];
+  extraPars: { term: string; estimate: number }[] | null;
+  /** mitml's printout of testEstimates (without its Call line) */
+  estimatesText: string;
+  /** summary(pool(fit), type = "all")'s rows */
+  pool: { term: string; m: number; estimate: number; ubar: number; b: number; t: number; dfcom: number; df: number; riv: number; lambda: number; fmi: number; std_error: number; statistic: number; p_value: number }[];
+  /** the pool summary as an aligned table (summary(pool(fit))'s columns) */
+  poolText: string;
+  /** testModels's result (null: no null formula) */
+  test: { F: number; df1: number; df2: number; p: number; riv: number; method: 'D1' | 'D2' | 'D3'; use: 'wald' | 'likelihood'; reml: boolean; refit: boolean } | null;
+  /** mitml's printout of testModels (without its Call line) */
+  testText: string | null;
+  elapsedMs: number;
+}
 
 /** the Multiple comparisons card's fields, as its refusals name them */
 export type GlhtField = 'factor' | 'type' | 'base' | 'alternative' | 'test' | 'level' | 'interactionAverage' | 'covariateAverage';
@@ -1400,6 +1442,10 @@ export type FromWorker =
   | { type: 'glhtError'; id: number; message: string; field: GlhtField | null }
   | { type: 'merSimProgress'; id: number; done: number; total: number; label: string }
   | { type: 'merSimDone'; id: number; result: MerSimMsg }
+  | { type: 'miProgress'; id: number; done: number; total: number; label: string }
+  | { type: 'miDone'; id: number; result: MiMsg }
+  /** the library's refusal (field: the card's field it is about, null: none), or Cancel's */
+  | { type: 'miError'; id: number; message: string; field: MiField | null; cancelled: boolean }
   /** the library's refusal (field: the card's field it is about, null: none), or Cancel's */
   | { type: 'merSimError'; id: number; message: string; field: MerSimField | null; cancelled: boolean }
   | { type: 'lsMeansDone'; id: number; result: LsmMsg }

@@ -82,6 +82,7 @@ export const CARD_REPLIES: Readonly<Partial<Record<Extract<FromWorker, { id: num
   emmeansDone: 'final', emmeansError: 'final',
   glhtDone: 'final', glhtError: 'final',
   merSimProgress: 'progress', merSimDone: 'final', merSimError: 'final',
+  miProgress: 'progress', miDone: 'final', miError: 'final',
   lsMeansDone: 'final', lsMeansError: 'final',
   modelTestProgress: 'progress', modelTestDone: 'final', modelTestError: 'final',
   powerProgress: 'progress', powerDone: 'final', powerError: 'final',

@@ -22,7 +22,8 @@
  * the Least-squares means (lmerTest's ls_means) card, open, with its term, pairwise and level (computed again
  * with the page's ddf: a deterministic table); the Multiple comparisons (glht) card, open, with its fields and mcp's
  * interaction_average and covariate_average (not run on opening); the Simulation intervals (merTools) card, open,
- * with its fields (its simulations never run on opening: its buttons run them).
+ * with its fields (its simulations never run on opening: its buttons run them); the Multiple imputation (mitml, mice)
+ * card, open, with its imputation column, extra.pars, df.com, null formula, method and use (its fits never run on opening).
  */
 import type { BackendChoice, ExampleName, FamilyChoice } from './protocol.js';
 import { ZI_FAMILY_CHOICES } from './fitting.js';
@@ -33,6 +34,7 @@ import { type TmUrlState, readTmUrl, writeTmUrl } from './tabModelCard.js';
 import { type LsmUrlState, readLsmUrl, writeLsmUrl } from './lsMeansCard.js';
 import { type GlhtUrlState, readGlhtUrl, writeGlhtUrl } from './glhtCard.js';
 import { type MerSimUrlState, readMerSimUrl, writeMerSimUrl } from './merToolsCard.js';
+import { type MiUrlState, readMiUrl, writeMiUrl } from './miCard.js';
 
 export interface UrlState {
   example?: ExampleName;
@@ -98,6 +100,8 @@ export interface UrlState {
   glht?: GlhtUrlState;
   /** the Simulation intervals (merTools) card, open, with its fields (the simulations never run on opening the link) */
   mersim?: MerSimUrlState;
+  /** the Multiple imputation (mitml, mice) card, open, with its fields (the imputations never fitted on opening the link) */
+  mi?: MiUrlState;
 }
 
 /** the Model checks card's fields (absent: the default) */
@@ -171,7 +175,7 @@ export interface PowerUrlState {
   breaks?: number[];
 }
 
-const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1', 'salamanders', 'tmbfamilies', 'gamsim', 'orange'];
+const EXAMPLES: ExampleName[] = ['sleepstudy', 'insteval', 'cbpp', 'synthetic', 'wine', 'sleepstudy_ar1', 'salamanders', 'tmbfamilies', 'gamsim', 'orange', 'studentratings_mi'];
 const FAMILIES: FamilyChoice[] = ['gaussian', 'binomial', 'poisson', 'negative.binomial', 'Gamma', 'inverse.gaussian', 'ordinal', ...ZI_FAMILY_CHOICES];
 /** the glmmTMB families that take a zero-inflation formula, and those that take a dispersion formula */
 const ZI_FAMILIES: FamilyChoice[] = ZI_FAMILY_CHOICES.filter((f) => !['tmb_beta', 'tmb_gaussian', 'tmb_gamma', 'tmb_tweedie'].includes(f));
@@ -249,6 +253,8 @@ export function readUrlState(search: string): UrlState {
   if (glht) out.glht = glht;
   const mersim = readMerSimUrl(q);
   if (mersim) out.mersim = mersim;
+  const mi = readMiUrl(q);
+  if (mi) out.mi = mi;
   const tmbci = readTmbCiUrl(q);
   if (tmbci) out.tmbci = tmbci;
   return out;
@@ -417,6 +423,7 @@ export function writeUrlState(s: UrlState): string {
   if (s.lsm) writeLsmUrl(q, s.lsm);
   if (s.glht) writeGlhtUrl(q, s.glht);
   if (s.mersim) writeMerSimUrl(q, s.mersim);
+  if (s.mi) writeMiUrl(q, s.mi);
   const text = q.toString();
   return text ? `?${text}` : '';
 }

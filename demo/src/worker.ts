@@ -33,7 +33,8 @@ import type { AnyGammFit } from './gamm.js';
 import { glhtFieldOf, runGlht } from './glhtRun.js';
 import { merSimFieldOf, runMerSim } from './merToolsRun.js';
 import { lsmFieldOf, runLsMeans } from './lsMeansRun.js';
-import type { AfexMsg, FromWorker, GpuInfo, MerSimField, MerSimMsg, ToWorker } from './protocol.js';
+import { miFieldOf, runMi } from './miRun.js';
+import type { AfexMsg, FromWorker, GpuInfo, MerSimField, MerSimMsg, MiField, MiMsg, ToWorker } from './protocol.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker, transfer?: Transferable[]): void;
@@ -387,6 +388,25 @@ scope.addEventListener('message', (ev) => {
       (p) => post({ type: 'merSimProgress', id: msg.id, done: p.done, total: p.total, label: p.label }),
       (result) => post({ type: 'merSimDone', id: msg.id, result }),
       (message, cancelled) => post({ type: 'merSimError', id: msg.id, message, field: cancelled ? null : field, cancelled }), (fitId) => fits.get(fitId));
+      break;
+    }
+    case 'miPool': {
+      // the page's model fitted to each imputation of the data loaded now (a job on the data, not on a kept fit)
+      let field: MiField | null = null;
+      const generation = dataGeneration;
+      keptFitJob<{ done: number; total: number; label: string }, MiMsg, { data: arrow.Table | null }>(msg.id, 0, 1, async ({ data }, signal, onProgress) => {
+        try {
+          const res = await runMi(data, msg.request, { signal, onProgress });
+          if (generation !== dataGeneration) throw new Error('new data were loaded while the imputations were fitted');
+          return res;
+        } catch (e) {
+          field = miFieldOf(e);
+          throw e;
+        }
+      },
+      (p) => post({ type: 'miProgress', id: msg.id, done: p.done, total: p.total, label: p.label }),
+      (result) => post({ type: 'miDone', id: msg.id, result }),
+      (message, cancelled) => post({ type: 'miError', id: msg.id, message, field: cancelled ? null : field, cancelled }), () => ({ data: table }));
       break;
     }
     case 'power':

@@ -51,6 +51,6 @@ describe("the app's request ledger", () => {
     for (const t of own) expect(cardReply(t)).toBeUndefined();
     expect(cardReply('powerDone')).toBe('final');
     expect(Object.entries(CARD_REPLIES).filter(([, v]) => v === 'progress').map(([k]) => k).sort())
-      .toEqual(['afexProgress', 'allFitProgress', 'confintProgress', 'dharmaProgress', 'merSimProgress', 'modelTestProgress', 'powerProgress', 'tmbConfintProgress']);
+      .toEqual(['afexProgress', 'allFitProgress', 'confintProgress', 'dharmaProgress', 'merSimProgress', 'miProgress', 'modelTestProgress', 'powerProgress', 'tmbConfintProgress']);
   });
 });
