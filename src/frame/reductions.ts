@@ -15,7 +15,7 @@ export type ReductionName = 'mean' | 'sd' | 'var' | 'median' | 'min' | 'max' | '
  * R's mean (summary.c): m₀ = Σ x_i / n, then one refinement m = m₀ + Σ (x_i − m₀) / n (R sums in
  * long double; here in double, so equal to rounding).
  */
-function mean(v: number[]): number {
+export function mean(v: readonly number[] | Float64Array): number {
   const n = v.length;
   let s = 0;
   for (const x of v) s += x;
@@ -27,7 +27,7 @@ function mean(v: number[]): number {
 }
 
 /** R's var(x) (cov.c): Σ (x_i − x̄)² / (n − 1) about the refined mean; NA for fewer than 2 values. */
-function variance(v: number[]): number {
+export function variance(v: readonly number[] | Float64Array): number {
   const n = v.length;
   if (n < 2) return NaN;
   const m = mean(v);
@@ -37,7 +37,7 @@ function variance(v: number[]): number {
 }
 
 /** R's median.default: the middle value of the sorted values, or the mean of the middle two. */
-function median(v: number[]): number {
+export function median(v: readonly number[] | Float64Array): number {
   const n = v.length;
   if (n === 0) return NaN;
   const s = Float64Array.from(v).sort();

@@ -19,6 +19,7 @@
 import { DataError, OptionError, showValue } from '../errors/errors.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import { keyColumn, numericColumn } from './columns.js';
+import { mean, median, variance } from '../frame/reductions.js';
 
 export interface AgreementOptions {
   /** the column of groups */
@@ -74,26 +75,12 @@ export function ratingGroups(input: DataInput, group: string, items: readonly st
   return { group, items: [...items], levels, ratings: rowsOf.map((rows) => xs.map((x) => Float64Array.from(rows, (i) => x[i]))) };
 }
 
-const mean = (x: ArrayLike<number>) => { let s = 0; for (let i = 0; i < x.length; i++) s += x[i]; return s / x.length; };
-/** R's var: Σ(x − x̄)²/(n − 1) */
-function variance(x: ArrayLike<number>): number {
-  const m = mean(x);
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += (x[i] - m) ** 2;
-  return s / (x.length - 1);
-}
 /** R's cov of two columns */
-function covariance(x: ArrayLike<number>, y: ArrayLike<number>): number {
+function covariance(x: Float64Array, y: Float64Array): number {
   const mx = mean(x), my = mean(y);
   let s = 0;
   for (let i = 0; i < x.length; i++) s += (x[i] - mx) * (y[i] - my);
   return s / (x.length - 1);
-}
-/** R's median */
-function median(x: ArrayLike<number>): number {
-  const s = Float64Array.from(x).sort();
-  const h = s.length >> 1;
-  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
 }
 
 /** null for a group of one rater (multilevel's NA), or the error naming it. */
