@@ -15,7 +15,7 @@
  * where a column's values all are (insight's protect_integers), in scientific notation from 1e5 —;
  * the interval's ends always with 2 decimals (insight's format_ci); a factor column is left-aligned, numeric columns and the interval right-aligned.
  */
-import { roundR } from '../results/rFormat.js';
+import { roundR, sprintfE } from '../results/rFormat.js';
 import { quantile7 } from '../frame/basis/bspline.js';
 import type { GridValue } from './referenceGrid.js';
 import type { GgEffects, GgRow } from './ggpredict.js';
@@ -27,7 +27,7 @@ function formatNumber(x: number, integers: boolean): string {
   if (Number.isNaN(x)) return 'NA';
   const v = roundR(x, DIGITS);
   if (integers) return String(v);
-  if (Math.abs(v) >= 1e5) return v.toExponential(DIGITS).replace(/e([+-])(\d)$/, 'e$10$2');
+  if (Math.abs(v) >= 1e5) return sprintfE(v, DIGITS);
   return v.toFixed(DIGITS);
 }
 

@@ -3,12 +3,7 @@
  * where the column holds a value ≥ 10^5; every cell right-justified to the widest cell or column
  * name; the row names left-justified; cells separated by one space (cat's).
  */
-
-/** C's "%.de": the exponent with at least two digits */
-function sprintfE(x: number, d: number): string {
-  const s = x.toExponential(d);
-  return s.replace(/e([+-])(\d)$/, 'e$10$2');
-}
+import { sprintfE } from '../results/rFormat.js';
 
 export function formatMiTable(colnames: string[], rownames: string[], rows: number[][], digits: number | number[] = 3, sciLimit = 5): string[] {
   const dig = colnames.map((_, j) => (Array.isArray(digits) ? digits[j] : digits));

@@ -23,6 +23,11 @@ interface RealFormat {
   e: number;
 }
 
+/** C's sprintf("%.<d>e", x) (R's sprintf): the exponent with at least two digits, e+05 not e+5 */
+export function sprintfE(x: number, d: number): string {
+  return x.toExponential(d).replace(/e([+-])(\d)$/, 'e$10$2');
+}
+
 /** R's scientific(): sign, decimal exponent and significant digits of x rounded to `digits`. */
 function scientific(x: number, digits: number): { neg: boolean; kpower: number; nsig: number; roundingWidens: boolean } {
   if (x === 0) return { neg: false, kpower: 0, nsig: 1, roundingWidens: false };
