@@ -226,7 +226,7 @@ describe('mixedgpu pool', () => {
       expect(r.stderr).toMatch(re);
     };
     await bad({ imp: 'imputation' }, /imputation column "imputation" is not in the data/);
-    await bad({ method: 'D4', null: LMER0 }, /--method must be D1, D2 or D3/);
+    await bad({ method: 'D5', null: LMER0 }, /--method must be D1, D2, D3 or D4/);
     await bad({ method: 'D2' }, /--null or --constraints/);
     await bad({ dfCom: '-1' }, /--df-com must be a positive number/);
     await bad({ null: GLMER0, method: 'D3', family: 'binomial', formula: GLMER }, /D3.*lmer fits only/);

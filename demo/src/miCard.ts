@@ -53,11 +53,11 @@ export function isImputationName(name: string): boolean {
 export function miRequest(f: MiFields, fit: FitRequest): MiRequest {
   const imp = f.imp.trim();
   if (imp === '') throw new MiFieldError('imp', 'choose the column that numbers the imputations (mice\'s .imp: 0 the original data, 1 … m the imputed data sets)');
-  if (f.method !== 'D1' && f.method !== 'D2' && f.method !== 'D3') throw new MiFieldError('method', `'${f.method}' is not D1, D2 or D3`);
+  if (f.method !== 'D1' && f.method !== 'D2' && f.method !== 'D3' && f.method !== 'D4') throw new MiFieldError('method', `'${f.method}' is not D1, D2, D3 or D4`);
   if (f.use !== 'wald' && f.use !== 'likelihood') throw new MiFieldError('use', `'${f.use}' is not wald or likelihood`);
   const nullFormula = f.nullFormula.trim() === '' ? null : f.nullFormula.trim();
   if (nullFormula && !nullFormula.includes('~')) throw new MiFieldError('nullFormula', `'${nullFormula}' is not a formula (response ~ terms), e.g. the model's formula without the terms tested`);
-  if (nullFormula && f.use === 'likelihood' && f.method !== 'D2') throw new MiFieldError('use', `use = "likelihood" is D2's option (D3 is likelihood-based by itself); method ${f.method} has none`);
+  if (nullFormula && f.use === 'likelihood' && f.method !== 'D2') throw new MiFieldError('use', `use = "likelihood" is D2's option (D3 and D4 are likelihood-based by themselves); method ${f.method} has none`);
   if (nullFormula && nullFormula.replace(/\s+/g, '') === fit.formula.replace(/\s+/g, '')) throw new MiFieldError('nullFormula', 'the null model is the model itself: leave out the terms to test');
   let dfCom: number | null = null;
   const t = f.dfCom.trim();
@@ -135,7 +135,7 @@ export interface MiUrlState {
   extraPars?: boolean;
   dfCom?: number;
   nullFormula?: string;
-  method?: 'D2' | 'D3';
+  method?: 'D2' | 'D3' | 'D4';
   use?: 'likelihood';
 }
 
@@ -151,7 +151,7 @@ export function readMiUrl(q: URLSearchParams): MiUrlState | undefined {
   const f0 = q.get('mi0');
   if (f0 && f0.length <= 2000) s.nullFormula = f0;
   const m = q.get('mim');
-  if (m === 'D2' || m === 'D3') s.method = m;
+  if (m === 'D2' || m === 'D3' || m === 'D4') s.method = m;
   if (q.get('miu') === 'likelihood') s.use = 'likelihood';
   return s;
 }

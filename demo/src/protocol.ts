@@ -344,7 +344,7 @@ export interface MiRequest {
   dfCom: number | null;
   /** the null model's formula (null: no model comparison) */
   nullFormula: string | null;
-  method: 'D1' | 'D2' | 'D3';
+  method: 'D1' | 'D2' | 'D3' | 'D4';
   use: 'wald' | 'likelihood';
 }
 
@@ -362,7 +362,7 @@ export interface MiMsg {
   /** the pool summary as an aligned table (summary(pool(fit))'s columns) */
   poolText: string;
   /** testModels's result (null: no null formula) */
-  test: { F: number; df1: number; df2: number; p: number; riv: number; method: 'D1' | 'D2' | 'D3'; use: 'wald' | 'likelihood'; reml: boolean; refit: boolean } | null;
+  test: { F: number; df1: number; df2: number; p: number; riv: number; method: 'D1' | 'D2' | 'D3' | 'D4'; use: 'wald' | 'likelihood'; reml: boolean; refit: boolean } | null;
   /** mitml's printout of testModels (without its Call line) */
   testText: string | null;
   elapsedMs: number;

@@ -1,5 +1,6 @@
 /**
- * `mixedgpu pool FILE FORMULA [--imp .imp] [--family …] [--null FORMULA] [--method D1|D2|D3] [--use wald|likelihood]
+ * `mixedgpu pool FILE FORMULA [--imp .imp] [--family …] [--null FORMULA] [--method D1|D2|D3|D4] [--use wald|likelihood]
+ *  [--ariv default|positive|robust]
  *  [--constraints "a,b - c"] [--extra-pars] [--df-com N] [--ml] [--json]`: the model fitted to each imputed data set
  * of FILE (mice's long format: the imputation column, imputation 0 left out) and pooled (src/fit/imputed.ts):
  * mitml's testEstimates printout, then with --null its testModels, with --constraints its testConstraints; --json
@@ -19,6 +20,7 @@ export interface PoolArgs {
   null?: string;
   method?: string;
   use?: string;
+  ariv?: string;
   constraints?: string;
   extraPars?: boolean;
   dfCom?: string;
@@ -45,10 +47,13 @@ export async function runPool(args: PoolArgs, io: CliIO): Promise<number> {
     const dfCom = args.dfCom === undefined ? undefined : Number(args.dfCom);
     if (dfCom !== undefined && !(Number.isFinite(dfCom) && dfCom > 0)) throw new CliError(`--df-com must be a positive number, got '${args.dfCom}'`);
     const method = args.method ?? 'D1';
-    if (!['D1', 'D2', 'D3'].includes(method)) throw new CliError(`--method must be D1, D2 or D3, got '${method}'`);
+    if (!['D1', 'D2', 'D3', 'D4'].includes(method)) throw new CliError(`--method must be D1, D2, D3 or D4, got '${method}'`);
+    const ariv = args.ariv ?? 'default';
+    if (ariv !== 'default' && ariv !== 'positive' && ariv !== 'robust') throw new CliError(`--ariv must be default, positive or robust, got '${ariv}'`);
     const use = args.use ?? 'wald';
     if (use !== 'wald' && use !== 'likelihood') throw new CliError(`--use must be wald or likelihood, got '${use}'`);
     if ((args.method !== undefined || args.use !== undefined) && args.null === undefined && args.constraints === undefined) throw new CliError('--method and --use choose the test of --null or --constraints: give one of them');
+    if (args.ariv !== undefined && args.null === undefined) throw new CliError('--ariv chooses the estimate of r of the test of --null: give --null');
     if (args.null !== undefined && args.constraints !== undefined) throw new CliError('--null and --constraints are two tests: give one');
     for (const [k, flag] of [['weights', '--weights'], ['nagq', '--nagq'], ['threads', '--threads']] as const) {
       if (args[k] !== undefined) throw new CliError(`${flag} is not available with pool`);
@@ -66,10 +71,10 @@ export async function runPool(args: PoolArgs, io: CliIO): Promise<number> {
     const est = fits.testEstimates({ extraPars: args.extraPars ?? false, ...(dfCom !== undefined ? { dfCom } : {}) });
     const dfComTest = method === 'D1' && dfCom !== undefined ? { dfCom } : {};
     const test = args.null !== undefined
-      ? await fits.testModels(await fitOne(args.null), { method: method as 'D1' | 'D2' | 'D3', use: use as 'wald' | 'likelihood', ...dfComTest })
+      ? await fits.testModels(await fitOne(args.null), { method: method as 'D1' | 'D2' | 'D3' | 'D4', use: use as 'wald' | 'likelihood', ariv, ...dfComTest })
       : null;
     const constraints = args.constraints !== undefined
-      ? fits.testConstraints(args.constraints.split(',').map((s) => s.trim()).filter((s) => s), { method: method === 'D3' ? (() => { throw new CliError('--constraints is tested by D1 or D2'); })() : (method as 'D1' | 'D2'), ...dfComTest })
+      ? fits.testConstraints(args.constraints.split(',').map((s) => s.trim()).filter((s) => s), { method: method === 'D3' || method === 'D4' ? (() => { throw new CliError('--constraints is tested by D1 or D2'); })() : (method as 'D1' | 'D2'), ...dfComTest })
       : null;
     if (args.json) {
       io.stdout(`${JSON.stringify({ m: fits.m, testEstimates: est, pool: fits.pool(dfCom !== undefined ? { dfCom } : {}), testModels: test, testConstraints: constraints }, null, 2)}\n`);

@@ -17,7 +17,7 @@
  *                      [--mods a,b] [--random "~ 1 | district/school"] [--slab COL] [--robust [CR2] [--cluster COL]] [--json]
  *   mixedgpu drop1 FILE FORMULA [--ddf satterthwaite|kenward-roger | --family F [--test chisq|none]] [--scope a,b] [--json]
  *   mixedgpu influence FILE FORMULA [--groups g] [--maxfun N] [--top N] [--json]
- *   mixedgpu pool FILE FORMULA [--imp .imp] [--family …] [--null FORMULA | --constraints 'a,b - c'] [--method D1|D2|D3] [--use wald|likelihood]
+ *   mixedgpu pool FILE FORMULA [--imp .imp] [--family …] [--null FORMULA | --constraints 'a,b - c'] [--method D1|D2|D3|D4] [--use wald|likelihood] [--ariv positive|robust]
  *                              [--extra-pars] [--df-com N] [--ml] [--json]   (mitml's testEstimates, testModels, testConstraints; mice's pool)
  *   mixedgpu caic FILE FORMULA [--family poisson|binomial] [--sigma-penalty 1] [--ml] [--json]   (cAIC4's conditional AIC)
  *   mixedgpu predictinterval FILE FORMULA --newdata NEW.csv [--which full|fixed|random|all] [--level 0.8] [--nsims 1000] [--seed 1]
@@ -767,14 +767,15 @@ export function buildProgram(): Command {
     });
   common(program
     .command('pool')
-    .description("multiple imputation: the model fitted to each imputed data set of FILE (mice's long format, imputation column --imp, imputation 0 left out) and pooled by Rubin's rules as mitml's testEstimates; with --null mitml's testModels (D1, D2, D3), with --constraints its testConstraints; --json adds mice's pool")
+    .description("multiple imputation: the model fitted to each imputed data set of FILE (mice's long format, imputation column --imp, imputation 0 left out) and pooled by Rubin's rules as mitml's testEstimates; with --null mitml's testModels (D1, D2, D3, D4), with --constraints its testConstraints; --json adds mice's pool")
     .argument('<file>', 'data file in long format')
     .argument('<formula>', 'lme4 model formula')
     .option('--imp <column>', 'the imputation column (default .imp)')
     .option('--null <formula>', 'the null model, nested in FORMULA: testModels')
     .option('--constraints <list>', "comma-separated linear constraints on the fixed effects ('SES, SexGirl - ReadDis'): testConstraints")
-    .option('--method <m>', 'D1 (default), D2 or D3 (D3: lmer and --null only)')
+    .option('--method <m>', 'D1 (default), D2, D3 (lmer and --null only) or D4 (--null only: the models fitted to the imputations stacked)')
     .option('--use <u>', "D2's statistics: wald (default) or likelihood")
+    .option('--ariv <a>', "mitml's estimate of r: default, positive (truncated at 0: D2, D3, D4) or robust (D4)")
     .option('--extra-pars', "add mitml's pooled variance components")
     .option('--df-com <n>', "complete-data df: Barnard & Rubin's df (testEstimates, mice's pool) and Reiter's (D1)")
     .option('--ml', 'fit by maximum likelihood')

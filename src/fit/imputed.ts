@@ -14,12 +14,13 @@ import { makeFactorVector, makeFloat64Vector, tableFromColumns } from '../io/arr
 import type { LmmFit } from '../lmm/lmmFit.js';
 import type { GlmmFit } from '../glmm/glmmFit.js';
 import { type MiEstimates, type MiPooled, type MicePooledRow, miMean, poolEstimates, poolMice } from '../inference/miPool.js';
-import { type MiTest, type MiMethod, checkMiMethod, constrainEstimates, miD1, miD2, miD3, parseLinearConstraint, waldStatistics } from '../inference/miTests.js';
+import { type MiAriv, type MiTest, type MiMethod, checkMiAriv, checkMiMethod, constrainEstimates, miD1, miD2, miD3, miD4, parseLinearConstraint, waldStatistics } from '../inference/miTests.js';
 import { type LmmParameters, checkD3Fit, lmmLogLikAt, lmmParameters } from '../inference/miLogLik.js';
 import { mlFit } from '../inference/fitInference.js';
 import { formatMiTable } from '../inference/miPrint.js';
 import { type LmerOptions, lmer } from './lmer.js';
 import { type GlmerOptions, glmer } from './glmer.js';
+import { updateFit } from './update.js';
 
 type AnyFit = LmmFit | GlmmFit;
 
@@ -67,30 +68,62 @@ function isRowObject(x: unknown): boolean {
 
 /** the rows `rows` of `table`: numbers as Float64 (nulls kept), factors with their levels in the table's order */
 function subsetRows(table: arrow.Table, rows: number[]): arrow.Table {
-  const n = rows.length;
-  return tableFromColumns(table.schema.fields.map((f) => {
-    const col = table.getChild(f.name)!;
+  return gatherRows([{ table, rows }]);
+}
+
+/**
+ * The m data sets stacked, one after another (mitml's D4: .updateStackedLL.merMod), with each grouping
+ * variable's values made distinct per data set (`imp<l>_<value>`, a factor), so that the stacked fit's
+ * log-likelihood is the sum of the m data sets' at common parameters.
+ */
+export function stackImputations(tables: readonly arrow.Table[], groups: readonly string[]): arrow.Table {
+  for (const g of groups) {
+    if (!tables[0].getChild(g)) throw new ModelError(`testModels: method D4 stacks the imputed data sets with each grouping variable's levels made distinct per imputation, but the grouping variable "${g}" is not a column of the data (an expression such as factor(x) in a grouping term); name a column there or use D2 or D3`);
+  }
+  return gatherRows(tables.map((table) => ({ table, rows: Array.from({ length: table.numRows }, (_, i) => i) })), new Set(groups));
+}
+
+/**
+ * The rows of parts (tables of the same columns) one after another: numbers as Float64 (nulls kept),
+ * factors with their levels in the tables' order; a column in `relabel` a factor of `imp<l>_<value>`
+ * (l the part's number from 1).
+ */
+function gatherRows(parts: readonly { table: arrow.Table; rows: number[] }[], relabel: ReadonlySet<string> = new Set()): arrow.Table {
+  const n = parts.reduce((s, p) => s + p.rows.length, 0);
+  return tableFromColumns(parts[0].table.schema.fields.map((f) => {
+    const cols = parts.map((p, l) => {
+      const c = p.table.getChild(f.name);
+      if (!c) throw new DataError(`imputed data set ${l + 1} has no column "${f.name}" (data set 1 has it): each must be the same data set completed`);
+      return c;
+    });
     const validity = new Uint8Array(Math.ceil(n / 8));
     let nulls = 0;
     const present = (i: number, ok: boolean) => { if (ok) validity[i >> 3] |= 1 << (i & 7); else nulls++; };
-    if (arrow.DataType.isDictionary(f.type)) {
+    /** each gathered row's value, its index in the result and its part */
+    const each = (fn: (v: unknown, i: number, l: number) => void) => {
+      let i = 0;
+      parts.forEach((p, l) => { for (const r of p.rows) fn(cols[l].get(r), i++, l); });
+    };
+    const dictionary = arrow.DataType.isDictionary(f.type);
+    if (dictionary || relabel.has(f.name)) {
+      const key = (v: unknown, l: number) => (relabel.has(f.name) ? `imp${l + 1}_${String(v)}` : String(v));
       const levels: string[] = [];
       const index = new Map<string, number>();
-      for (const d of col.data) {
-        const dict = d.dictionary;
-        if (dict) for (let j = 0; j < dict.length; j++) { const s = String(dict.get(j)); if (!index.has(s)) { index.set(s, levels.length); levels.push(s); } }
-      }
+      const add = (s: string) => { let k = index.get(s); if (k === undefined) { k = levels.length; index.set(s, k); levels.push(s); } return k; };
+      // a factor's levels in its dictionaries' order (R's level order), part by part
+      if (dictionary) cols.forEach((c, l) => { for (const d of c.data) if (d.dictionary) for (let j = 0; j < d.dictionary.length; j++) add(key(d.dictionary.get(j), l)); });
       const codes = new Int32Array(n);
-      rows.forEach((r, i) => { const v = col.get(r); present(i, v !== null && v !== undefined); if (v !== null && v !== undefined) codes[i] = index.get(String(v))!; });
+      each((v, i, l) => { const ok = v !== null && v !== undefined; present(i, ok); if (ok) codes[i] = add(key(v, l)); });
       return [f.name, makeFactorVector(codes, levels, nulls ? validity : undefined, nulls)] as const;
     }
     if (arrow.DataType.isInt(f.type) || arrow.DataType.isFloat(f.type) || arrow.DataType.isDecimal(f.type)) {
       const values = new Float64Array(n);
-      rows.forEach((r, i) => { const v = col.get(r); present(i, v !== null && v !== undefined); values[i] = v === null || v === undefined ? NaN : Number(v); });
+      each((v, i) => { const ok = v !== null && v !== undefined; present(i, ok); values[i] = ok ? Number(v) : NaN; });
       return [f.name, makeFloat64Vector(values, nulls ? validity : undefined, nulls)] as const;
     }
     // other types (strings, booleans): the same vector type, by row
-    const values = rows.map((r) => col.get(r));
+    const values: unknown[] = [];
+    each((v) => { values.push(v); });
     return [f.name, arrow.vectorFromArray(values, f.type)] as const;
   }));
 }
@@ -112,6 +145,8 @@ export interface TestModelsResult extends MiTest {
   m: number;
   method: MiMethod;
   use: 'wald' | 'likelihood';
+  /** mitml's estimate of r: 'default', 'positive' (truncated at 0) or 'robust' (D4) */
+  ariv: MiAriv;
   dfCom: number | null;
   /** whether a fit was by REML, and whether the test refitted such fits by ML (likelihood-based methods) */
   reml: boolean;
@@ -175,6 +210,11 @@ function checkDfComOption(v: unknown, name: string): number | null {
   return v;
 }
 
+/** the variables of a fit's grouping factors (`ID`; `a`, `b` of `(1 | a/b)`), each once */
+function groupingVariables(fit: AnyFit): string[] {
+  return [...new Set(fit.model.frame.reTerms.flatMap((t) => t.term.group))];
+}
+
 /** The m fits of one model to m imputed data sets, and mitml's and mice's pooled inferences. */
 export class ImputedFits<F extends AnyFit = AnyFit> {
   constructor(readonly kind: 'lmer' | 'glmer', readonly formula: string, readonly fits: F[], readonly datasets: arrow.Table[]) {}
@@ -208,12 +248,16 @@ export class ImputedFits<F extends AnyFit = AnyFit> {
     return poolMice(this.estimates(), dfCom === null ? this.dfComMice : Math.max(dfCom, 1));
   }
 
-  /** mitml's testModels against a null model fitted to the same imputations */
-  async testModels(nullModel: ImputedFits, options: { method?: MiMethod; use?: 'wald' | 'likelihood'; dfCom?: number } = {}): Promise<TestModelsResult> {
-    const method = checkMiMethod(options.method, ['D1', 'D2', 'D3']);
+  /**
+   * mitml's testModels against a null model fitted to the same imputations; D2 (likelihood), D3 and D4
+   * refit REML fits by ML, D4 fits both models to the imputations stacked (stackImputations).
+   */
+  async testModels(nullModel: ImputedFits, options: { method?: MiMethod; use?: 'wald' | 'likelihood'; dfCom?: number; ariv?: MiAriv } = {}): Promise<TestModelsResult> {
+    const method = checkMiMethod(options.method, ['D1', 'D2', 'D3', 'D4']);
+    const ariv = checkMiAriv(options.ariv, method);
     const use = options.use ?? 'wald';
     if (use !== 'wald' && use !== 'likelihood') throw new OptionError('use', `use must be 'wald' or 'likelihood', not ${String(use)}`);
-    if (use === 'likelihood' && method !== 'D2') throw new OptionError('use', `use = 'likelihood' is D2's option (D3 is likelihood-based by itself); method ${method} has none`);
+    if (use === 'likelihood' && method !== 'D2') throw new OptionError('use', `use = 'likelihood' is D2's option (${method} is likelihood-based by itself); method ${method} has none`);
     const dfCom = checkDfComOption(options.dfCom, 'dfCom');
     if (dfCom !== null && method !== 'D1') throw new OptionError('dfCom', `dfCom (the complete-data df) is used by D1 only, not ${method}`);
     if (!(nullModel instanceof ImputedFits)) throw new OptionError('nullModel', 'testModels: the null model must be the result of lmerImputed or glmerImputed');
@@ -228,7 +272,7 @@ export class ImputedFits<F extends AnyFit = AnyFit> {
     const reml = [...this.fits, ...nullModel.fits].some((f) => 'reml' in f && (f as LmmFit).reml);
     let refit = false;
     let test: MiTest;
-    if (method === 'D3' || (method === 'D2' && use === 'likelihood')) {
+    if (method === 'D3' || method === 'D4' || (method === 'D2' && use === 'likelihood')) {
       if (method === 'D3' && this.kind === 'glmer') {
         throw new ModelError('testModels: method D3 needs the log-likelihood at the pooled parameters, which mitml evaluates for lmer fits only ("Could not evaluate likelihood for objects of class \'glmerMod\'"); use D1 or D2');
       }
@@ -241,7 +285,13 @@ export class ImputedFits<F extends AnyFit = AnyFit> {
       if (method === 'D2') {
         // −2(ℓ₀ − ℓ), 0 where the two are equal (all.equal's 1.5e-8)
         const d = ll.map((l, i) => (Math.abs(ll0[i] - l) <= 1.5e-8 * Math.abs(l) ? 0 : -2 * (ll0[i] - l)));
-        test = miD2(d, k);
+        test = miD2(d, k, ariv);
+      } else if (method === 'D4') {
+        const stacked = stackImputations(this.datasets, groupingVariables(ml[0]));
+        // the ML model fitted to the stack (mitml's update of the first fit's call with the stacked data), ℓ̂ = ℓ_stack / m
+        const stackedLogLik = async (f: AnyFit, kind: 'lmer' | 'glmer') => (await updateFit(f, kind === 'lmer' ? { data: stacked, REML: false } : { data: stacked })).logLik / this.m;
+        const llS = await stackedLogLik(this.fits[0], this.kind), ll0S = await stackedLogLik(nullModel.fits[0], nullModel.kind);
+        test = miD4(ll, ll0, llS, ll0S, k, ml[0].df, ariv);
       } else {
         for (const f of [...ml, ...ml0]) checkD3Fit(f as LmmFit);
         const pooled = (fs: AnyFit[]): LmmParameters => {
@@ -256,16 +306,16 @@ export class ImputedFits<F extends AnyFit = AnyFit> {
         const psi = pooled(ml), psi0 = pooled(ml0);
         const llP = ml.map((f) => lmmLogLikAt(f as LmmFit, psi));
         const ll0P = ml0.map((f) => lmmLogLikAt(f as LmmFit, psi0));
-        test = miD3(ll, ll0, llP, ll0P, k);
+        test = miD3(ll, ll0, llP, ll0P, k, ariv);
       }
     } else {
       const idx = est.names.map((n, j) => (est0.names.includes(n) ? -1 : j)).filter((j) => j >= 0);
       if (idx.length === 0) throw new ModelError(`testModels: the model (${this.formula}) and the null model (${nullModel.formula}) have the same fixed effects: not nested (mitml: "appear not to be nested or include the same set of parameters")`);
       const Q = est.Q.map((q) => idx.map((j) => q[j]));
       const U = est.U!.map((u) => idx.map((i) => idx.map((j) => u[i][j])));
-      test = method === 'D1' ? miD1(Q, U, dfCom) : miD2(waldStatistics(Q, U), idx.length);
+      test = method === 'D1' ? miD1(Q, U, dfCom) : miD2(waldStatistics(Q, U), idx.length, ariv);
     }
-    return { ...test, m: this.m, method, use: method === 'D3' ? 'likelihood' : use, dfCom, reml, refit };
+    return { ...test, m: this.m, method, use: method === 'D3' || method === 'D4' ? 'likelihood' : use, ariv, dfCom, reml, refit };
   }
 
   /** mitml's testConstraints: linear constraints on β (`'SES'`, `'SexGirl - ReadDis'`), D1 or D2 */
@@ -305,7 +355,7 @@ export class ImputedFits<F extends AnyFit = AnyFit> {
 
 /** mitml's printout of testModels (without its Call line) */
 export function printTestModels(r: TestModelsResult): string {
-  const lines = [`Model comparison calculated from ${r.m} imputed data sets.`, `Combination method: ${r.method}${r.method === 'D2' ? ` (${r.use})` : ''}`, ''];
+  const lines = [`Model comparison calculated from ${r.m} imputed data sets.`, `Combination method: ${r.method}${r.method === 'D2' ? ` (${r.use})` : r.method === 'D4' && r.ariv === 'robust' ? ' (robust)' : ''}`, ''];
   lines.push(...formatMiTable(['F.value', 'df1', 'df2', 'P(>F)', 'RIV'], [''], [[r.F, r.df1, r.df2, r.p, r.riv]], [3, 0, 3, 3, 3]).map((l) => `   ${l} `));
   lines.push('');
   let footer = false;
@@ -313,6 +363,11 @@ export function printTestModels(r: TestModelsResult): string {
     footer = true;
     if (r.dfCom !== null) lines.push(`Hypothesis test adjusted for small samples with df=[${r.dfCom}]`, 'complete-data degrees of freedom.');
     else lines.push('Unadjusted hypothesis test as appropriate in larger samples.');
+  }
+  if (r.method === 'D4') {
+    footer = true;
+    // our stack is always the imputed data sets the fits were made from (mitml's default)
+    lines.push('Data for stacking were automatically extracted from the fitted models.');
   }
   if (r.reml) {
     footer = true;

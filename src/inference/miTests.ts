@@ -3,10 +3,13 @@
  *   D1 — Li, Raghunathan & Rubin (1991): the multivariate Wald test with the average relative increase
  *        in variance r and its F(k, ν) reference (Reiter's (2007) ν with the complete-data df);
  *   D2 — Li, Meng, Raghunathan & Rubin (1991): combined χ² statistics (Wald or likelihood ratio);
- *   D3 — Meng & Rubin (1992): the likelihood ratios at each data set's estimates and at the pooled ones.
+ *   D3 — Meng & Rubin (1992): the likelihood ratios at each data set's estimates and at the pooled ones;
+ *   D4 — Chan & Meng (2022): the likelihood ratio at the estimates of the stacked data sets.
+ * mitml's `ariv`: 'positive' truncates the estimated r at 0 (D2, D3, D4); 'robust' is D4's estimate of r
+ * from the full model's likelihoods alone (all h of its parameters), not from the difference of the two.
  * Pure arithmetic on the m data sets' numbers; the fits give them (src/fit/imputed.ts).
  */
-import { OptionError } from '../errors/errors.js';
+import { OptionError, showValue } from '../errors/errors.js';
 import { spdInverse } from '../linalg/dense.js';
 import { pfUpper } from '../stats/distributions.js';
 import { miBetween, miMean, miMeanMatrix } from './miPool.js';
@@ -84,12 +87,13 @@ export function miD1(Q: number[][], U: number[][][], dfCom: number | null = null
  * D2 on the m χ² statistics d[l] with k df: r = (1 + 1/m) Var(√dₗ),
  * F = (d̄/k − (m + 1)/(m − 1) r)/(1 + r), ν = k^(−3/m) (m − 1)(1 + 1/r)².
  */
-export function miD2(d: number[], k: number): MiTest {
+export function miD2(d: number[], k: number, ariv: MiAriv = 'default'): MiTest {
   const m = d.length;
   const dbar = d.reduce((s, x) => s + x, 0) / m;
   const sq = d.map((x) => Math.sqrt(x));
   const sbar = sq.reduce((s, x) => s + x, 0) / m;
-  const r = (1 + 1 / m) * (sq.reduce((s, x) => s + (x - sbar) ** 2, 0) / (m - 1));
+  // (a variance: 'positive' changes nothing, as in mitml)
+  const r = positiveIf(ariv, (1 + 1 / m) * (sq.reduce((s, x) => s + (x - sbar) ** 2, 0) / (m - 1)));
   const F = (dbar / k - ((m + 1) / (m - 1)) * r) / (1 + r);
   const v = k ** (-3 / m) * (m - 1) * (1 + 1 / r) ** 2;
   return withP(F, k, v, r);
@@ -105,14 +109,45 @@ export function waldStatistics(Q: number[][], U: number[][][]): number[] {
  * (ll, ll0) and at the pooled estimates (llPooled, ll0Pooled): d̄ = mean(−2(ℓ₀ − ℓ)),
  * d̃ = mean of the same at the pooled estimates, r = (m + 1)/(k(m − 1)) (d̄ − d̃), F = d̃/(k(1 + r)).
  */
-export function miD3(ll: number[], ll0: number[], llPooled: number[], ll0Pooled: number[], k: number): MiTest {
+export function miD3(ll: number[], ll0: number[], llPooled: number[], ll0Pooled: number[], k: number, ariv: MiAriv = 'default'): MiTest {
   const m = ll.length;
   const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
   const dbar = mean(ll.map((l, i) => -2 * (ll0[i] - l)));
   const dtilde = mean(llPooled.map((l, i) => -2 * (ll0Pooled[i] - l)));
-  const r = ((m + 1) / (k * (m - 1))) * (dbar - dtilde);
+  const r = positiveIf(ariv, ((m + 1) / (k * (m - 1))) * (dbar - dtilde));
   const F = dtilde / (k * (1 + r));
   return withP(F, k, rubinFDf(k, m, r), r);
+}
+
+/**
+ * D4 from each data set's log-likelihoods of the model and the null model at their own estimates
+ * (ll, ll0: h and h − k parameters) and the average log-likelihoods at the estimates of the m data
+ * sets stacked (llStacked = ℓ_stack/m, ll0Stacked), with mitml's zeros where two log-likelihoods are
+ * all.equal (1.5e-8: relative per data set, absolute for the stacked difference):
+ *   d̄ = mean(−2(ℓ₀ₗ − ℓₗ)), d̂ = −2(ℓ̂₀ − ℓ̂), F = d̂/(k(1 + r)), ν = a(m − 1)(1 + 1/r)², with
+ *   r = (m + 1)/(k(m − 1)) (d̄ − d̂), a = k (ariv 'default', 'positive': r ≥ 0), or
+ *   r = (m + 1)/(h(m − 1)) (δ̄ − δ̂), δ̄ = 2 mean(ℓₗ), δ̂ = 2ℓ̂, a = h (ariv 'robust').
+ */
+export function miD4(ll: number[], ll0: number[], llStacked: number, ll0Stacked: number, k: number, h: number, ariv: MiAriv = 'default'): MiTest {
+  const m = ll.length;
+  const mean = (x: number[]) => x.reduce((s, v) => s + v, 0) / x.length;
+  const dbar = mean(ll.map((l, i) => (Math.abs(ll0[i] - l) <= 1.5e-8 * Math.abs(l) ? 0 : -2 * (ll0[i] - l))));
+  const diff = ll0Stacked - llStacked;
+  const dhat = Math.abs(diff) <= 1.5e-8 ? 0 : -2 * diff;
+  let r: number, v: number;
+  if (ariv === 'robust') {
+    r = ((m + 1) / (h * (m - 1))) * (2 * mean(ll) - 2 * llStacked);
+    v = h * (m - 1) * (1 + 1 / r) ** 2;
+  } else {
+    r = positiveIf(ariv, ((m + 1) / (k * (m - 1))) * (dbar - dhat));
+    v = k * (m - 1) * (1 + 1 / r) ** 2;
+  }
+  return withP(dhat / (k * (1 + r)), k, v, r);
+}
+
+/** mitml's ariv: 'positive' truncates r at 0 (then ν = ∞, F's reference a χ²ₖ/k) */
+function positiveIf(ariv: MiAriv, r: number): number {
+  return ariv === 'positive' ? Math.max(0, r) : r;
 }
 
 /** A linear constraint c₀ + Σ cⱼ βⱼ parsed from text over the coefficients' names. */
@@ -221,7 +256,19 @@ export function constrainEstimates(Q: number[][], U: number[][][], constraints: 
   return { Q: newQ, U: newU };
 }
 
-export type MiMethod = 'D1' | 'D2' | 'D3';
+export type MiMethod = 'D1' | 'D2' | 'D3' | 'D4';
+
+/** mitml's estimate of the average relative increase in variance r: as derived, truncated at 0, or D4's robust one */
+export type MiAriv = 'default' | 'positive' | 'robust';
+
+/** ariv checked against the method, as mitml's warnings say ('positive' is not D1's, 'robust' is D4's only); refused where mitml would ignore it */
+export function checkMiAriv(ariv: unknown, method: MiMethod): MiAriv {
+  if (ariv === undefined) return 'default';
+  if (ariv !== 'default' && ariv !== 'positive' && ariv !== 'robust') throw new OptionError('ariv', `ariv must be 'default', 'positive' or 'robust', not ${showValue(ariv)}`);
+  if (ariv === 'positive' && method === 'D1') throw new OptionError('ariv', "ariv = 'positive' is not available with method D1 (its r is a trace of a product of positive semi-definite matrices; mitml ignores it there)");
+  if (ariv === 'robust' && method !== 'D4') throw new OptionError('ariv', `ariv = 'robust' is D4's option only, not ${method}'s`);
+  return ariv;
+}
 
 export function checkMiMethod(method: unknown, allowed: readonly MiMethod[]): MiMethod {
   if (method === undefined) return 'D1';

@@ -83,6 +83,12 @@ describe('Multiple imputation (mitml, mice) card: worker and page logic', () => 
     expect(d3m.test).toMatchObject({ F: d3.F, df2: d3.df2, p: d3.p, riv: d3.riv, method: 'D3', use: 'likelihood', reml: false });
     expect(d3m.testText).toBe(printTestModels(d3));
     expect(d3m.estimates).toEqual(ml.testEstimates().estimates.rows);
+    // D4: both models fitted again to the imputations stacked (the page's fits' recorded calls)
+    const d4m = await runMi(table, miRequest(fields({ nullFormula: LMER0, method: 'D4' }), lmerFit({ reml: false })));
+    const d4 = await ml.testModels(ml0, { method: 'D4' });
+    expect(d4m.test).toMatchObject({ F: d4.F, df2: d4.df2, p: d4.p, riv: d4.riv, method: 'D4', use: 'likelihood', reml: false });
+    expect(d4m.testText).toBe(printTestModels(d4));
+    expect(d4m.testText).toContain('Data for stacking were automatically extracted from the fitted models.');
   }, 120_000);
 
   test("glmer (the page's binomial family): glmerImputed's numbers and printouts; D3 refused naming the method field", async () => {
@@ -118,9 +124,9 @@ describe('Multiple imputation (mitml, mice) card: worker and page logic', () => 
     expect(bad({ imp: ' ' })).toEqual(['imp', expect.stringMatching(/^imputation column: choose the column/)]);
     expect(bad({ dfCom: '-3' })).toEqual(['dfCom', "df.com: the complete-data degrees of freedom: a positive number, or empty for none, not '-3'"]);
     expect(bad({ dfCom: 'abc' })[0]).toBe('dfCom');
-    expect(bad({ method: 'D4' })).toEqual(['method', "method: 'D4' is not D1, D2 or D3"]);
+    expect(bad({ method: 'D5' })).toEqual(['method', "method: 'D5' is not D1, D2, D3 or D4"]);
     expect(bad({ use: 'score' })[0]).toBe('use');
-    expect(bad({ nullFormula: LMER0, use: 'likelihood' })).toEqual(['use', 'use: use = "likelihood" is D2\'s option (D3 is likelihood-based by itself); method D1 has none']);
+    expect(bad({ nullFormula: LMER0, use: 'likelihood' })).toEqual(['use', 'use: use = "likelihood" is D2\'s option (D3 and D4 are likelihood-based by themselves); method D1 has none']);
     expect(bad({ nullFormula: 'ReadDis' })[0]).toBe('nullFormula');
     expect(bad({ nullFormula: LMER.replace(/ /g, '') })).toEqual(['nullFormula', 'null model: the null model is the model itself: leave out the terms to test']);
     expect(bad({}, lmerFit({ family: 'ordinal' }))[0]).toBe('formula');
@@ -211,6 +217,7 @@ describe('Multiple imputation (mitml, mice) card: worker and page logic', () => 
     expect(readUrlState(text).mi).toEqual(s);
     expect(writeUrlState({ mi: miUrlOf(fields()) })).toBe('?mi=1');
     expect(readUrlState('?mi=1&mid=-2&mim=D5&miu=score&mix=0').mi).toEqual({});
+    expect(readUrlState('?mi=1&mim=D4').mi).toEqual({ method: 'D4' });
     expect(readUrlState('?mii=.imp').mi).toBeUndefined();
   }, 120_000);
 });
