@@ -138,6 +138,46 @@ function checkLayout(n: number, k: number, subject: string, rater: string): void
   if (n < 2) throw new DataError(`iccRaters: column '${subject}' has ${n} subject; the ICCs need at least 2 subjects`, { column: subject });
 }
 
+/**
+ * Refuses ratings without residual variation, where lmer's σ̂ would be 0 (a boundary lme4's
+ * parametrization cannot reach: psych's ICC fails there with lme4's "Downdated VtV is not positive
+ * definite", ours with a non-positive-definite pivot, or σ̂ ≈ 1e-8 and F ≈ 1e10 when every rater
+ * agrees): the two-way additive fit x_ij ≈ μ + a_i + b_j on the observed cells by backfitting (exact in
+ * one sweep when no cell is missing), its residual sum of squares against the total about the mean.
+ */
+export function checkResidualVariation(layout: RatingsLayout): void {
+  const n = layout.subjects.length, k = layout.raters.length, x = layout.x;
+  let count = 0, mean = 0;
+  for (const v of x) if (!Number.isNaN(v)) { count++; mean += v; }
+  mean /= count;
+  let total = 0;
+  for (const v of x) if (!Number.isNaN(v)) total += (v - mean) ** 2;
+  if (total === 0) throw new DataError(`iccRaters: every rating is ${mean}: the ratings do not vary, so there is nothing to attribute to subjects or raters`);
+  // backfitting: a_i = mean_j(x_ij − b_j), b_j = mean_i(x_ij − a_i), to convergence (Gauss–Seidel on the normal equations)
+  const a = new Float64Array(n), b = new Float64Array(k);
+  let rss = Infinity;
+  for (let sweep = 0; sweep < 1000; sweep++) {
+    for (let i = 0; i < n; i++) {
+      let s = 0, c = 0;
+      for (let j = 0; j < k; j++) { const v = x[i * k + j]; if (!Number.isNaN(v)) { s += v - b[j]; c++; } }
+      a[i] = c ? s / c : 0;
+    }
+    for (let j = 0; j < k; j++) {
+      let s = 0, c = 0;
+      for (let i = 0; i < n; i++) { const v = x[i * k + j]; if (!Number.isNaN(v)) { s += v - a[i]; c++; } }
+      b[j] = c ? s / c : 0;
+    }
+    let r = 0;
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) { const v = x[i * k + j]; if (!Number.isNaN(v)) r += (v - a[i] - b[j]) ** 2; }
+    if (!(r < rss * (1 - 1e-12))) { rss = r; break; }
+    rss = r;
+  }
+  // residual SD at most 1e-8 of the total SD: σ̂ = 0 to the digits a fit could show
+  if (rss <= 1e-16 * total) {
+    throw new DataError('iccRaters: the ratings have no residual variation: each rater\'s ratings are the subjects\' values plus a constant of that rater (the two-way residual mean square is 0), so the residual variance sits on its boundary, the F tests MSB/MSE are infinite and the variance components cannot be estimated by lmer (psych\'s ICC fails on such data too)');
+  }
+}
+
 /** psych's ICC(x, alpha, lmer = TRUE) of the ratings. */
 export async function iccRaters(input: DataInput | readonly (readonly (number | null)[])[], options: IccRatersOptions = {}): Promise<IccRatersResult> {
   const alpha = options.alpha ?? 0.05;
@@ -156,6 +196,7 @@ export async function iccRaters(input: DataInput | readonly (readonly (number | 
     }
   }
   if (values.length === 0) throw new DataError('iccRaters: every rating is missing');
+  checkResidualVariation(layout);
   const fit = await lmer('values ~ 1 + (1 | id) + (1 | items)', { values, items, id });
   const vc = fit.varCorr;
   const comp = (g: string) => vc.find((r) => r.group === g && r.var2 === null)!.vcov;

@@ -90,6 +90,20 @@ describe("psych's ICC (Shrout & Fleiss, lmer's variance decomposition)", () => {
     await expect(iccRaters([[1, 'a'], [3, 4]] as never)).rejects.toThrow(/rater 2 is 'a', not a number|rater 2 is "a", not a number/);
     await expect(iccRaters(null as never, { subject: 's', rater: 'j', value: 'y' })).rejects.toThrow(/data must be/);
   });
+  it('ratings without residual variation (σ̂ = 0, MSE = 0) refused by name; psych fails there too', async () => {
+    const a = [1, 4, 2, 6, 3, 8];
+    // raters who differ by a constant: psych's ICC stops with lme4's "Downdated VtV is not positive definite"
+    await expect(iccRaters(a.map((v) => [v, v + 1, v + 2]))).rejects.toThrow(/no residual variation: each rater's ratings are the subjects' values plus a constant/);
+    // raters who agree exactly (lmer would give σ̂ ≈ 1e-8 and F ≈ 1e10), with and without a missing cell (backfitting)
+    await expect(iccRaters(a.map((v) => [v, v, v]))).rejects.toThrow(/no residual variation/);
+    await expect(iccRaters(a.map((v, i) => [v, i === 2 ? null : v + 3, v - 1]))).rejects.toThrow(/no residual variation/);
+    await expect(iccRaters(a.map(() => [5, 5]))).rejects.toThrow(/every rating is 5: the ratings do not vary/);
+    // one rating off by 1e-3 is residual variation: fitted, ICC3 just below 1
+    const r = await iccRaters(a.map((v, i) => [v, v + 1, v + 2 + (i === 0 ? 1e-3 : 0)]));
+    const icc3 = r.results.find((x) => x.type === 'ICC3')!.ICC;
+    expect(icc3).toBeLessThan(1);
+    expect(icc3).toBeGreaterThan(0.9999);
+  });
 });
 
 describe("multilevel's ICC1, ICC2 and mult.icc (bh1996, groups 1–6)", () => {
