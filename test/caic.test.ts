@@ -21,7 +21,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { lmer } from '../src/fit/lmer.js';
 import { glmer } from '../src/fit/glmer.js';
 import { readCsv } from '../src/io/csv.js';
-import { formatCaic, gaussianCondLogLik, lmmCaicAt } from '../src/inference/caic.js';
+import { formatCaic, gaussianCondLogLik, lmmCaicAt, reducedFormula } from '../src/inference/caic.js';
 import { inverseByFirstBlock } from '../src/inference/caicGaussian.js';
 import { spdInverse } from '../src/linalg/dense.js';
 import type { CliIO } from '../src/cli/fitCommand.js';
@@ -114,6 +114,26 @@ describe('cAIC of lmer fits (Greven & Kneib, cAIC4 1.0)', () => {
       expectRefitCaic(await fit.cAIC(), c);
     });
   }
+
+  /**
+   * cAIC4's cnms2formula where the intercept's variance is the zero one: "(-1 + x | g)". No R case pins it
+   * (test/oracle/caic_partial.R: with θ₁ = 0 the criterion is a ridge in the other two, so where an optimizer
+   * stops on it differs between lme4 and us), so the reduced formula is checked at given θ; the refit that
+   * follows is the branch above's.
+   */
+  it('the reduced formula at a θ whose intercept diagonal is 0: (-1 + x | g); a kept column that is not a variable refused', async () => {
+    const c = partial.intercept_kept;
+    const fit = await lmer(c.formula, partialData(c), { factors: ['g', 'f'] });
+    const f = reducedFormula({ model: fit.model, theta: [0, 0.4, 0.3] });
+    expect(f).not.toBeNull();
+    expect(typeof f === 'object' && f!.text).toBe('y ~ x + (-1 + x | g)');
+    expect(reducedFormula({ model: fit.model, theta: [0.5, 0.4, 0] })).toMatchObject({ text: 'y ~ x + (1 | g)' });
+    expect(reducedFormula({ model: fit.model, theta: [0.5, 0.4, 0.3] })).toBeNull();
+    expect(reducedFormula({ model: fit.model, theta: [0, 0, 0] })).toBe('lm');
+    // (1 + f | g): dropping the intercept keeps the column fb, which is not a variable that cnms2formula could write
+    const ff = await lmer('y ~ x + (1 + f | g)', partialData(c), { factors: ['g', 'f'] });
+    expect(() => reducedFormula({ model: ff.model, theta: [0, 0.4, 0.3] })).toThrow(/the term \(f \| g\) has a zero variance on some of its columns.*its column .fb. is not a variable of the data/);
+  });
 
   it('every variance zero: the linear model (df = rank of X, the fit\'s own log-likelihood), as cAIC4', async () => {
     const c = fx.dyestuff2_all_zero_reml;

@@ -136,9 +136,9 @@ function refuseCommon(fit: LmmFit | GlmmFit): void {
  * every diagonal is 0, else those columns only, rewritten as cAIC4's cnms2formula writes the kept ones:
  * `(1 + x | g)` when the intercept stays, `(-1 + x | g)` when it goes.
  */
-function reducedFormula(fit: LmmFit | GlmmFit): Formula | 'lm' | null {
+export function reducedFormula(fit: { model: MixedModel; theta: ArrayLike<number> }): Formula | 'lm' | null {
   const model = fit.model;
-  if (fit.theta.every((t) => t === 0)) return 'lm';
+  if (Array.from(fit.theta).every((t) => t === 0)) return 'lm';
   const zeros = zeroDiagonals(model, fit.theta);
   if (!zeros.some((z) => z.some(Boolean))) return null;
   const terms = model.frame.reTerms;
