@@ -4,7 +4,7 @@
 suppressMessages({ library(lme4); library(jsonlite) })
 dir <- "test/fixtures/mlmrev"
 cases <- fromJSON(file.path(dir, "cases.json"), simplifyVector = FALSE)
-for (name in c("chem97_nested_reml", "egsingle_growth_reml", "guimmun_binomial_crossed")) {
+for (name in c("chem97_nested_reml", "egsingle_growth_reml", "star_growth_reml", "guimmun_binomial_crossed")) {
   cs <- Filter(function(k) k$name == name, cases)[[1]]
   d <- read.csv(file.path(dir, cs$data), stringsAsFactors = TRUE)
   for (f in unlist(cs$factors)) d[[f]] <- factor(d[[f]])

@@ -12,7 +12,7 @@ import { glmer } from '../src/fit/glmer.js';
 
 const dir = 'test/fixtures/mlmrev';
 const cases = JSON.parse(readFileSync(join(dir, 'cases.json'), 'utf8')) as { name: string; data: string; formula: string; reml?: boolean; family?: string; factors?: string[] }[];
-const which = ['chem97_nested_reml', 'egsingle_growth_reml', 'guimmun_binomial_crossed'];
+const which = ['chem97_nested_reml', 'egsingle_growth_reml', 'star_growth_reml', 'guimmun_binomial_crossed'];
 for (const name of which) {
   const c = cases.find((k) => k.name === name)!;
   const table = readCsv(readFileSync(join(dir, c.data), 'utf8'), { factors: c.factors }).table;

@@ -4,7 +4,8 @@
  *   Exam (4,059 pupils in 65 schools, random slopes; REML and ML), Chem97 (31,022 A-level scores,
  *   schools nested in 131 LEAs), egsingle (a 3-level growth model: 7,230 scores, 1,721 children in 60
  *   schools, slopes at both levels), ScotsSec (primary × secondary schools, crossed), Oxboys (q = 3
- *   per boy: intercept, age, age²; the intercept's SD is 16.8 residual SDs); glmer: Contraception (binomial, a random slope of a factor; and
+ *   per boy: intercept, age, age²; the intercept's SD is 16.8 residual SDs), star (24,578 maths scores of
+ *   10,732 pupils crossed with 80 schools, a slope of years at both); glmer: Contraception (binomial, a random slope of a factor; and
  *   the scalar model with nAGQ = 9), guImmun (binomial, children in mothers in communities),
  *   Mmmec (Poisson with an offset).
  *

@@ -54,7 +54,7 @@ export const DATASETS_FOLDER = 'datasets';
  * test/fixtures/mlmrev): lmer cases fitted by lme4 to tight tolerances …
  */
 export const MLMREV_LMER_CASES = [
-  'exam_slopes_reml', 'exam_slopes_ml', 'chem97_nested_reml', 'egsingle_growth_reml', 'scotssec_crossed_reml', 'oxboys_quadratic_reml',
+  'exam_slopes_reml', 'exam_slopes_ml', 'chem97_nested_reml', 'egsingle_growth_reml', 'scotssec_crossed_reml', 'oxboys_quadratic_reml', 'star_growth_reml',
 ];
 /** … and glmer cases, with glmer's exact optimum in `<name>_tight.json` */
 export const MLMREV_GLMER_CASES = ['contraception_binomial', 'contraception_binomial_agq', 'guimmun_binomial_crossed', 'mmmec_poisson_offset'];

@@ -17,7 +17,11 @@
 # the same model as mlmRev's two-level factors, with coefficients named `black`, `hispanic`.
 # Factors whose labels are mostly numbers (Contraception's livch: 0, 1, 2, 3+; guImmun's ord: 01, 23, 46, 7p) are
 # listed in `factors` too: R reads them as factors anyway; our CSV reader asks for the list.
-# Chem97 keeps only the columns its model uses (1.0 MB).
+# Chem97 keeps only the columns its model uses (1.0 MB); so does star (Tennessee's STAR class-size
+# experiment, 26,796 rows of which 2,218 lack math and are dropped by na.omit; 10,732 students moving
+# between 80 schools: crossed, q = 2 each). star's grade gr is an ordered factor in mlmRev (contr.poly);
+# written as labels it is read back as a factor with treatment contrasts (θ, σ and the deviance do not
+# depend on the coding of the fixed effects; the coefficients do).
 # Contraception's `(urban | district)` is a vector-valued term, for which lme4 allows only nAGQ = 1;
 # the AGQ case is therefore the scalar `(1 | district)` model with nAGQ = 9.
 suppressMessages({ library(lme4); library(mlmRev); library(jsonlite) })
@@ -35,6 +39,7 @@ write_data(Oxboys[, c("Subject", "age", "height")], "Oxboys.csv")
 write_data(transform(Contraception, use = yn01(use))[, c("district", "use", "age", "urban", "livch")], "Contraception.csv")
 write_data(transform(guImmun, immun = yn01(immun))[, c("mom", "comm", "immun", "kid2p", "mom25p", "ord", "ethn", "momEd", "husEd", "momWork", "rural", "pcInd81")], "guImmun.csv")
 write_data(Mmmec[, c("nation", "region", "county", "deaths", "expected", "uvb")], "Mmmec.csv")
+write_data(star[, c("id", "sch", "math", "gr", "sx", "eth", "cltype", "yrs")], "star.csv")
 
 cases <- list(
   list(name = "exam_slopes_reml", data = "../mlmrev/Exam.csv", formula = "normexam ~ standLRT + sex + schgend + (standLRT | school)", reml = TRUE, tight = TRUE, factors = I("school")),
@@ -46,7 +51,8 @@ cases <- list(
   list(name = "contraception_binomial", data = "../mlmrev/Contraception.csv", formula = "use ~ age + I(age^2) + urban + livch + (urban | district)", family = "binomial", factors = I(c("district", "livch"))),
   list(name = "contraception_binomial_agq", data = "../mlmrev/Contraception.csv", formula = "use ~ age + I(age^2) + urban + livch + (1 | district)", family = "binomial", nAGQ = 9, factors = I(c("district", "livch"))),
   list(name = "guimmun_binomial_crossed", data = "../mlmrev/guImmun.csv", formula = "immun ~ kid2p + mom25p + ord + ethn + momEd + husEd + momWork + rural + pcInd81 + (1 | mom) + (1 | comm)", family = "binomial", factors = I(c("mom", "comm", "ord"))),
-  list(name = "mmmec_poisson_offset", data = "../mlmrev/Mmmec.csv", formula = "deaths ~ uvb + (1 | region) + offset(log(expected))", family = "poisson", factors = I(c("region", "county")))
+  list(name = "mmmec_poisson_offset", data = "../mlmrev/Mmmec.csv", formula = "deaths ~ uvb + (1 | region) + offset(log(expected))", family = "poisson", factors = I(c("region", "county"))),
+  list(name = "star_growth_reml", data = "../mlmrev/star.csv", formula = "math ~ gr + sx + eth + cltype + (yrs | id) + (yrs | sch)", reml = TRUE, tight = TRUE, factors = I(c("id", "sch", "gr")))
 )
 writeLines(toJSON(cases, auto_unbox = TRUE, pretty = TRUE), file.path(out, "cases.json"))
 meta <- list(R = R.version.string, lme4 = as.character(packageVersion("lme4")), mlmRev = as.character(packageVersion("mlmRev")),
