@@ -13,7 +13,7 @@ import type { Formula } from '../formula/types.js';
 import { ghRule } from '../glmm/rmath.js';
 import type { LaplaceFitOptions, LaplaceFitProgress } from '../glmm/rowLaplace.js';
 import { spdInverse } from '../linalg/dense.js';
-import { macrotask, throwIfAborted } from '../model/control.js';
+import { Evaluations, throwIfAborted } from '../model/control.js';
 import { rowPassesReady } from '../linalg/rowChunks.js';
 import { SINGULAR_MESSAGE } from '../model/lambda.js';
 import { bobyqaAsync } from '../optim/bobyqa.js';
@@ -79,21 +79,16 @@ export async function fitClmm(formula: string | Formula, data: arrow.Table, opti
   const lower = new Float64Array(nx).fill(-Infinity);
   if (!model.ssr) model.psiDiagonal.forEach((d, k) => { if (d) lower[model.nAlpha + model.p + k] = 0; });
   const upper = new Float64Array(nx).fill(Infinity);
-  let evaluations = 0;
-  let last = performance.now();
+  // the evaluations counted, with a turn for the event loop every 50 ms (timers, an abort)
+  const evals = new Evaluations({ signal: options.signal });
   let best = Infinity;
   const objective = async (x: Float64Array) => {
-    evaluations++;
-    // a turn for the event loop every 50 ms (timers, an abort)
-    if (performance.now() - last > 50) {
-      await macrotask();
-      throwIfAborted(options.signal);
-      last = performance.now();
-    }
+    evals.count++;
+    await evals.pause();
     const v = f(x);
     if (options.onProgress) {
       if (v < best) best = v;
-      options.onProgress({ feval: evaluations, objective: v, best, elapsedMs: performance.now() - t0 });
+      options.onProgress({ feval: evals.count, objective: v, best, elapsedMs: performance.now() - t0 });
     }
     return v;
   };
@@ -163,9 +158,9 @@ export async function fitClmm(formula: string | Formula, data: arrow.Table, opti
   // takes 1e-4, which the log-SD parametrization of one scalar term approaches slowly: wine's (1 | bottle)
   // stops at SD 1.7e-4). clmm itself says nothing; its vcov then often fails, as there.
   if (model.theta.lower.some((lo, k) => lo === 0 && lap.theta[k] < BOUNDARY_TOL)) messages.push(`${SINGULAR_MESSAGE}: a random-effects SD is estimated at (nearly) 0`);
-  if (lap.notConverged > 0) messages.push(`the inner Newton iteration for the random effects reached its limit in ${lap.notConverged} of ${evaluations} evaluations`);
+  if (lap.notConverged > 0) messages.push(`the inner Newton iteration for the random effects reached its limit in ${lap.notConverged} of ${evals.count} evaluations`);
   return new ClmmFit(model, lap, {
     x, objective: fFinal, nAGQ, hessian: H.hessian, gradient: H.gradient, free: H.free,
-    evaluations, iterations: lap.iterations, converged: opt.converged, messages, dataName: options.dataName, elapsedMs: performance.now() - t0,
+    evaluations: evals.count, iterations: lap.iterations, converged: opt.converged, messages, dataName: options.dataName, elapsedMs: performance.now() - t0,
   });
 }

@@ -43,7 +43,7 @@ import { ModelError, OptionError } from '../errors/errors.js';
 import type { Formula } from '../formula/types.js';
 import { spdInverse } from '../linalg/dense.js';
 import { rowPassesReady } from '../linalg/rowChunks.js';
-import { macrotask, throwIfAborted } from '../model/control.js';
+import { Evaluations, throwIfAborted } from '../model/control.js';
 import { bobyqaAsync } from '../optim/bobyqa.js';
 import type { MinimizeResult } from '../optim/types.js';
 import { type BoundaryCandidate, ETA_BOUNDARY, boundaryCandidate, complementBasis, describeRows, limitWords, loadedParameters, minAbsEta, projectSymmetric } from './boundary.js';
@@ -186,21 +186,16 @@ export async function fitZeroInflatedModel(model: ZeroInflatedModel, options: Ze
   };
   /** a vector of x_o's coordinates in x's (0 in β's): REML's boundary basis, gradient */
   const embed = (v: ArrayLike<number>) => { const o = new Float64Array(model.nPar); o.set(Array.from(v), pb); return o; };
-  let evaluations = 0;
-  let last = performance.now();
+  // the evaluations counted, with a turn for the event loop every 50 ms (timers, an abort)
+  const evals = new Evaluations({ signal: options.signal });
   let best = Infinity;
   const objective = async (x: Float64Array) => {
-    evaluations++;
-    // a turn for the event loop every 50 ms (timers, an abort)
-    if (performance.now() - last > 50) {
-      await macrotask();
-      throwIfAborted(options.signal);
-      last = performance.now();
-    }
+    evals.count++;
+    await evals.pause();
     const v = lap.evaluate(reml ? full(x) : x);
     if (options.onProgress) {
       if (v < best) best = v;
-      options.onProgress({ feval: evaluations, objective: v, best, elapsedMs: performance.now() - t0 });
+      options.onProgress({ feval: evals.count, objective: v, best, elapsedMs: performance.now() - t0 });
     }
     return v;
   };
@@ -408,7 +403,7 @@ export async function fitZeroInflatedModel(model: ZeroInflatedModel, options: Ze
     }
   }
   for (const k of boundary) messages.push(`${names[k]} is at its boundary (SD ${Math.exp(x[k]).toExponential(1)}, the objective flat there): its standard error is not available, the others' are from the Hessian without it`);
-  if (lap.notConverged > 0) messages.push(`the inner Newton iteration for the random effects reached its limit in ${lap.notConverged} of ${evaluations} evaluations`);
+  if (lap.notConverged > 0) messages.push(`the inner Newton iteration for the random effects reached its limit in ${lap.notConverged} of ${evals.count} evaluations`);
   if (reml) {
     // x = (β̃, x̂_o), the joint precision of (β̂, x̂_o) (remlPrecision.ts), and the modes and L of the
     // Laplace approximation in u alone at x (the conditional modes; their variances add β's and x_o's
@@ -420,14 +415,14 @@ export async function fitZeroInflatedModel(model: ZeroInflatedModel, options: Ze
     return new ZeroInflatedFit(model, lapU, {
       x: xFull, objective: fFinal, hessian: Qm, gradient: embed(H.gradient), parNames: allNames, boundary: boundary.map((k) => k + pb), boundaryBasis: B.map(embed),
       unbounded: names.filter((_, k) => loaded[k] && !boundary.includes(k)), reml: true,
-      evaluations, iterations: lap.iterations + lapU.iterations, safeguardedSteps: lap.safeguardedSteps, converged: opt.converged, messages,
+      evaluations: evals.count, iterations: lap.iterations + lapU.iterations, safeguardedSteps: lap.safeguardedSteps, converged: opt.converged, messages,
       dataName: options.dataName, elapsedMs: performance.now() - t0,
     });
   }
   return new ZeroInflatedFit(model, lap, {
     x, objective: fFinal, hessian: H.hessian, gradient: H.gradient, parNames: names, boundary, boundaryBasis: B,
     unbounded: names.filter((_, k) => loaded[k] && !boundary.includes(k)),
-    evaluations, iterations: lap.iterations, safeguardedSteps: lap.safeguardedSteps, converged: opt.converged, messages,
+    evaluations: evals.count, iterations: lap.iterations, safeguardedSteps: lap.safeguardedSteps, converged: opt.converged, messages,
     dataName: options.dataName, elapsedMs: performance.now() - t0,
   });
 }

@@ -7,7 +7,7 @@
  * tmbroot's path takes (a function of t alone); tmbprofile's walk starts each point from the previous one's
  * optimum instead (profile.ts).
  */
-import { macrotask, throwIfAborted } from '../model/control.js';
+import { Evaluations } from '../model/control.js';
 import { bobyqaAsync } from '../optim/bobyqa.js';
 import type { ZiLaplace } from './laplace.js';
 import type { ZeroInflatedFit } from './zeroInflatedFit.js';
@@ -45,17 +45,14 @@ export function profileObjective(fit: ZeroInflatedFit, lap: ZiLaplace, k: number
     const b = fit.vcov[j * nx + k] / fit.vcov[k * nx + k];
     return Number.isFinite(b) ? b : 0;
   });
-  let last = performance.now();
+  // a turn for the event loop every 50 ms (timers, an abort)
+  const evals = new Evaluations({ signal });
   const at = async (t: number, start: Float64Array): Promise<{ value: number; z: Float64Array }> => {
     counter.n++;
     try {
       if (others.length === 0) return { value: lap.evaluate(point(t, [])), z: new Float64Array(0) };
       const objective = async (z: Float64Array) => {
-        if (performance.now() - last > 50) {
-          await macrotask();
-          throwIfAborted(signal);
-          last = performance.now();
-        }
+        await evals.pause();
         const v = lap.evaluate(point(t, z));
         return Number.isFinite(v) ? v : Infinity;
       };
