@@ -90,3 +90,69 @@ describe('robu (robumeta 2.0)', () => {
     });
   }
 });
+
+describe('robu: bad input', () => {
+  const small = () => arrow.tableFromArrays({
+    study: Float64Array.from([1, 1, 2, 3, 3, 3, 4, 5, 5, 6]),
+    y: Float64Array.from([0.1, 0.3, -0.2, 0.5, 0.4, 0.1, 0.0, 0.2, 0.6, 0.3]),
+    v: Float64Array.from([0.02, 0.03, 0.05, 0.01, 0.02, 0.02, 0.04, 0.03, 0.03, 0.02]),
+    x: Float64Array.from([1, 2, 3, 1, 4, 2, 5, 3, 1, 2]),
+  });
+  it('rows with a missing effect size, moderator or variance are dropped and counted (na.omit)', () => {
+    const f = load('corr_na');
+    const fit = robu(table(f.data), optionsOf(f));
+    expect(fit.nDropped).toBe(3);
+    expect(fit.M).toBe(f.M);
+    expect(fit.messages).toEqual(['3 of 172 rows dropped for missing values (na.omit)']);
+  });
+  it('a study with one effect size is fine (hierdat has them)', () => {
+    const f = load('hier_reg');
+    const fit = robu(table(f.data), optionsOf(f));
+    expect(Math.min(...fit.k)).toBe(1);
+    expect(fit.dfs.every((d) => d > 0 && Number.isFinite(d))).toBe(true);
+  });
+  it('missing columns are named', () => {
+    const t = small();
+    expect(() => robu(t, { formula: 'y ~ x', studynum: 'studyid', var: 'v' })).toThrow(DataError);
+    expect(() => robu(t, { formula: 'y ~ x', studynum: 'studyid', var: 'v' })).toThrow(/studynum: column 'studyid' not found/);
+    expect(() => robu(t, { formula: 'y ~ x', studynum: 'study', var: 'vi' })).toThrow(/var: column 'vi' not found/);
+    expect(() => robu(t, { formula: 'y ~ x', studynum: 'study', var: 'v', userweights: 'w' })).toThrow(/userweights: column 'w' not found/);
+    expect(() => robu(t, { formula: 'y ~ z', studynum: 'study', var: 'v' })).toThrow(/'z'/);
+  });
+  it('a non-positive variance or user weight is refused naming the row', () => {
+    const t = small();
+    const v = Float64Array.from(t.getChild('v')!.toArray() as Float64Array);
+    v[4] = 0;
+    const bad = arrow.tableFromArrays({ study: t.getChild('study')!.toArray() as Float64Array, y: t.getChild('y')!.toArray() as Float64Array, v, x: t.getChild('x')!.toArray() as Float64Array });
+    let err: unknown;
+    try { robu(bad, { formula: 'y ~ x', studynum: 'study', var: 'v' }); } catch (e) { err = e; }
+    expect(err).toBeInstanceOf(DataError);
+    expect((err as DataError).row).toBe(5);
+    expect((err as DataError).column).toBe('v');
+    expect((err as Error).message).toMatch(/sampling variance 'v' is 0 in row 5/);
+    const w = Float64Array.from({ length: 10 }, (_, i) => (i === 2 ? -1 : 1));
+    const withW = arrow.tableFromArrays({ study: t.getChild('study')!.toArray() as Float64Array, y: t.getChild('y')!.toArray() as Float64Array, v: t.getChild('v')!.toArray() as Float64Array, w });
+    expect(() => robu(withW, { formula: 'y ~ 1', studynum: 'study', var: 'v', userweights: 'w' })).toThrow(/user weight 'w' is -1 in row 3/);
+  });
+  it('fewer studies than coefficients is refused', () => {
+    const t = arrow.tableFromArrays({
+      study: Float64Array.from([1, 1, 2, 2]), y: Float64Array.from([0.1, 0.2, 0.3, 0.1]),
+      v: Float64Array.from([0.1, 0.1, 0.1, 0.1]), x: Float64Array.from([1, 2, 3, 5]),
+    });
+    expect(() => robu(t, { formula: 'y ~ x', studynum: 'study', var: 'v' })).toThrow(ModelError);
+    expect(() => robu(t, { formula: 'y ~ x', studynum: 'study', var: 'v' })).toThrow(/2 studies \('study'\) for 2 coefficients/);
+  });
+  it('options are checked', () => {
+    const t = small();
+    expect(() => robu(t, { formula: 'y ~ x', studynum: 'study', var: 'v', rho: 1.5 })).toThrow(OptionError);
+    expect(() => robu(t, { formula: 'y ~ x', studynum: 'study', var: 'v', modelweights: 'corr' as 'CORR' })).toThrow(/modelweights must be 'CORR' or 'HIER'/);
+    expect(() => robu(t, { formula: 'y ~ x', studynum: 'study', var: 'v', small: true } as unknown as RobuOptions)).toThrow(/unknown option 'small'/);
+    expect(() => robu(t, { formula: 'y ~ x + (1 | study)', studynum: 'study', var: 'v' })).toThrow(/random-effects terms/);
+  });
+  it('sensitivity() is refused for hierarchical effects and user weights, as robumeta', () => {
+    const h = load('hier_int');
+    expect(() => robu(table(h.data), optionsOf(h)).sensitivity()).toThrow(/not available for hierarchical effects/);
+    const u = load('corr_user');
+    expect(() => robu(table(u.data), optionsOf(u)).sensitivity()).toThrow(/not available for user specified weights/);
+  });
+});
