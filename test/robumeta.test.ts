@@ -2,7 +2,7 @@
  * robumeta 2.0's robu(), print.robu and sensitivity() (src/meta/robu*.ts) against the fixtures of
  * test/oracle/robumeta.R: hierdat, corrdat and oswald2013 (Fisher's z) as robumeta ships them;
  * intercept-only models and meta-regressions, CORR and HIER, small = TRUE and FALSE, ρ 0.8 and 0.2,
- * user weights, rows with missing values; everything a closed form at the data, so 1e-8 relative.
+ * user weights, rows with missing values, homogeneous data (τ², ω², I² truncated at 0); everything a closed form at the data, so 1e-8 relative.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +24,7 @@ interface Fixture {
 const load = (name: string): Fixture => JSON.parse(readFileSync(join(dir, `${name}.json`), 'utf8')) as Fixture;
 const table = (name: string) => readTableFile(join(dir, 'data', `${name}.csv`)).table;
 const CASES = ['corr_int', 'corr_reg', 'corr_reg_large', 'corr_reg_rho2', 'corr_reg_rho2_large', 'corr_na', 'corr_user', 'corr_user_large',
-  'hier_int', 'hier_int_large', 'hier_reg', 'hier_reg_large', 'osw_corr', 'osw_corr_rho2', 'osw_hier'];
+  'hier_int', 'hier_int_large', 'hier_reg', 'hier_reg_large', 'osw_corr', 'osw_corr_rho2', 'osw_hier', 'corr_homog', 'hier_homog'];
 
 function optionsOf(f: Fixture): RobuOptions {
   return {

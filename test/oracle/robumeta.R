@@ -4,7 +4,8 @@
 # with Fisher's z of its correlations (effect.size = atanh(R), var.eff.size = 1/(N - 3), as robumeta's
 # vignette); all three are written to test/fixtures/robumeta/data/ first, and the fits read them back.
 # Cases: intercept-only and meta-regressions; CORR and HIER; small = TRUE and FALSE; rho 0.8 and 0.2;
-# user weights; rows with missing values (na.omit); sensitivity() of the CORR fits.
+# user weights; rows with missing values (na.omit); homogeneous effect sizes (τ², ω², I² truncated at 0);
+# sensitivity() of the CORR fits.
 # Usage (from the repository root):
 #   Rscript test/oracle/robumeta.R test/fixtures/robumeta
 # Needs: robumeta 2.0, jsonlite.
@@ -25,12 +26,19 @@ corrna$males[17] <- NA
 corrna$var[40] <- NA
 corrw <- corrdat
 corrw$w <- 1 / corrdat$var
+# homogeneous versions (effect sizes shrunk towards their mean): the moment estimators fall below 0 and are set to 0
+corr0 <- corrdat
+corr0$effectsize <- mean(corrdat$effectsize) + 0.1 * (corrdat$effectsize - mean(corrdat$effectsize))
+hier0 <- hierdat
+hier0$effectsize <- mean(hierdat$effectsize) + 0.1 * (hierdat$effectsize - mean(hierdat$effectsize))
 write17 <- function(d, f) write.csv(d, file.path(out, "data", f), row.names = FALSE, na = "")
 old <- options(digits = 17)
 hier <- as.data.frame(lapply(hierdat, as.vector)); write17(hier, "hierdat.csv")
 corr <- as.data.frame(lapply(corrdat, as.vector)); write17(corr, "corrdat.csv")
 write17(as.data.frame(lapply(corrna, as.vector)), "corrdat_na.csv")
 write17(as.data.frame(lapply(corrw, as.vector)), "corrdat_w.csv")
+write17(as.data.frame(lapply(corr0, as.vector)), "corrdat_homog.csv")
+write17(as.data.frame(lapply(hier0, as.vector)), "hierdat_homog.csv")
 write17(osw, "oswald2013.csv")
 options(old)
 # read back what the tests read
@@ -38,6 +46,8 @@ d <- list(hierdat = read.csv(file.path(out, "data", "hierdat.csv")),
           corrdat = read.csv(file.path(out, "data", "corrdat.csv")),
           corrdat_na = read.csv(file.path(out, "data", "corrdat_na.csv")),
           corrdat_w = read.csv(file.path(out, "data", "corrdat_w.csv")),
+          corrdat_homog = read.csv(file.path(out, "data", "corrdat_homog.csv")),
+          hierdat_homog = read.csv(file.path(out, "data", "hierdat_homog.csv")),
           oswald2013 = read.csv(file.path(out, "data", "oswald2013.csv")))
 
 cases <- list(
@@ -55,6 +65,8 @@ cases <- list(
   hier_reg_large = list(data = "hierdat", formula = "effectsize ~ binge + followup + sreport + age", study = "studyid", var = "var", mw = "HIER", rho = 0.8, small = FALSE),
   osw_corr = list(data = "oswald2013", formula = "effect.size ~ Crit.Cat", study = "Study", var = "var.eff.size", mw = "CORR", rho = 0.8, small = TRUE),
   osw_corr_rho2 = list(data = "oswald2013", formula = "effect.size ~ Crit.Cat + IAT.Focus", study = "Study", var = "var.eff.size", mw = "CORR", rho = 0.2, small = TRUE),
+  corr_homog = list(data = "corrdat_homog", formula = "effectsize ~ males + binge", study = "studyid", var = "var", mw = "CORR", rho = 0.8, small = TRUE),
+  hier_homog = list(data = "hierdat_homog", formula = "effectsize ~ binge", study = "studyid", var = "var", mw = "HIER", rho = 0.8, small = TRUE),
   osw_hier = list(data = "oswald2013", formula = "effect.size ~ IAT.Focus", study = "Study", var = "var.eff.size", mw = "HIER", rho = 0.8, small = TRUE)
 )
 
