@@ -59,8 +59,16 @@ function rowOf(X: Float64Array, M: number, P: number, i: number, out: Float64Arr
   return out;
 }
 
+/** Q B Q of P × P row-major matrices */
+function sandwich(Q: Float64Array, B: Float64Array, P: number): Float64Array {
+  const T = new Float64Array(P * P), out = new Float64Array(P * P);
+  for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) { let s = 0; for (let b = 0; b < P; b++) s += B[a * P + b] * Q[b * P + c]; T[a * P + c] = s; }
+  for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) { let s = 0; for (let b = 0; b < P; b++) s += Q[a * P + b] * T[b * P + c]; out[a * P + c] = s; }
+  return out;
+}
+
 /** A_j (k × k row-major) of study j. */
-function adjustment(inp: RobuVarianceInput, Q: Float64Array, Pv: Float64Array | null, rows: Int32Array): Float64Array {
+function adjustment(inp: RobuVarianceInput, Q: Float64Array, QPvQ: Float64Array | null, rows: Int32Array): Float64Array {
   const { X, M, P, w, kind } = inp;
   const k = rows.length;
   const xs = Array.from(rows, (i) => rowOf(X, M, P, i, new Float64Array(P)));
@@ -98,22 +106,10 @@ function adjustment(inp: RobuVarianceInput, Q: Float64Array, Pv: Float64Array | 
   } else {
     // Φ = V − H_jjW_jV − VW_jH_jj + X_jQ(XᵀWVWX)QX_jᵀ, V = diag(v̄) (the rows of study j of (I − H) diag(v̄) (I − H)ᵀ)
     const vbar = inp.vbar!;
-    const QPvQ = new Float64Array(P * P);
-    const PvQ = new Float64Array(P * P);
-    for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) {
-      let s = 0;
-      for (let b = 0; b < P; b++) s += Pv![a * P + b] * Q[b * P + c];
-      PvQ[a * P + c] = s;
-    }
-    for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) {
-      let s = 0;
-      for (let b = 0; b < P; b++) s += Q[a * P + b] * PvQ[b * P + c];
-      QPvQ[a * P + c] = s;
-    }
     for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
       const ia = rows[a], ib = rows[b];
       let quad = 0;
-      for (let c = 0; c < P; c++) for (let d = 0; d < P; d++) quad += xs[a][c] * QPvQ[c * P + d] * xs[b][d];
+      for (let c = 0; c < P; c++) for (let d = 0; d < P; d++) quad += xs[a][c] * QPvQ![c * P + d] * xs[b][d];
       const v = (a === b ? vbar[ia] : 0) - G[a * k + b] * w[ib] * vbar[ib] - vbar[ia] * w[ia] * G[a * k + b] + quad;
       phi[a * k + b] = v;
     }
@@ -166,7 +162,8 @@ export function robuCoefficients(inp: RobuVarianceInput): RobuCoefficients {
         if (Pv) Pv[a * P + b] += w[i] * w[i] * inp.vbar![i] * x[a] * x[b];
       }
     }
-    const As = clusters.map((rows) => adjustment(inp, Q, Pv, rows));
+    const QPvQ = Pv ? sandwich(Q, Pv, P) : null; // Q (XᵀW diag(v̄) WX) Q, for user weights' Φ_j
+    const As = clusters.map((rows) => adjustment(inp, Q, QPvQ, rows));
     // the meat: Σ_j (X_jᵀW_jA_je_j)(X_jᵀW_jA_jᵀe_j)ᵀ
     clusters.forEach((rows, j) => {
       const A = As[j], k = rows.length;
@@ -180,12 +177,7 @@ export function robuCoefficients(inp: RobuVarianceInput): RobuCoefficients {
       for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) meat[a * P + b] += a1[a] * b1[b];
     });
     // Satterthwaite's df per coefficient
-    const R = new Float64Array(P * P); // Q (XᵀWDWX) Q
-    {
-      const T = new Float64Array(P * P);
-      for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) { let s = 0; for (let b = 0; b < P; b++) s += PD[a * P + b] * Q[b * P + c]; T[a * P + c] = s; }
-      for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) { let s = 0; for (let b = 0; b < P; b++) s += Q[a * P + b] * T[b * P + c]; R[a * P + c] = s; }
-    }
+    const R = sandwich(Q, PD, P); // Q (XᵀWDWX) Q
     const P2 = 2 * P;
     // S = [[0, −Q], [−Q, R]]
     const S = new Float64Array(P2 * P2);
@@ -246,9 +238,7 @@ export function robuCoefficients(inp: RobuVarianceInput): RobuCoefficients {
     }
   }
   // V^R = Q meat Q
-  const T = new Float64Array(P * P), VR = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) { let s = 0; for (let b = 0; b < P; b++) s += meat[a * P + b] * Q[b * P + c]; T[a * P + c] = s; }
-  for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) { let s = 0; for (let b = 0; b < P; b++) s += Q[a * P + b] * T[b * P + c]; VR[a * P + c] = s; }
+  const VR = sandwich(Q, meat, P);
   const scale = small ? 1 : Math.sqrt(N / (N - P));
   const SE = Float64Array.from({ length: P }, (_, a) => Math.sqrt(VR[a * P + a]) * scale);
   const t = Float64Array.from(beta, (b, a) => b / SE[a]);
