@@ -5,7 +5,7 @@
  *   β̂ = Q XᵀWy,  Q = (XᵀWX)⁻¹,  e = y − Xβ̂                              (W the final working weights)
  *   small = FALSE:  V^R = Q (Σ_j X_jᵀW_je_je_jᵀW_jX_j) Q · N/(N − P),  df = N − P for every coefficient
  *   small = TRUE:   V^R = Q (Σ_j X_jᵀW_jA_je_je_jᵀA_jW_jX_j) Q                        (CR2-type, Tipton 2015)
- *     A_j from the symmetric eigendecomposition Φ_j = U Λ Uᵀ (eigenvalues below 1e-10 taken as 0 where
+ *     A_j from the symmetric eigendecomposition Φ_j = U Λ Uᵀ (Householder + QR, tridiagonalEigen.ts) (eigenvalues below 1e-10 taken as 0 where
  *     `threshold`, as robu; sensitivity() keeps 1/√λ), with H_jj = X_jQX_jᵀ, E_j = W_j⁻¹, v̄_j = study mean variance:
  *       CORR:  Φ_j = I − H_jjW_j,                         A_j = U Λ^{-1/2} Uᵀ
  *       HIER:  Φ_j = E_j^{1/2}(I − H_jjW_j)E_j^{3/2} = E_j² − E_j^{1/2}H_jjE_j^{1/2},  A_j = E_j^{1/2} U Λ^{-1/2} Uᵀ E_j^{1/2}
@@ -18,7 +18,7 @@
  *     so tr C and ‖C‖²_F = Σd_j² + 2Σd_j(USUᵀ)_jj + tr((SUᵀU)²) cost O(N P²), no M × M matrix.
  *   t = β̂/SE, p = 2(1 − P(T_df ≤ |t|)), 95% CI β̂ ± t_{.975, df} SE.
  */
-import { symmetricEigen } from '../linalg/symmetricEigen.js';
+import { tridiagonalEigen } from '../linalg/tridiagonalEigen.js';
 import { pt, qt } from '../stats/distributions.js';
 import { robuWls } from './robuMoments.js';
 
@@ -119,7 +119,7 @@ function adjustment(inp: RobuVarianceInput, Q: Float64Array, QPvQ: Float64Array 
     }
     for (let a = 0; a < k; a++) { left[a] = Math.sqrt(vbar[rows[a]]); right[a] = 1; }
   }
-  const { values, vectors } = symmetricEigen(phi, k);
+  const { values, vectors } = tridiagonalEigen(phi, k); // O(k³): a study may have hundreds of effect sizes
   const f = Float64Array.from(values, (l) => (inp.threshold !== false && l < 1e-10 ? 0 : 1 / Math.sqrt(l)));
   const A = new Float64Array(k * k);
   for (let a = 0; a < k; a++) for (let b = 0; b < k; b++) {
