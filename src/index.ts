@@ -176,6 +176,18 @@ export { rmaUniResults, rmaMvResults, logLikUni, heterogeneity, coefficientTests
 export type { RmaUniResult, RmaMvResult, MultilevelSolution } from './meta/results.js';
 export { formatRmaUni, formatRmaMv } from './meta/summary.js';
 export { wls, ProjectionTraces } from './meta/wls.js';
+// robumeta's robust variance estimation meta-analysis (robu, print.robu, sensitivity)
+export { robu, checkRobuOptions, RobuFit, ROBU_MODELWEIGHTS } from './meta/robu.js';
+export type { RobuOptions, RobuModelWeights } from './meta/robu.js';
+export { robuData } from './meta/robuData.js';
+export type { RobuData, RobuDataOptions } from './meta/robuData.js';
+export { corrWeights, hierWeights, studyMeanVariance } from './meta/robuWeights.js';
+export { corrMoments, hierMoments, robuWls } from './meta/robuMoments.js';
+export type { CorrMoments, HierMoments, WlsFit } from './meta/robuMoments.js';
+export { robuCoefficients } from './meta/robuVariance.js';
+export type { RobuCoefficients, RobuVarianceInput, RobuVarianceKind } from './meta/robuVariance.js';
+export { formatRobu, formatRobuSensitivity, makeNames, robuSig } from './meta/robuPrint.js';
+export type { RobuPrintInput, RobuSensitivityRow } from './meta/robuPrint.js';
 export { tableToCsv } from './io/csvWrite.js';
 // priors on variance components (blme's blmer, bglmer)
 export { evaluatePriors, priorToString, priorLines } from './prior/distributions.js';

@@ -33,6 +33,7 @@
  *                               [--extend Subject=40 | --within Subject=12] [--curve Subject=4,8,12] [--json]
  *   mixedgpu r2 FILE FORMULA [--family …] [--by-group] [--tolerance 1e-5] [--json]
  *   mixedgpu robust FILE FORMULA [--type CR2] [--cluster g] [--test Satterthwaite] [--level 0.95] [--wald x,z] [--wald-equal x,z] [--wald-test HTZ,…|All] [--json]
+ *   mixedgpu robu FILE "yi ~ x" --study COL --var COL [--modelweights CORR|HIER] [--rho 0.8] [--no-small] [--sensitivity] [--json]
  *   mixedgpu lmlist FILE "y ~ x | g" [--family binomial|poisson] [--no-pool] [--level 0.95] [--pooled-confint] [--factors a,b] [--json]
  *   mixedgpu lme FILE "y ~ x" --random "~ 1 | g" [--weights "varIdent(form = ~ 1 | s)"] [--correlation "corAR1(form = ~ 1 | g)"] [--ml] [--intervals] [--json]
  *     [--anova [--type marginal] [--terms a,b] [--L 'x=1'] [--adjust-sigma false]] [--emmeans '~ A' [--mode M] [--type response] [--contrast pairwise]] (also gls)
@@ -77,6 +78,7 @@ import { ENGINES, readsClickhouseTable } from './engines.js';
 import { ESCALC_COLUMN_ARGS, runEscalc } from './escalcCommand.js';
 import { runAgreement, runReliability } from './reliabilityCommand.js';
 import { runMeta } from './metaCommand.js';
+import { runRobu } from './robuCommand.js';
 import { runLmList } from './lmListCommand.js';
 import { runLme } from './lmeCommand.js';
 import { runGlmmPql } from './glmmpqlCommand.js';
@@ -208,6 +210,26 @@ export function buildProgram(): Command {
     .option('--quiet', 'no notes on stderr')
     .action(async (file: string, opts: Omit<Parameters<typeof runMeta>[0], 'file'>) => {
       process.exitCode = await runMeta({ file, ...opts }, io());
+    });
+
+  csvReadOptions(program
+    .command('robu')
+    .description("robumeta's robust variance estimation meta-analysis for dependent effect sizes (robu): correlated or hierarchical effects weights, Tipton's small-sample corrections, robumeta's printout and sensitivity (or JSON)")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
+    .argument('<formula>', "the meta-regression, 'yi ~ x1 + x2' ('yi ~ 1' for the mean effect)")
+    .option('--study <column>', 'study identifiers (robu\'s studynum): the clusters')
+    .option('--var <column>', 'sampling variances of the effect sizes (robu\'s var.eff.size)')
+    .option('--modelweights <model>', 'working model: CORR (correlated effects, default) or HIER (hierarchical effects)')
+    .option('--rho <r>', 'CORR: the assumed correlation of a study\'s effect sizes, 0 to 1 (default 0.8)')
+    .option('--small', "Tipton's small-sample corrections (the default)")
+    .option('--no-small', 'the large-sample robust variance with df = studies - coefficients')
+    .option('--userweights <column>', "user weights instead of the working model's")
+    .option('--sensitivity', "CORR: robumeta's sensitivity(): estimates, SEs and tau^2 over rho = 0, 0.2, ..., 1")
+    .option('--factors <columns>', 'comma-separated numeric columns to read as factors (moderators)')
+    .option('--json', "print the result as one JSON object with robumeta's names"))
+    .option('--quiet', 'no notes or warnings on stderr')
+    .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runRobu>[0], 'file' | 'formula'>) => {
+      process.exitCode = await runRobu({ file, formula, ...opts }, io());
     });
 
   csvReadOptions(program

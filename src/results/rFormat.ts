@@ -45,8 +45,11 @@ function scientific(x: number, digits: number): { neg: boolean; kpower: number; 
   return { neg, kpower, nsig, roundingWidens };
 }
 
-/** R's formatReal: the common format of a vector of doubles printed with `digits` significant digits. */
-function formatReal(xs: number[], digits: number, nsmall = 0): RealFormat {
+/**
+ * R's formatReal: the common format of a vector of doubles printed with `digits` significant digits;
+ * `scipen` is R's penalty against scientific notation (format(scientific = FALSE) is 100).
+ */
+function formatReal(xs: number[], digits: number, nsmall = 0, scipen = 0): RealFormat {
   let naflag = false, nanflag = false, posinf = false, neginf = false;
   let neg = false;
   let rgt = -Infinity, mxl = -Infinity, mnl = Infinity, mxsl = -Infinity, mxns = -Infinity;
@@ -76,7 +79,7 @@ function formatReal(xs: number[], digits: number, nsmall = 0): RealFormat {
     e = mxl > 100 || mnl <= -99 ? 2 : 1;
     d = mxns - 1;
     w = (neg ? 1 : 0) + (d > 0 ? 1 : 0) + d + 4 + e;
-    if (wF <= w) {
+    if (wF <= w + scipen) {
       e = 0;
       if (nsmall > rgt) {
         rgt = nsmall;
@@ -126,9 +129,12 @@ function encodeReal(x: number, f: RealFormat): string {
   return s.padStart(f.w);
 }
 
-/** R's format(x, digits = digits, nsmall = nsmall): common format, right-justified to a common width. */
-export function formatR(xs: number[], digits: number, nsmall = 0): string[] {
-  const f = formatReal(xs, digits, nsmall);
+/**
+ * R's format(x, digits = digits, nsmall = nsmall): common format, right-justified to a common width;
+ * `scipen` 100 is format(…, scientific = FALSE).
+ */
+export function formatR(xs: number[], digits: number, nsmall = 0, scipen = 0): string[] {
+  const f = formatReal(xs, digits, nsmall, scipen);
   return xs.map((x) => encodeReal(x, f));
 }
 
