@@ -109,6 +109,24 @@ describe('the identities', () => {
     }
   });
 
+  it('(0 + f | g), a factor\'s indicator columns (q = 2): K = 1 is the Laplace deviance, and the rule converges in K', async () => {
+    // f: the sign of x as a two-level factor column added to the binary data
+    const lines = readFileSync(join(dir, 'binary.csv'), 'utf8').trim().split('\n');
+    const csv = [lines[0] + ',f', ...lines.slice(1).map((l) => `${l},${Number(l.split(',')[1]) > 0 ? 'pos' : 'neg'}`)].join('\n');
+    const d = readCsv(csv).table;
+    const model = buildGlmm('y ~ x + (0 + f | g)', d, { family: 'binomial', factors: ['f'], nAGQ: 9 });
+    expect(model.blocks[0].q).toBe(2);
+    const engine = new PirlsEngine(model.pirls);
+    const r = engine.run(thetaToInternal(model, [0.9, 0.3, 0.7]), [-0.3, 0.8]);
+    expect(rel(engine.agq(ghRule(1)), r.ldL2 + r.sqrU + r.devResid)).toBeLessThan(1e-12);
+    const v9 = engine.agq(ghRule(9)), v15 = engine.agq(ghRule(15)), v25 = engine.agq(ghRule(25));
+    expect(rel(v15, v25)).toBeLessThan(1e-8);
+    expect(rel(v9, v25)).toBeLessThan(1e-5);
+    const fit = (await glmer('y ~ x + (0 + f | g)', d, { family: 'binomial', factors: ['f'], nAGQ: 5 })) as GlmmFit;
+    expect(fit.converged).toBe(true);
+    expect(fit.nAGQ).toBe(5);
+  }, 60_000);
+
   it('the product grid: K^q nodes, weights W_k e^{‖z_k‖²/2} whose Gaussian-weighted sum is 1', () => {
     const rule = ghRule(5);
     const g = productRule(rule, 3);
@@ -161,12 +179,18 @@ describe('refusals', () => {
     await expect(p).rejects.toThrow(ModelError);
     await expect(glmer('y ~ x + (1 + x + I(x^2) | g)', data(), { family: 'binomial', nAGQ: 11 }))
       .rejects.toThrow(/nAGQ = 11 with a random-effects term of dimension q = 3 needs K\^q = 11\^3 = 1331 quadrature nodes per level, more than the budget of 1000/);
-    // 10^3 = 1000 is within it: refused only for its size, so check the message's advice
     await expect(glmer('y ~ x + (1 + x + I(x^2) | g)', data(), { family: 'binomial', nAGQ: 11 })).rejects.toThrow(/use nAGQ ≤ 10 for q = 3/);
+    // 10^3 = 1000 is within it: the deviance is computed
+    const model = buildGlmm('y ~ x + (1 + x + I(x^2) | g)', data(), { family: 'binomial', nAGQ: 10 });
+    const engine = new PirlsEngine(model.pirls);
+    engine.run(thetaToInternal(model, [0.8, 0.1, 0.05, 0.4, 0.02, 0.1]), [-0.3, 0.8]);
+    expect(Number.isFinite(engine.agq(ghRule(10)))).toBe(true);
+    expect(() => engine.agq(ghRule(11))).toThrow(/K\^q = 11\^3 = 1331/);
   });
 
   it('a covariance structure', async () => {
     await expect(glmer('y ~ x + cs(1 + x | g)', data(), { family: 'binomial', nAGQ: 5 })).rejects.toThrow(ModelError);
+    await expect(glmer('y ~ x + cs(1 + x | g)', data(), { family: 'binomial', nAGQ: 5 })).rejects.toThrow(/nAGQ > 1 is not available with a covariance structure \(cs\(.*\| g\)\): adaptive quadrature is fitted for lme4's unstructured terms only/);
   });
 
   it('a family with a dispersion, as before', async () => {
