@@ -193,6 +193,11 @@ describe('refusals', () => {
     await expect(glmer('y ~ x + cs(1 + x | g)', data(), { family: 'binomial', nAGQ: 5 })).rejects.toThrow(/nAGQ > 1 is not available with a covariance structure \(cs\(.*\| g\)\): adaptive quadrature is fitted for lme4's unstructured terms only/);
   });
 
+  it('the negative binomial (not checked against the oracle): refused for a vector term', async () => {
+    await expect(glmer('y ~ x + (1 + x | g)', table('counts.csv'), { family: 'negative.binomial', theta: 2, nAGQ: 5 }))
+      .rejects.toThrow(/nAGQ > 1 with a vector random-effects term \(\(x \| g\)\) is available for the binomial and Poisson families only/);
+  });
+
   it('a family with a dispersion, as before', async () => {
     await expect(glmer('y ~ x + (1 + x | g)', data(), { family: 'Gamma', nAGQ: 5 })).rejects.toThrow(/nAGQ > 1 is not available for the Gamma family/);
   });
