@@ -228,11 +228,11 @@ describe('mixedgpu fit --family (glmer)', () => {
     expect(pois.stderr).toBe("mixedgpu: error: link 'logit' is not available for the poisson family (choose one of log, identity, sqrt)\n");
   });
 
-  it('--nagq > 1 with two random-effects terms is glmer\'s error', async () => {
+  it('--nagq > 1 with two grouping factors is glmer\'s error', async () => {
     const { code, stdout, stderr } = await run({ file: grouseticks, formula: GROUSE, factors: 'YEAR,BROOD,LOCATION,INDEX', family: 'poisson', nagq: '5' });
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe('mixedgpu: error: nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has (1 | BROOD) + (1 | LOCATION))\n');
+    expect(stderr).toBe('mixedgpu: error: nAGQ > 1 is only available for models whose random effects have a single grouping factor (this model has (1 | BROOD) + (1 | LOCATION): the factors BROOD, LOCATION): with several factors the levels are not independent, so the quadrature does not separate by level; use nAGQ = 1 (the Laplace approximation)\n');
   });
 
   it('--nagq must be a whole number from 0 to 25', async () => {

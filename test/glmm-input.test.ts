@@ -128,9 +128,9 @@ describe('model and fitting errors', () => {
       .rejects.toThrow(/PIRLS did not converge in 1 iterations at θ = \[1\.000\]/);
   });
 
-  it('nAGQ > 1 needs one scalar random-effects term; nAGQ must be 0..25', async () => {
+  it('nAGQ > 1 needs one grouping factor; nAGQ must be 0..25', async () => {
     await expect(glmer('TICKS ~ YEAR + (1 | BROOD) + (1 | LOCATION)', grouse(), { family: 'poisson', nAGQ: 5 }))
-      .rejects.toThrow(/nAGQ > 1 is only available for models with a single, scalar random-effects term/);
+      .rejects.toThrow(/nAGQ > 1 is only available for models whose random effects have a single grouping factor/);
     await expect(glmer(CBIND, cbpp(), { family: 'binomial', nAGQ: 30 })).rejects.toThrow(/nAGQ must be an integer from 0 to 25/);
     await expect(glmer(CBIND, cbpp(), { family: 'binomial', nAGQ: 1.5 })).rejects.toThrow(/nAGQ must be an integer/);
   });

@@ -83,10 +83,10 @@ describe('glmer options', () => {
     await optionError(glmer(CBIND, cbpp, { family: 'binomial', gpuGroups: 'no' as never }), 'gpuGroups', /true or false/);
   });
 
-  it('nAGQ > 1 with more than one scalar term is refused before the fit', async () => {
+  it('nAGQ > 1 with more than one grouping factor is refused before the fit', async () => {
     await expect(glmer(CBIND, cbpp, { family: 'binomial', nAGQ: 5, factors: ['herd', 'period'] })).resolves.toBeDefined();
     await expect(glmer('cbind(incidence, size - incidence) ~ period + (1 | herd) + (1 | period)', cbpp, { family: 'binomial', nAGQ: 5, factors: ['herd'] }))
-      .rejects.toThrow(/nAGQ > 1 is only available for models with a single, scalar random-effects term/);
+      .rejects.toThrow(/nAGQ > 1 is only available for models whose random effects have a single grouping factor/);
   });
 });
 

@@ -221,9 +221,7 @@ export function checkGlmerCall(formula: unknown, data: unknown, options: unknown
   if ((o.nAGQ ?? 1) > 1 && (family === 'Gamma' || family === 'inverse.gaussian' || family === 'gaussian')) {
     throw new ModelError(`nAGQ > 1 is not available for the ${family} family: lme4's adaptive quadrature for a family with a dispersion leaves out the family's normalizing terms, so its log-likelihood is not comparable with the Laplace approximation's (use nAGQ = 1)`);
   }
-  if ((o.nAGQ ?? 1) > 1 && !isScalarTerm(f, table, o.factors ?? [])) {
-    throw new ModelError(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${f.random.map((t) => t.text).join(' + ')})`);
-  }
+  if ((o.nAGQ ?? 1) > 1) checkAgqTerms(f);
   return table;
 }
 
@@ -236,15 +234,16 @@ export function checkGlmerNbCall(formula: unknown, data: unknown, options: unkno
   return toArrowTable(data);
 }
 
-/** One random-effects term of one column: `(1 | g)`, or `(0 + x | g)` for a numeric column x. */
-function isScalarTerm(f: Formula, table: arrow.Table, factors: string[]): boolean {
-  if (f.random.length !== 1) return false;
-  const { lhs } = f.random[0];
-  if (lhs.intercept) return lhs.terms.length === 0;
-  if (lhs.terms.length !== 1 || lhs.terms[0].vars.length !== 1) return false;
-  const expr = lhs.terms[0].vars[0].expr;
-  if (expr.type !== 'var') return true; // an expression of numbers is numeric
-  const type = table.schema.fields.find((x) => x.name === expr.name)?.type;
-  const numeric = type !== undefined && (String(type).startsWith('Float') || String(type).startsWith('Int') || String(type).startsWith('Decimal'));
-  return numeric && !factors.includes(expr.name);
+/**
+ * nAGQ > 1: the random effects of ONE grouping factor (a scalar term, src/glmm/agq.ts, or a vector
+ * term such as `(1 + x | g)` or `(x || g)`, src/glmm/agqVector.ts's product rule): the quadrature
+ * separates by level only then. Several grouping factors and glmmTMB's structures are refused.
+ */
+function checkAgqTerms(f: Formula): void {
+  const groups = [...new Set(f.random.map((t) => t.groupLabel))];
+  if (groups.length > 1) {
+    throw new ModelError(`nAGQ > 1 is only available for models whose random effects have a single grouping factor (this model has ${f.random.map((t) => t.text).join(' + ')}: the factors ${groups.join(', ')}): with several factors the levels are not independent, so the quadrature does not separate by level; use nAGQ = 1 (the Laplace approximation)`);
+  }
+  const s = f.random.find((t) => t.structure !== undefined && t.structure !== 'us');
+  if (s) throw new ModelError(`nAGQ > 1 is not available with a covariance structure (${s.text}): adaptive quadrature is fitted for lme4's unstructured terms only; use nAGQ = 1 (the Laplace approximation)`);
 }

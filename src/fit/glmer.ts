@@ -14,6 +14,7 @@ import type { GlmmFit } from '../glmm/glmmFit.js';
 import type { GlmmGpuOptions } from '../glmm/objectives.js';
 import { type GlmmModelOptions, buildGlmm } from '../glmm/model.js';
 import { PirlsEngine } from '../glmm/pirls.js';
+import { checkAgqNodes } from '../glmm/agqVector.js';
 import { fitGlmerNb } from './glmerNb.js';
 import type { PriorOptions } from '../prior/distributions.js';
 import { bglmerPenaltyOf, glmmPriors } from '../prior/glmmPrior.js';
@@ -79,8 +80,13 @@ async function fitGlmer(formula: string | Formula, data: arrow.Table, options: G
   if (nAGQ > 1 && model.known.some((k) => k)) {
     throw new ModelError('nAGQ > 1 is not available with a known covariance matrix (relmat): its levels are not independent, so the quadrature does not separate by level; use the Laplace approximation (nAGQ = 1)');
   }
-  if (nAGQ > 1 && !(model.blocks.length === 1 && model.blocks[0].q === 1 && model.frame.reTerms.length === 1)) {
-    throw new ModelError(`nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')})`);
+  if (nAGQ > 1) {
+    // one grouping factor (a scalar term: src/glmm/agq.ts; a vector term: agqVector.ts's product rule
+    // of K^q nodes a level, within its node budget)
+    if (model.blocks.length !== 1) {
+      throw new ModelError(`nAGQ > 1 is only available for models whose random effects have a single grouping factor (this model has ${model.frame.reTerms.map((t) => t.text).join(' + ')}); use nAGQ = 1 (the Laplace approximation)`);
+    }
+    checkAgqNodes(nAGQ, model.blocks[0].q);
   }
   const timings: Record<string, number> = { frameMs: performance.now() - t0 };
   let penalty;

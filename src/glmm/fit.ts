@@ -29,7 +29,7 @@ import { type GlmmDevice, GlmmEngines, stage1Objective, stage2Objective } from '
 import type { PirlsEngine } from './pirls.js';
 import { ghRule } from './rmath.js';
 import { type CheckedStart, type StartOption, checkStart } from '../model/start.js';
-import { OptionError } from '../errors/errors.js';
+import { ModelError, OptionError } from '../errors/errors.js';
 
 /** glmer's start checked against the model (none: lme4's start); fixef refused with nAGQ = 0. */
 export function startOf(model: GlmmModel, start: StartOption | undefined, nAGQ: number): CheckedStart {
@@ -136,6 +136,16 @@ export async function fitGlmm(
 ): Promise<GlmmFit> {
   const messages = [...model.frame.messages, ...notes];
   const rule = nAGQ > 1 ? ghRule(nAGQ) : null;
+  // the product rule over a vector term is defined in lme4's u (src/glmm/agqVector.ts): a model built
+  // with the centring (src/model/reparam.ts), whose M is not diagonal, would rotate its grid
+  const M = model.transforms[0]?.M;
+  const q0 = model.blocks[0]?.q ?? 0;
+  if (rule && q0 > 1 && model.family.family !== 'binomial' && model.family.family !== 'poisson') {
+    throw new ModelError(`nAGQ > 1 with a vector random-effects term (${model.frame.reTerms.map((t) => t.text).join(' + ')}) is available for the binomial and Poisson families only (the product rule has been checked against an R implementation for these), not for the ${model.family.family} family; use nAGQ = 1 (the Laplace approximation)`);
+  }
+  if (rule && q0 > 1 && M && M.some((v, j) => v !== 0 && Math.floor(j / q0) !== j % q0)) {
+    throw new Error('internal: nAGQ > 1 with a vector term needs the model built without the centring (buildGlmm with nAGQ, glmmFromFrame with centre = false)');
+  }
   const evaluations = new Evaluations(options);
   const e = new GlmmEngines(model, engine, device, options.pirlsMaxIter);
   // the optimizer's variance parameters v: θ_int, or the covariance structures' ψ (structured.ts)

@@ -19,6 +19,11 @@ export interface GlmmModelOptions extends ModelFrameOptions, RelmatOptions {
   theta?: number;
   /** prior weights: a column name or one value per input row */
   weights?: string | ArrayLike<number>;
+  /**
+   * glmer's nAGQ: above 1 the random effects keep lme4's basis (no centring, src/model/reparam.ts),
+   * the one the product-rule quadrature of a vector term is defined in (src/glmm/agqVector.ts)
+   */
+  nAGQ?: number;
 }
 
 export interface GlmmModel extends MixedModel {
@@ -37,7 +42,7 @@ export function buildGlmm(formula: string | Formula, data: arrow.Table, options:
   const f = mixedFormula(formula, data);
   const knownCovarianceGroups = Object.keys(options.relmat ?? {});
   const frame = buildModelFrame(f, data, { factors: options.factors, knownCovarianceGroups, naAction: options.naAction, contrasts: options.contrasts }, { family: options.family, link: options.link, weights: options.weights });
-  return glmmFromFrame(f, frame, family, { factors: options.factors, ...(options.contrasts ? { contrasts: options.contrasts } : {}) }, typeof options.weights === 'string' ? options.weights : undefined, options.relmat);
+  return glmmFromFrame(f, frame, family, { factors: options.factors, ...(options.contrasts ? { contrasts: options.contrasts } : {}) }, typeof options.weights === 'string' ? options.weights : undefined, options.relmat, (options.nAGQ ?? 1) <= 1);
 }
 
 /**
@@ -46,9 +51,9 @@ export function buildGlmm(formula: string | Formula, data: arrow.Table, options:
  * Nakagawa's R², src/inference/nullModel.ts) without reading the data again.
  */
 export function glmmFromFrame(
-  f: Formula, frame: ModelFrame, family: GlmFamily, frameOptions: ModelFrameOptions, weightsName?: string, relmat?: RelmatOptions['relmat'],
+  f: Formula, frame: ModelFrame, family: GlmFamily, frameOptions: ModelFrameOptions, weightsName?: string, relmat?: RelmatOptions['relmat'], centre = true,
 ): GlmmModel {
-  const mixed = buildMixedModel(f, frame, frameOptions, { scale: true }, relmat);
+  const mixed = buildMixedModel(f, frame, frameOptions, { scale: true, centre }, relmat);
   // glmmTMB's structures: binomial and Poisson with their canonical links (src/glmm/structured.ts)
   checkGlmmStructures(mixed.covariance, family);
   const n = frame.n;

@@ -25,7 +25,7 @@
  * 11.6 from a warm one under Fisher scoring, 5.4 and 2.8 with Newton's steps; bench/RESULTS.md).
  *
  * Laplace:  −2ℓ(θ, β) ≈ log|L|² + ‖ũ‖² + aic(y, μ̃)          (lme4's glmResp::Laplace)
- * AGQ (one scalar term): src/glmm/agq.ts, from the state PIRLS leaves.
+ * AGQ (one scalar term): src/glmm/agq.ts; one factor's vector term: src/glmm/agqVector.ts, from the state PIRLS leaves.
  *
  * On an asynchronous pass (the WebGPU backend, f32) the working response is split, z = (η − base) + r
  * with r = (y − μ)/(dμ/dη): the pass forms the cross-products of r and the fitted part's are added in
@@ -51,6 +51,7 @@ import { conditionalVariances, solveLmm } from '../lmm/solution.js';
 import type { GlmFamily } from './family.js';
 import type { GHRule } from './rmath.js';
 import { agqDeviance, agqFromRowSums } from './agq.js';
+import { agqVectorDeviance } from './agqVector.js';
 import { LOGIT_PRELUDE, ROW_CHUNK, type RowKernel, fixedPartChunk, fixedRows, generalRows, logitEvalChunk, logitSetup, observedRows, rowKernel } from './rowPass.js';
 import { RowJobs, type RowArrays, registerRowKernel, rowThreadsReady, rowThreadsWanted, shareArray, sharedFloat64, sharedInt32 } from '../linalg/rowThreads.js';
 import { ScalarSegments, WeightedGramCpu, addFittedPart, knownWeightedGram } from './weightedGram.js';
@@ -1083,17 +1084,26 @@ export class PirlsEngine {
 
   /**
    * The adaptive Gauss–Hermite approximation of −2ℓ (lme4's glmerAGQ, src/glmm/agq.ts) at the state
-   * of the last `run` (which must have converged with β fixed): one scalar random-effects term only.
+   * of the last `run` (which must have converged with β fixed): one grouping factor, a scalar term
+   * (agq.ts) or a vector term by the product rule (agqVector.ts, rows on the CPU).
    */
   agq(rule: GHRule): number {
     this.agqRule = rule;
+    const { blocks } = this.model;
+    if (blocks.length === 1 && blocks[0].q > 1 && !this.model.known?.[0]) {
+      // one grouping factor with a vector term: the product rule (src/glmm/agqVector.ts) on the rows here
+      this.catchUp();
+      const chol = this.lastChol;
+      if (!chol) throw new Error('adaptive Gauss–Hermite quadrature needs a converged PIRLS run');
+      this.syncRows();
+      return agqVectorDeviance({ model: this.model, L: chol.Lkk[0], ldL2: chol.ldL2, u: this.u[0], T: this.T[0], eta: this.eta, mu: this.mu }, rule);
+    }
     // the last run by levels computed the rows term for this rule: no catching up
     const lv = this.behind && !this.behindFull && this.levelsRun?.rule === rule ? this.groupNewton?.agqRows(rule.z.length) : null;
     if (lv) return agqFromRowSums(this.u[0], lv.L, this.levelsRun!.ldL2, sumSquares(this.u) + this.devSum, rule, lv.rows);
     this.catchUp();
     const chol = this.lastChol;
-    const { blocks } = this.model;
-    if (!chol || blocks.length !== 1 || blocks[0].q !== 1) throw new Error('adaptive Gauss–Hermite quadrature needs a single scalar random-effects term');
+    if (!chol || blocks.length !== 1 || blocks[0].q !== 1) throw new Error('adaptive Gauss–Hermite quadrature needs a single grouping factor');
     this.syncRows();
     return agqDeviance({ model: this.model, L: chol.Lkk[0], ldL2: chol.ldL2, u: this.u[0], t: this.T[0][0], eta: this.eta, mu: this.mu }, rule);
   }

@@ -38,15 +38,17 @@ export interface AgqPassRunner {
 
 /**
  * glmer's nAGQ checked for an engine fit: an integer from 0 to 25 (glmer's range), and above 1 only
- * for a single scalar random-effects term (lme4's own restriction, its message) on an engine that has
- * the quadrature's pass (`agq`).
+ * for a single scalar random-effects term (lme4's own restriction, its message; the in-memory fit's
+ * product rule for a vector term has no engine pass) on an engine that has the quadrature's pass (`agq`).
  */
 export function checkEngineAgq(engine: string, model: GlmmModel, nAGQ: number, agq: AgqPassRunner | undefined): void {
   integer(0, 25)(nAGQ, `${engine} glmer: nAGQ`);
   if (nAGQ <= 1) return;
   const terms = model.frame.reTerms.map((t) => t.text).join(' + ');
   if (!(model.blocks.length === 1 && model.blocks[0].q === 1 && model.frame.reTerms.length === 1)) {
-    throw new ModelError(`${engine}: nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${terms}); use nAGQ = 1 (the Laplace approximation) or 0`);
+    // one factor's vector term: the in-memory fit's product rule (src/glmm/agqVector.ts) has no engine pass
+    const vector = model.blocks.length === 1 ? '; glmer with the rows in memory fits one grouping factor\'s vector term by the product rule' : '';
+    throw new ModelError(`${engine}: nAGQ > 1 is only available for models with a single, scalar random-effects term (this model has ${terms})${vector}; use nAGQ = 1 (the Laplace approximation) or 0`);
   }
   if (!agq) {
     throw new ModelError(`${engine}: nAGQ = ${nAGQ} (adaptive Gauss–Hermite quadrature) is not available on the ${engine} engine yet (the stream and DuckDB engines fit it); use nAGQ = 1 or 0, or fit with the rows in memory`);

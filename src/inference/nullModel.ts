@@ -29,7 +29,7 @@ export async function fitNullModel(fit: GlmmFit, what: string): Promise<GlmmFit>
   refuseNullModelRefit(frame, what);
   const formula: Formula = { ...model.formula, fixed: { intercept: true, terms: [] }, removedVars: undefined, text: nullFormulaText(model.formula) };
   const nullFrame: ModelFrame = { ...frame, formula, X: new Float64Array(frame.n).fill(1), p: 1, xnames: ['(Intercept)'], covariates: undefined, messages: [] };
-  const nullModel = glmmFromFrame(formula, nullFrame, model.family, model.frameOptions, model.weightsName);
+  const nullModel = glmmFromFrame(formula, nullFrame, model.family, model.frameOptions, model.weightsName, undefined, fit.nAGQ <= 1);
   return fitGlmm(nullModel, new PirlsEngine(nullModel.pirls), fit.nAGQ, { vcov: 'RX' }, performance.now(), {});
 }
 

@@ -139,7 +139,7 @@ export async function extend(fit: LmmFit | GlmmFit, data: DataInput, options: Ex
     const m = fit.model;
     if (m.pirls.weights.some((w) => w !== 1) && !m.weightsName && !m.pirls.trials) throw new ModelError('extend: the fit\'s prior weights were given as an array; name their column (weights: \'size\') so that the extended rows carry them');
     const model = buildGlmm(m.formula, toArrowTable(extended, 'extended data'), {
-      family: m.family.family, link: m.family.link, factors, ...(m.weightsName ? { weights: m.weightsName } : {}),
+      family: m.family.family, link: m.family.link, factors, nAGQ: fit.nAGQ, ...(m.weightsName ? { weights: m.weightsName } : {}),
       ...(m.frameOptions.contrasts ? { contrasts: m.frameOptions.contrasts } : {}),
     });
     const newFit = await fitGlmm(model, new PirlsEngine(model.pirls), fit.nAGQ, {}, performance.now(), {});

@@ -80,7 +80,7 @@ export async function refitWithFormula(fit: LmmFit, formula: Formula, what: stri
 export async function refitGlmmWithFormula(fit: GlmmFit, formula: Formula, what: string, options: Pick<GlmmFitOptions, 'signal' | 'optimizer'> = {}): Promise<GlmmFit> {
   if (!sameFixedPart(formula.fixed, fit.model.frame.formula.fixed)) throw new Error(`internal: ${what}'s glmer refit changes the fixed part (${formula.text})`);
   const reduced = reducedFrame(fit.model.frame, formula, what);
-  const model = glmmFromFrame(formula, reduced, fit.model.family, fit.model.frameOptions, fit.model.weightsName);
+  const model = glmmFromFrame(formula, reduced, fit.model.family, fit.model.frameOptions, fit.model.weightsName, undefined, fit.nAGQ <= 1);
   return fitGlmm(model, new PirlsEngine(model.pirls), fit.nAGQ, { vcov: 'RX', ...options }, performance.now(), {});
 }
 

@@ -34,6 +34,12 @@ export interface BlockTransform {
 export interface ReparamOptions {
   /** S: divide the non-intercept columns by their spread (glmer); false: centring only (lmer) */
   scale: boolean;
+  /**
+   * C (default true). False keeps u in lme4's basis: C rotates the spherical u (Λ_int's Cholesky is
+   * not M⁻¹Λ's), which the Laplace approximation does not see but adaptive quadrature's product rule
+   * over a vector term does (src/glmm/agqVector.ts); S, diagonal, leaves the basis as it is.
+   */
+  centre?: boolean;
 }
 
 /**
@@ -86,7 +92,7 @@ export function blockTransforms(blocks: RandomBlock[], options: ReparamOptions):
     const { q } = b;
     const n = b.codes.length;
     const intercept = b.cnames.indexOf('(Intercept)');
-    const centre = b.terms.length === 1 && q > 1 && intercept === 0;
+    const centre = options.centre !== false && b.terms.length === 1 && q > 1 && intercept === 0;
     if (!centre && !options.scale) return null;
     // Σ z_s and Σ z_s² over the rows: per chunk, the chunks added in chunk order
     const chunks = Math.max(1, Math.ceil(n / FRAME_CHUNK));
@@ -106,7 +112,7 @@ export function blockTransforms(blocks: RandomBlock[], options: ReparamOptions):
 export function transformFromMoments(b: Pick<RandomBlock, 'q' | 'cnames' | 'terms'>, n: number, sum: ArrayLike<number>, sq: ArrayLike<number>, options: ReparamOptions): BlockTransform | null {
   const { q } = b;
   const intercept = b.cnames.indexOf('(Intercept)');
-  const centre = b.terms.length === 1 && q > 1 && intercept === 0;
+  const centre = options.centre !== false && b.terms.length === 1 && q > 1 && intercept === 0;
   if (!centre && !options.scale) return null;
   const M = new Float64Array(q * q);
   let identity = true;

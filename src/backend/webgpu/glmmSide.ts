@@ -4,7 +4,8 @@
  * false, and the first grouping factor's per-group updates there too (glmmGroups.ts; with several
  * factors the rest of the factor and the step on the host in float64). With
  * nAGQ > 1 (one scalar term) adaptive quadrature's rows pass (n × nAGQ unit deviances) runs there too
- * (glmmPass.ts agqRowSums), finished per level in float64 from the CPU's factor (PirlsEngine.agqAsync).
+ * (glmmPass.ts agqRowSums), finished per level in float64 from the CPU's factor (PirlsEngine.agqAsync);
+ * with one factor's vector term the product rule runs on the CPU from η brought back (src/glmm/agqVector.ts).
  */
 import type { GlmmModel } from '../../glmm/model.js';
 import type { GlmmDevice, GlmmGpuOptions } from '../../glmm/objectives.js';
