@@ -60,8 +60,8 @@ export function clusterPieces(pr: GeeProblem, c: number, beta: readonly number[]
   return { r, D, V, dV, w, t: pr.t.subarray(s0, s0 + s) };
 }
 
-/** Bᵀ A⁻¹ C for the small symmetric A (AtBiC of geepack) via one inverse */
-function quadForm(B: Mat, Ainv: Mat, C: Mat | number[]): Mat {
+/** Bᵀ M C with M = A⁻¹ given (geepack's AtBiC(B, A, C)); C a matrix or a vector (one column) */
+export function quadForm(B: Mat, Ainv: Mat, C: Mat | number[]): Mat {
   const n = B.length;
   const cols = B[0]?.length ?? 0;
   const Cm: Mat = Array.isArray(C[0]) ? (C as Mat) : (C as number[]).map((v) => [v]);
@@ -73,8 +73,6 @@ function quadForm(B: Mat, Ainv: Mat, C: Mat | number[]): Mat {
   for (let i = 0; i < n; i++) for (let a = 0; a < cols; a++) { const b = B[i][a]; if (b !== 0) for (let j = 0; j < cc; j++) out[a][j] += b * tmp[i][j]; }
   return out;
 }
-
-export { quadForm };
 
 /** The pairs' products z_jk = s_j s_k (j < k), geepack's genzi */
 export function pairProducts(s: readonly number[]): number[] {
