@@ -108,6 +108,8 @@ describe('gee: anova (Wald tests) and QIC', () => {
       expect(rows.map((r) => r.df)).toEqual(arr(a.df));
       expectClose(rows.map((r) => r.x2), arr(a.x2), 1e-6, `${name} X2`);
       rows.forEach((r, i) => expect(Math.abs(r.p - arr(a.p)[i])).toBeLessThan(1e-10));
+      // print(anova(fit)) as R prints it
+      expect(getFit(name).anovaPrintout().split('\n')).toEqual(a.printout);
     }
   });
 
@@ -120,7 +122,9 @@ describe('gee: anova (Wald tests) and QIC', () => {
       expectClose([r.x2], arr(a.x2), 1e-6, 'X2');
       expect(Math.abs(r.p - arr(a.p)[0])).toBeLessThan(1e-10);
     }
+    expect(small.anovaPrintout(big).split('\n')).toEqual(a.printout);
     expect(() => big.anova(getFit('ohio_exchangeable'))).toThrow(/observations/);
+    expect(() => big.anova(big)).toThrow(/identical/);
   });
 
   it('QIC', () => {

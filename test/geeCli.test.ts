@@ -47,6 +47,14 @@ describe('mixedgpu gee', () => {
     });
   });
 
+  it('--anova prints anova.geeglm\'s table as R does', async () => {
+    const out = await runMain(['gee', data('ohio.csv'), 'resp ~ age + smoke', '--id', 'id', '--family', 'binomial', '--corstr', 'exchangeable', '--epsilon', '1e-12', '--maxit', '100', '--anova']);
+    expect(out.code).toBe(0);
+    const want: string[] = J.anova.ohio_exchangeable.printout;
+    const lines = out.stdout.replace(/\n$/, '').split('\n');
+    expect(lines.slice(lines.indexOf(want[0]))).toEqual(want);
+  });
+
   it('--qic', async () => {
     const q = J.qic.epil_exchangeable;
     const out = await runMain(['gee', data('epil.csv'), 'y ~ lbase * trt + lage + V4', '--id', 'subject', '--family', 'poisson', '--corstr', 'exchangeable', '--epsilon', '1e-12', '--maxit', '100', '--qic', '--json']);

@@ -12,7 +12,7 @@ import { gee } from '../gee/gee.js';
 import type { GeeFamilyName } from '../gee/meanModel.js';
 import type { CorStr } from '../gee/workingCorrelation.js';
 import type { StdErr } from '../gee/geeFit.js';
-import { formatPval, formatR } from '../results/rFormat.js';
+import { formatR } from '../results/rFormat.js';
 import { type CliIO, type FitArgs, CliError, errorMessage, parseFactors, resolveCsv } from './fitCommand.js';
 
 export interface GeeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'> {
@@ -64,14 +64,7 @@ export async function runGee(args: GeeArgs, io: CliIO): Promise<number> {
       return 0;
     }
     let out = fit.summary();
-    if (anova) {
-      const labels = anova.map((r) => r.term);
-      const w = Math.max(...labels.map((l) => l.length));
-      const x2 = formatR(anova.map((r) => r.x2), 3);
-      const pv = formatPval(anova.map((r) => r.p), 3);
-      out += `\n\nAnalysis of 'Wald statistic' Table (terms added sequentially, first to last)\n${''.padEnd(w)} Df X2 P(>|Chi|)\n`;
-      out += anova.map((r, i) => `${r.term.padEnd(w)} ${String(r.df).padStart(2)} ${x2[i]} ${pv[i]}`).join('\n');
-    }
+    if (anova) out += `\n\n${fit.anovaPrintout()}`;
     if (qic) out += `\n\n${['QIC', 'QICu', 'Quasi Lik', 'CIC', 'params', 'QICC'].join('  ')}\n${formatR([qic.QIC, qic.QICu, qic.quasiLik, qic.CIC, qic.params, qic.QICC], 7).join('  ')}`;
     io.stdout(`${out}\n`);
     return 0;

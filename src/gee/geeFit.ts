@@ -18,7 +18,7 @@ import { type GeeParams, type GeeProblem, geeEstimate, startValues } from './est
 import { type GeeVariances, sandwichVariances } from './sandwich.js';
 import type { JackVariances } from './jackknife.js';
 import { workingCorrelation } from './workingCorrelation.js';
-import { type WaldRow, sequentialWald, nestedWald } from './wald.js';
+import { type WaldRow, nestedHeading, nestedWald, printWaldTable, sequentialHeading, sequentialWald } from './wald.js';
 
 export type StdErr = 'san.se' | 'jack' | 'j1s' | 'fij';
 
@@ -150,7 +150,18 @@ export class GeeFit {
   anova(other?: GeeFit): WaldRow[] {
     if (other === undefined) return sequentialWald(this, termColumns(this.gf.frame), this.gf.frame.formula.fixed.terms.map((t) => t.label));
     if (!(other instanceof GeeFit)) throw new OptionError('other', 'gee anova: the second model must be a gee fit');
-    return [nestedWald(this, other)];
+    return [nestedWald(this, other).row];
+  }
+
+  /** print(anova(fit)) or print(anova(fit, other)) as R prints geepack's tables */
+  anovaPrintout(other?: GeeFit): string {
+    if (other === undefined) {
+      return printWaldTable(this.anova(), sequentialHeading(this.family, this.link, this.gf.frame.yname)).join('\n');
+    }
+    if (!(other instanceof GeeFit)) throw new OptionError('other', 'gee anova: the second model must be a gee fit');
+    const t = nestedWald(this, other);
+    const text = (f: GeeFit) => f.formula.replace(/\s+/g, ' ').replace(/\s*~\s*/, ' ~ ');
+    return printWaldTable([t.row], nestedHeading(text(t.larger), text(t.smaller))).join('\n');
   }
 
   /** A refit of this fit's rows with the columns `cols` of X (geese.fit's defaults, or `corstr`/scaleFix given). */

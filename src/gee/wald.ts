@@ -12,9 +12,13 @@
 import { ModelError } from '../errors/errors.js';
 import { type Mat, inverse, mul, mulVec, transpose } from './dense.js';
 import { pchisqUpper } from '../stats/distributions.js';
+import { formatPval, formatR, printMatrix, zapsmall } from '../results/rFormat.js';
 import type { GeeFit } from './geeFit.js';
 
 export interface WaldRow { term: string; df: number; x2: number; p: number }
+
+/** the two-model test with the larger fit first (Model 1) */
+export interface NestedWald { row: WaldRow; larger: GeeFit; smaller: GeeFit }
 
 function wald(beta: readonly number[], V: Mat, idx: number[]): number {
   const b = idx.map((j) => beta[j]);
@@ -60,7 +64,7 @@ function extendBasis(basis: number[][], cols: number[][]): number[][] {
   return out;
 }
 
-export function nestedWald(a: GeeFit, b: GeeFit): WaldRow {
+export function nestedWald(a: GeeFit, b: GeeFit): NestedWald {
   if (a.nobs !== b.nobs) throw new ModelError(`gee anova: the fits have ${a.nobs} and ${b.nobs} observations: they must be fitted to the same rows`);
   const colsOf = (f: GeeFit) => {
     // X's columns in the data's row order
@@ -82,5 +86,39 @@ export function nestedWald(a: GeeFit, b: GeeFit): WaldRow {
   const V0 = mul(mul(L, big.vcov()), transpose(L, big.coefficients.length));
   const Vi = inverse(V0, 'the variance of the tested combinations');
   const x2 = g.reduce((s, ga, i) => s + ga * g.reduce((t, gc, j) => t + Vi[i][j] * gc, 0), 0);
-  return { term: '1', df: Q2.length, x2, p: 1 - (1 - pchisqUpper(x2, Q2.length)) };
+  return { row: { term: '1', df: Q2.length, x2, p: 1 - (1 - pchisqUpper(x2, Q2.length)) }, larger: big, smaller: big === a ? b : a };
+}
+
+/**
+ * R's print.anova of geepack's Wald table: the heading lines, then printCoefmat with digits 5 (R's
+ * default 7 − 2): Df as integers, X2 zapsmall'ed and formatted to 5 digits, P(>|Chi|) by format.pval
+ * to 4 digits with significance stars.
+ */
+export function printWaldTable(rows: readonly WaldRow[], heading: readonly string[]): string[] {
+  const digits = 5;
+  const df = formatR(rows.map((r) => r.df), digits);
+  const x2 = formatR(zapsmall(rows.map((r) => r.x2), digits), digits);
+  const pv = rows.map((r) => r.p);
+  const cols = [df, x2, formatPval(pv, digits - 1)];
+  const labels = ['Df', 'X2', 'P(>|Chi|)'];
+  const stars = pv.some((x) => Number.isFinite(x) && x < 0.1);
+  if (stars) {
+    const sym = pv.map((x) => (!Number.isFinite(x) ? '' : x <= 0.001 ? '***' : x <= 0.01 ? '**' : x <= 0.05 ? '*' : x <= 0.1 ? '.' : ' '));
+    const w = Math.max(...sym.map((s) => s.length));
+    cols.push(sym.map((s) => s.padEnd(w)));
+    labels.push('');
+  }
+  const lines = [...heading, ...printMatrix(cols, rows.map((r) => r.term), labels, true)];
+  if (stars) lines.push('---', "Signif. codes:  0 ‘***’ 0.001 ‘**’ 0.01 ‘*’ 0.05 ‘.’ 0.1 ‘ ’ 1");
+  return lines;
+}
+
+/** anova.geeglm's heading of the sequential table */
+export function sequentialHeading(family: string, link: string, response: string): string[] {
+  return ["Analysis of 'Wald statistic' Table", `Model: ${family}, link: ${link}`, `Response: ${response}`, 'Terms added sequentially (first to last)', ''];
+}
+
+/** anovageePrim2's heading of the two-model table (the larger model first) */
+export function nestedHeading(formula1: string, formula2: string): string[] {
+  return ["Analysis of 'Wald statistic' Table", '', `Model 1 ${formula1} `, `Model 2 ${formula2}`];
 }

@@ -92,7 +92,11 @@ run("epil_ar1_singletons", epil[!(epil$subject %in% 1:3 & epil$period > 1), ], y
   std.err = "jack")
 run("epil_independence_weights", epil, y ~ lbase + trt + lage, poisson(), "subject", "independence", weights = "base")
 
-tab <- function(a) list(rows = rownames(a), df = as.numeric(a$Df), x2 = as.numeric(a$X2), p = as.numeric(a[["P(>|Chi|)"]]), printout = { options(digits = 7); capture.output(print(a)) })
+tab <- function(a) {
+  force(a)
+  options(digits = 7)
+  list(rows = rownames(a), df = as.numeric(a$Df), x2 = as.numeric(a$X2), p = as.numeric(a[["P(>|Chi|)"]]), printout = capture.output(print(a)))
+}
 anovas <- list(
   ohio_exchangeable = tab(anova(o_exc)),
   dietox_ar1 = tab(anova(d_ar1)),
