@@ -1,7 +1,7 @@
 /**
  * gee (src/gee/): geepack 1.3.9's geeglm against test/oracle/geepack.R's fixtures (test/fixtures/gee/),
  * fitted there and here with epsilon = 1e-12, maxit = 100 (geepack's defaults: 1e-4 on the largest
- * step of β, φ, α; 25 iterations). Tolerances: 1e-6 relative for the iterated estimates and their
+ * step of β, φ, α; 25 iterations — two cases run with those, checking the stopping rule). Tolerances: 1e-6 relative for the iterated estimates and their
  * variances (seen: ≤ 1e-12), Wald statistics likewise; p-values to 1e-10 absolute (geepack's 1 − pchisq).
  */
 import { readFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ function fitCase(name: string, data?: arrow.Table): GeeFit {
   const c = J.cases[name];
   return gee(c.formula, data ?? caseTable(name), {
     id: c.id, family: c.family, link: c.link, corstr: c.corstr, stdErr: c.std_err, ...(c.waves ? { waves: c.waves } : {}),
-    scaleFix: c.scale_fix, ...(c.weights ? { weights: c.weights } : {}), epsilon: 1e-12, maxit: 100,
+    scaleFix: c.scale_fix, ...(c.weights ? { weights: c.weights } : {}), epsilon: c.epsilon, maxit: c.maxit,
   });
 }
 

@@ -5,7 +5,7 @@
 # Data (written to test/fixtures/gee/ as CSV, read back here so that the fits see what the tests read):
 # geepack's ohio (binomial, 537 children × 4 waves), geepack's dietox (gaussian; Feed has 72 missing
 # values; 3 pigs with 11 rows: unequal clusters) and MASS's epil (Poisson counts, 59 subjects × 4).
-# Every fit is run with geese.control(epsilon = 1e-12, maxit = 100) (geepack's default epsilon is 1e-4
+# Every fit but the two *_default ones is run with geese.control(epsilon = 1e-12, maxit = 100) (geepack's default epsilon is 1e-4
 # on max |Δβ|, |Δφ|, |Δα| of one iteration, maxit 25).
 #
 # Per case (test/fixtures/gee/cases.json): β, the sandwich (geese$vbeta), naive (vbeta.naiv) and the
@@ -30,7 +30,7 @@ ctl <- geese.control(epsilon = 1e-12, maxit = 100)
 mat <- function(m) if (is.null(m) || length(m) == 0) list() else unname(lapply(seq_len(nrow(m)), function(i) as.numeric(m[i, ])))
 
 cases <- list()
-run <- function(name, data, formula, family, id, corstr, std.err = "san.se", waves = NULL, scale.fix = FALSE, weights = NULL, newdata = NULL) {
+run <- function(name, data, formula, family, id, corstr, std.err = "san.se", waves = NULL, scale.fix = FALSE, weights = NULL, newdata = NULL, ctl = geese.control(epsilon = 1e-12, maxit = 100)) {
   data$.id <- data[[id]]
   data$.w <- if (is.null(weights)) 1 else data[[weights]]
   data$.waves <- if (is.null(waves)) NA else data[[waves]]
@@ -44,7 +44,7 @@ run <- function(name, data, formula, family, id, corstr, std.err = "san.se", wav
   res <- list(
     formula = deparse(formula), family = family$family, link = family$link, id = id, corstr = corstr, std_err = std.err,
     waves = if (is.null(waves)) NULL else waves, scale_fix = scale.fix, weights = if (is.null(weights)) NULL else weights,
-    error = g$error, nobs = length(fit$y), clusz = g$clusz, xnames = names(g$beta),
+    epsilon = ctl$epsilon, maxit = ctl$maxit, error = g$error, nobs = length(fit$y), clusz = g$clusz, xnames = names(g$beta),
     beta = unname(g$beta), vbeta = mat(g$vbeta), vbeta_naiv = mat(g$vbeta.naiv),
     gamma = unname(g$gamma), vgamma = mat(g$vgamma), alpha = unname(g$alpha), valpha = mat(g$valpha),
     vbeta_ajs = mat(g$vbeta.ajs), vgamma_ajs = mat(g$vgamma.ajs), valpha_ajs = mat(g$valpha.ajs),
@@ -66,6 +66,9 @@ run <- function(name, data, formula, family, id, corstr, std.err = "san.se", wav
   fit
 }
 
+# geepack's default control (epsilon 1e-4 on the largest step, maxit 25): the stopping rule itself
+run("ohio_exchangeable_default", ohio, resp ~ age + smoke, binomial(), "id", "exchangeable", ctl = geese.control())
+run("dietox_ar1_default", dietox, Weight ~ Time + Cu, gaussian(), "Pig", "ar1", waves = "Time", ctl = geese.control())
 o_ind <- run("ohio_independence", ohio, resp ~ age + smoke, binomial(), "id", "independence")
 o_exc <- run("ohio_exchangeable", ohio, resp ~ age + smoke, binomial(), "id", "exchangeable",
   newdata = data.frame(age = c(-2, 0, 1), smoke = c(0, 1, 1)))
