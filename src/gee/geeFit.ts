@@ -57,6 +57,8 @@ export class GeeFit {
   readonly variances: GeeVariances;
   readonly jack: JackVariances | null;
   readonly nobs: number;
+  /** rows of the data dropped for a missing value (na.omit) */
+  readonly nDropped: number;
   readonly clusterSizes: number[];
   readonly iterations: number;
   readonly converged: boolean;
@@ -82,6 +84,7 @@ export class GeeFit {
     this.variances = init.variances;
     this.jack = init.jack;
     this.nobs = init.gf.n;
+    this.nDropped = init.gf.frame.nDropped;
     this.clusterSizes = Array.from(init.gf.size);
     this.iterations = init.iterations;
     this.converged = init.converged;
@@ -238,7 +241,7 @@ export class GeeFit {
     const se = (V: Mat) => V.map((row, j) => Math.sqrt(row[j]));
     return {
       model: 'gee', formula: this.formula, family: this.family, link: this.link, corstr: this.corstr, std_err: this.stdErrType,
-      nobs: this.nobs, clusters: this.clusterSizes.length, max_cluster_size: Math.max(...this.clusterSizes),
+      nobs: this.nobs, n_dropped: this.nDropped, clusters: this.clusterSizes.length, max_cluster_size: Math.max(...this.clusterSizes),
       coefficients: this.coefTable().map((r) => ({ term: r.name, estimate: r.estimate, std_err: r.stdErr, wald: r.wald, p_value: r.p })),
       vcov: this.vcov(), vcov_naive: this.vcovNaive(), vcov_sandwich: this.vcovSandwich(),
       scale: { estimate: this.scale, std_err: this.problem.scaleFix ? null : Math.sqrt(this.vcovScale()[0][0]), fixed: this.problem.scaleFix },
