@@ -133,6 +133,7 @@ describe('gee: anova (Wald tests) and QIC', () => {
       const got = getFit(name).qic();
       expectClose([got.QIC, got.QICu, got.quasiLik, got.CIC, got.params, got.QICC], [q.QIC, q.QICu, q['Quasi Lik'], q.CIC, q.params, q.QICC], 1e-6, name);
     }
+    expect(getFit('ohio_exchangeable').qicPrintout().split('\n')).toEqual(J.qic_printout);
   });
 });
 

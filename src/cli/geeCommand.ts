@@ -12,7 +12,6 @@ import { gee } from '../gee/gee.js';
 import type { GeeFamilyName } from '../gee/meanModel.js';
 import type { CorStr } from '../gee/workingCorrelation.js';
 import type { StdErr } from '../gee/geeFit.js';
-import { formatR } from '../results/rFormat.js';
 import { type CliIO, type FitArgs, CliError, errorMessage, parseFactors, resolveCsv } from './fitCommand.js';
 
 export interface GeeArgs extends Pick<FitArgs, 'factors' | 'json' | 'quiet' | 'delimiter' | 'encoding' | 'strayText'> {
@@ -65,7 +64,7 @@ export async function runGee(args: GeeArgs, io: CliIO): Promise<number> {
     }
     let out = fit.summary();
     if (anova) out += `\n\n${fit.anovaPrintout()}`;
-    if (qic) out += `\n\n${['QIC', 'QICu', 'Quasi Lik', 'CIC', 'params', 'QICC'].join('  ')}\n${formatR([qic.QIC, qic.QICu, qic.quasiLik, qic.CIC, qic.params, qic.QICC], 7).join('  ')}`;
+    if (qic) out += `\n\n${fit.qicPrintout()}`;
     io.stdout(`${out}\n`);
     return 0;
   } catch (e) {

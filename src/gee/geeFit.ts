@@ -8,7 +8,7 @@ import { OptionError } from '../errors/errors.js';
 import { type DataInput, toArrowTable } from '../io/dataInput.js';
 import { newDataDesign } from '../results/predict.js';
 import { printCoefmat } from '../results/lme4Print.js';
-import { formatR, printMatrix } from '../results/rFormat.js';
+import { formatR, printMatrix, printNamedVector } from '../results/rFormat.js';
 import { pchisqUpper } from '../stats/distributions.js';
 import { termColumns } from '../inference/termColumns.js';
 import { type Mat, inverse } from './dense.js';
@@ -212,6 +212,12 @@ export class GeeFit {
     const K = this.clusterSizes.length;
     const QIC = -2 * (quasi - trace);
     return { QIC, QICu: -2 * (quasi - p), quasiLik: quasi, CIC: trace, params: p, QICC: QIC + (2 * kpm * (kpm + 1)) / (K - kpm - 1) };
+  }
+
+  /** print(QIC(fit)): the named vector QIC, QICu, Quasi Lik, CIC, params, QICC at R's default 7 digits */
+  qicPrintout(): string {
+    const q = this.qic();
+    return printNamedVector(formatR([q.QIC, q.QICu, q.quasiLik, q.CIC, q.params, q.QICC], 7), ['QIC', 'QICu', 'Quasi Lik', 'CIC', 'params', 'QICC']).join('\n');
   }
 
   /** print(summary(fit)) as geepack 1.3.9 prints it (R's default digits: 4 in its tables) */

@@ -118,4 +118,6 @@ qics <- list(
   ohio_ar1 = as.list(QIC(O2)),
   epil_exchangeable = as.list(QIC(E1))
 )
-writeLines(toJSON(list(cases = cases, anova = anovas, qic = qics), auto_unbox = TRUE, digits = NA, null = "null", na = "null"), file.path(out, "cases.json"))
+options(digits = 7)
+qic_printout <- capture.output(print(QIC(O1)))
+writeLines(toJSON(list(cases = cases, anova = anovas, qic = qics, qic_printout = qic_printout), auto_unbox = TRUE, digits = NA, null = "null", na = "null"), file.path(out, "cases.json"))
