@@ -27,9 +27,7 @@ export function mul(A: Mat, B: Mat, c = B[0]?.length ?? 0): Mat {
 }
 
 export function add(A: Mat, B: Mat): Mat { return A.map((row, i) => row.map((v, j) => v + B[i][j])); }
-export function sub(A: Mat, B: Mat): Mat { return A.map((row, i) => row.map((v, j) => v - B[i][j])); }
 export function scale(A: Mat, s: number): Mat { return A.map((row) => row.map((v) => v * s)); }
-export function addInPlace(A: Mat, B: Mat): void { for (let i = 0; i < A.length; i++) for (let j = 0; j < A[i].length; j++) A[i][j] += B[i][j]; }
 /** A x */
 export function mulVec(A: Mat, x: ArrayLike<number>): number[] { return A.map((row) => row.reduce((s, v, j) => s + v * x[j], 0)); }
 /** a bᵀ */
