@@ -6,12 +6,12 @@
  *   exchangeable  R_jk = α, E = 1;
  *   ar1           R_jk = α^|t_j − t_k| (t the waves), E_jk = |t_j − t_k| α^(|t_j − t_k| − 1) (1 at lag 1);
  *   unstructured  R_jk = α_{t_j:t_k} (one α for each pair of waves a < b ≤ the largest cluster size, in
- *                 geepack's order alpha.1:2, alpha.1:3, …), E the pair's indicator row;
- *   fixed         R_jk = the given matrix's (t_j, t_k) entry, no α (geepack's 'fixed' with its zcor).
+ *                 geepack's order alpha.1:2, alpha.1:3, …), E the pair's indicator row.
+ * (geepack's 'fixed' and 'userdefined', which take a zcor, are not implemented: gee() refuses them.)
  */
 import type { Mat } from './dense.js';
 
-export type CorStr = 'independence' | 'exchangeable' | 'ar1' | 'unstructured' | 'fixed';
+export type CorStr = 'independence' | 'exchangeable' | 'ar1' | 'unstructured';
 
 export interface WorkingCorrelation {
   corstr: CorStr;
@@ -30,8 +30,8 @@ export function pairIndex(a: number, b: number, m: number): number {
   return (a - 1) * m - ((a - 1) * a) / 2 + (b - a - 1);
 }
 
-/** The working correlation for `corstr`; m the largest cluster size; `fixed` the given matrix (waves index it). */
-export function workingCorrelation(corstr: CorStr, m: number, fixed?: Mat): WorkingCorrelation {
+/** The working correlation for `corstr`; m the largest cluster size. */
+export function workingCorrelation(corstr: CorStr, m: number): WorkingCorrelation {
   const build = (t: ArrayLike<number>, off: (j: number, k: number) => number): Mat => {
     const n = t.length;
     const R: Mat = Array.from({ length: n }, (_, j) => Array.from({ length: n }, (_, k) => (j === k ? 1 : 0)));
@@ -46,8 +46,6 @@ export function workingCorrelation(corstr: CorStr, m: number, fixed?: Mat): Work
   switch (corstr) {
     case 'independence':
       return { corstr, q: 0, names: [], R: (_a, t) => build(t, () => 0), E: () => [] };
-    case 'fixed':
-      return { corstr, q: 0, names: [], R: (_a, t) => build(t, (j, k) => fixed![t[j] - 1][t[k] - 1]), E: () => [] };
     case 'exchangeable':
       return { corstr, q: 1, names: ['alpha'], R: (a, t) => build(t, () => a[0]), E: (_a, t) => pairs(t, () => [1]) };
     case 'ar1':
