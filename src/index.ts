@@ -407,6 +407,14 @@ export { glmmPQL } from './pql/glmmPQL.js';
 export type { GlmmPqlOptions } from './pql/glmmPQL.js';
 export { GlmmPqlFit } from './pql/glmmPQLFit.js';
 export type { PqlFamilyName, PredictType as PqlPredictType } from './pql/glmmPQLFit.js';
+// geepack's geeglm: generalized estimating equations, a marginal model (src/gee)
+export { gee } from './gee/gee.js';
+export type { GeeOptions } from './gee/gee.js';
+export { GeeFit } from './gee/geeFit.js';
+export type { StdErr as GeeStdErr, GeeCoefRow } from './gee/geeFit.js';
+export type { GeeFamilyName } from './gee/meanModel.js';
+export type { CorStr as GeeCorStr } from './gee/workingCorrelation.js';
+export type { WaldRow as GeeWaldRow } from './gee/wald.js';
 export type { LmeOptions, GlsOptions, AnovaRow as LmeAnovaRow, ResidualType as LmeResidualType, TTableRow as LmeTTableRow } from './nlme/index.js';
 // parameters's model_parameters() and effectsize's standardize_parameters() of lmer and glmer fits (src/parameters; fit.modelParameters, fit.standardizeParameters)
 import './parameters/methods.js';

@@ -120,6 +120,15 @@ describe('import rules of src/', () => {
 
   it('every folder of src/ is reached by the walk', () => {
     const folders = new Set(sourceFiles(join(root, 'src')).map((f) => dirname(relative(root, f)).split('\\').join('/')));
-    for (const f of ['src/model', 'src/linalg', 'src/frame', 'src/glmm', 'src/backend/webgpu']) expect(folders.has(f)).toBe(true);
+    for (const f of ['src/model', 'src/linalg', 'src/frame', 'src/glmm', 'src/gee', 'src/backend/webgpu']) expect(folders.has(f)).toBe(true);
+  });
+
+  it('src/gee (a marginal model, no fitter of a mixed model) imports only its stages\' helpers, and only src/cli and the index import it', () => {
+    const allowed = ['src/errors', 'src/formula', 'src/frame', 'src/io', 'src/linalg', 'src/results', 'src/stats', 'src/inference'];
+    const out = edges.filter((e) => under(e.from, 'src/gee') && !under(e.to, 'src/gee') && !allowed.some((t) => under(e.to, t)) &&
+      !(e.to === 'src/glmm' && e.spec.endsWith('/family.js')));
+    expect(show(out)).toEqual([]);
+    const into = edges.filter((e) => under(e.to, 'src/gee') && !under(e.from, 'src/gee') && e.from !== 'src' && !under(e.from, 'src/cli'));
+    expect(show(into)).toEqual([]);
   });
 });

@@ -39,6 +39,7 @@
  *     [--anova [--type marginal] [--terms a,b] [--L 'x=1'] [--adjust-sigma false]] [--emmeans '~ A' [--mode M] [--type response] [--contrast pairwise]] (also gls)
  *   mixedgpu glmmpql FILE "y ~ x" --random "~ 1 | g" --family binomial [--weights n] [--correlation "corAR1(form = ~ t | g)"] [--niter 10] [--verbose] [--json]
  *     [--emmeans '~ A' [--type response] [--mode containment|asymptotic] [--contrast pairwise]]
+ *   mixedgpu gee FILE "y ~ x" --id subject [--family binomial] [--corstr exchangeable|ar1|unstructured] [--waves t] [--std-err san.se|jack|j1s|fij] [--anova] [--qic] [--json]
  *   mixedgpu gls FILE "y ~ x" [--weights "varPower(form = ~ x)"] [--correlation "corCompSymm(form = ~ 1 | g)"] [--ml] [--json]
  *   mixedgpu gamm4 FILE "y ~ s(x) + z" [--random "~ (1 | g)"] [--ml] [--factors a,b] [--backend cpu|webgpu|auto] [--points 50] [--json]
  *   mixedgpu reliability FILE (--subject COL --rater COL --value COL | --raters a,b,c) [--alpha 0.05] [--json]   (psych's ICC: Shrout & Fleiss from lmer)
@@ -82,6 +83,7 @@ import { runRobu } from './robuCommand.js';
 import { runLmList } from './lmListCommand.js';
 import { runLme } from './lmeCommand.js';
 import { runGlmmPql } from './glmmpqlCommand.js';
+import { runGee } from './geeCommand.js';
 import { runNlmer } from './nlmerCommand.js';
 import { runGamm } from './gammCommand.js';
 import { runRobust } from './robustCommand.js';
@@ -327,6 +329,30 @@ export function buildProgram(): Command {
     .option('--quiet', 'no notes or warnings on stderr')
     .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runGlmmPql>[0], 'file' | 'formula'>) => {
       process.exitCode = await runGlmmPql({ file, formula, ...opts }, io());
+    });
+
+  csvReadOptions(program
+    .command('gee')
+    .description("geepack's geeglm: generalized estimating equations — a marginal (population-averaged) model with a working correlation within clusters and sandwich standard errors, not a mixed model; printed as R's print(summary(geeglm(...)))")
+    .argument('<file>', 'data file (.csv, .tsv, .arrow, .feather, .ipc, .parquet)')
+    .argument('<formula>', "the mean model 'y ~ x + time' (no random terms): 'cbind(s, f) ~ x', 'y ~ x + offset(log(t))'")
+    .option('--id <column>', 'the cluster (subject) identifiers (required); rows are grouped by it')
+    .option('--family <name>', 'gaussian (default), binomial, poisson or Gamma')
+    .option('--link <name>', "the link (default the family's)")
+    .option('--corstr <structure>', 'the working correlation: independence (default), exchangeable, ar1 or unstructured')
+    .option('--waves <column>', 'the order within clusters (ar1 distances, unstructured pairs); default 1, …, n_i in row order')
+    .option('--weights <column>', 'prior weights')
+    .option('--std-err <type>', 'san.se (sandwich, default), jack (approximate jackknife), j1s (one-step) or fij (fully iterated)')
+    .option('--scale-fix', "geeglm's scale.fix: the scale is not estimated")
+    .option('--epsilon <tol>', "geese.control's epsilon (default 1e-4)")
+    .option('--maxit <n>', "geese.control's maxit (default 25)")
+    .option('--anova', "add anova.geeglm's Wald tests of the terms added sequentially")
+    .option('--qic', "add geepack's QIC")
+    .option('--factors <columns>', 'comma-separated numeric columns to read as factors')
+    .option('--json', 'print the fit as one JSON object'))
+    .option('--quiet', 'no notes or warnings on stderr')
+    .action(async (file: string, formula: string, opts: Omit<Parameters<typeof runGee>[0], 'file' | 'formula'>) => {
+      process.exitCode = await runGee({ file, formula, ...opts }, io());
     });
 
   csvReadOptions(program

@@ -173,6 +173,8 @@ export interface CoefColumns {
   pvalues?: number[];
   /** zap.ind = 3 (glmmTMB's print.summary): the statistic's column zapsmall(·, digits) before its rounding */
   zapStatistic?: boolean;
+  /** the columns' headers in place of Estimate, Std. Error, statName and Pr(>|z|) (geepack: Estimate, Std.err, Wald, Pr(>|W|)) */
+  headers?: [string, string, string, string];
 }
 
 /**
@@ -200,12 +202,12 @@ export function printCoefmat(c: CoefColumns): string[] {
   const stat = c.zapStatistic ? zapsmall(c.statistic, DIGITS) : c.statistic;
   const tCol = formatR(stat.map((v) => roundR(v, digTst)), DIGITS);
   const cols = [cs.slice(0, p), cs.slice(p), tCol];
-  const labels = ['Estimate', 'Std. Error', c.statName];
+  const labels = c.headers ? c.headers.slice(0, 3) : ['Estimate', 'Std. Error', c.statName];
   const pv = c.pvalues;
   let stars = false;
   if (pv) {
     cols.push(formatPval(pv, digTst));
-    labels.push('Pr(>|z|)');
+    labels.push(c.headers ? c.headers[3] : 'Pr(>|z|)');
     stars = pv.some((x) => Number.isFinite(x) && x < 0.1);
     if (stars) {
       const sym = pv.map((x) => (!Number.isFinite(x) ? '' : x <= 0.001 ? '***' : x <= 0.01 ? '**' : x <= 0.05 ? '*' : x <= 0.1 ? '.' : ' '));
