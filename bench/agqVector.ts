@@ -24,10 +24,10 @@ async function main(): Promise<void> {
   const formula = 'y ~ x + w + (x | g)';
   const out: Record<string, unknown>[] = [];
   // one warm-up fit (compilation, the row threads), not reported
-  await glmer(formula, data.columns, { family: 'binomial', nAGQ: 3 });
+  await glmer(formula, data.table, { family: 'binomial', nAGQ: 3 });
   for (const nAGQ of [1, 3, 5, 9]) {
     const t0 = performance.now();
-    const fit = await glmer(formula, data.columns, { family: 'binomial', nAGQ });
+    const fit = await glmer(formula, data.table, { family: 'binomial', nAGQ });
     const ms = performance.now() - t0;
     const r = { nAGQ, nodesPerLevel: nAGQ ** 2, ms: Math.round(ms), evaluations: fit.feval, deviance: fit.objective, theta: Array.from(fit.theta) };
     console.error(`nAGQ ${nAGQ} (${r.nodesPerLevel} nodes a level): ${(ms / 1000).toFixed(2)} s, ${fit.feval} evaluations, -2l ${fit.objective.toFixed(4)}, theta ${r.theta.map((v) => v.toFixed(4)).join(' ')}`);
