@@ -11,18 +11,12 @@
  */
 import { FitError } from '../errors/errors.js';
 import { type Mat, solve, zeros } from './dense.js';
+import type { GeeFrame } from './frame.js';
 import type { MeanModel } from './meanModel.js';
 import type { WorkingCorrelation } from './workingCorrelation.js';
 
-export interface GeeProblem {
-  X: number[][];
-  y: Float64Array;
-  w: Float64Array;
-  offset: Float64Array;
-  t: Int32Array;
-  start: Int32Array;
-  size: Int32Array;
-  p: number;
+/** the frame's rows in cluster order (X, y, w, offset, wave codes t, the clusters' start and size), the mean model and the working correlation */
+export interface GeeProblem extends Pick<GeeFrame, 'X' | 'y' | 'w' | 'offset' | 't' | 'start' | 'size' | 'p'> {
   mean: MeanModel;
   cor: WorkingCorrelation;
   /** geeglm's scale.fix: φ stays at its start */
