@@ -8,34 +8,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { readCsvFile } from '../src/io/node.js';
 import { ImputedFits, glmerImputed, lmerImputed, printTestConstraints, printTestModels, splitImputations } from '../src/fit/imputed.js';
-import type { MiTest } from '../src/inference/miTests.js';
 import type { CliIO } from '../src/cli/fitCommand.js';
 import { runPool } from '../src/cli/poolCommand.js';
 import { main } from '../src/cli/program.js';
+import { GLMER, GLMER0, LMER, LMER0, MITML_DIR, REL, TIGHT, afterCall, checkTest, close, mitmlTable } from './helpers/mitmlCase.js';
 
-const dir = new URL('./fixtures/mitml/', import.meta.url);
+const dir = MITML_DIR;
 const ref = JSON.parse(readFileSync(new URL('references.json', dir), 'utf8'));
-const table = readCsvFile(new URL('imputed_long.csv', dir).pathname).table;
-
-const REL = 1e-6;
-function close(a: number, b: number, rel = REL, abs = 0, what = ''): void {
-  expect(Math.abs(a - b), `${what}: ${a} against R's ${b}`).toBeLessThanOrEqual(rel * Math.abs(b) + abs);
-}
-function checkTest(t: MiTest, r: Record<string, number>): void {
-  close(t.F, r['F.value']); expect(t.df1).toBe(r.df1); close(t.df2, r.df2); close(t.p, r['P(>F)'], 10 * REL, 1e-12); close(t.riv, r.RIV);
-}
-/** R's printout after its Call lines */
-const afterCall = (lines: string[]) => lines.slice(lines.findIndex((l) => l.startsWith('Final') || l.startsWith('Model comparison') || l.startsWith('Hypothesis test calculated'))).join('\n') + '\n';
+const table = mitmlTable();
 const asArray = <T>(x: T | T[]): T[] => ([] as T[]).concat(x);
-
-/** lme4's fits in the oracle ran bobyqa to rhoend 1e-10 (glmer: 1e-9 with tolPwrss 1e-13), so that the weakly determined variance components are exact to ~1e-7; ours too */
-const TIGHT = { optimizer: { rhoend: 1e-10 } };
-const LMER = 'ReadAchiev ~ ReadDis + SES + Sex + (1 + Sex | ID)';
-const LMER0 = 'ReadAchiev ~ ReadDis + (1 + Sex | ID)';
-const GLMER = 'I(ReadAchiev > 500) ~ ReadDis + Sex + (1 | ID)';
-const GLMER0 = 'I(ReadAchiev > 500) ~ ReadDis + (1 | ID)';
 
 describe('lmer on 5 imputations (a random slope)', () => {
   const R = ref.lmer;

@@ -10,33 +10,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readCsvFile } from '../src/io/node.js';
 import { ImputedFits, glmerImputed, lmerImputed, printTestModels, splitImputations, stackImputations } from '../src/fit/imputed.js';
 import { lmer } from '../src/fit/lmer.js';
-import { checkMiAriv, miD3, miD4, type MiTest } from '../src/inference/miTests.js';
+import { checkMiAriv, miD3, miD4 } from '../src/inference/miTests.js';
 import { pchisqUpper } from '../src/stats/distributions.js';
 import type { CliIO } from '../src/cli/fitCommand.js';
 import { runPool } from '../src/cli/poolCommand.js';
+import { GLMER, GLMER0, LMER, LMER0, MITML_DIR, TIGHT, afterCall, checkTest, close, mitmlTable } from './helpers/mitmlCase.js';
 
-const dir = new URL('./fixtures/mitml/', import.meta.url);
-const ref = JSON.parse(readFileSync(new URL('d4.json', dir), 'utf8'));
-const table = readCsvFile(new URL('imputed_long.csv', dir).pathname).table;
-
-const REL = 1e-6;
-function close(a: number, b: number, rel = REL, abs = 0, what = ''): void {
-  expect(Math.abs(a - b), `${what}: ${a} against R's ${b}`).toBeLessThanOrEqual(rel * Math.abs(b) + abs);
-}
-function checkTest(t: MiTest, r: Record<string, number>, what: string): void {
-  close(t.F, r['F.value'], REL, 0, `${what} F`); expect(t.df1).toBe(r.df1); close(t.df2, r.df2, REL, 0, `${what} df2`);
-  close(t.p, r['P(>F)'], 10 * REL, 1e-12, `${what} p`); close(t.riv, r.RIV, REL, 0, `${what} RIV`);
-}
-const afterCall = (lines: string[]) => lines.slice(lines.findIndex((l) => l.startsWith('Model comparison'))).join('\n') + '\n';
-
-const TIGHT = { optimizer: { rhoend: 1e-10 } };
-const LMER = 'ReadAchiev ~ ReadDis + SES + Sex + (1 + Sex | ID)';
-const LMER0 = 'ReadAchiev ~ ReadDis + (1 + Sex | ID)';
-const GLMER = 'I(ReadAchiev > 500) ~ ReadDis + Sex + (1 | ID)';
-const GLMER0 = 'I(ReadAchiev > 500) ~ ReadDis + (1 | ID)';
+const ref = JSON.parse(readFileSync(new URL('d4.json', MITML_DIR), 'utf8'));
+const table = mitmlTable();
 
 describe('the imputations stacked (mitml\'s .updateStackedLL)', () => {
   it('relabels the grouping variable per imputation; the stacked ML fit is the sum of the 5 data sets\' at common parameters', async () => {
@@ -140,7 +123,7 @@ describe('mixedgpu pool --method D4 --ariv', () => {
     const code = await f({ stdout: (s) => { out.push(s); }, stderr: (s) => { err.push(s); } });
     return { code, stdout: out.join(''), stderr: err.join('') };
   }
-  const file = new URL('imputed_long.csv', dir).pathname;
+  const file = new URL('imputed_long.csv', MITML_DIR).pathname;
   it("prints mitml's D4 (robust) table; refuses --ariv without --null and a bad value", async () => {
     const t = await capture((io) => runPool({ file, formula: LMER, null: LMER0, method: 'D4', ariv: 'robust', ml: true, quiet: true }, io));
     expect(t.code, t.stderr).toBe(0);
