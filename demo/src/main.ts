@@ -49,6 +49,7 @@ import { GgFieldError, type GgFields, type GgUrlState, ggAxisLabel, ggCsv, ggFie
 import { TIDY_EXPORT_EFFECTS, tidyFileName, tidyRequest } from './tidyExport.js';
 import { type GammSplit, gammFormulaProblem, splitGammFormula } from './gammFormula.js';
 import { FIT_REPLIES, RequestLedger, cardReply } from './requests.js';
+import { CardRun, type CardRunEls } from './cardRun.js';
 import { type GammEls, drawGammPlots, renderGamm, smoothPlotCsv } from './gammView.js';
 import { AFEX_PER_PARAMETER_METHODS, type AfexUrlState, afexCsv, afexRefusal, afexFieldsOf, afexRequest, afexTable, afexUrlOf } from './afex.js';
 import {
@@ -372,7 +373,11 @@ let shownGlht: GlhtMsg | null = null;
 let pendingGlht: GlhtUrlState | null = null;
 /** the Simulation intervals card (merTools): its request running, the results shown */
 const ms = merSimEls();
-let merSimId = 0;
+const msRun = cardRun('fit', { run: [ms.reRun, ms.piRun], cancel: ms.cancel, progress: ms.progress, bar: ms.bar, progressText: ms.progressText, error: ms.error }, {
+  fieldErrors: true,
+  // both buttons back, and the status line cleared (this card's only: its status is cleared when a run ends)
+  idle: () => { ms.reRun.disabled = false; ms.piRun.disabled = false; ms.status.textContent = ''; },
+});
 let shownReSim: Extract<MerSimMsg, { kind: 'resim' }> | null = null;
 let shownPi: Extract<MerSimMsg, { kind: 'predict' }> | null = null;
 let pendingMerSim: MerSimUrlState | null = null;
@@ -503,6 +508,14 @@ function sendFor(scope: 'fit' | 'stream' | 'data', msg: Extract<ToWorker, { id: 
 }
 
 /**
+ * A card's request controller (./cardRun.ts): its id from the page's counter, sent through the ledger under
+ * the card's scope, cancelled in the worker by Cancel or when the card itself abandons it.
+ */
+function cardRun(scope: 'fit' | 'stream' | 'data', els: CardRunEls, options: { idle?: () => void; fieldErrors?: boolean } = {}): CardRun<'fit' | 'stream' | 'data', Extract<ToWorker, { id: number }>> {
+  return new CardRun({ els, scope, ...options, host: { nextId: () => nextId++, sendFor, cancel: (id) => send({ type: 'cancel', id }) } });
+}
+
+/**
  * A new generation of the scope: its running requests are cancelled in the worker (the jobs that take a
  * signal stop; the others finish there and their replies are dropped here).
  */
@@ -521,7 +534,7 @@ function abandonFitCards(): void {
   if (tst.id) endTest(tst);
   if (emmId) { emmId = 0; emm.run.disabled = false; emm.status.textContent = ''; }
   if (glhtId) endGlht();
-  if (merSimId) endMerSim();
+  msRun.drop();
   if (lsmId) endLsm();
   if (powerId) endPower();
   if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
@@ -792,23 +805,15 @@ function onMessage(m: FromWorker): void {
       }
       break;
     case 'merSimProgress':
-      if (m.id !== merSimId) break;
-      ms.bar.max = Math.max(1, m.total);
-      ms.bar.value = m.done;
-      ms.progressText.textContent = `${m.done.toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')} ${m.label}`;
+      if (msRun.accepts(m)) msRun.progress(m.done, m.total, `${m.done.toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')} ${m.label}`);
       break;
     case 'merSimDone':
-      if (m.id !== merSimId) break;
-      endMerSim();
+      if (!msRun.accepts(m)) break;
+      msRun.end();
       drawMerSim(m.result);
       break;
     case 'merSimError':
-      if (m.id !== merSimId) break;
-      endMerSim();
-      if (m.cancelled) { ms.progress.hidden = false; ms.bar.hidden = true; ms.progressText.textContent = 'Cancelled.'; } else {
-        showError(ms.error, merSimErrorText(m.message, m.field));
-        ms.error.dataset.field = m.field ?? '';
-      }
+      if (msRun.accepts(m)) msRun.fail(m, merSimErrorText(m.message, m.field));
       break;
     case 'glhtError':
       if (m.id !== glhtId) break;
@@ -2618,7 +2623,8 @@ function drawGlht(m: GlhtMsg): void {
 
 /** a new fit shown: the CSV box filled with its data's first rows; the address's settings applied (never run on opening) */
 function renderMerSimStart(r: FitResult): void {
-  merSimId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  msRun.drop();
   shownReSim = null;
   shownPi = null;
   startMerSimCard(ms, { glmm: r.kind === 'glmer', newdata: r.simNewdata });
@@ -2639,40 +2645,20 @@ function renderMerSimStart(r: FitResult): void {
   ms.card.open = true;
 }
 
-/** the card idle again (its result arrived, it was cancelled, or its fit is no longer shown) */
-function endMerSim(): void {
-  merSimId = 0;
-  ms.reRun.disabled = false;
-  ms.piRun.disabled = false;
-  ms.cancel.disabled = true;
-  ms.progress.hidden = true;
-  ms.status.textContent = '';
-}
-
 function requestMerSim(kind: 'resim' | 'predict'): void {
-  if (!shown || !result || merSimId) return;
-  ms.error.textContent = '';
-  delete ms.error.dataset.field;
+  if (!shown || !result || msRun.busy) return;
+  msRun.clearError();
   let request: MerSimRequest;
   try {
     const f = merSimFieldsOfEls(ms);
     request = kind === 'resim' ? reSimRequest(f) : predictIntervalRequest(f, result.kind === 'glmer');
   } catch (e) {
     if (!(e instanceof MerSimFieldError)) throw e;
-    showError(ms.error, e.message);
-    ms.error.dataset.field = e.field;
+    msRun.showFieldError(e.message, e.field);
     return;
   }
-  merSimId = nextId++;
-  ms.reRun.disabled = true;
-  ms.piRun.disabled = true;
-  ms.cancel.disabled = false;
-  ms.progress.hidden = false;
-  ms.bar.hidden = false;
-  ms.bar.max = request.nsims;
-  ms.bar.value = 0;
-  ms.progressText.textContent = `starting ${request.nsims.toLocaleString('en-US')} draws…`;
-  sendFor('fit', { type: 'merSim', id: merSimId, fit: shown.id, request });
+  const fit = shown.id;
+  msRun.start({ max: request.nsims, text: `starting ${request.nsims.toLocaleString('en-US')} draws…` }, (id) => ({ type: 'merSim', id, fit, request }));
 }
 
 function drawMerSim(m: MerSimMsg): void {
@@ -5170,7 +5156,7 @@ function init(): void {
   gh.card.addEventListener('toggle', () => syncUrl());
   ms.reRun.addEventListener('click', () => requestMerSim('resim'));
   ms.piRun.addEventListener('click', () => requestMerSim('predict'));
-  ms.cancel.addEventListener('click', () => { if (merSimId) { send({ type: 'cancel', id: merSimId }); ms.progressText.textContent = 'cancelling…'; } });
+  ms.cancel.addEventListener('click', () => msRun.cancel());
   ms.piRows.addEventListener('change', () => updateMerSimControls(ms));
   for (const input of [ms.reNsims, ms.reSeed, ms.reLevel, ms.piRows, ms.piWhich, ms.piLevel, ms.piNsims, ms.piSeed, ms.piType, ms.piResid]) input.addEventListener('change', () => syncUrl());
   ms.card.addEventListener('toggle', () => syncUrl());
