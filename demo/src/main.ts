@@ -383,7 +383,7 @@ let shownPi: Extract<MerSimMsg, { kind: 'predict' }> | null = null;
 let pendingMerSim: MerSimUrlState | null = null;
 /** the Multiple imputation card (mitml, mice): its request running, the result shown, the address's settings for the next data */
 const mi = miEls();
-let miId = 0;
+const miRun = cardRun('data', { run: [mi.run], cancel: mi.cancel, progress: mi.progress, bar: mi.bar, progressText: mi.progressText, error: mi.error }, { fieldErrors: true });
 let shownMi: MiMsg | null = null;
 let pendingMi: MiUrlState | null = null;
 /** the Least-squares means card (lmerTest's ls_means): its request running, the result shown, the address's settings for the next fit */
@@ -786,23 +786,15 @@ function onMessage(m: FromWorker): void {
       drawGlht(m.result);
       break;
     case 'miProgress':
-      if (m.id !== miId) break;
-      mi.bar.max = Math.max(1, m.total);
-      mi.bar.value = m.done;
-      mi.progressText.textContent = `${m.done} of ${m.total} fits · ${m.label}`;
+      if (miRun.accepts(m)) miRun.progress(m.done, m.total, `${m.done} of ${m.total} fits · ${m.label}`);
       break;
     case 'miDone':
-      if (m.id !== miId) break;
-      endMi();
+      if (!miRun.accepts(m)) break;
+      miRun.end();
       drawMi(m.result);
       break;
     case 'miError':
-      if (m.id !== miId) break;
-      endMi();
-      if (m.cancelled) { mi.progress.hidden = false; mi.bar.hidden = true; mi.progressText.textContent = 'Cancelled.'; } else {
-        showError(mi.error, miErrorText(m.message, m.field));
-        mi.error.dataset.field = m.field ?? '';
-      }
+      if (miRun.accepts(m)) miRun.fail(m, miErrorText(m.message, m.field));
       break;
     case 'merSimProgress':
       if (msRun.accepts(m)) msRun.progress(m.done, m.total, `${m.done.toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')} ${m.label}`);
@@ -1060,7 +1052,7 @@ function onMessage(m: FromWorker): void {
 function abandonDataRequests(): void {
   abandonRequests('data');
   if (metaId) { metaId = 0; el.metaFit.disabled = false; }
-  if (miId) endMi();
+  miRun.drop();
   if (compareId) { compareId = 0; el.compareOut.textContent = ''; updateCompareButton(); }
   // the Regression table of the previous data's fits: its request dropped, its table removed
   tmId = 0;
@@ -2689,7 +2681,8 @@ function merSimUrlState(): MerSimUrlState | undefined {
 
 /** new data loaded: the imputation columns offered; the address's settings applied (never fitted on opening) */
 function renderMiStart(info: DataInfo): void {
-  miId = 0;
+  // idle already (abandonDataRequests ran when the data were asked for, and no imputation runs without data)
+  miRun.drop();
   shownMi = null;
   const cols = imputationColumns(info.columns);
   const url = pendingMi;
@@ -2703,14 +2696,6 @@ function renderMiStart(info: DataInfo): void {
   mi.nullFormula.value = url?.nullFormula ?? '';
   mi.method.value = url?.method ?? 'D1';
   mi.use.value = url?.use ?? 'wald';
-}
-
-/** the card idle again (its result arrived, it was cancelled, or new data were loaded) */
-function endMi(): void {
-  miId = 0;
-  mi.run.disabled = false;
-  mi.cancel.disabled = true;
-  mi.progress.hidden = true;
 }
 
 /** the model of the Model panel as the Fit button sends it (formula, family, link, nAGQ, REML, factors, backend) */
@@ -2730,27 +2715,19 @@ function miModelRequest(): FitRequest {
 }
 
 function requestMi(): void {
-  if (!data || miId) return;
-  mi.error.textContent = '';
-  delete mi.error.dataset.field;
+  if (!data || miRun.busy) return;
+  miRun.clearError();
   let request: MiRequest;
   try {
     if (el.formula.value.trim() === '') throw new MiFieldError('formula', 'write the model\'s formula in the Model panel first');
     request = miRequest(miFieldsOfEls(mi), miModelRequest());
   } catch (e) {
     if (!(e instanceof MiFieldError)) throw e;
-    showError(mi.error, e.message);
-    mi.error.dataset.field = e.field;
+    miRun.showFieldError(e.message, e.field);
     return;
   }
-  miId = nextId++;
-  mi.run.disabled = true;
-  mi.cancel.disabled = false;
-  mi.progress.hidden = false;
-  mi.bar.hidden = false;
-  mi.bar.value = 0;
-  mi.progressText.textContent = 'splitting the imputations…';
-  sendFor('data', { type: 'miPool', id: miId, request });
+  // the bar's max is left as it was: the first progress report sets it
+  miRun.start({ text: 'splitting the imputations…' }, (id) => ({ type: 'miPool', id, request }));
 }
 
 function drawMi(m: MiMsg): void {
@@ -5161,7 +5138,7 @@ function init(): void {
   for (const input of [ms.reNsims, ms.reSeed, ms.reLevel, ms.piRows, ms.piWhich, ms.piLevel, ms.piNsims, ms.piSeed, ms.piType, ms.piResid]) input.addEventListener('change', () => syncUrl());
   ms.card.addEventListener('toggle', () => syncUrl());
   mi.run.addEventListener('click', requestMi);
-  mi.cancel.addEventListener('click', () => { if (miId) { send({ type: 'cancel', id: miId }); mi.progressText.textContent = 'cancelling…'; } });
+  mi.cancel.addEventListener('click', () => miRun.cancel());
   for (const input of [mi.imp, mi.extra, mi.dfCom, mi.nullFormula, mi.method, mi.use]) input.addEventListener('change', () => syncUrl());
   mi.card.addEventListener('toggle', () => syncUrl());
   lsm.run.addEventListener('click', requestLsm);
