@@ -536,7 +536,7 @@ function abandonFitCards(): void {
   if (glhtId) endGlht();
   msRun.drop();
   if (lsmId) endLsm();
-  if (powerId) endPower();
+  pwRun.drop();
   if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
   if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
   if (allFitId) endAllFit();
@@ -847,20 +847,15 @@ function onMessage(m: FromWorker): void {
       break;
     }
     case 'powerProgress':
-      if (m.id !== powerId) break;
-      pw.bar.max = Math.max(1, m.total);
-      pw.bar.value = m.done;
-      pw.progressText.textContent = m.label === 'simulations' ? `${m.done} of ${m.total} simulations` : `${m.label}…`;
+      if (pwRun.accepts(m)) pwRun.progress(m.done, m.total, m.label === 'simulations' ? `${m.done} of ${m.total} simulations` : `${m.label}…`);
       break;
     case 'powerDone':
-      if (m.id !== powerId) break;
-      endPower();
+      if (!pwRun.accepts(m)) break;
+      pwRun.end();
       renderPower(m.result);
       break;
     case 'powerError':
-      if (m.id !== powerId) break;
-      endPower();
-      if (m.cancelled) { pw.progress.hidden = false; pw.bar.hidden = true; pw.progressText.textContent = 'Cancelled.'; } else showError(pw.error, m.message);
+      if (pwRun.accepts(m)) pwRun.fail(m);
       break;
     case 'lmListDone':
       if (m.id !== lmListId) break;
@@ -2952,8 +2947,7 @@ function renderTest(c: TestsCard, m: ModelTestMsg): void {
 // ---------------------------------------------------------------------------------------------
 // Power analysis (simr's powerSim, extend, powerCurve) and per-group fits (lme4's lmList), computed in the worker
 
-/** the Power card's pending run (0: none) and the result shown */
-let powerId = 0;
+/** the Power card's result shown (its run: pwRun, below) */
 let shownPower: PowerMsg | null = null;
 const pw = {
   card: byId<HTMLDetailsElement>('power-card'),
@@ -2976,6 +2970,10 @@ const pw = {
   error: byId('power-error'),
   out: byId('power-out'),
 };
+/** the Power card's run: its two buttons come back as updatePowerControls offers them (a refusal, no term, no curve variable) */
+const pwRun = cardRun('fit', { run: [pw.run, pw.curveRun], cancel: pw.cancel, progress: pw.progress, bar: pw.bar, progressText: pw.progressText, error: pw.error }, {
+  idle: () => updatePowerControls(pw.method.value, currentEffects()),
+});
 /** the per-group fits card's pending request (0: none), the result shown and its sort */
 let lmListId = 0;
 let shownLmList: LmListMsg | null = null;
@@ -2996,7 +2994,7 @@ const setupOfShown = (): PowerSetup | null => (shown ? shown.result.power : null
 
 /** a new fit shown: the tests, effect sizes and curve variables it offers; the previous fit's results and a running simulation dropped */
 function renderPowerStart(r: FitResult): void {
-  if (powerId) { send({ type: 'cancel', id: powerId }); endPower(); }
+  pwRun.abandon();
   shownPower = null;
   clear(pw.out);
   pw.error.textContent = '';
@@ -3035,8 +3033,8 @@ function updatePowerControls(method?: string, effects?: Record<string, number>):
   }));
   const refused = s?.refusal ?? null;
   const curveRefused = s?.curveRefusal ?? null;
-  pw.run.disabled = !!refused || !term || powerId !== 0;
-  pw.curveRun.disabled = !!curveRefused || !term || !s?.along.length || powerId !== 0;
+  pw.run.disabled = !!refused || !term || pwRun.busy;
+  pw.curveRun.disabled = !!curveRefused || !term || !s?.along.length || pwRun.busy;
   pw.along.disabled = !!curveRefused;
   pw.breaks.disabled = !!curveRefused;
   const along = s?.along.find((a) => a.name === pw.along.value);
@@ -3055,35 +3053,20 @@ function powerFields(): PowerFields {
 
 function startPower(curve: boolean): void {
   const s = setupOfShown();
-  if (!shown || !s || powerId) return;
-  pw.error.textContent = '';
+  if (!shown || !s || pwRun.busy) return;
+  pwRun.clearError();
   // the address records the settings of each run
   syncUrl();
   let request: PowerRequest;
   try {
     request = powerRequest(s, powerFields(), curve);
   } catch (e) {
-    showError(pw.error, (e as Error).message);
+    pwRun.showFieldError((e as Error).message);
     return;
   }
-  powerId = nextId++;
-  pw.run.disabled = true;
-  pw.curveRun.disabled = true;
-  pw.cancel.disabled = false;
   pw.status.textContent = '';
-  pw.progress.hidden = false;
-  pw.bar.hidden = false;
-  pw.bar.max = request.nsim;
-  pw.bar.value = 0;
-  pw.progressText.textContent = `starting ${request.nsim} simulations…`;
-  sendFor('fit', { type: 'power', id: powerId, fit: shown.id, request });
-}
-
-function endPower(): void {
-  powerId = 0;
-  pw.progress.hidden = true;
-  pw.cancel.disabled = true;
-  updatePowerControls(pw.method.value, currentEffects());
+  const fit = shown.id;
+  pwRun.start({ max: request.nsim, text: `starting ${request.nsim} simulations…` }, (id) => ({ type: 'power', id, fit, request }));
 }
 
 /** the effect-size fields' values (numbers only) */
@@ -5160,7 +5143,7 @@ function init(): void {
   for (const input of [pw.method, pw.nsim, pw.seed, pw.alpha, pw.breaks]) input.addEventListener('change', () => syncUrl());
   pw.run.addEventListener('click', () => startPower(false));
   pw.curveRun.addEventListener('click', () => startPower(true));
-  pw.cancel.addEventListener('click', () => { if (powerId) { send({ type: 'cancel', id: powerId }); pw.progressText.textContent = 'cancelling…'; } });
+  pw.cancel.addEventListener('click', () => pwRun.cancel());
   ll.run.addEventListener('click', requestLmList);
   ll.group.addEventListener('change', () => syncUrl());
   for (const card of [pw.card, ll.card, rb.card, af.card, ax.card, gg.card]) card.addEventListener('toggle', () => syncUrl());
