@@ -539,7 +539,7 @@ function abandonFitCards(): void {
   pwRun.drop();
   if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
   if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
-  if (allFitId) endAllFit();
+  afRun.drop();
   if (gg.id) { endGg(gg); gg.status.textContent = ''; }
   if (tciId) endTci();
   if (afexId) endAfex();
@@ -877,10 +877,7 @@ function onMessage(m: FromWorker): void {
       showError(rb.error, m.message);
       break;
     case 'allFitProgress':
-      if (m.id !== allFitId) break;
-      af.bar.max = Math.max(1, m.total);
-      af.bar.value = m.done;
-      af.progressText.textContent = m.label ? `${m.done} of ${m.total} refits done; refitting with ${m.label}…` : `${m.done} of ${m.total} refits done`;
+      if (afRun.accepts(m)) afRun.progress(m.done, m.total, m.label ? `${m.done} of ${m.total} refits done; refitting with ${m.label}…` : `${m.done} of ${m.total} refits done`);
       break;
     case 'tabModelDone':
       if (m.id !== tmId) break;
@@ -909,8 +906,8 @@ function onMessage(m: FromWorker): void {
       break;
     }
     case 'allFitDone':
-      if (m.id !== allFitId) break;
-      endAllFit();
+      if (!afRun.accepts(m)) break;
+      afRun.end();
       renderAllFit(m.result);
       break;
     case 'dharmaProgress':
@@ -954,9 +951,7 @@ function onMessage(m: FromWorker): void {
       if (m.cancelled) { ax.progress.hidden = false; ax.bar.hidden = true; ax.progressText.textContent = 'Cancelled.'; } else showError(ax.error, m.message);
       break;
     case 'allFitError':
-      if (m.id !== allFitId) break;
-      endAllFit();
-      if (m.cancelled) { af.progress.hidden = false; af.bar.hidden = true; af.progressText.textContent = 'Cancelled.'; } else showError(af.error, m.message);
+      if (afRun.accepts(m)) afRun.fail(m);
       break;
     case 'lmListError':
       if (m.id !== lmListId) break;
@@ -3310,8 +3305,7 @@ function robustUrlState(): RobustUrlState | undefined {
 // ---------------------------------------------------------------------------------------------
 // Refits by several optimizers (lme4's allFit), computed in the worker
 
-/** the card's pending run (0: none) and the result shown */
-let allFitId = 0;
+/** the card's result shown (its run: afRun, below) */
 let shownAllFit: AllFitMsg | null = null;
 const af = {
   card: byId<HTMLDetailsElement>('allfit-card'),
@@ -3327,6 +3321,10 @@ const af = {
   error: byId('allfit-error'),
   out: byId('allfit-out'),
 };
+/** the card's run: its button back unless the library refuses allFit for the fit shown */
+const afRun = cardRun('fit', { run: [af.run], cancel: af.cancel, progress: af.progress, bar: af.bar, progressText: af.progressText, error: af.error }, {
+  idle: () => { af.run.disabled = !!shown?.result.allFit.refusal; },
+});
 /** the card's settings read from the address, applied to the next fit shown (never run: refits are the user's to start) */
 let pendingAllFit: AllFitUrlState | null = null;
 
@@ -3345,7 +3343,7 @@ const tickedOptimizers = (): string[] => [...af.optimizers.querySelectorAll<HTML
 
 /** a new fit shown: the library's optimizers as ticks, or its refusal as a note; the previous fit's result and a running allFit dropped */
 function renderAllFitStart(r: FitResult): void {
-  if (allFitId) { send({ type: 'cancel', id: allFitId }); endAllFit(); }
+  afRun.abandon();
   shownAllFit = null;
   clear(af.out);
   af.error.textContent = '';
@@ -3373,33 +3371,19 @@ function renderAllFitStart(r: FitResult): void {
 }
 
 function startAllFit(): void {
-  if (!shown || allFitId) return;
-  af.error.textContent = '';
+  if (!shown || afRun.busy) return;
+  afRun.clearError();
   syncUrl();
   let request: AllFitRequest;
   try {
     request = allFitRequest({ optimizers: tickedOptimizers(), maxfun: af.maxfun.value }, shown.result.allFit);
   } catch (e) {
-    showError(af.error, (e as Error).message);
+    afRun.showFieldError((e as Error).message);
     return;
   }
-  allFitId = nextId++;
-  af.run.disabled = true;
-  af.cancel.disabled = false;
   af.status.textContent = '';
-  af.progress.hidden = false;
-  af.bar.hidden = false;
-  af.bar.max = request.optimizers.length;
-  af.bar.value = 0;
-  af.progressText.textContent = `starting ${request.optimizers.length} refits…`;
-  sendFor('fit', { type: 'allFit', id: allFitId, fit: shown.id, request });
-}
-
-function endAllFit(): void {
-  allFitId = 0;
-  af.progress.hidden = true;
-  af.cancel.disabled = true;
-  af.run.disabled = !!shown?.result.allFit.refusal;
+  const fit = shown.id;
+  afRun.start({ max: request.optimizers.length, text: `starting ${request.optimizers.length} refits…` }, (id) => ({ type: 'allFit', id, fit, request }));
 }
 
 function renderAllFit(m: AllFitMsg): void {
@@ -5168,7 +5152,7 @@ function init(): void {
   afexMethodChanged();
   for (const c of [ax.type, ax.intercept, ax.expandRe, ax.nsim, ax.seed, ax.perParam]) c.addEventListener('change', () => syncUrl());
   af.run.addEventListener('click', startAllFit);
-  af.cancel.addEventListener('click', () => { if (allFitId) { send({ type: 'cancel', id: allFitId }); af.progressText.textContent = 'cancelling…'; } });
+  af.cancel.addEventListener('click', () => afRun.cancel());
   af.maxfun.addEventListener('change', () => syncUrl());
   ck.card.addEventListener('toggle', () => { if (ck.card.open) requestPerfChecks(); syncUrl(); });
   ck.run.addEventListener('click', startDharma);
