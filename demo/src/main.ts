@@ -542,7 +542,7 @@ function abandonFitCards(): void {
   afRun.drop();
   if (gg.id) { endGg(gg); gg.status.textContent = ''; }
   if (tciId) endTci();
-  if (afexId) endAfex();
+  axRun.drop();
   if (dharmaId) endDharma();
   if (perfId && ledger.isLive(perfId)) ck.perfStatus.textContent = '';
   perfId = 0;
@@ -935,20 +935,15 @@ function onMessage(m: FromWorker): void {
       else if (m.id === streamPerfId) { byId('stream-checks-status').textContent = ''; showError(byId('stream-checks-error'), m.message); }
       break;
     case 'afexProgress':
-      if (m.id !== afexId) break;
-      ax.bar.max = Math.max(1, m.total);
-      ax.bar.value = m.done;
-      ax.progressText.textContent = `${m.done} of ${m.total} fits and tests done (last: ${m.label})`;
+      if (axRun.accepts(m)) axRun.progress(m.done, m.total, `${m.done} of ${m.total} fits and tests done (last: ${m.label})`);
       break;
     case 'afexDone':
-      if (m.id !== afexId) break;
-      endAfex();
+      if (!axRun.accepts(m)) break;
+      axRun.end();
       renderAfex(m.result);
       break;
     case 'afexError':
-      if (m.id !== afexId) break;
-      endAfex();
-      if (m.cancelled) { ax.progress.hidden = false; ax.bar.hidden = true; ax.progressText.textContent = 'Cancelled.'; } else showError(ax.error, m.message);
+      if (axRun.accepts(m)) axRun.fail(m);
       break;
     case 'allFitError':
       if (afRun.accepts(m)) afRun.fail(m);
@@ -3417,8 +3412,6 @@ function allFitUrlState(): AllFitUrlState | undefined {
 // ---------------------------------------------------------------------------------------------
 // ANOVA (afex's mixed()), computed in the worker on the fit's formula and data
 
-/** the card's pending run (0: none) */
-let afexId = 0;
 const ax = {
   card: byId<HTMLDetailsElement>('afex-card'),
   method: byId<HTMLSelectElement>('afex-method'),
@@ -3438,6 +3431,10 @@ const ax = {
   error: byId('afex-error'),
   out: byId('afex-out'),
 };
+/** the card's run (afex's mixed()): its button back unless the fit is refused or none is shown */
+const axRun = cardRun('fit', { run: [ax.run], cancel: ax.cancel, progress: ax.progress, bar: ax.bar, progressText: ax.progressText, error: ax.error }, {
+  idle: () => { ax.run.disabled = !!ax.run.dataset.refused || !shown; },
+});
 /** the card's settings read from the address, applied to the next fit shown (never run: refits and simulations are the user's to start) */
 let pendingAfex: AfexUrlState | null = null;
 
@@ -3454,7 +3451,7 @@ function afexMethodChanged(): void {
 
 /** a new fit shown: the card's result of the previous fit dropped (a running mixed() cancelled), the address's settings applied */
 function renderAfexStart(r: FitResult): void {
-  if (afexId) { send({ type: 'cancel', id: afexId }); endAfex(); }
+  axRun.abandon();
   clear(ax.out);
   ax.error.textContent = '';
   ax.status.textContent = '';
@@ -3478,33 +3475,19 @@ function renderAfexStart(r: FitResult): void {
 }
 
 function startAfex(): void {
-  if (!shown || afexId) return;
-  ax.error.textContent = '';
+  if (!shown || axRun.busy) return;
+  axRun.clearError();
   syncUrl();
   let request;
   try {
     request = afexRequest(afexFields());
   } catch (e) {
-    showError(ax.error, (e as Error).message);
+    axRun.showFieldError((e as Error).message);
     return;
   }
-  afexId = nextId++;
-  ax.run.disabled = true;
-  ax.cancel.disabled = false;
   ax.status.textContent = '';
-  ax.progress.hidden = false;
-  ax.bar.hidden = false;
-  ax.bar.max = 1;
-  ax.bar.value = 0;
-  ax.progressText.textContent = `running afex's mixed(method = "${request.method}")…`;
-  sendFor('fit', { type: 'afex', id: afexId, fit: shown.id, request });
-}
-
-function endAfex(): void {
-  afexId = 0;
-  ax.progress.hidden = true;
-  ax.cancel.disabled = true;
-  ax.run.disabled = !!ax.run.dataset.refused || !shown;
+  const fit = shown.id;
+  axRun.start({ max: 1, text: `running afex's mixed(method = "${request.method}")…` }, (id) => ({ type: 'afex', id, fit, request }));
 }
 
 function renderAfex(m: AfexMsg): void {
@@ -5147,7 +5130,7 @@ function init(): void {
     for (const x of [c.method, c.type, c.level]) x.addEventListener('change', () => { checkGgFields(c); sync(); });
   }
   ax.run.addEventListener('click', startAfex);
-  ax.cancel.addEventListener('click', () => { if (afexId) { send({ type: 'cancel', id: afexId }); ax.progressText.textContent = 'cancelling…'; } });
+  ax.cancel.addEventListener('click', () => axRun.cancel());
   ax.method.addEventListener('change', () => { afexMethodChanged(); syncUrl(); });
   afexMethodChanged();
   for (const c of [ax.type, ax.intercept, ax.expandRe, ax.nsim, ax.seed, ax.perParam]) c.addEventListener('change', () => syncUrl());
