@@ -543,7 +543,7 @@ function abandonFitCards(): void {
   if (gg.id) { endGg(gg); gg.status.textContent = ''; }
   if (tciId) endTci();
   axRun.drop();
-  if (dharmaId) endDharma();
+  ckRun.drop();
   if (perfId && ledger.isLive(perfId)) ck.perfStatus.textContent = '';
   perfId = 0;
   perfFit = 0;
@@ -911,20 +911,15 @@ function onMessage(m: FromWorker): void {
       renderAllFit(m.result);
       break;
     case 'dharmaProgress':
-      if (m.id !== dharmaId) break;
-      ck.bar.max = Math.max(1, m.total);
-      ck.bar.value = m.done;
-      ck.progressText.textContent = m.label ? `${m.label}…` : 'done';
+      if (ckRun.accepts(m)) ckRun.progress(m.done, m.total, m.label ? `${m.label}…` : 'done');
       break;
     case 'dharmaDone':
-      if (m.id !== dharmaId) break;
-      endDharma();
+      if (!ckRun.accepts(m)) break;
+      ckRun.end();
       renderDharma(m.result);
       break;
     case 'dharmaError':
-      if (m.id !== dharmaId) break;
-      endDharma();
-      if (m.cancelled) { ck.progress.hidden = false; ck.bar.hidden = true; ck.progressText.textContent = 'Cancelled.'; } else showError(ck.error, m.message);
+      if (ckRun.accepts(m)) ckRun.fail(m);
       break;
     case 'perfChecksDone':
       if (m.id === perfId) renderPerfChecks(m.result);
@@ -3750,8 +3745,7 @@ function tidyExportGroup(prefix: string, fitId: () => number | null, fileBase: (
 // ---------------------------------------------------------------------------------------------
 // Model checks: DHARMa's simulated residuals and performance's checks, computed in the worker
 
-/** the card's pending runs (0: none) and the results shown */
-let dharmaId = 0;
+/** the card's pending performance checks (0: none; the simulations' run: ckRun, below) and the results shown */
 let perfId = 0;
 let shownDharma: DharmaMsg | null = null;
 /** the fit whose performance checks are shown or asked for (0: none) */
@@ -3777,6 +3771,10 @@ const ck = {
   error: byId('checks-error'),
   out: byId('checks-out'),
 };
+/** the card's DHARMa simulations: its button back unless the library refuses them for the fit checked */
+const ckRun = cardRun('fit', { run: [ck.run], cancel: ck.cancel, progress: ck.progress, bar: ck.bar, progressText: ck.progressText, error: ck.error }, {
+  idle: () => { ck.run.disabled = !!checksFit()?.checks.dharmaRefusal; },
+});
 /** the card's settings read from the address, applied to the next fit shown (performance's checks computed, the simulations never run) */
 let pendingChecks: ChecksUrlState | null = null;
 /**
@@ -3798,7 +3796,7 @@ function placeChecksCard(zeroInflated: boolean): void {
 
 /** a new fit shown: its grouping factors, the library's refusal of the simulations as a note; the previous results dropped (performance's checks computed again where the card is open) */
 function renderChecksStart(s: ModelChecksSetup): void {
-  if (dharmaId) { send({ type: 'cancel', id: dharmaId }); endDharma(); }
+  ckRun.abandon();
   shownDharma = null;
   perfId = 0;
   perfFit = 0;
@@ -3861,33 +3859,18 @@ function renderPerfChecks(m: PerformanceChecksMsg, out: HTMLElement = ck.perfOut
 
 function startDharma(): void {
   const f = checksFit();
-  if (!f || dharmaId) return;
-  ck.error.textContent = '';
+  if (!f || ckRun.busy) return;
+  ckRun.clearError();
   syncUrl();
   let request: DharmaRequest;
   try {
     request = dharmaRequest({ nsim: ck.nsim.value, seed: ck.seed.value, simulateREs: ck.re.value, group: ck.group.value }, f.checks);
   } catch (e) {
-    showError(ck.error, (e as Error).message);
+    ckRun.showFieldError((e as Error).message);
     return;
   }
-  dharmaId = nextId++;
-  ck.run.disabled = true;
-  ck.cancel.disabled = false;
   ck.status.textContent = '';
-  ck.progress.hidden = false;
-  ck.bar.hidden = false;
-  ck.bar.max = 1;
-  ck.bar.value = 0;
-  ck.progressText.textContent = `simulating ${request.nsim} responses…`;
-  sendFor('fit', { type: 'dharma', id: dharmaId, fit: f.id, request });
-}
-
-function endDharma(): void {
-  dharmaId = 0;
-  ck.progress.hidden = true;
-  ck.cancel.disabled = true;
-  ck.run.disabled = !!checksFit()?.checks.dharmaRefusal;
+  ckRun.start({ max: 1, text: `simulating ${request.nsim} responses…` }, (id) => ({ type: 'dharma', id, fit: f.id, request }));
 }
 
 function renderDharma(m: DharmaMsg): void {
@@ -5139,7 +5122,7 @@ function init(): void {
   af.maxfun.addEventListener('change', () => syncUrl());
   ck.card.addEventListener('toggle', () => { if (ck.card.open) requestPerfChecks(); syncUrl(); });
   ck.run.addEventListener('click', startDharma);
-  ck.cancel.addEventListener('click', () => { if (dharmaId) { send({ type: 'cancel', id: dharmaId }); ck.progressText.textContent = 'cancelling…'; } });
+  ck.cancel.addEventListener('click', () => ckRun.cancel());
   for (const c of [ck.nsim, ck.seed, ck.re, ck.group]) c.addEventListener('change', () => syncUrl());
   fillRobustChoices(rb.type, rb.test, rb.waldTests);
   rb.run.addEventListener('click', requestRobust);
