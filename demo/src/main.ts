@@ -368,7 +368,8 @@ let emmId = 0;
 let shownEmm: EmmMsg | null = null;
 /** the Multiple comparisons card (multcomp's glht): its request running, the result shown */
 const gh = glhtEls();
-let glhtId = 0;
+/** its run: no progress bar or Cancel (a status line says it computes); the button back and the status cleared when it ends */
+const ghRun = cardRun('fit', { run: [gh.run], error: gh.error }, { fieldErrors: true, idle: () => { gh.run.disabled = false; gh.status.textContent = ''; } });
 let shownGlht: GlhtMsg | null = null;
 let pendingGlht: GlhtUrlState | null = null;
 /** the Simulation intervals card (merTools): its request running, the results shown */
@@ -533,7 +534,7 @@ function abandonFitCards(): void {
   if (inf.id) { inf.id = 0; inf.status.textContent = ''; }
   if (tst.id) endTest(tst);
   if (emmId) { emmId = 0; emm.run.disabled = false; emm.status.textContent = ''; }
-  if (glhtId) endGlht();
+  ghRun.drop();
   msRun.drop();
   if (lsmId) endLsm();
   pwRun.drop();
@@ -781,8 +782,8 @@ function onMessage(m: FromWorker): void {
       showError(emm.error, m.message);
       break;
     case 'glhtDone':
-      if (m.id !== glhtId) break;
-      endGlht();
+      if (!ghRun.accepts(m)) break;
+      ghRun.end();
       drawGlht(m.result);
       break;
     case 'miProgress':
@@ -808,10 +809,7 @@ function onMessage(m: FromWorker): void {
       if (msRun.accepts(m)) msRun.fail(m, merSimErrorText(m.message, m.field));
       break;
     case 'glhtError':
-      if (m.id !== glhtId) break;
-      endGlht();
-      showError(gh.error, glhtErrorText(m.message, m.field));
-      gh.error.dataset.field = m.field ?? '';
+      if (ghRun.accepts(m)) ghRun.fail(m, glhtErrorText(m.message, m.field));
       break;
     case 'lsMeansDone':
       if (m.id !== lsmId) break;
@@ -2529,7 +2527,8 @@ function renderEmm(m: EmmMsg): void {
 
 /** a new fit shown: its factors offered; the comparisons of the fit before are cleared */
 function renderGlhtStart(r: FitResult): void {
-  glhtId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  ghRun.drop();
   shownGlht = null;
   startGlhtCard(gh, r.emmVariables);
   // the address's settings: the card opened with them (not run on opening: its button compares)
@@ -2555,30 +2554,20 @@ function glhtUrlState(): GlhtUrlState | undefined {
   return glhtUrlOf(glhtFieldsOfEls(gh));
 }
 
-/** the card idle again (its result arrived, or its fit is no longer shown) */
-function endGlht(): void {
-  glhtId = 0;
-  gh.run.disabled = false;
-  gh.status.textContent = '';
-}
-
 function requestGlht(): void {
   if (!shown || gh.run.disabled || !result) return;
-  gh.error.textContent = '';
-  delete gh.error.dataset.field;
+  ghRun.clearError();
   let request;
   try {
     request = glhtRequest(glhtFieldsOfEls(gh), result.emmVariables);
   } catch (e) {
     if (!(e instanceof GlhtFieldError)) throw e;
-    showError(gh.error, e.message);
-    gh.error.dataset.field = e.field;
+    ghRun.showFieldError(e.message, e.field);
     return;
   }
-  glhtId = nextId++;
-  gh.run.disabled = true;
   gh.status.textContent = 'computing…';
-  sendFor('fit', { type: 'glht', id: glhtId, fit: shown.id, request });
+  const fit = shown.id;
+  ghRun.start(null, (id) => ({ type: 'glht', id, fit, request }));
 }
 
 function drawGlht(m: GlhtMsg): void {
