@@ -389,7 +389,8 @@ let shownMi: MiMsg | null = null;
 let pendingMi: MiUrlState | null = null;
 /** the Least-squares means card (lmerTest's ls_means): its request running, the result shown, the address's settings for the next fit */
 const lsm = lsmEls();
-let lsmId = 0;
+/** its run: no progress bar or Cancel (a status line says it computes); the button back where the fit has a factor term, the status cleared */
+const lsmRun = cardRun('fit', { run: [lsm.run], error: lsm.error }, { fieldErrors: true, idle: () => { lsm.run.disabled = !result?.lsmTerms?.length; lsm.status.textContent = ''; } });
 let shownLsm: LsmMsg | null = null;
 let pendingLsm: LsmUrlState | null = null;
 const emm = {
@@ -536,7 +537,7 @@ function abandonFitCards(): void {
   if (emmId) { emmId = 0; emm.run.disabled = false; emm.status.textContent = ''; }
   ghRun.drop();
   msRun.drop();
-  if (lsmId) endLsm();
+  lsmRun.drop();
   pwRun.drop();
   if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
   if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
@@ -812,15 +813,12 @@ function onMessage(m: FromWorker): void {
       if (ghRun.accepts(m)) ghRun.fail(m, glhtErrorText(m.message, m.field));
       break;
     case 'lsMeansDone':
-      if (m.id !== lsmId) break;
-      endLsm();
+      if (!lsmRun.accepts(m)) break;
+      lsmRun.end();
       drawLsm(m.result);
       break;
     case 'lsMeansError':
-      if (m.id !== lsmId) break;
-      endLsm();
-      showError(lsm.error, lsmErrorText(m.message, m.field));
-      lsm.error.dataset.field = m.field ?? '';
+      if (lsmRun.accepts(m)) lsmRun.fail(m, lsmErrorText(m.message, m.field));
       break;
     case 'modelTestProgress': {
       const c = testsCards.find((t) => t.id === m.id);
@@ -2720,7 +2718,8 @@ function miUrlState(): MiUrlState | undefined {
 
 /** a new fit shown: its factor terms offered (or lmerTest's refusal); the address's settings applied and computed again */
 function renderLsmStart(r: FitResult): void {
-  lsmId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  lsmRun.drop();
   shownLsm = null;
   const url = pendingLsm;
   pendingLsm = null;
@@ -2734,30 +2733,20 @@ function renderLsmStart(r: FitResult): void {
   if (!lsm.run.disabled) requestLsm();
 }
 
-/** the card idle again (its result arrived, or its fit is no longer shown) */
-function endLsm(): void {
-  lsmId = 0;
-  lsm.run.disabled = !result?.lsmTerms?.length;
-  lsm.status.textContent = '';
-}
-
 function requestLsm(): void {
   if (!shown || lsm.run.disabled || !result) return;
-  lsm.error.textContent = '';
-  delete lsm.error.dataset.field;
+  lsmRun.clearError();
   let request;
   try {
     request = lsmRequest(lsmFieldsOfEls(lsm, inf.ddf.value), result.lsmTerms);
   } catch (e) {
     if (!(e instanceof LsmFieldError)) throw e;
-    showError(lsm.error, e.message);
-    lsm.error.dataset.field = e.field;
+    lsmRun.showFieldError(e.message, e.field);
     return;
   }
-  lsmId = nextId++;
-  lsm.run.disabled = true;
   lsm.status.textContent = request.ddf === 'kenward-roger' ? 'computing (Kenward–Roger)…' : 'computing…';
-  sendFor('fit', { type: 'lsMeans', id: lsmId, fit: shown.id, request });
+  const fit = shown.id;
+  lsmRun.start(null, (id) => ({ type: 'lsMeans', id, fit, request }));
 }
 
 function drawLsm(m: LsmMsg): void {
@@ -5069,7 +5058,7 @@ function init(): void {
   inf.ddf.addEventListener('change', () => {
     showLsmDdf(lsm, inf.ddf.value);
     // a table shown of the other df method says so until it is computed again
-    if (shownLsm && !lsmId) lsm.status.textContent = shownLsm.request.ddf === inf.ddf.value ? '' : 'The table is of the df method chosen before: Compute again for this one.';
+    if (shownLsm && !lsmRun.busy) lsm.status.textContent = shownLsm.request.ddf === inf.ddf.value ? '' : 'The table is of the df method chosen before: Compute again for this one.';
   });
   for (const c of testsCards) {
     c.kind.addEventListener('change', () => updateTestsControls(c));
