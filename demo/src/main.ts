@@ -317,9 +317,10 @@ const st = {
  */
 interface InferenceCard {
   prefix: string;
-  /** the pending coefficient/anova request and confint run (0: none) */
+  /** the pending coefficient/anova request (0: none) */
   id: number;
-  confintId: number;
+  /** the intervals' run (profile or bootstrap): Profile and Bootstrap disabled, Cancel and the progress while it runs */
+  ci: CardRun<'fit' | 'stream' | 'data', Extract<ToWorker, { id: number }>>;
   /** the fit its requests run on (the page's fit or stream id), or null */
   fitId: () => number | null;
   /** the coefficient table last received, and the fit id it belongs to */
@@ -348,12 +349,14 @@ interface InferenceCard {
 function inferenceCard(prefix: string, fitId: () => number | null): InferenceCard {
   const opt = <T extends HTMLElement>(name: string) => document.getElementById(`${prefix}${name}`) as T | null;
   const req = <T extends HTMLElement>(name: string) => byId<T>(`${prefix}${name}`);
+  const profile = req<HTMLButtonElement>('confint-profile'), boot = opt<HTMLButtonElement>('confint-boot'), cancel = req<HTMLButtonElement>('confint-cancel');
+  const progress = req('confint-progress'), bar = req<HTMLProgressElement>('confint-bar'), progressText = req('confint-progress-text'), cierror = req('confint-error');
   return {
-    prefix, id: 0, confintId: 0, fitId, last: null,
+    prefix, id: 0, fitId, last: null,
+    ci: cardRun(prefix === 'stream-' ? 'stream' : 'fit', { run: boot ? [profile, boot] : [profile], cancel, progress, bar, progressText, error: cierror }),
     ddf: req('ddf'), ddfControls: req('ddf-controls'), status: req('inference-status'), error: req('inference-error'),
     anovaWrap: req('anova-wrap'), anova: req('anova'), anovaType: req('anova-type'), anovaHeading: req('anova-heading'),
-    profile: req('confint-profile'), boot: opt('confint-boot'), nsim: opt('confint-nsim'), cancel: req('confint-cancel'),
-    progress: req('confint-progress'), bar: req('confint-bar'), progressText: req('confint-progress-text'), cierror: req('confint-error'),
+    profile, boot, nsim: opt('confint-nsim'), cancel, progress, bar, progressText, cierror,
     confint: req('confint'), unavailable: opt('confint-unavailable'),
   };
 }
@@ -531,7 +534,7 @@ function abandonRequests(scope: 'fit' | 'stream' | 'data'): void {
  * fit with a computation running is set back to idle, its request cancelled, its late reply dropped.
  */
 function abandonFitCards(): void {
-  if (inf.confintId) endConfint(inf);
+  inf.ci.drop();
   if (inf.id) { inf.id = 0; inf.status.textContent = ''; }
   if (tst.id) endTest(tst);
   if (emmId) { emmId = 0; emm.run.disabled = false; emm.status.textContent = ''; }
@@ -947,27 +950,20 @@ function onMessage(m: FromWorker): void {
       showError(ll.error, m.message);
       break;
     case 'confintProgress': {
-      const c = inferenceCards.find((x) => x.confintId === m.id);
-      if (!c) break;
-      c.bar.max = Math.max(1, m.total);
-      c.bar.value = m.done;
-      c.progressText.textContent = m.label === 'replicates' ? `${m.done} of ${m.total} replicates` : m.done < m.total ? `profiling ${m.label} (${m.done + 1} of ${m.total})` : 'done';
+      const c = inferenceCards.find((x) => x.ci.accepts(m));
+      if (c) c.ci.progress(m.done, m.total, m.label === 'replicates' ? `${m.done} of ${m.total} replicates` : m.done < m.total ? `profiling ${m.label} (${m.done + 1} of ${m.total})` : 'done');
       break;
     }
     case 'confinted': {
-      const c = inferenceCards.find((x) => x.confintId === m.id);
+      const c = inferenceCards.find((x) => x.ci.accepts(m));
       if (!c) break;
-      endConfint(c);
+      c.ci.end();
       renderConfint(c, m.result);
       break;
     }
-    case 'confintError': {
-      const c = inferenceCards.find((x) => x.confintId === m.id);
-      if (!c) break;
-      endConfint(c);
-      if (m.cancelled) { c.progress.hidden = false; c.progressText.textContent = 'Cancelled.'; c.bar.hidden = true; } else showError(c.cierror, m.message);
+    case 'confintError':
+      inferenceCards.find((x) => x.ci.accepts(m))?.ci.fail(m);
       break;
-    }
     case 'streamProgress':
       if (m.id === streamId) showStreamProgress(m);
       break;
@@ -1698,7 +1694,7 @@ function cancelFit(): void {
     abandonFitCards();
     abandonDataRequests();
     if (stt.id) endTest(stt);
-    if (sinf.confintId) endConfint(sinf);
+    sinf.ci.drop();
     sinf.id = 0;
     if (sgg.id) { endGg(sgg); sgg.status.textContent = ''; }
     abandonRequests('stream');
@@ -2286,7 +2282,7 @@ function startInferenceCard(c: InferenceCard, f: { lmm: boolean; fixef: { name: 
   c.anovaWrap.hidden = true;
   c.error.textContent = '';
   c.last = null;
-  if (c.confintId) { send({ type: 'cancel', id: c.confintId }); endConfint(c); }
+  c.ci.abandon();
   c.progress.hidden = true;
   c.cierror.textContent = '';
   if (c.unavailable) {
@@ -2349,31 +2345,16 @@ function renderInference(c: InferenceCard, m: InferenceMsg): void {
 
 function startConfint(c: InferenceCard, method: 'profile' | 'boot'): void {
   const fitId = c.fitId();
-  if (fitId === null || c.confintId) return;
+  if (fitId === null || c.ci.busy) return;
   const nsim = Number(c.nsim?.value);
-  c.cierror.textContent = '';
+  c.ci.clearError();
   if (method === 'boot' && !(Number.isInteger(nsim) && nsim >= 10 && nsim <= 100_000)) {
-    showError(c.cierror, 'Replicates must be a whole number from 10 to 100,000.');
+    c.ci.showFieldError('Replicates must be a whole number from 10 to 100,000.');
     return;
   }
   if (c === inf) { ciRun = { method, nsim }; syncUrl(); }
-  c.confintId = nextId++;
-  c.progress.hidden = false;
-  c.bar.hidden = false;
-  c.bar.value = 0;
-  c.progressText.textContent = method === 'profile' ? 'refitting by ML…' : 'starting…';
-  c.profile.disabled = true;
-  if (c.boot) c.boot.disabled = true;
-  c.cancel.disabled = false;
-  sendFor(c.prefix === 'stream-' ? 'stream' : 'fit', { type: 'confint', id: c.confintId, fit: fitId, request: method === 'boot' ? { method, nsim, seed: 1 } : { method } });
-}
-
-function endConfint(c: InferenceCard): void {
-  c.confintId = 0;
-  c.progress.hidden = true;
-  c.profile.disabled = false;
-  if (c.boot) c.boot.disabled = false;
-  c.cancel.disabled = true;
+  // the bar's max is left as it was: the first progress report sets it
+  c.ci.start({ text: method === 'profile' ? 'refitting by ML…' : 'starting…' }, (id) => ({ type: 'confint', id, fit: fitId, request: method === 'boot' ? { method, nsim, seed: 1 } : { method } }));
 }
 
 function renderConfint(c: InferenceCard, m: ConfintMsg): void {
@@ -3944,7 +3925,7 @@ function startStream(): void {
   streamName = file.name;
   // the worker drops the streamed fit shown: its card's running test with it
   if (stt.id) { send({ type: 'cancel', id: stt.id }); endTest(stt); }
-  if (sinf.confintId) { send({ type: 'cancel', id: sinf.confintId }); endConfint(sinf); }
+  sinf.ci.abandon();
   sinf.id = 0;
   // the streamed fit's cards, performance's checks included: their late replies are dropped
   streamPerfId = 0;
@@ -5029,7 +5010,7 @@ function init(): void {
     c.anovaType.addEventListener('change', () => { requestInference(c); syncUrl(); });
     c.profile.addEventListener('click', () => startConfint(c, 'profile'));
     c.boot?.addEventListener('click', () => startConfint(c, 'boot'));
-    c.cancel.addEventListener('click', () => { if (c.confintId) { send({ type: 'cancel', id: c.confintId }); c.progressText.textContent = 'cancelling…'; } });
+    c.cancel.addEventListener('click', () => c.ci.cancel());
   }
   st.fit.addEventListener('click', startStream);
   st.cancel.addEventListener('click', () => { if (streamId) { send({ type: 'cancel', id: streamId }); st.progress.textContent = 'cancelling…'; } });
