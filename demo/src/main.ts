@@ -366,8 +366,7 @@ const inf = inferenceCard('', () => shown?.id ?? null);
 let ciRun: { method: 'profile' | 'boot'; nsim: number } | null = null;
 let ciFromLink = false;
 
-/** the estimated-marginal-means card: its pending request (0: none) and the tables shown */
-let emmId = 0;
+/** the estimated-marginal-means card: the tables shown (its run: emmRun, below) */
 let shownEmm: EmmMsg | null = null;
 /** the Multiple comparisons card (multcomp's glht): its request running, the result shown */
 const gh = glhtEls();
@@ -418,6 +417,8 @@ const emm = {
   notes: byId('emm-notes'),
   text: byId('emm-text'),
 };
+/** its run: a status line, no progress bar or Cancel; the button back and the status cleared when it ends (a result then writes its own) */
+const emmRun = cardRun('fit', { run: [emm.run], error: emm.error }, { idle: () => { emm.run.disabled = false; emm.status.textContent = ''; } });
 
 /** the "Model tests" card's running test (0: none) */
 /**
@@ -537,7 +538,7 @@ function abandonFitCards(): void {
   inf.ci.drop();
   if (inf.id) { inf.id = 0; inf.status.textContent = ''; }
   if (tst.id) endTest(tst);
-  if (emmId) { emmId = 0; emm.run.disabled = false; emm.status.textContent = ''; }
+  emmRun.drop();
   ghRun.drop();
   msRun.drop();
   lsmRun.drop();
@@ -773,17 +774,12 @@ function onMessage(m: FromWorker): void {
       break;
     }
     case 'emmeansDone':
-      if (m.id !== emmId) break;
-      emmId = 0;
-      emm.run.disabled = false;
+      if (!emmRun.accepts(m)) break;
+      emmRun.end();
       renderEmm(m.result);
       break;
     case 'emmeansError':
-      if (m.id !== emmId) break;
-      emmId = 0;
-      emm.run.disabled = false;
-      emm.status.textContent = '';
-      showError(emm.error, m.message);
+      if (emmRun.accepts(m)) emmRun.fail(m);
       break;
     case 'glhtDone':
       if (!ghRun.accepts(m)) break;
@@ -2380,7 +2376,8 @@ function fillOptions(sel: HTMLSelectElement, options: { value: string; text: str
 
 /** a new fit shown: the card's choices from its fixed part; the tables of the fit before are cleared */
 function renderEmmStart(r: FitResult): void {
-  emmId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  emmRun.drop();
   shownEmm = null;
   emm.run.disabled = false;
   emm.error.textContent = '';
@@ -2439,11 +2436,10 @@ function requestEmm(): void {
   if (!shown || emm.run.disabled) return;
   const { request, note } = emmRequest();
   emmNote = note;
-  emmId = nextId++;
-  emm.run.disabled = true;
-  emm.error.textContent = '';
+  emmRun.clearError();
   emm.status.textContent = 'computing…';
-  sendFor('fit', { type: 'emmeans', id: emmId, fit: shown.id, request });
+  const fit = shown.id;
+  emmRun.start(null, (id) => ({ type: 'emmeans', id, fit, request }));
 }
 
 const emmNum = (x: number | undefined) => (x === undefined ? '' : fmt(x));
