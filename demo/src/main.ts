@@ -543,7 +543,7 @@ function abandonFitCards(): void {
   msRun.drop();
   lsmRun.drop();
   pwRun.drop();
-  if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
+  llRun.drop();
   if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
   afRun.drop();
   if (gg.id) { endGg(gg); gg.status.textContent = ''; }
@@ -853,9 +853,8 @@ function onMessage(m: FromWorker): void {
       if (pwRun.accepts(m)) pwRun.fail(m);
       break;
     case 'lmListDone':
-      if (m.id !== lmListId) break;
-      lmListId = 0;
-      ll.run.disabled = false;
+      if (!llRun.accepts(m)) break;
+      llRun.end();
       renderLmList(m.result);
       break;
     case 'robustDone':
@@ -939,11 +938,7 @@ function onMessage(m: FromWorker): void {
       if (afRun.accepts(m)) afRun.fail(m);
       break;
     case 'lmListError':
-      if (m.id !== lmListId) break;
-      lmListId = 0;
-      ll.run.disabled = false;
-      ll.status.textContent = '';
-      showError(ll.error, m.message);
+      if (llRun.accepts(m)) llRun.fail(m);
       break;
     case 'confintProgress': {
       const c = inferenceCards.find((x) => x.ci.accepts(m));
@@ -2914,8 +2909,7 @@ const pw = {
 const pwRun = cardRun('fit', { run: [pw.run, pw.curveRun], cancel: pw.cancel, progress: pw.progress, bar: pw.bar, progressText: pw.progressText, error: pw.error }, {
   idle: () => updatePowerControls(pw.method.value, currentEffects()),
 });
-/** the per-group fits card's pending request (0: none), the result shown and its sort */
-let lmListId = 0;
+/** the per-group fits card's result shown and its sort (its run: llRun, below) */
 let shownLmList: LmListMsg | null = null;
 let lmListSort: { column: number; dir: 'asc' | 'desc' } = { column: 0, dir: 'asc' };
 const ll = {
@@ -2927,6 +2921,8 @@ const ll = {
   error: byId('lmlist-error'),
   out: byId('lmlist-out'),
 };
+/** its run: a status line, no progress bar or Cancel; the button back and the status cleared when it ends (a result then writes its own) */
+const llRun = cardRun('fit', { run: [ll.run], error: ll.error }, { idle: () => { ll.run.disabled = false; ll.status.textContent = ''; } });
 /** the two cards' state read from the address, applied to the next fit shown */
 let pendingCards: Pick<UrlState, 'power' | 'lmlist'> | null = null;
 
@@ -3045,7 +3041,8 @@ function renderPower(m: PowerMsg): void {
 
 /** the per-group fits card of a new fit: its grouping factors, or why it is not offered */
 function renderLmListStart(r: FitResult): void {
-  lmListId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  llRun.drop();
   shownLmList = null;
   clear(ll.out);
   ll.error.textContent = '';
@@ -3062,11 +3059,10 @@ function renderLmListStart(r: FitResult): void {
 
 function requestLmList(): void {
   if (!shown || ll.run.disabled) return;
-  lmListId = nextId++;
-  ll.run.disabled = true;
-  ll.error.textContent = '';
+  llRun.clearError();
   ll.status.textContent = 'fitting each group…';
-  sendFor('fit', { type: 'lmList', id: lmListId, fit: shown.id, request: { group: ll.group.value } });
+  const fit = shown.id;
+  llRun.start(null, (id) => ({ type: 'lmList', id, fit, request: { group: ll.group.value } }));
 }
 
 function renderLmList(m: LmListMsg): void {
