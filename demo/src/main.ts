@@ -544,7 +544,7 @@ function abandonFitCards(): void {
   lsmRun.drop();
   pwRun.drop();
   llRun.drop();
-  if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
+  rbRun.drop();
   afRun.drop();
   if (gg.id) { endGg(gg); gg.status.textContent = ''; }
   if (tciId) endTci();
@@ -858,17 +858,12 @@ function onMessage(m: FromWorker): void {
       renderLmList(m.result);
       break;
     case 'robustDone':
-      if (m.id !== robustId) break;
-      robustId = 0;
-      rb.run.disabled = false;
+      if (!rbRun.accepts(m)) break;
+      rbRun.end();
       renderRobust(m.result);
       break;
     case 'robustError':
-      if (m.id !== robustId) break;
-      robustId = 0;
-      rb.run.disabled = false;
-      rb.status.textContent = '';
-      showError(rb.error, m.message);
+      if (rbRun.accepts(m)) rbRun.fail(m);
       break;
     case 'allFitProgress':
       if (afRun.accepts(m)) afRun.progress(m.done, m.total, m.label ? `${m.done} of ${m.total} refits done; refitting with ${m.label}…` : `${m.done} of ${m.total} refits done`);
@@ -3112,8 +3107,7 @@ function cardsUrlState(): Pick<UrlState, 'power' | 'lmlist'> {
 // ---------------------------------------------------------------------------------------------
 // Cluster-robust inference (clubSandwich's vcovCR, coef_test, conf_int, Wald_test), computed in the worker
 
-/** the card's pending request (0: none) and the result shown */
-let robustId = 0;
+/** the card's result shown (its run: rbRun, below) */
 let shownRobust: RobustMsg | null = null;
 const rb = {
   card: byId<HTMLDetailsElement>('robust-card'),
@@ -3130,6 +3124,8 @@ const rb = {
   error: byId('robust-error'),
   out: byId('robust-out'),
 };
+/** its run: a status line, no progress bar or Cancel; the button back and the status cleared when it ends (a result then writes its own) */
+const rbRun = cardRun('fit', { run: [rb.run], error: rb.error }, { idle: () => { rb.run.disabled = false; rb.status.textContent = ''; } });
 /** the card's settings read from the address, applied to the next fit shown (then computed once) */
 let pendingRobust: RobustUrlState | null = null;
 
@@ -3151,7 +3147,8 @@ function fillRobustChoices(type: HTMLSelectElement, test: HTMLSelectElement, wal
 
 /** a new fit shown: its clusters, terms and coefficients, or the library's refusal as a note */
 function renderRobustStart(r: FitResult): void {
-  robustId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  rbRun.drop();
   shownRobust = null;
   clear(rb.out);
   rb.error.textContent = '';
@@ -3194,20 +3191,19 @@ function robustFields(): RobustFields {
 }
 
 function requestRobust(): void {
-  if (!shown || robustId) return;
-  rb.error.textContent = '';
+  if (!shown || rbRun.busy) return;
+  rbRun.clearError();
   syncUrl();
   let request: RobustRequest;
   try {
     request = robustRequest(robustFields(), shown.result.robust);
   } catch (e) {
-    showError(rb.error, (e as Error).message);
+    rbRun.showFieldError((e as Error).message);
     return;
   }
-  robustId = nextId++;
-  rb.run.disabled = true;
   rb.status.textContent = 'computing…';
-  sendFor('fit', { type: 'robust', id: robustId, fit: shown.id, request });
+  const fit = shown.id;
+  rbRun.start(null, (id) => ({ type: 'robust', id, fit, request }));
 }
 
 /** the tables (with CSV), the Wald test's notes and clubSandwich's printout, into `out` */
