@@ -546,7 +546,7 @@ function abandonFitCards(): void {
   llRun.drop();
   rbRun.drop();
   afRun.drop();
-  if (gg.id) { endGg(gg); gg.status.textContent = ''; }
+  gg.req.drop();
   if (tciId) endTci();
   axRun.drop();
   ckRun.drop();
@@ -880,20 +880,15 @@ function onMessage(m: FromWorker): void {
       showError(tm.error, m.message);
       break;
     case 'ggeffectsDone': {
-      const c = ggCardFor(m.id);
+      const c = [gg, sgg].find((x) => x.req.accepts(m));
       if (!c) break;
-      endGg(c);
+      c.req.end();
       renderGg(m.result, c);
       break;
     }
-    case 'ggeffectsError': {
-      const c = ggCardFor(m.id);
-      if (!c) break;
-      endGg(c);
-      c.status.textContent = '';
-      showError(c.error, m.message);
+    case 'ggeffectsError':
+      [gg, sgg].find((x) => x.req.accepts(m))?.req.fail(m);
       break;
-    }
     case 'allFitDone':
       if (!afRun.accepts(m)) break;
       afRun.end();
@@ -1682,7 +1677,7 @@ function cancelFit(): void {
     if (stt.id) endTest(stt);
     sinf.ci.drop();
     sinf.id = 0;
-    if (sgg.id) { endGg(sgg); sgg.status.textContent = ''; }
+    sgg.req.drop();
     abandonRequests('stream');
     if (streamId) { endStream(); showError(st.error, 'The worker was restarted (Cancel of the fit above): stream the file again.'); }
     startWorker();
@@ -3467,7 +3462,8 @@ interface GgCard {
   setup(): GgSetup | null;
   /** whether the card is on screen (its panel shown) */
   visible(): boolean;
-  id: number;
+  /** the card's request: a status line, no progress bar or Cancel; its button back where the fit is shown and not refused, the status cleared (a result then writes its own) */
+  req: CardRun<'fit' | 'stream' | 'data', Extract<ToWorker, { id: number }>>;
   shown: GgMsg | null;
   card: HTMLDetailsElement;
   slots: { role: 'x' | 'group' | 'facet'; variable: HTMLSelectElement; values: HTMLInputElement }[];
@@ -3487,17 +3483,19 @@ interface GgCard {
 
 function ggCardOf(prefix: string, scope: GgCard['scope'], fitId: GgCard['fitId'], setup: GgCard['setup'], visible: GgCard['visible']): GgCard {
   const p = `${prefix}gg`;
+  const run = byId<HTMLButtonElement>(`${p}-run`), status = byId(`${p}-status`), error = byId(`${p}-error`);
+  const req = cardRun(scope, { run: [run], error }, { idle: () => { run.disabled = !!setup()?.refusal || fitId() === null; status.textContent = ''; } });
   return {
-    prefix, scope, fitId, setup, visible, id: 0, shown: null,
+    prefix, scope, fitId, setup, visible, req, shown: null,
     card: byId<HTMLDetailsElement>(`${p}-card`),
     slots: (['x', 'group', 'facet'] as const).map((role) => ({ role, variable: byId<HTMLSelectElement>(`${p}-${role}`), values: byId<HTMLInputElement>(`${p}-${role}-values`) })),
     method: byId<HTMLSelectElement>(`${p}-method`),
     type: byId<HTMLSelectElement>(`${p}-type`),
     level: byId<HTMLInputElement>(`${p}-level`),
-    run: byId<HTMLButtonElement>(`${p}-run`),
+    run,
     hint: byId(`${p}-hint`),
-    status: byId(`${p}-status`),
-    error: byId(`${p}-error`),
+    status,
+    error,
     out: byId(`${p}-out`),
     plot: byId(`${p}-plot`),
     table: byId(`${p}-table`),
@@ -3550,7 +3548,8 @@ function renderGgStart(r: FitResult): void {
 }
 
 function startGgCard(c: GgCard, s: GgSetup, glmm: boolean): void {
-  c.id = 0;
+  // idle already (abandonFitCards ran before the fit's cards; startStream abandoned the streamed card's and hid it)
+  c.req.drop();
   c.shown = null;
   c.out.hidden = true;
   c.error.textContent = '';
@@ -3592,8 +3591,8 @@ function startGgCard(c: GgCard, s: GgSetup, glmm: boolean): void {
 function requestGg(c: GgCard = gg): void {
   const fit = c.fitId();
   const setup = c.setup();
-  if (fit === null || !setup || c.id) return;
-  c.error.textContent = '';
+  if (fit === null || !setup || c.req.busy) return;
+  c.req.clearError();
   if (c === gg) syncUrl();
   let request: GgRequest;
   try {
@@ -3602,19 +3601,9 @@ function requestGg(c: GgCard = gg): void {
     checkGgFields(c);
     return;
   }
-  c.id = nextId++;
-  c.run.disabled = true;
   c.status.textContent = c.scope === 'stream' ? 'computing (passes over the file where the values need them)…' : 'computing…';
-  sendFor(c.scope, { type: 'ggeffects', id: c.id, fit, request });
+  c.req.start(null, (id) => ({ type: 'ggeffects', id, fit, request }));
 }
-
-function endGg(c: GgCard = gg): void {
-  c.id = 0;
-  c.run.disabled = !!c.setup()?.refusal || c.fitId() === null;
-}
-
-/** the card whose pending request this reply answers, or null */
-const ggCardFor = (id: number): GgCard | null => (id && id === gg.id ? gg : id && id === sgg.id ? sgg : null);
 
 function renderGg(m: GgMsg, c: GgCard = gg): void {
   c.shown = m;
@@ -3917,7 +3906,7 @@ function startStream(): void {
   sinf.id = 0;
   // the streamed fit's cards, performance's checks included: their late replies are dropped
   streamPerfId = 0;
-  if (sgg.id) { send({ type: 'cancel', id: sgg.id }); endGg(sgg); sgg.status.textContent = ''; }
+  sgg.req.abandon();
   shownStreamGg = null;
   abandonRequests('stream');
   shownStream = { id: 0, name: '' };
