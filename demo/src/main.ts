@@ -428,8 +428,11 @@ const emmRun = cardRun('fit', { run: [emm.run], error: emm.error }, { idle: () =
  */
 interface TestsCard {
   prefix: string;
-  /** the pending test (0: none) */
-  id: number;
+  /**
+   * The card's test running: Cancel and the progress set by requestTest after `start` (this card's own: the
+   * progress only for tests that refit, an indeterminate bar and no Cancel where the library reports no progress)
+   */
+  req: CardRun<'fit' | 'stream' | 'data', Extract<ToWorker, { id: number }>>;
   /** the fit its tests run on (the page's fit or stream id), or null */
   fitId: () => number | null;
   /** the downloads' base name */
@@ -467,13 +470,18 @@ interface TestsCard {
 function testsCard(prefix: string, c: Pick<TestsCard, 'fitId' | 'fileBase' | 'ddf' | 'streamed'> & { ddfNote: boolean }): TestsCard {
   const opt = <T extends HTMLElement>(name: string) => document.getElementById(`${prefix}-${name}`) as T | null;
   const req = <T extends HTMLElement>(name: string) => byId<T>(`${prefix}-${name}`);
-  return {
-    prefix, id: 0, offered: [], fitId: c.fitId, fileBase: c.fileBase, ddf: c.ddf, streamed: c.streamed, ddfNote: c.ddfNote ? req('ddf-label') : null,
+  const run = req<HTMLButtonElement>('run'), cancel = req<HTMLButtonElement>('cancel'), progress = req('progress'), bar = req<HTMLProgressElement>('bar');
+  const progressText = req('progress-text'), status = req('status'), error = req('error');
+  const card: TestsCard = {
+    prefix, offered: [], fitId: c.fitId, fileBase: c.fileBase, ddf: c.ddf, streamed: c.streamed, ddfNote: c.ddfNote ? req('ddf-label') : null,
+    // idle again: the status cleared and the run button as the chosen test offers it
+    req: cardRun(c.streamed ? 'stream' : 'fit', { run: [run], cancel, progress, bar, progressText, error }, { idle: () => { status.textContent = ''; updateTestsControls(card); } }),
     kind: req('kind'), reduceLabel: opt('reduce-label'), reduce: opt('reduce'), ddfLabel: req('ddf-label'), byLabel: req('by-label'), by: req('by'),
     typeLabel: opt('type-label'), type: opt('type'), groupsLabel: opt('groups-label'), groups: opt('groups'),
-    run: req('run'), cancel: req('cancel'), progress: req('progress'), bar: req('bar'), progressText: req('progress-text'),
-    status: req('status'), error: req('error'), hint: req('hint'), out: req('out'), unavailable: opt('unavailable'),
+    run, cancel, progress, bar, progressText,
+    status, error, hint: req('hint'), out: req('out'), unavailable: opt('unavailable'),
   };
+  return card;
 }
 
 const tst = testsCard('tests', { fitId: () => shown?.id ?? null, fileBase: () => baseName(), ddf: inf.ddf, ddfNote: true, streamed: false });
@@ -537,7 +545,7 @@ function abandonRequests(scope: 'fit' | 'stream' | 'data'): void {
 function abandonFitCards(): void {
   inf.ci.drop();
   if (inf.id) { inf.id = 0; inf.status.textContent = ''; }
-  if (tst.id) endTest(tst);
+  tst.req.drop();
   emmRun.drop();
   ghRun.drop();
   msRun.drop();
@@ -819,28 +827,19 @@ function onMessage(m: FromWorker): void {
     case 'lsMeansError':
       if (lsmRun.accepts(m)) lsmRun.fail(m, lsmErrorText(m.message, m.field));
       break;
-    case 'modelTestProgress': {
-      const c = testsCards.find((t) => t.id === m.id);
-      if (!c) break;
-      c.bar.max = Math.max(1, m.total);
-      c.bar.value = m.done;
-      c.progressText.textContent = `${m.done} of ${m.total} refits${m.label ? ` (last: without ${m.label})` : ''}`;
+    case 'modelTestProgress':
+      testsCards.find((t) => t.req.accepts(m))?.req.progress(m.done, m.total, `${m.done} of ${m.total} refits${m.label ? ` (last: without ${m.label})` : ''}`);
       break;
-    }
     case 'modelTestDone': {
-      const c = testsCards.find((t) => t.id === m.id);
+      const c = testsCards.find((t) => t.req.accepts(m));
       if (!c) break;
-      endTest(c);
+      c.req.end();
       renderTest(c, m.result);
       break;
     }
-    case 'modelTestError': {
-      const c = testsCards.find((t) => t.id === m.id);
-      if (!c) break;
-      endTest(c);
-      if (m.cancelled) { c.progress.hidden = false; c.bar.hidden = true; c.progressText.textContent = 'Cancelled.'; } else showError(c.error, m.message);
+    case 'modelTestError':
+      testsCards.find((t) => t.req.accepts(m))?.req.fail(m);
       break;
-    }
     case 'powerProgress':
       if (pwRun.accepts(m)) pwRun.progress(m.done, m.total, m.label === 'simulations' ? `${m.done} of ${m.total} simulations` : `${m.label}…`);
       break;
@@ -1674,7 +1673,7 @@ function cancelFit(): void {
     // every computation of the old worker is gone with it: the cards are set back to idle
     abandonFitCards();
     abandonDataRequests();
-    if (stt.id) endTest(stt);
+    stt.req.drop();
     sinf.ci.drop();
     sinf.id = 0;
     sgg.req.drop();
@@ -2737,7 +2736,7 @@ function renderTestsStart(r: FitResult): void {
  * the previous fit's results and a running test dropped.
  */
 function startTestsCard(c: TestsCard, f: { offered: ModelTestSpec[]; unavailable: { spec: ModelTestSpec; reason: string }[]; variables: EmmVariable[]; ngroups: Record<string, number>; nobs: number }): void {
-  if (c.id) { send({ type: 'cancel', id: c.id }); endTest(c); }
+  c.req.abandon();
   clear(c.out);
   c.error.textContent = '';
   c.status.textContent = '';
@@ -2776,9 +2775,9 @@ function updateTestsControls(c: TestsCard): void {
   c.byLabel.hidden = !has('by');
   if (c.typeLabel) c.typeLabel.hidden = !has('type');
   if (c.groupsLabel) c.groupsLabel.hidden = !has('groups');
-  c.run.disabled = !spec || c.id !== 0;
+  c.run.disabled = !spec || c.req.busy;
   // Cancel only where the library takes a signal (influence); ranova shows a busy state
-  if (!c.id) c.cancel.hidden = !spec?.progress;
+  if (!c.req.busy) c.cancel.hidden = !spec?.progress;
   const from = spec && c.streamed && 'from' in spec.streamed ? `, from ${spec.streamed.from}` : '';
   c.hint.textContent = spec ? `${spec.r}${spec.refits ? ' (refits the model)' : ''}${from}` : 'no test applies to this fit';
 }
@@ -2796,27 +2795,19 @@ function testRequest(c: TestsCard, kind: ModelTestKind): ModelTestRequest {
 
 function requestTest(c: TestsCard): void {
   const fitId = c.fitId();
-  if (fitId === null || c.id || c.run.disabled) return;
+  if (fitId === null || c.req.busy || c.run.disabled) return;
   const kind = c.kind.value as ModelTestKind;
   const spec = testSpec(kind);
-  c.id = nextId++;
-  c.run.disabled = true;
-  c.error.textContent = '';
+  c.req.clearError();
   c.status.textContent = spec.refits ? '' : 'computing…';
+  const request = testRequest(c, kind);
+  c.req.start(null, (id) => ({ type: 'modelTest', id, fit: fitId, request }));
+  // this card's progress: shown only for a test that refits
   c.progress.hidden = !spec.refits;
   c.bar.hidden = false;
   // a test that refits without progress reports (ranova, step, R²'s null model): an indeterminate bar, and no Cancel (the library takes no signal there)
   if (spec.progress) { c.bar.value = 0; c.progressText.textContent = 'starting…'; } else { c.bar.removeAttribute('value'); c.progressText.textContent = `refitting… (${spec.r} reports no progress and cannot be cancelled)`; }
   c.cancel.disabled = !spec.progress;
-  sendFor(c === stt ? 'stream' : 'fit', { type: 'modelTest', id: c.id, fit: fitId, request: testRequest(c, kind) });
-}
-
-function endTest(c: TestsCard): void {
-  c.id = 0;
-  c.progress.hidden = true;
-  c.cancel.disabled = true;
-  c.status.textContent = '';
-  updateTestsControls(c);
 }
 
 function cell(v: string | number | null, f: CellFormat): string {
@@ -3901,7 +3892,7 @@ function startStream(): void {
   streamId = nextId++;
   streamName = file.name;
   // the worker drops the streamed fit shown: its card's running test with it
-  if (stt.id) { send({ type: 'cancel', id: stt.id }); endTest(stt); }
+  stt.req.abandon();
   sinf.ci.abandon();
   sinf.id = 0;
   // the streamed fit's cards, performance's checks included: their late replies are dropped
@@ -5022,7 +5013,7 @@ function init(): void {
     c.kind.addEventListener('change', () => updateTestsControls(c));
     c.ddf.addEventListener('change', () => updateTestsControls(c));
     c.run.addEventListener('click', () => requestTest(c));
-    c.cancel.addEventListener('click', () => { if (c.id) { send({ type: 'cancel', id: c.id }); c.progressText.textContent = 'cancelling…'; } });
+    c.cancel.addEventListener('click', () => c.req.cancel());
   }
   pw.test.addEventListener('change', () => { updatePowerControls(); syncUrl(); });
   pw.along.addEventListener('change', () => { updatePowerControls(pw.method.value, currentEffects()); syncUrl(); });
