@@ -49,6 +49,7 @@ import { GgFieldError, type GgFields, type GgUrlState, ggAxisLabel, ggCsv, ggFie
 import { TIDY_EXPORT_EFFECTS, tidyFileName, tidyRequest } from './tidyExport.js';
 import { type GammSplit, gammFormulaProblem, splitGammFormula } from './gammFormula.js';
 import { FIT_REPLIES, RequestLedger, cardReply } from './requests.js';
+import { CardRun, type CardRunEls } from './cardRun.js';
 import { type GammEls, drawGammPlots, renderGamm, smoothPlotCsv } from './gammView.js';
 import { AFEX_PER_PARAMETER_METHODS, type AfexUrlState, afexCsv, afexRefusal, afexFieldsOf, afexRequest, afexTable, afexUrlOf } from './afex.js';
 import {
@@ -316,9 +317,10 @@ const st = {
  */
 interface InferenceCard {
   prefix: string;
-  /** the pending coefficient/anova request and confint run (0: none) */
+  /** the pending coefficient/anova request (0: none) */
   id: number;
-  confintId: number;
+  /** the intervals' run (profile or bootstrap): Profile and Bootstrap disabled, Cancel and the progress while it runs */
+  ci: CardRun<'fit' | 'stream' | 'data', Extract<ToWorker, { id: number }>>;
   /** the fit its requests run on (the page's fit or stream id), or null */
   fitId: () => number | null;
   /** the coefficient table last received, and the fit id it belongs to */
@@ -347,12 +349,14 @@ interface InferenceCard {
 function inferenceCard(prefix: string, fitId: () => number | null): InferenceCard {
   const opt = <T extends HTMLElement>(name: string) => document.getElementById(`${prefix}${name}`) as T | null;
   const req = <T extends HTMLElement>(name: string) => byId<T>(`${prefix}${name}`);
+  const profile = req<HTMLButtonElement>('confint-profile'), boot = opt<HTMLButtonElement>('confint-boot'), cancel = req<HTMLButtonElement>('confint-cancel');
+  const progress = req('confint-progress'), bar = req<HTMLProgressElement>('confint-bar'), progressText = req('confint-progress-text'), cierror = req('confint-error');
   return {
-    prefix, id: 0, confintId: 0, fitId, last: null,
+    prefix, id: 0, fitId, last: null,
+    ci: cardRun(prefix === 'stream-' ? 'stream' : 'fit', { run: boot ? [profile, boot] : [profile], cancel, progress, bar, progressText, error: cierror }),
     ddf: req('ddf'), ddfControls: req('ddf-controls'), status: req('inference-status'), error: req('inference-error'),
     anovaWrap: req('anova-wrap'), anova: req('anova'), anovaType: req('anova-type'), anovaHeading: req('anova-heading'),
-    profile: req('confint-profile'), boot: opt('confint-boot'), nsim: opt('confint-nsim'), cancel: req('confint-cancel'),
-    progress: req('confint-progress'), bar: req('confint-bar'), progressText: req('confint-progress-text'), cierror: req('confint-error'),
+    profile, boot, nsim: opt('confint-nsim'), cancel, progress, bar, progressText, cierror,
     confint: req('confint'), unavailable: opt('confint-unavailable'),
   };
 }
@@ -362,28 +366,33 @@ const inf = inferenceCard('', () => shown?.id ?? null);
 let ciRun: { method: 'profile' | 'boot'; nsim: number } | null = null;
 let ciFromLink = false;
 
-/** the estimated-marginal-means card: its pending request (0: none) and the tables shown */
-let emmId = 0;
+/** the estimated-marginal-means card: the tables shown (its run: emmRun, below) */
 let shownEmm: EmmMsg | null = null;
 /** the Multiple comparisons card (multcomp's glht): its request running, the result shown */
 const gh = glhtEls();
-let glhtId = 0;
+/** its run: no progress bar or Cancel (a status line says it computes); the button back and the status cleared when it ends */
+const ghRun = cardRun('fit', { run: [gh.run], error: gh.error }, { fieldErrors: true, idle: () => { gh.run.disabled = false; gh.status.textContent = ''; } });
 let shownGlht: GlhtMsg | null = null;
 let pendingGlht: GlhtUrlState | null = null;
 /** the Simulation intervals card (merTools): its request running, the results shown */
 const ms = merSimEls();
-let merSimId = 0;
+const msRun = cardRun('fit', { run: [ms.reRun, ms.piRun], cancel: ms.cancel, progress: ms.progress, bar: ms.bar, progressText: ms.progressText, error: ms.error }, {
+  fieldErrors: true,
+  // both buttons back, and the status line cleared (this card's only: its status is cleared when a run ends)
+  idle: () => { ms.reRun.disabled = false; ms.piRun.disabled = false; ms.status.textContent = ''; },
+});
 let shownReSim: Extract<MerSimMsg, { kind: 'resim' }> | null = null;
 let shownPi: Extract<MerSimMsg, { kind: 'predict' }> | null = null;
 let pendingMerSim: MerSimUrlState | null = null;
 /** the Multiple imputation card (mitml, mice): its request running, the result shown, the address's settings for the next data */
 const mi = miEls();
-let miId = 0;
+const miRun = cardRun('data', { run: [mi.run], cancel: mi.cancel, progress: mi.progress, bar: mi.bar, progressText: mi.progressText, error: mi.error }, { fieldErrors: true });
 let shownMi: MiMsg | null = null;
 let pendingMi: MiUrlState | null = null;
 /** the Least-squares means card (lmerTest's ls_means): its request running, the result shown, the address's settings for the next fit */
 const lsm = lsmEls();
-let lsmId = 0;
+/** its run: no progress bar or Cancel (a status line says it computes); the button back where the fit has a factor term, the status cleared */
+const lsmRun = cardRun('fit', { run: [lsm.run], error: lsm.error }, { fieldErrors: true, idle: () => { lsm.run.disabled = !result?.lsmTerms?.length; lsm.status.textContent = ''; } });
 let shownLsm: LsmMsg | null = null;
 let pendingLsm: LsmUrlState | null = null;
 const emm = {
@@ -408,6 +417,8 @@ const emm = {
   notes: byId('emm-notes'),
   text: byId('emm-text'),
 };
+/** its run: a status line, no progress bar or Cancel; the button back and the status cleared when it ends (a result then writes its own) */
+const emmRun = cardRun('fit', { run: [emm.run], error: emm.error }, { idle: () => { emm.run.disabled = false; emm.status.textContent = ''; } });
 
 /** the "Model tests" card's running test (0: none) */
 /**
@@ -417,8 +428,11 @@ const emm = {
  */
 interface TestsCard {
   prefix: string;
-  /** the pending test (0: none) */
-  id: number;
+  /**
+   * The card's test running: Cancel and the progress set by requestTest after `start` (this card's own: the
+   * progress only for tests that refit, an indeterminate bar and no Cancel where the library reports no progress)
+   */
+  req: CardRun<'fit' | 'stream' | 'data', Extract<ToWorker, { id: number }>>;
   /** the fit its tests run on (the page's fit or stream id), or null */
   fitId: () => number | null;
   /** the downloads' base name */
@@ -456,13 +470,18 @@ interface TestsCard {
 function testsCard(prefix: string, c: Pick<TestsCard, 'fitId' | 'fileBase' | 'ddf' | 'streamed'> & { ddfNote: boolean }): TestsCard {
   const opt = <T extends HTMLElement>(name: string) => document.getElementById(`${prefix}-${name}`) as T | null;
   const req = <T extends HTMLElement>(name: string) => byId<T>(`${prefix}-${name}`);
-  return {
-    prefix, id: 0, offered: [], fitId: c.fitId, fileBase: c.fileBase, ddf: c.ddf, streamed: c.streamed, ddfNote: c.ddfNote ? req('ddf-label') : null,
+  const run = req<HTMLButtonElement>('run'), cancel = req<HTMLButtonElement>('cancel'), progress = req('progress'), bar = req<HTMLProgressElement>('bar');
+  const progressText = req('progress-text'), status = req('status'), error = req('error');
+  const card: TestsCard = {
+    prefix, offered: [], fitId: c.fitId, fileBase: c.fileBase, ddf: c.ddf, streamed: c.streamed, ddfNote: c.ddfNote ? req('ddf-label') : null,
+    // idle again: the status cleared and the run button as the chosen test offers it
+    req: cardRun(c.streamed ? 'stream' : 'fit', { run: [run], cancel, progress, bar, progressText, error }, { idle: () => { status.textContent = ''; updateTestsControls(card); } }),
     kind: req('kind'), reduceLabel: opt('reduce-label'), reduce: opt('reduce'), ddfLabel: req('ddf-label'), byLabel: req('by-label'), by: req('by'),
     typeLabel: opt('type-label'), type: opt('type'), groupsLabel: opt('groups-label'), groups: opt('groups'),
-    run: req('run'), cancel: req('cancel'), progress: req('progress'), bar: req('bar'), progressText: req('progress-text'),
-    status: req('status'), error: req('error'), hint: req('hint'), out: req('out'), unavailable: opt('unavailable'),
+    run, cancel, progress, bar, progressText,
+    status, error, hint: req('hint'), out: req('out'), unavailable: opt('unavailable'),
   };
+  return card;
 }
 
 const tst = testsCard('tests', { fitId: () => shown?.id ?? null, fileBase: () => baseName(), ddf: inf.ddf, ddfNote: true, streamed: false });
@@ -503,6 +522,14 @@ function sendFor(scope: 'fit' | 'stream' | 'data', msg: Extract<ToWorker, { id: 
 }
 
 /**
+ * A card's request controller (./cardRun.ts): its id from the page's counter, sent through the ledger under
+ * the card's scope, cancelled in the worker by Cancel or when the card itself abandons it.
+ */
+function cardRun(scope: 'fit' | 'stream' | 'data', els: CardRunEls, options: { idle?: () => void; fieldErrors?: boolean } = {}): CardRun<'fit' | 'stream' | 'data', Extract<ToWorker, { id: number }>> {
+  return new CardRun({ els, scope, ...options, host: { nextId: () => nextId++, sendFor, cancel: (id) => send({ type: 'cancel', id }) } });
+}
+
+/**
  * A new generation of the scope: its running requests are cancelled in the worker (the jobs that take a
  * signal stop; the others finish there and their replies are dropped here).
  */
@@ -516,21 +543,21 @@ function abandonRequests(scope: 'fit' | 'stream' | 'data'): void {
  * fit with a computation running is set back to idle, its request cancelled, its late reply dropped.
  */
 function abandonFitCards(): void {
-  if (inf.confintId) endConfint(inf);
+  inf.ci.drop();
   if (inf.id) { inf.id = 0; inf.status.textContent = ''; }
-  if (tst.id) endTest(tst);
-  if (emmId) { emmId = 0; emm.run.disabled = false; emm.status.textContent = ''; }
-  if (glhtId) endGlht();
-  if (merSimId) endMerSim();
-  if (lsmId) endLsm();
-  if (powerId) endPower();
-  if (lmListId) { lmListId = 0; ll.run.disabled = false; ll.status.textContent = ''; }
-  if (robustId) { robustId = 0; rb.run.disabled = false; rb.status.textContent = ''; }
-  if (allFitId) endAllFit();
-  if (gg.id) { endGg(gg); gg.status.textContent = ''; }
+  tst.req.drop();
+  emmRun.drop();
+  ghRun.drop();
+  msRun.drop();
+  lsmRun.drop();
+  pwRun.drop();
+  llRun.drop();
+  rbRun.drop();
+  afRun.drop();
+  gg.req.drop();
   if (tciId) endTci();
-  if (afexId) endAfex();
-  if (dharmaId) endDharma();
+  axRun.drop();
+  ckRun.drop();
   if (perfId && ledger.isLive(perfId)) ck.perfStatus.textContent = '';
   perfId = 0;
   perfFit = 0;
@@ -755,140 +782,90 @@ function onMessage(m: FromWorker): void {
       break;
     }
     case 'emmeansDone':
-      if (m.id !== emmId) break;
-      emmId = 0;
-      emm.run.disabled = false;
+      if (!emmRun.accepts(m)) break;
+      emmRun.end();
       renderEmm(m.result);
       break;
     case 'emmeansError':
-      if (m.id !== emmId) break;
-      emmId = 0;
-      emm.run.disabled = false;
-      emm.status.textContent = '';
-      showError(emm.error, m.message);
+      if (emmRun.accepts(m)) emmRun.fail(m);
       break;
     case 'glhtDone':
-      if (m.id !== glhtId) break;
-      endGlht();
+      if (!ghRun.accepts(m)) break;
+      ghRun.end();
       drawGlht(m.result);
       break;
     case 'miProgress':
-      if (m.id !== miId) break;
-      mi.bar.max = Math.max(1, m.total);
-      mi.bar.value = m.done;
-      mi.progressText.textContent = `${m.done} of ${m.total} fits · ${m.label}`;
+      if (miRun.accepts(m)) miRun.progress(m.done, m.total, `${m.done} of ${m.total} fits · ${m.label}`);
       break;
     case 'miDone':
-      if (m.id !== miId) break;
-      endMi();
+      if (!miRun.accepts(m)) break;
+      miRun.end();
       drawMi(m.result);
       break;
     case 'miError':
-      if (m.id !== miId) break;
-      endMi();
-      if (m.cancelled) { mi.progress.hidden = false; mi.bar.hidden = true; mi.progressText.textContent = 'Cancelled.'; } else {
-        showError(mi.error, miErrorText(m.message, m.field));
-        mi.error.dataset.field = m.field ?? '';
-      }
+      if (miRun.accepts(m)) miRun.fail(m, miErrorText(m.message, m.field));
       break;
     case 'merSimProgress':
-      if (m.id !== merSimId) break;
-      ms.bar.max = Math.max(1, m.total);
-      ms.bar.value = m.done;
-      ms.progressText.textContent = `${m.done.toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')} ${m.label}`;
+      if (msRun.accepts(m)) msRun.progress(m.done, m.total, `${m.done.toLocaleString('en-US')} of ${m.total.toLocaleString('en-US')} ${m.label}`);
       break;
     case 'merSimDone':
-      if (m.id !== merSimId) break;
-      endMerSim();
+      if (!msRun.accepts(m)) break;
+      msRun.end();
       drawMerSim(m.result);
       break;
     case 'merSimError':
-      if (m.id !== merSimId) break;
-      endMerSim();
-      if (m.cancelled) { ms.progress.hidden = false; ms.bar.hidden = true; ms.progressText.textContent = 'Cancelled.'; } else {
-        showError(ms.error, merSimErrorText(m.message, m.field));
-        ms.error.dataset.field = m.field ?? '';
-      }
+      if (msRun.accepts(m)) msRun.fail(m, merSimErrorText(m.message, m.field));
       break;
     case 'glhtError':
-      if (m.id !== glhtId) break;
-      endGlht();
-      showError(gh.error, glhtErrorText(m.message, m.field));
-      gh.error.dataset.field = m.field ?? '';
+      if (ghRun.accepts(m)) ghRun.fail(m, glhtErrorText(m.message, m.field));
       break;
     case 'lsMeansDone':
-      if (m.id !== lsmId) break;
-      endLsm();
+      if (!lsmRun.accepts(m)) break;
+      lsmRun.end();
       drawLsm(m.result);
       break;
     case 'lsMeansError':
-      if (m.id !== lsmId) break;
-      endLsm();
-      showError(lsm.error, lsmErrorText(m.message, m.field));
-      lsm.error.dataset.field = m.field ?? '';
+      if (lsmRun.accepts(m)) lsmRun.fail(m, lsmErrorText(m.message, m.field));
       break;
-    case 'modelTestProgress': {
-      const c = testsCards.find((t) => t.id === m.id);
-      if (!c) break;
-      c.bar.max = Math.max(1, m.total);
-      c.bar.value = m.done;
-      c.progressText.textContent = `${m.done} of ${m.total} refits${m.label ? ` (last: without ${m.label})` : ''}`;
+    case 'modelTestProgress':
+      testsCards.find((t) => t.req.accepts(m))?.req.progress(m.done, m.total, `${m.done} of ${m.total} refits${m.label ? ` (last: without ${m.label})` : ''}`);
       break;
-    }
     case 'modelTestDone': {
-      const c = testsCards.find((t) => t.id === m.id);
+      const c = testsCards.find((t) => t.req.accepts(m));
       if (!c) break;
-      endTest(c);
+      c.req.end();
       renderTest(c, m.result);
       break;
     }
-    case 'modelTestError': {
-      const c = testsCards.find((t) => t.id === m.id);
-      if (!c) break;
-      endTest(c);
-      if (m.cancelled) { c.progress.hidden = false; c.bar.hidden = true; c.progressText.textContent = 'Cancelled.'; } else showError(c.error, m.message);
+    case 'modelTestError':
+      testsCards.find((t) => t.req.accepts(m))?.req.fail(m);
       break;
-    }
     case 'powerProgress':
-      if (m.id !== powerId) break;
-      pw.bar.max = Math.max(1, m.total);
-      pw.bar.value = m.done;
-      pw.progressText.textContent = m.label === 'simulations' ? `${m.done} of ${m.total} simulations` : `${m.label}…`;
+      if (pwRun.accepts(m)) pwRun.progress(m.done, m.total, m.label === 'simulations' ? `${m.done} of ${m.total} simulations` : `${m.label}…`);
       break;
     case 'powerDone':
-      if (m.id !== powerId) break;
-      endPower();
+      if (!pwRun.accepts(m)) break;
+      pwRun.end();
       renderPower(m.result);
       break;
     case 'powerError':
-      if (m.id !== powerId) break;
-      endPower();
-      if (m.cancelled) { pw.progress.hidden = false; pw.bar.hidden = true; pw.progressText.textContent = 'Cancelled.'; } else showError(pw.error, m.message);
+      if (pwRun.accepts(m)) pwRun.fail(m);
       break;
     case 'lmListDone':
-      if (m.id !== lmListId) break;
-      lmListId = 0;
-      ll.run.disabled = false;
+      if (!llRun.accepts(m)) break;
+      llRun.end();
       renderLmList(m.result);
       break;
     case 'robustDone':
-      if (m.id !== robustId) break;
-      robustId = 0;
-      rb.run.disabled = false;
+      if (!rbRun.accepts(m)) break;
+      rbRun.end();
       renderRobust(m.result);
       break;
     case 'robustError':
-      if (m.id !== robustId) break;
-      robustId = 0;
-      rb.run.disabled = false;
-      rb.status.textContent = '';
-      showError(rb.error, m.message);
+      if (rbRun.accepts(m)) rbRun.fail(m);
       break;
     case 'allFitProgress':
-      if (m.id !== allFitId) break;
-      af.bar.max = Math.max(1, m.total);
-      af.bar.value = m.done;
-      af.progressText.textContent = m.label ? `${m.done} of ${m.total} refits done; refitting with ${m.label}…` : `${m.done} of ${m.total} refits done`;
+      if (afRun.accepts(m)) afRun.progress(m.done, m.total, m.label ? `${m.done} of ${m.total} refits done; refitting with ${m.label}…` : `${m.done} of ${m.total} refits done`);
       break;
     case 'tabModelDone':
       if (m.id !== tmId) break;
@@ -902,40 +879,30 @@ function onMessage(m: FromWorker): void {
       showError(tm.error, m.message);
       break;
     case 'ggeffectsDone': {
-      const c = ggCardFor(m.id);
+      const c = [gg, sgg].find((x) => x.req.accepts(m));
       if (!c) break;
-      endGg(c);
+      c.req.end();
       renderGg(m.result, c);
       break;
     }
-    case 'ggeffectsError': {
-      const c = ggCardFor(m.id);
-      if (!c) break;
-      endGg(c);
-      c.status.textContent = '';
-      showError(c.error, m.message);
+    case 'ggeffectsError':
+      [gg, sgg].find((x) => x.req.accepts(m))?.req.fail(m);
       break;
-    }
     case 'allFitDone':
-      if (m.id !== allFitId) break;
-      endAllFit();
+      if (!afRun.accepts(m)) break;
+      afRun.end();
       renderAllFit(m.result);
       break;
     case 'dharmaProgress':
-      if (m.id !== dharmaId) break;
-      ck.bar.max = Math.max(1, m.total);
-      ck.bar.value = m.done;
-      ck.progressText.textContent = m.label ? `${m.label}…` : 'done';
+      if (ckRun.accepts(m)) ckRun.progress(m.done, m.total, m.label ? `${m.label}…` : 'done');
       break;
     case 'dharmaDone':
-      if (m.id !== dharmaId) break;
-      endDharma();
+      if (!ckRun.accepts(m)) break;
+      ckRun.end();
       renderDharma(m.result);
       break;
     case 'dharmaError':
-      if (m.id !== dharmaId) break;
-      endDharma();
-      if (m.cancelled) { ck.progress.hidden = false; ck.bar.hidden = true; ck.progressText.textContent = 'Cancelled.'; } else showError(ck.error, m.message);
+      if (ckRun.accepts(m)) ckRun.fail(m);
       break;
     case 'perfChecksDone':
       if (m.id === perfId) renderPerfChecks(m.result);
@@ -946,55 +913,37 @@ function onMessage(m: FromWorker): void {
       else if (m.id === streamPerfId) { byId('stream-checks-status').textContent = ''; showError(byId('stream-checks-error'), m.message); }
       break;
     case 'afexProgress':
-      if (m.id !== afexId) break;
-      ax.bar.max = Math.max(1, m.total);
-      ax.bar.value = m.done;
-      ax.progressText.textContent = `${m.done} of ${m.total} fits and tests done (last: ${m.label})`;
+      if (axRun.accepts(m)) axRun.progress(m.done, m.total, `${m.done} of ${m.total} fits and tests done (last: ${m.label})`);
       break;
     case 'afexDone':
-      if (m.id !== afexId) break;
-      endAfex();
+      if (!axRun.accepts(m)) break;
+      axRun.end();
       renderAfex(m.result);
       break;
     case 'afexError':
-      if (m.id !== afexId) break;
-      endAfex();
-      if (m.cancelled) { ax.progress.hidden = false; ax.bar.hidden = true; ax.progressText.textContent = 'Cancelled.'; } else showError(ax.error, m.message);
+      if (axRun.accepts(m)) axRun.fail(m);
       break;
     case 'allFitError':
-      if (m.id !== allFitId) break;
-      endAllFit();
-      if (m.cancelled) { af.progress.hidden = false; af.bar.hidden = true; af.progressText.textContent = 'Cancelled.'; } else showError(af.error, m.message);
+      if (afRun.accepts(m)) afRun.fail(m);
       break;
     case 'lmListError':
-      if (m.id !== lmListId) break;
-      lmListId = 0;
-      ll.run.disabled = false;
-      ll.status.textContent = '';
-      showError(ll.error, m.message);
+      if (llRun.accepts(m)) llRun.fail(m);
       break;
     case 'confintProgress': {
-      const c = inferenceCards.find((x) => x.confintId === m.id);
-      if (!c) break;
-      c.bar.max = Math.max(1, m.total);
-      c.bar.value = m.done;
-      c.progressText.textContent = m.label === 'replicates' ? `${m.done} of ${m.total} replicates` : m.done < m.total ? `profiling ${m.label} (${m.done + 1} of ${m.total})` : 'done';
+      const c = inferenceCards.find((x) => x.ci.accepts(m));
+      if (c) c.ci.progress(m.done, m.total, m.label === 'replicates' ? `${m.done} of ${m.total} replicates` : m.done < m.total ? `profiling ${m.label} (${m.done + 1} of ${m.total})` : 'done');
       break;
     }
     case 'confinted': {
-      const c = inferenceCards.find((x) => x.confintId === m.id);
+      const c = inferenceCards.find((x) => x.ci.accepts(m));
       if (!c) break;
-      endConfint(c);
+      c.ci.end();
       renderConfint(c, m.result);
       break;
     }
-    case 'confintError': {
-      const c = inferenceCards.find((x) => x.confintId === m.id);
-      if (!c) break;
-      endConfint(c);
-      if (m.cancelled) { c.progress.hidden = false; c.progressText.textContent = 'Cancelled.'; c.bar.hidden = true; } else showError(c.cierror, m.message);
+    case 'confintError':
+      inferenceCards.find((x) => x.ci.accepts(m))?.ci.fail(m);
       break;
-    }
     case 'streamProgress':
       if (m.id === streamId) showStreamProgress(m);
       break;
@@ -1055,7 +1004,7 @@ function onMessage(m: FromWorker): void {
 function abandonDataRequests(): void {
   abandonRequests('data');
   if (metaId) { metaId = 0; el.metaFit.disabled = false; }
-  if (miId) endMi();
+  miRun.drop();
   if (compareId) { compareId = 0; el.compareOut.textContent = ''; updateCompareButton(); }
   // the Regression table of the previous data's fits: its request dropped, its table removed
   tmId = 0;
@@ -1724,10 +1673,10 @@ function cancelFit(): void {
     // every computation of the old worker is gone with it: the cards are set back to idle
     abandonFitCards();
     abandonDataRequests();
-    if (stt.id) endTest(stt);
-    if (sinf.confintId) endConfint(sinf);
+    stt.req.drop();
+    sinf.ci.drop();
     sinf.id = 0;
-    if (sgg.id) { endGg(sgg); sgg.status.textContent = ''; }
+    sgg.req.drop();
     abandonRequests('stream');
     if (streamId) { endStream(); showError(st.error, 'The worker was restarted (Cancel of the fit above): stream the file again.'); }
     startWorker();
@@ -2313,7 +2262,7 @@ function startInferenceCard(c: InferenceCard, f: { lmm: boolean; fixef: { name: 
   c.anovaWrap.hidden = true;
   c.error.textContent = '';
   c.last = null;
-  if (c.confintId) { send({ type: 'cancel', id: c.confintId }); endConfint(c); }
+  c.ci.abandon();
   c.progress.hidden = true;
   c.cierror.textContent = '';
   if (c.unavailable) {
@@ -2376,31 +2325,16 @@ function renderInference(c: InferenceCard, m: InferenceMsg): void {
 
 function startConfint(c: InferenceCard, method: 'profile' | 'boot'): void {
   const fitId = c.fitId();
-  if (fitId === null || c.confintId) return;
+  if (fitId === null || c.ci.busy) return;
   const nsim = Number(c.nsim?.value);
-  c.cierror.textContent = '';
+  c.ci.clearError();
   if (method === 'boot' && !(Number.isInteger(nsim) && nsim >= 10 && nsim <= 100_000)) {
-    showError(c.cierror, 'Replicates must be a whole number from 10 to 100,000.');
+    c.ci.showFieldError('Replicates must be a whole number from 10 to 100,000.');
     return;
   }
   if (c === inf) { ciRun = { method, nsim }; syncUrl(); }
-  c.confintId = nextId++;
-  c.progress.hidden = false;
-  c.bar.hidden = false;
-  c.bar.value = 0;
-  c.progressText.textContent = method === 'profile' ? 'refitting by ML…' : 'starting…';
-  c.profile.disabled = true;
-  if (c.boot) c.boot.disabled = true;
-  c.cancel.disabled = false;
-  sendFor(c.prefix === 'stream-' ? 'stream' : 'fit', { type: 'confint', id: c.confintId, fit: fitId, request: method === 'boot' ? { method, nsim, seed: 1 } : { method } });
-}
-
-function endConfint(c: InferenceCard): void {
-  c.confintId = 0;
-  c.progress.hidden = true;
-  c.profile.disabled = false;
-  if (c.boot) c.boot.disabled = false;
-  c.cancel.disabled = true;
+  // the bar's max is left as it was: the first progress report sets it
+  c.ci.start({ text: method === 'profile' ? 'refitting by ML…' : 'starting…' }, (id) => ({ type: 'confint', id, fit: fitId, request: method === 'boot' ? { method, nsim, seed: 1 } : { method } }));
 }
 
 function renderConfint(c: InferenceCard, m: ConfintMsg): void {
@@ -2426,7 +2360,8 @@ function fillOptions(sel: HTMLSelectElement, options: { value: string; text: str
 
 /** a new fit shown: the card's choices from its fixed part; the tables of the fit before are cleared */
 function renderEmmStart(r: FitResult): void {
-  emmId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  emmRun.drop();
   shownEmm = null;
   emm.run.disabled = false;
   emm.error.textContent = '';
@@ -2485,11 +2420,10 @@ function requestEmm(): void {
   if (!shown || emm.run.disabled) return;
   const { request, note } = emmRequest();
   emmNote = note;
-  emmId = nextId++;
-  emm.run.disabled = true;
-  emm.error.textContent = '';
+  emmRun.clearError();
   emm.status.textContent = 'computing…';
-  sendFor('fit', { type: 'emmeans', id: emmId, fit: shown.id, request });
+  const fit = shown.id;
+  emmRun.start(null, (id) => ({ type: 'emmeans', id, fit, request }));
 }
 
 const emmNum = (x: number | undefined) => (x === undefined ? '' : fmt(x));
@@ -2552,7 +2486,8 @@ function renderEmm(m: EmmMsg): void {
 
 /** a new fit shown: its factors offered; the comparisons of the fit before are cleared */
 function renderGlhtStart(r: FitResult): void {
-  glhtId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  ghRun.drop();
   shownGlht = null;
   startGlhtCard(gh, r.emmVariables);
   // the address's settings: the card opened with them (not run on opening: its button compares)
@@ -2578,30 +2513,20 @@ function glhtUrlState(): GlhtUrlState | undefined {
   return glhtUrlOf(glhtFieldsOfEls(gh));
 }
 
-/** the card idle again (its result arrived, or its fit is no longer shown) */
-function endGlht(): void {
-  glhtId = 0;
-  gh.run.disabled = false;
-  gh.status.textContent = '';
-}
-
 function requestGlht(): void {
   if (!shown || gh.run.disabled || !result) return;
-  gh.error.textContent = '';
-  delete gh.error.dataset.field;
+  ghRun.clearError();
   let request;
   try {
     request = glhtRequest(glhtFieldsOfEls(gh), result.emmVariables);
   } catch (e) {
     if (!(e instanceof GlhtFieldError)) throw e;
-    showError(gh.error, e.message);
-    gh.error.dataset.field = e.field;
+    ghRun.showFieldError(e.message, e.field);
     return;
   }
-  glhtId = nextId++;
-  gh.run.disabled = true;
   gh.status.textContent = 'computing…';
-  sendFor('fit', { type: 'glht', id: glhtId, fit: shown.id, request });
+  const fit = shown.id;
+  ghRun.start(null, (id) => ({ type: 'glht', id, fit, request }));
 }
 
 function drawGlht(m: GlhtMsg): void {
@@ -2618,7 +2543,8 @@ function drawGlht(m: GlhtMsg): void {
 
 /** a new fit shown: the CSV box filled with its data's first rows; the address's settings applied (never run on opening) */
 function renderMerSimStart(r: FitResult): void {
-  merSimId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  msRun.drop();
   shownReSim = null;
   shownPi = null;
   startMerSimCard(ms, { glmm: r.kind === 'glmer', newdata: r.simNewdata });
@@ -2639,40 +2565,20 @@ function renderMerSimStart(r: FitResult): void {
   ms.card.open = true;
 }
 
-/** the card idle again (its result arrived, it was cancelled, or its fit is no longer shown) */
-function endMerSim(): void {
-  merSimId = 0;
-  ms.reRun.disabled = false;
-  ms.piRun.disabled = false;
-  ms.cancel.disabled = true;
-  ms.progress.hidden = true;
-  ms.status.textContent = '';
-}
-
 function requestMerSim(kind: 'resim' | 'predict'): void {
-  if (!shown || !result || merSimId) return;
-  ms.error.textContent = '';
-  delete ms.error.dataset.field;
+  if (!shown || !result || msRun.busy) return;
+  msRun.clearError();
   let request: MerSimRequest;
   try {
     const f = merSimFieldsOfEls(ms);
     request = kind === 'resim' ? reSimRequest(f) : predictIntervalRequest(f, result.kind === 'glmer');
   } catch (e) {
     if (!(e instanceof MerSimFieldError)) throw e;
-    showError(ms.error, e.message);
-    ms.error.dataset.field = e.field;
+    msRun.showFieldError(e.message, e.field);
     return;
   }
-  merSimId = nextId++;
-  ms.reRun.disabled = true;
-  ms.piRun.disabled = true;
-  ms.cancel.disabled = false;
-  ms.progress.hidden = false;
-  ms.bar.hidden = false;
-  ms.bar.max = request.nsims;
-  ms.bar.value = 0;
-  ms.progressText.textContent = `starting ${request.nsims.toLocaleString('en-US')} draws…`;
-  sendFor('fit', { type: 'merSim', id: merSimId, fit: shown.id, request });
+  const fit = shown.id;
+  msRun.start({ max: request.nsims, text: `starting ${request.nsims.toLocaleString('en-US')} draws…` }, (id) => ({ type: 'merSim', id, fit, request }));
 }
 
 function drawMerSim(m: MerSimMsg): void {
@@ -2703,7 +2609,8 @@ function merSimUrlState(): MerSimUrlState | undefined {
 
 /** new data loaded: the imputation columns offered; the address's settings applied (never fitted on opening) */
 function renderMiStart(info: DataInfo): void {
-  miId = 0;
+  // idle already (abandonDataRequests ran when the data were asked for, and no imputation runs without data)
+  miRun.drop();
   shownMi = null;
   const cols = imputationColumns(info.columns);
   const url = pendingMi;
@@ -2717,14 +2624,6 @@ function renderMiStart(info: DataInfo): void {
   mi.nullFormula.value = url?.nullFormula ?? '';
   mi.method.value = url?.method ?? 'D1';
   mi.use.value = url?.use ?? 'wald';
-}
-
-/** the card idle again (its result arrived, it was cancelled, or new data were loaded) */
-function endMi(): void {
-  miId = 0;
-  mi.run.disabled = false;
-  mi.cancel.disabled = true;
-  mi.progress.hidden = true;
 }
 
 /** the model of the Model panel as the Fit button sends it (formula, family, link, nAGQ, REML, factors, backend) */
@@ -2744,27 +2643,19 @@ function miModelRequest(): FitRequest {
 }
 
 function requestMi(): void {
-  if (!data || miId) return;
-  mi.error.textContent = '';
-  delete mi.error.dataset.field;
+  if (!data || miRun.busy) return;
+  miRun.clearError();
   let request: MiRequest;
   try {
     if (el.formula.value.trim() === '') throw new MiFieldError('formula', 'write the model\'s formula in the Model panel first');
     request = miRequest(miFieldsOfEls(mi), miModelRequest());
   } catch (e) {
     if (!(e instanceof MiFieldError)) throw e;
-    showError(mi.error, e.message);
-    mi.error.dataset.field = e.field;
+    miRun.showFieldError(e.message, e.field);
     return;
   }
-  miId = nextId++;
-  mi.run.disabled = true;
-  mi.cancel.disabled = false;
-  mi.progress.hidden = false;
-  mi.bar.hidden = false;
-  mi.bar.value = 0;
-  mi.progressText.textContent = 'splitting the imputations…';
-  sendFor('data', { type: 'miPool', id: miId, request });
+  // the bar's max is left as it was: the first progress report sets it
+  miRun.start({ text: 'splitting the imputations…' }, (id) => ({ type: 'miPool', id, request }));
 }
 
 function drawMi(m: MiMsg): void {
@@ -2788,7 +2679,8 @@ function miUrlState(): MiUrlState | undefined {
 
 /** a new fit shown: its factor terms offered (or lmerTest's refusal); the address's settings applied and computed again */
 function renderLsmStart(r: FitResult): void {
-  lsmId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  lsmRun.drop();
   shownLsm = null;
   const url = pendingLsm;
   pendingLsm = null;
@@ -2802,30 +2694,20 @@ function renderLsmStart(r: FitResult): void {
   if (!lsm.run.disabled) requestLsm();
 }
 
-/** the card idle again (its result arrived, or its fit is no longer shown) */
-function endLsm(): void {
-  lsmId = 0;
-  lsm.run.disabled = !result?.lsmTerms?.length;
-  lsm.status.textContent = '';
-}
-
 function requestLsm(): void {
   if (!shown || lsm.run.disabled || !result) return;
-  lsm.error.textContent = '';
-  delete lsm.error.dataset.field;
+  lsmRun.clearError();
   let request;
   try {
     request = lsmRequest(lsmFieldsOfEls(lsm, inf.ddf.value), result.lsmTerms);
   } catch (e) {
     if (!(e instanceof LsmFieldError)) throw e;
-    showError(lsm.error, e.message);
-    lsm.error.dataset.field = e.field;
+    lsmRun.showFieldError(e.message, e.field);
     return;
   }
-  lsmId = nextId++;
-  lsm.run.disabled = true;
   lsm.status.textContent = request.ddf === 'kenward-roger' ? 'computing (Kenward–Roger)…' : 'computing…';
-  sendFor('fit', { type: 'lsMeans', id: lsmId, fit: shown.id, request });
+  const fit = shown.id;
+  lsmRun.start(null, (id) => ({ type: 'lsMeans', id, fit, request }));
 }
 
 function drawLsm(m: LsmMsg): void {
@@ -2854,7 +2736,7 @@ function renderTestsStart(r: FitResult): void {
  * the previous fit's results and a running test dropped.
  */
 function startTestsCard(c: TestsCard, f: { offered: ModelTestSpec[]; unavailable: { spec: ModelTestSpec; reason: string }[]; variables: EmmVariable[]; ngroups: Record<string, number>; nobs: number }): void {
-  if (c.id) { send({ type: 'cancel', id: c.id }); endTest(c); }
+  c.req.abandon();
   clear(c.out);
   c.error.textContent = '';
   c.status.textContent = '';
@@ -2893,9 +2775,9 @@ function updateTestsControls(c: TestsCard): void {
   c.byLabel.hidden = !has('by');
   if (c.typeLabel) c.typeLabel.hidden = !has('type');
   if (c.groupsLabel) c.groupsLabel.hidden = !has('groups');
-  c.run.disabled = !spec || c.id !== 0;
+  c.run.disabled = !spec || c.req.busy;
   // Cancel only where the library takes a signal (influence); ranova shows a busy state
-  if (!c.id) c.cancel.hidden = !spec?.progress;
+  if (!c.req.busy) c.cancel.hidden = !spec?.progress;
   const from = spec && c.streamed && 'from' in spec.streamed ? `, from ${spec.streamed.from}` : '';
   c.hint.textContent = spec ? `${spec.r}${spec.refits ? ' (refits the model)' : ''}${from}` : 'no test applies to this fit';
 }
@@ -2913,27 +2795,19 @@ function testRequest(c: TestsCard, kind: ModelTestKind): ModelTestRequest {
 
 function requestTest(c: TestsCard): void {
   const fitId = c.fitId();
-  if (fitId === null || c.id || c.run.disabled) return;
+  if (fitId === null || c.req.busy || c.run.disabled) return;
   const kind = c.kind.value as ModelTestKind;
   const spec = testSpec(kind);
-  c.id = nextId++;
-  c.run.disabled = true;
-  c.error.textContent = '';
+  c.req.clearError();
   c.status.textContent = spec.refits ? '' : 'computing…';
+  const request = testRequest(c, kind);
+  c.req.start(null, (id) => ({ type: 'modelTest', id, fit: fitId, request }));
+  // this card's progress: shown only for a test that refits
   c.progress.hidden = !spec.refits;
   c.bar.hidden = false;
   // a test that refits without progress reports (ranova, step, R²'s null model): an indeterminate bar, and no Cancel (the library takes no signal there)
   if (spec.progress) { c.bar.value = 0; c.progressText.textContent = 'starting…'; } else { c.bar.removeAttribute('value'); c.progressText.textContent = `refitting… (${spec.r} reports no progress and cannot be cancelled)`; }
   c.cancel.disabled = !spec.progress;
-  sendFor(c === stt ? 'stream' : 'fit', { type: 'modelTest', id: c.id, fit: fitId, request: testRequest(c, kind) });
-}
-
-function endTest(c: TestsCard): void {
-  c.id = 0;
-  c.progress.hidden = true;
-  c.cancel.disabled = true;
-  c.status.textContent = '';
-  updateTestsControls(c);
 }
 
 function cell(v: string | number | null, f: CellFormat): string {
@@ -2989,8 +2863,7 @@ function renderTest(c: TestsCard, m: ModelTestMsg): void {
 // ---------------------------------------------------------------------------------------------
 // Power analysis (simr's powerSim, extend, powerCurve) and per-group fits (lme4's lmList), computed in the worker
 
-/** the Power card's pending run (0: none) and the result shown */
-let powerId = 0;
+/** the Power card's result shown (its run: pwRun, below) */
 let shownPower: PowerMsg | null = null;
 const pw = {
   card: byId<HTMLDetailsElement>('power-card'),
@@ -3013,8 +2886,11 @@ const pw = {
   error: byId('power-error'),
   out: byId('power-out'),
 };
-/** the per-group fits card's pending request (0: none), the result shown and its sort */
-let lmListId = 0;
+/** the Power card's run: its two buttons come back as updatePowerControls offers them (a refusal, no term, no curve variable) */
+const pwRun = cardRun('fit', { run: [pw.run, pw.curveRun], cancel: pw.cancel, progress: pw.progress, bar: pw.bar, progressText: pw.progressText, error: pw.error }, {
+  idle: () => updatePowerControls(pw.method.value, currentEffects()),
+});
+/** the per-group fits card's result shown and its sort (its run: llRun, below) */
 let shownLmList: LmListMsg | null = null;
 let lmListSort: { column: number; dir: 'asc' | 'desc' } = { column: 0, dir: 'asc' };
 const ll = {
@@ -3026,6 +2902,8 @@ const ll = {
   error: byId('lmlist-error'),
   out: byId('lmlist-out'),
 };
+/** its run: a status line, no progress bar or Cancel; the button back and the status cleared when it ends (a result then writes its own) */
+const llRun = cardRun('fit', { run: [ll.run], error: ll.error }, { idle: () => { ll.run.disabled = false; ll.status.textContent = ''; } });
 /** the two cards' state read from the address, applied to the next fit shown */
 let pendingCards: Pick<UrlState, 'power' | 'lmlist'> | null = null;
 
@@ -3033,7 +2911,7 @@ const setupOfShown = (): PowerSetup | null => (shown ? shown.result.power : null
 
 /** a new fit shown: the tests, effect sizes and curve variables it offers; the previous fit's results and a running simulation dropped */
 function renderPowerStart(r: FitResult): void {
-  if (powerId) { send({ type: 'cancel', id: powerId }); endPower(); }
+  pwRun.abandon();
   shownPower = null;
   clear(pw.out);
   pw.error.textContent = '';
@@ -3072,8 +2950,8 @@ function updatePowerControls(method?: string, effects?: Record<string, number>):
   }));
   const refused = s?.refusal ?? null;
   const curveRefused = s?.curveRefusal ?? null;
-  pw.run.disabled = !!refused || !term || powerId !== 0;
-  pw.curveRun.disabled = !!curveRefused || !term || !s?.along.length || powerId !== 0;
+  pw.run.disabled = !!refused || !term || pwRun.busy;
+  pw.curveRun.disabled = !!curveRefused || !term || !s?.along.length || pwRun.busy;
   pw.along.disabled = !!curveRefused;
   pw.breaks.disabled = !!curveRefused;
   const along = s?.along.find((a) => a.name === pw.along.value);
@@ -3092,35 +2970,20 @@ function powerFields(): PowerFields {
 
 function startPower(curve: boolean): void {
   const s = setupOfShown();
-  if (!shown || !s || powerId) return;
-  pw.error.textContent = '';
+  if (!shown || !s || pwRun.busy) return;
+  pwRun.clearError();
   // the address records the settings of each run
   syncUrl();
   let request: PowerRequest;
   try {
     request = powerRequest(s, powerFields(), curve);
   } catch (e) {
-    showError(pw.error, (e as Error).message);
+    pwRun.showFieldError((e as Error).message);
     return;
   }
-  powerId = nextId++;
-  pw.run.disabled = true;
-  pw.curveRun.disabled = true;
-  pw.cancel.disabled = false;
   pw.status.textContent = '';
-  pw.progress.hidden = false;
-  pw.bar.hidden = false;
-  pw.bar.max = request.nsim;
-  pw.bar.value = 0;
-  pw.progressText.textContent = `starting ${request.nsim} simulations…`;
-  sendFor('fit', { type: 'power', id: powerId, fit: shown.id, request });
-}
-
-function endPower(): void {
-  powerId = 0;
-  pw.progress.hidden = true;
-  pw.cancel.disabled = true;
-  updatePowerControls(pw.method.value, currentEffects());
+  const fit = shown.id;
+  pwRun.start({ max: request.nsim, text: `starting ${request.nsim} simulations…` }, (id) => ({ type: 'power', id, fit, request }));
 }
 
 /** the effect-size fields' values (numbers only) */
@@ -3159,7 +3022,8 @@ function renderPower(m: PowerMsg): void {
 
 /** the per-group fits card of a new fit: its grouping factors, or why it is not offered */
 function renderLmListStart(r: FitResult): void {
-  lmListId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  llRun.drop();
   shownLmList = null;
   clear(ll.out);
   ll.error.textContent = '';
@@ -3176,11 +3040,10 @@ function renderLmListStart(r: FitResult): void {
 
 function requestLmList(): void {
   if (!shown || ll.run.disabled) return;
-  lmListId = nextId++;
-  ll.run.disabled = true;
-  ll.error.textContent = '';
+  llRun.clearError();
   ll.status.textContent = 'fitting each group…';
-  sendFor('fit', { type: 'lmList', id: lmListId, fit: shown.id, request: { group: ll.group.value } });
+  const fit = shown.id;
+  llRun.start(null, (id) => ({ type: 'lmList', id, fit, request: { group: ll.group.value } }));
 }
 
 function renderLmList(m: LmListMsg): void {
@@ -3230,8 +3093,7 @@ function cardsUrlState(): Pick<UrlState, 'power' | 'lmlist'> {
 // ---------------------------------------------------------------------------------------------
 // Cluster-robust inference (clubSandwich's vcovCR, coef_test, conf_int, Wald_test), computed in the worker
 
-/** the card's pending request (0: none) and the result shown */
-let robustId = 0;
+/** the card's result shown (its run: rbRun, below) */
 let shownRobust: RobustMsg | null = null;
 const rb = {
   card: byId<HTMLDetailsElement>('robust-card'),
@@ -3248,6 +3110,8 @@ const rb = {
   error: byId('robust-error'),
   out: byId('robust-out'),
 };
+/** its run: a status line, no progress bar or Cancel; the button back and the status cleared when it ends (a result then writes its own) */
+const rbRun = cardRun('fit', { run: [rb.run], error: rb.error }, { idle: () => { rb.run.disabled = false; rb.status.textContent = ''; } });
 /** the card's settings read from the address, applied to the next fit shown (then computed once) */
 let pendingRobust: RobustUrlState | null = null;
 
@@ -3269,7 +3133,8 @@ function fillRobustChoices(type: HTMLSelectElement, test: HTMLSelectElement, wal
 
 /** a new fit shown: its clusters, terms and coefficients, or the library's refusal as a note */
 function renderRobustStart(r: FitResult): void {
-  robustId = 0;
+  // idle already (abandonFitCards ran before the new fit's cards)
+  rbRun.drop();
   shownRobust = null;
   clear(rb.out);
   rb.error.textContent = '';
@@ -3312,20 +3177,19 @@ function robustFields(): RobustFields {
 }
 
 function requestRobust(): void {
-  if (!shown || robustId) return;
-  rb.error.textContent = '';
+  if (!shown || rbRun.busy) return;
+  rbRun.clearError();
   syncUrl();
   let request: RobustRequest;
   try {
     request = robustRequest(robustFields(), shown.result.robust);
   } catch (e) {
-    showError(rb.error, (e as Error).message);
+    rbRun.showFieldError((e as Error).message);
     return;
   }
-  robustId = nextId++;
-  rb.run.disabled = true;
   rb.status.textContent = 'computing…';
-  sendFor('fit', { type: 'robust', id: robustId, fit: shown.id, request });
+  const fit = shown.id;
+  rbRun.start(null, (id) => ({ type: 'robust', id, fit, request }));
 }
 
 /** the tables (with CSV), the Wald test's notes and clubSandwich's printout, into `out` */
@@ -3364,8 +3228,7 @@ function robustUrlState(): RobustUrlState | undefined {
 // ---------------------------------------------------------------------------------------------
 // Refits by several optimizers (lme4's allFit), computed in the worker
 
-/** the card's pending run (0: none) and the result shown */
-let allFitId = 0;
+/** the card's result shown (its run: afRun, below) */
 let shownAllFit: AllFitMsg | null = null;
 const af = {
   card: byId<HTMLDetailsElement>('allfit-card'),
@@ -3381,6 +3244,10 @@ const af = {
   error: byId('allfit-error'),
   out: byId('allfit-out'),
 };
+/** the card's run: its button back unless the library refuses allFit for the fit shown */
+const afRun = cardRun('fit', { run: [af.run], cancel: af.cancel, progress: af.progress, bar: af.bar, progressText: af.progressText, error: af.error }, {
+  idle: () => { af.run.disabled = !!shown?.result.allFit.refusal; },
+});
 /** the card's settings read from the address, applied to the next fit shown (never run: refits are the user's to start) */
 let pendingAllFit: AllFitUrlState | null = null;
 
@@ -3399,7 +3266,7 @@ const tickedOptimizers = (): string[] => [...af.optimizers.querySelectorAll<HTML
 
 /** a new fit shown: the library's optimizers as ticks, or its refusal as a note; the previous fit's result and a running allFit dropped */
 function renderAllFitStart(r: FitResult): void {
-  if (allFitId) { send({ type: 'cancel', id: allFitId }); endAllFit(); }
+  afRun.abandon();
   shownAllFit = null;
   clear(af.out);
   af.error.textContent = '';
@@ -3427,33 +3294,19 @@ function renderAllFitStart(r: FitResult): void {
 }
 
 function startAllFit(): void {
-  if (!shown || allFitId) return;
-  af.error.textContent = '';
+  if (!shown || afRun.busy) return;
+  afRun.clearError();
   syncUrl();
   let request: AllFitRequest;
   try {
     request = allFitRequest({ optimizers: tickedOptimizers(), maxfun: af.maxfun.value }, shown.result.allFit);
   } catch (e) {
-    showError(af.error, (e as Error).message);
+    afRun.showFieldError((e as Error).message);
     return;
   }
-  allFitId = nextId++;
-  af.run.disabled = true;
-  af.cancel.disabled = false;
   af.status.textContent = '';
-  af.progress.hidden = false;
-  af.bar.hidden = false;
-  af.bar.max = request.optimizers.length;
-  af.bar.value = 0;
-  af.progressText.textContent = `starting ${request.optimizers.length} refits…`;
-  sendFor('fit', { type: 'allFit', id: allFitId, fit: shown.id, request });
-}
-
-function endAllFit(): void {
-  allFitId = 0;
-  af.progress.hidden = true;
-  af.cancel.disabled = true;
-  af.run.disabled = !!shown?.result.allFit.refusal;
+  const fit = shown.id;
+  afRun.start({ max: request.optimizers.length, text: `starting ${request.optimizers.length} refits…` }, (id) => ({ type: 'allFit', id, fit, request }));
 }
 
 function renderAllFit(m: AllFitMsg): void {
@@ -3487,8 +3340,6 @@ function allFitUrlState(): AllFitUrlState | undefined {
 // ---------------------------------------------------------------------------------------------
 // ANOVA (afex's mixed()), computed in the worker on the fit's formula and data
 
-/** the card's pending run (0: none) */
-let afexId = 0;
 const ax = {
   card: byId<HTMLDetailsElement>('afex-card'),
   method: byId<HTMLSelectElement>('afex-method'),
@@ -3508,6 +3359,10 @@ const ax = {
   error: byId('afex-error'),
   out: byId('afex-out'),
 };
+/** the card's run (afex's mixed()): its button back unless the fit is refused or none is shown */
+const axRun = cardRun('fit', { run: [ax.run], cancel: ax.cancel, progress: ax.progress, bar: ax.bar, progressText: ax.progressText, error: ax.error }, {
+  idle: () => { ax.run.disabled = !!ax.run.dataset.refused || !shown; },
+});
 /** the card's settings read from the address, applied to the next fit shown (never run: refits and simulations are the user's to start) */
 let pendingAfex: AfexUrlState | null = null;
 
@@ -3524,7 +3379,7 @@ function afexMethodChanged(): void {
 
 /** a new fit shown: the card's result of the previous fit dropped (a running mixed() cancelled), the address's settings applied */
 function renderAfexStart(r: FitResult): void {
-  if (afexId) { send({ type: 'cancel', id: afexId }); endAfex(); }
+  axRun.abandon();
   clear(ax.out);
   ax.error.textContent = '';
   ax.status.textContent = '';
@@ -3548,33 +3403,19 @@ function renderAfexStart(r: FitResult): void {
 }
 
 function startAfex(): void {
-  if (!shown || afexId) return;
-  ax.error.textContent = '';
+  if (!shown || axRun.busy) return;
+  axRun.clearError();
   syncUrl();
   let request;
   try {
     request = afexRequest(afexFields());
   } catch (e) {
-    showError(ax.error, (e as Error).message);
+    axRun.showFieldError((e as Error).message);
     return;
   }
-  afexId = nextId++;
-  ax.run.disabled = true;
-  ax.cancel.disabled = false;
   ax.status.textContent = '';
-  ax.progress.hidden = false;
-  ax.bar.hidden = false;
-  ax.bar.max = 1;
-  ax.bar.value = 0;
-  ax.progressText.textContent = `running afex's mixed(method = "${request.method}")…`;
-  sendFor('fit', { type: 'afex', id: afexId, fit: shown.id, request });
-}
-
-function endAfex(): void {
-  afexId = 0;
-  ax.progress.hidden = true;
-  ax.cancel.disabled = true;
-  ax.run.disabled = !!ax.run.dataset.refused || !shown;
+  const fit = shown.id;
+  axRun.start({ max: 1, text: `running afex's mixed(method = "${request.method}")…` }, (id) => ({ type: 'afex', id, fit, request }));
 }
 
 function renderAfex(m: AfexMsg): void {
@@ -3612,7 +3453,8 @@ interface GgCard {
   setup(): GgSetup | null;
   /** whether the card is on screen (its panel shown) */
   visible(): boolean;
-  id: number;
+  /** the card's request: a status line, no progress bar or Cancel; its button back where the fit is shown and not refused, the status cleared (a result then writes its own) */
+  req: CardRun<'fit' | 'stream' | 'data', Extract<ToWorker, { id: number }>>;
   shown: GgMsg | null;
   card: HTMLDetailsElement;
   slots: { role: 'x' | 'group' | 'facet'; variable: HTMLSelectElement; values: HTMLInputElement }[];
@@ -3632,17 +3474,19 @@ interface GgCard {
 
 function ggCardOf(prefix: string, scope: GgCard['scope'], fitId: GgCard['fitId'], setup: GgCard['setup'], visible: GgCard['visible']): GgCard {
   const p = `${prefix}gg`;
+  const run = byId<HTMLButtonElement>(`${p}-run`), status = byId(`${p}-status`), error = byId(`${p}-error`);
+  const req = cardRun(scope, { run: [run], error }, { idle: () => { run.disabled = !!setup()?.refusal || fitId() === null; status.textContent = ''; } });
   return {
-    prefix, scope, fitId, setup, visible, id: 0, shown: null,
+    prefix, scope, fitId, setup, visible, req, shown: null,
     card: byId<HTMLDetailsElement>(`${p}-card`),
     slots: (['x', 'group', 'facet'] as const).map((role) => ({ role, variable: byId<HTMLSelectElement>(`${p}-${role}`), values: byId<HTMLInputElement>(`${p}-${role}-values`) })),
     method: byId<HTMLSelectElement>(`${p}-method`),
     type: byId<HTMLSelectElement>(`${p}-type`),
     level: byId<HTMLInputElement>(`${p}-level`),
-    run: byId<HTMLButtonElement>(`${p}-run`),
+    run,
     hint: byId(`${p}-hint`),
-    status: byId(`${p}-status`),
-    error: byId(`${p}-error`),
+    status,
+    error,
     out: byId(`${p}-out`),
     plot: byId(`${p}-plot`),
     table: byId(`${p}-table`),
@@ -3695,7 +3539,8 @@ function renderGgStart(r: FitResult): void {
 }
 
 function startGgCard(c: GgCard, s: GgSetup, glmm: boolean): void {
-  c.id = 0;
+  // idle already (abandonFitCards ran before the fit's cards; startStream abandoned the streamed card's and hid it)
+  c.req.drop();
   c.shown = null;
   c.out.hidden = true;
   c.error.textContent = '';
@@ -3737,8 +3582,8 @@ function startGgCard(c: GgCard, s: GgSetup, glmm: boolean): void {
 function requestGg(c: GgCard = gg): void {
   const fit = c.fitId();
   const setup = c.setup();
-  if (fit === null || !setup || c.id) return;
-  c.error.textContent = '';
+  if (fit === null || !setup || c.req.busy) return;
+  c.req.clearError();
   if (c === gg) syncUrl();
   let request: GgRequest;
   try {
@@ -3747,19 +3592,9 @@ function requestGg(c: GgCard = gg): void {
     checkGgFields(c);
     return;
   }
-  c.id = nextId++;
-  c.run.disabled = true;
   c.status.textContent = c.scope === 'stream' ? 'computing (passes over the file where the values need them)…' : 'computing…';
-  sendFor(c.scope, { type: 'ggeffects', id: c.id, fit, request });
+  c.req.start(null, (id) => ({ type: 'ggeffects', id, fit, request }));
 }
-
-function endGg(c: GgCard = gg): void {
-  c.id = 0;
-  c.run.disabled = !!c.setup()?.refusal || c.fitId() === null;
-}
-
-/** the card whose pending request this reply answers, or null */
-const ggCardFor = (id: number): GgCard | null => (id && id === gg.id ? gg : id && id === sgg.id ? sgg : null);
 
 function renderGg(m: GgMsg, c: GgCard = gg): void {
   c.shown = m;
@@ -3837,8 +3672,7 @@ function tidyExportGroup(prefix: string, fitId: () => number | null, fileBase: (
 // ---------------------------------------------------------------------------------------------
 // Model checks: DHARMa's simulated residuals and performance's checks, computed in the worker
 
-/** the card's pending runs (0: none) and the results shown */
-let dharmaId = 0;
+/** the card's pending performance checks (0: none; the simulations' run: ckRun, below) and the results shown */
 let perfId = 0;
 let shownDharma: DharmaMsg | null = null;
 /** the fit whose performance checks are shown or asked for (0: none) */
@@ -3864,6 +3698,10 @@ const ck = {
   error: byId('checks-error'),
   out: byId('checks-out'),
 };
+/** the card's DHARMa simulations: its button back unless the library refuses them for the fit checked */
+const ckRun = cardRun('fit', { run: [ck.run], cancel: ck.cancel, progress: ck.progress, bar: ck.bar, progressText: ck.progressText, error: ck.error }, {
+  idle: () => { ck.run.disabled = !!checksFit()?.checks.dharmaRefusal; },
+});
 /** the card's settings read from the address, applied to the next fit shown (performance's checks computed, the simulations never run) */
 let pendingChecks: ChecksUrlState | null = null;
 /**
@@ -3885,7 +3723,7 @@ function placeChecksCard(zeroInflated: boolean): void {
 
 /** a new fit shown: its grouping factors, the library's refusal of the simulations as a note; the previous results dropped (performance's checks computed again where the card is open) */
 function renderChecksStart(s: ModelChecksSetup): void {
-  if (dharmaId) { send({ type: 'cancel', id: dharmaId }); endDharma(); }
+  ckRun.abandon();
   shownDharma = null;
   perfId = 0;
   perfFit = 0;
@@ -3948,33 +3786,18 @@ function renderPerfChecks(m: PerformanceChecksMsg, out: HTMLElement = ck.perfOut
 
 function startDharma(): void {
   const f = checksFit();
-  if (!f || dharmaId) return;
-  ck.error.textContent = '';
+  if (!f || ckRun.busy) return;
+  ckRun.clearError();
   syncUrl();
   let request: DharmaRequest;
   try {
     request = dharmaRequest({ nsim: ck.nsim.value, seed: ck.seed.value, simulateREs: ck.re.value, group: ck.group.value }, f.checks);
   } catch (e) {
-    showError(ck.error, (e as Error).message);
+    ckRun.showFieldError((e as Error).message);
     return;
   }
-  dharmaId = nextId++;
-  ck.run.disabled = true;
-  ck.cancel.disabled = false;
   ck.status.textContent = '';
-  ck.progress.hidden = false;
-  ck.bar.hidden = false;
-  ck.bar.max = 1;
-  ck.bar.value = 0;
-  ck.progressText.textContent = `simulating ${request.nsim} responses…`;
-  sendFor('fit', { type: 'dharma', id: dharmaId, fit: f.id, request });
-}
-
-function endDharma(): void {
-  dharmaId = 0;
-  ck.progress.hidden = true;
-  ck.cancel.disabled = true;
-  ck.run.disabled = !!checksFit()?.checks.dharmaRefusal;
+  ckRun.start({ max: 1, text: `simulating ${request.nsim} responses…` }, (id) => ({ type: 'dharma', id, fit: f.id, request }));
 }
 
 function renderDharma(m: DharmaMsg): void {
@@ -4069,12 +3892,12 @@ function startStream(): void {
   streamId = nextId++;
   streamName = file.name;
   // the worker drops the streamed fit shown: its card's running test with it
-  if (stt.id) { send({ type: 'cancel', id: stt.id }); endTest(stt); }
-  if (sinf.confintId) { send({ type: 'cancel', id: sinf.confintId }); endConfint(sinf); }
+  stt.req.abandon();
+  sinf.ci.abandon();
   sinf.id = 0;
   // the streamed fit's cards, performance's checks included: their late replies are dropped
   streamPerfId = 0;
-  if (sgg.id) { send({ type: 'cancel', id: sgg.id }); endGg(sgg); sgg.status.textContent = ''; }
+  sgg.req.abandon();
   shownStreamGg = null;
   abandonRequests('stream');
   shownStream = { id: 0, name: '' };
@@ -5155,7 +4978,7 @@ function init(): void {
     c.anovaType.addEventListener('change', () => { requestInference(c); syncUrl(); });
     c.profile.addEventListener('click', () => startConfint(c, 'profile'));
     c.boot?.addEventListener('click', () => startConfint(c, 'boot'));
-    c.cancel.addEventListener('click', () => { if (c.confintId) { send({ type: 'cancel', id: c.confintId }); c.progressText.textContent = 'cancelling…'; } });
+    c.cancel.addEventListener('click', () => c.ci.cancel());
   }
   st.fit.addEventListener('click', startStream);
   st.cancel.addEventListener('click', () => { if (streamId) { send({ type: 'cancel', id: streamId }); st.progress.textContent = 'cancelling…'; } });
@@ -5170,12 +4993,12 @@ function init(): void {
   gh.card.addEventListener('toggle', () => syncUrl());
   ms.reRun.addEventListener('click', () => requestMerSim('resim'));
   ms.piRun.addEventListener('click', () => requestMerSim('predict'));
-  ms.cancel.addEventListener('click', () => { if (merSimId) { send({ type: 'cancel', id: merSimId }); ms.progressText.textContent = 'cancelling…'; } });
+  ms.cancel.addEventListener('click', () => msRun.cancel());
   ms.piRows.addEventListener('change', () => updateMerSimControls(ms));
   for (const input of [ms.reNsims, ms.reSeed, ms.reLevel, ms.piRows, ms.piWhich, ms.piLevel, ms.piNsims, ms.piSeed, ms.piType, ms.piResid]) input.addEventListener('change', () => syncUrl());
   ms.card.addEventListener('toggle', () => syncUrl());
   mi.run.addEventListener('click', requestMi);
-  mi.cancel.addEventListener('click', () => { if (miId) { send({ type: 'cancel', id: miId }); mi.progressText.textContent = 'cancelling…'; } });
+  mi.cancel.addEventListener('click', () => miRun.cancel());
   for (const input of [mi.imp, mi.extra, mi.dfCom, mi.nullFormula, mi.method, mi.use]) input.addEventListener('change', () => syncUrl());
   mi.card.addEventListener('toggle', () => syncUrl());
   lsm.run.addEventListener('click', requestLsm);
@@ -5184,20 +5007,20 @@ function init(): void {
   inf.ddf.addEventListener('change', () => {
     showLsmDdf(lsm, inf.ddf.value);
     // a table shown of the other df method says so until it is computed again
-    if (shownLsm && !lsmId) lsm.status.textContent = shownLsm.request.ddf === inf.ddf.value ? '' : 'The table is of the df method chosen before: Compute again for this one.';
+    if (shownLsm && !lsmRun.busy) lsm.status.textContent = shownLsm.request.ddf === inf.ddf.value ? '' : 'The table is of the df method chosen before: Compute again for this one.';
   });
   for (const c of testsCards) {
     c.kind.addEventListener('change', () => updateTestsControls(c));
     c.ddf.addEventListener('change', () => updateTestsControls(c));
     c.run.addEventListener('click', () => requestTest(c));
-    c.cancel.addEventListener('click', () => { if (c.id) { send({ type: 'cancel', id: c.id }); c.progressText.textContent = 'cancelling…'; } });
+    c.cancel.addEventListener('click', () => c.req.cancel());
   }
   pw.test.addEventListener('change', () => { updatePowerControls(); syncUrl(); });
   pw.along.addEventListener('change', () => { updatePowerControls(pw.method.value, currentEffects()); syncUrl(); });
   for (const input of [pw.method, pw.nsim, pw.seed, pw.alpha, pw.breaks]) input.addEventListener('change', () => syncUrl());
   pw.run.addEventListener('click', () => startPower(false));
   pw.curveRun.addEventListener('click', () => startPower(true));
-  pw.cancel.addEventListener('click', () => { if (powerId) { send({ type: 'cancel', id: powerId }); pw.progressText.textContent = 'cancelling…'; } });
+  pw.cancel.addEventListener('click', () => pwRun.cancel());
   ll.run.addEventListener('click', requestLmList);
   ll.group.addEventListener('change', () => syncUrl());
   for (const card of [pw.card, ll.card, rb.card, af.card, ax.card, gg.card]) card.addEventListener('toggle', () => syncUrl());
@@ -5217,16 +5040,16 @@ function init(): void {
     for (const x of [c.method, c.type, c.level]) x.addEventListener('change', () => { checkGgFields(c); sync(); });
   }
   ax.run.addEventListener('click', startAfex);
-  ax.cancel.addEventListener('click', () => { if (afexId) { send({ type: 'cancel', id: afexId }); ax.progressText.textContent = 'cancelling…'; } });
+  ax.cancel.addEventListener('click', () => axRun.cancel());
   ax.method.addEventListener('change', () => { afexMethodChanged(); syncUrl(); });
   afexMethodChanged();
   for (const c of [ax.type, ax.intercept, ax.expandRe, ax.nsim, ax.seed, ax.perParam]) c.addEventListener('change', () => syncUrl());
   af.run.addEventListener('click', startAllFit);
-  af.cancel.addEventListener('click', () => { if (allFitId) { send({ type: 'cancel', id: allFitId }); af.progressText.textContent = 'cancelling…'; } });
+  af.cancel.addEventListener('click', () => afRun.cancel());
   af.maxfun.addEventListener('change', () => syncUrl());
   ck.card.addEventListener('toggle', () => { if (ck.card.open) requestPerfChecks(); syncUrl(); });
   ck.run.addEventListener('click', startDharma);
-  ck.cancel.addEventListener('click', () => { if (dharmaId) { send({ type: 'cancel', id: dharmaId }); ck.progressText.textContent = 'cancelling…'; } });
+  ck.cancel.addEventListener('click', () => ckRun.cancel());
   for (const c of [ck.nsim, ck.seed, ck.re, ck.group]) c.addEventListener('change', () => syncUrl());
   fillRobustChoices(rb.type, rb.test, rb.waldTests);
   rb.run.addEventListener('click', requestRobust);
