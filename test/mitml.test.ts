@@ -8,11 +8,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { ImputedFits, glmerImputed, lmerImputed, printTestConstraints, printTestModels, splitImputations } from '../src/fit/imputed.js';
+import { ImputedFits, glmerImputed, printTestConstraints, printTestModels, splitImputations } from '../src/fit/imputed.js';
 import type { CliIO } from '../src/cli/fitCommand.js';
 import { runPool } from '../src/cli/poolCommand.js';
 import { main } from '../src/cli/program.js';
-import { GLMER, GLMER0, LMER, LMER0, MITML_DIR, REL, TIGHT, afterCall, checkTest, close, mitmlTable } from './helpers/mitmlCase.js';
+import { GLMER, GLMER0, LMER, LMER0, MITML_DIR, REL, afterCall, checkTest, close, fitLmerSets, mitmlTable } from './helpers/mitmlCase.js';
 
 const dir = MITML_DIR;
 const ref = JSON.parse(readFileSync(new URL('references.json', dir), 'utf8'));
@@ -23,10 +23,7 @@ describe('lmer on 5 imputations (a random slope)', () => {
   const R = ref.lmer;
   let fits: ImputedFits, fits0: ImputedFits, ml: ImputedFits, ml0: ImputedFits;
   beforeAll(async () => {
-    fits = await lmerImputed(LMER, table, TIGHT);
-    fits0 = await lmerImputed(LMER0, table, TIGHT);
-    ml = await lmerImputed(LMER, table, { REML: false, ...TIGHT });
-    ml0 = await lmerImputed(LMER0, table, { REML: false, ...TIGHT });
+    ({ fits, fits0, ml, ml0 } = await fitLmerSets(table));
   }, 120_000);
 
   it('fits each imputation as lme4 does', () => {

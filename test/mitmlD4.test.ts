@@ -10,13 +10,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ImputedFits, glmerImputed, lmerImputed, printTestModels, splitImputations, stackImputations } from '../src/fit/imputed.js';
+import { ImputedFits, glmerImputed, printTestModels, splitImputations, stackImputations } from '../src/fit/imputed.js';
 import { lmer } from '../src/fit/lmer.js';
 import { checkMiAriv, miD3, miD4 } from '../src/inference/miTests.js';
 import { pchisqUpper } from '../src/stats/distributions.js';
 import type { CliIO } from '../src/cli/fitCommand.js';
 import { runPool } from '../src/cli/poolCommand.js';
-import { GLMER, GLMER0, LMER, LMER0, MITML_DIR, TIGHT, afterCall, checkTest, close, mitmlTable } from './helpers/mitmlCase.js';
+import { GLMER, GLMER0, LMER, LMER0, MITML_DIR, TIGHT, afterCall, checkTest, close, fitLmerSets, mitmlTable } from './helpers/mitmlCase.js';
 
 const ref = JSON.parse(readFileSync(new URL('d4.json', MITML_DIR), 'utf8'));
 const table = mitmlTable();
@@ -41,10 +41,7 @@ describe('testModels D4 and ariv (lmer, a random slope)', () => {
   const R = ref.lmer;
   let fits: ImputedFits, fits0: ImputedFits, ml: ImputedFits, ml0: ImputedFits;
   beforeAll(async () => {
-    fits = await lmerImputed(LMER, table, TIGHT);
-    fits0 = await lmerImputed(LMER0, table, TIGHT);
-    ml = await lmerImputed(LMER, table, { REML: false, ...TIGHT });
-    ml0 = await lmerImputed(LMER0, table, { REML: false, ...TIGHT });
+    ({ fits, fits0, ml, ml0 } = await fitLmerSets(table));
   }, 180_000);
 
   it('D4 on ML fits, with ariv default, positive and robust', async () => {

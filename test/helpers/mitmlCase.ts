@@ -6,6 +6,7 @@
 import { expect } from 'vitest';
 import { readCsvFile } from '../../src/io/node.js';
 import type { MiTest } from '../../src/inference/miTests.js';
+import { type ImputedFits, lmerImputed } from '../../src/fit/imputed.js';
 
 export const MITML_DIR = new URL('../fixtures/mitml/', import.meta.url);
 export const mitmlTable = () => readCsvFile(new URL('imputed_long.csv', MITML_DIR).pathname).table;
@@ -28,3 +29,13 @@ export const LMER = 'ReadAchiev ~ ReadDis + SES + Sex + (1 + Sex | ID)';
 export const LMER0 = 'ReadAchiev ~ ReadDis + (1 + Sex | ID)';
 export const GLMER = 'I(ReadAchiev > 500) ~ ReadDis + Sex + (1 | ID)';
 export const GLMER0 = 'I(ReadAchiev > 500) ~ ReadDis + (1 | ID)';
+
+/** the lmer model and its null model fitted to the 5 imputations by REML and by ML (tight) */
+export async function fitLmerSets(table: ReturnType<typeof mitmlTable>): Promise<{ fits: ImputedFits; fits0: ImputedFits; ml: ImputedFits; ml0: ImputedFits }> {
+  return {
+    fits: await lmerImputed(LMER, table, TIGHT),
+    fits0: await lmerImputed(LMER0, table, TIGHT),
+    ml: await lmerImputed(LMER, table, { REML: false, ...TIGHT }),
+    ml0: await lmerImputed(LMER0, table, { REML: false, ...TIGHT }),
+  };
+}
