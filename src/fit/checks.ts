@@ -12,6 +12,7 @@ import { FormulaError, ModelError, OptionError, showValue } from '../errors/erro
 import { parseFormula, usesDot } from '../formula/parse.js';
 import type { Formula } from '../formula/types.js';
 import { FAMILY_LINKS, GAUSSIAN_IDENTITY } from '../glmm/family.js';
+import { agqStructureRefusal } from '../glmm/structured.js';
 import { BACKENDS } from '../backend/select.js';
 import { toArrowTable } from '../io/dataInput.js';
 import { CONTRAST_NAMES } from '../frame/contrasts.js';
@@ -221,7 +222,7 @@ export function checkGlmerCall(formula: unknown, data: unknown, options: unknown
   if ((o.nAGQ ?? 1) > 1 && (family === 'Gamma' || family === 'inverse.gaussian' || family === 'gaussian')) {
     throw new ModelError(`nAGQ > 1 is not available for the ${family} family: lme4's adaptive quadrature for a family with a dispersion leaves out the family's normalizing terms, so its log-likelihood is not comparable with the Laplace approximation's (use nAGQ = 1)`);
   }
-  if ((o.nAGQ ?? 1) > 1) checkAgqTerms(f);
+  if ((o.nAGQ ?? 1) > 1) checkAgqTerms(f, o.nAGQ!);
   return table;
 }
 
@@ -239,11 +240,11 @@ export function checkGlmerNbCall(formula: unknown, data: unknown, options: unkno
  * term such as `(1 + x | g)` or `(x || g)`, src/glmm/agqVector.ts's product rule): the quadrature
  * separates by level only then. Several grouping factors and glmmTMB's structures are refused.
  */
-function checkAgqTerms(f: Formula): void {
+function checkAgqTerms(f: Formula, nAGQ: number): void {
   const groups = [...new Set(f.random.map((t) => t.groupLabel))];
   if (groups.length > 1) {
     throw new ModelError(`nAGQ > 1 is only available for models whose random effects have a single grouping factor (this model has ${f.random.map((t) => t.text).join(' + ')}: the factors ${groups.join(', ')}): with several factors the levels are not independent, so the quadrature does not separate by level; use nAGQ = 1 (the Laplace approximation)`);
   }
-  const s = f.random.find((t) => t.structure !== undefined && t.structure !== 'us');
-  if (s) throw new ModelError(`nAGQ > 1 is not available with a covariance structure (${s.text}): adaptive quadrature is fitted for lme4's unstructured terms only; use nAGQ = 1 (the Laplace approximation)`);
+  const structured = f.random.filter((t) => t.structure !== undefined && t.structure !== 'us');
+  if (structured.length) throw agqStructureRefusal(nAGQ, structured.map((t) => t.text).join(', '));
 }

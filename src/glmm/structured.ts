@@ -100,7 +100,10 @@ export function checkGlmmStructures(covariance: CovParameters | null, family: Gl
     const canonical = CANONICAL[family.family];
     throw new ModelError(`glmer: the covariance structure ${terms} needs the family's canonical link (${family.family === 'negative.binomial' ? "the negative binomial's log link is not canonical" : `${family.family}'s ${canonical}, not ${family.link}`}): for other links lme4's Laplace approximation uses the expected Hessian and glmmTMB's the observed one, so lme4's deviance is not glmmTMB's (structures are fitted for binomial with logit and Poisson with log)`);
   }
-  if (nAGQ > 1) {
-    throw new ModelError(`glmer: nAGQ = ${nAGQ} (adaptive Gauss–Hermite quadrature) is not available with the covariance structure ${terms}: the quadrature integrates a single scalar random-effects term, which a structure never is; use nAGQ = 1 (the Laplace approximation) or 0`);
-  }
+  if (nAGQ > 1) throw agqStructureRefusal(nAGQ, terms);
+}
+
+/** nAGQ > 1 with glmmTMB's structures (glmer's argument check and the model's): one message */
+export function agqStructureRefusal(nAGQ: number, terms: string): ModelError {
+  return new ModelError(`glmer: nAGQ = ${nAGQ} (adaptive Gauss–Hermite quadrature) is not available with the covariance structure ${terms}: the quadrature is fitted for lme4's unstructured terms of one grouping factor only; use nAGQ = 1 (the Laplace approximation) or 0`);
 }
