@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ImputedFits, glmerImputed, printTestConstraints, printTestModels, splitImputations } from '../src/fit/imputed.js';
-import type { CliIO } from '../src/cli/fitCommand.js';
+import { capture } from './helpers/cliEngines.js';
 import { runPool } from '../src/cli/poolCommand.js';
 import { main } from '../src/cli/program.js';
 import { GLMER, GLMER0, LMER, LMER0, MITML_DIR, REL, afterCall, checkTest, close, fitLmerSets, mitmlTable } from './helpers/mitmlCase.js';
@@ -177,11 +177,6 @@ describe('the imputations\' input', () => {
 });
 
 describe('mixedgpu pool', () => {
-  async function capture(f: (io: CliIO) => Promise<number>) {
-    const out: string[] = [], err: string[] = [];
-    const code = await f({ stdout: (s) => { out.push(s); }, stderr: (s) => { err.push(s); } });
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  }
   const file = new URL('imputed_long.csv', dir).pathname;
   it("prints mitml's testEstimates and testModels (D3 on ML fits) and testConstraints; --json adds mice's pool", async () => {
     const t = await capture((io) => runPool({ file, formula: LMER, null: LMER0, method: 'D3', ml: true, quiet: true }, io));

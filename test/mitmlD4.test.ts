@@ -14,7 +14,7 @@ import { ImputedFits, glmerImputed, printTestModels, splitImputations, stackImpu
 import { lmer } from '../src/fit/lmer.js';
 import { checkMiAriv, miD3, miD4 } from '../src/inference/miTests.js';
 import { pchisqUpper } from '../src/stats/distributions.js';
-import type { CliIO } from '../src/cli/fitCommand.js';
+import { capture } from './helpers/cliEngines.js';
 import { runPool } from '../src/cli/poolCommand.js';
 import { GLMER, GLMER0, LMER, LMER0, MITML_DIR, TIGHT, afterCall, checkTest, close, fitLmerSets, mitmlTable } from './helpers/mitmlCase.js';
 
@@ -115,11 +115,6 @@ describe('the pure D3 and D4 with r < 0 (ariv = "positive" truncates it)', () =>
 });
 
 describe('mixedgpu pool --method D4 --ariv', () => {
-  async function capture(f: (io: CliIO) => Promise<number>) {
-    const out: string[] = [], err: string[] = [];
-    const code = await f({ stdout: (s) => { out.push(s); }, stderr: (s) => { err.push(s); } });
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  }
   const file = new URL('imputed_long.csv', MITML_DIR).pathname;
   it("prints mitml's D4 (robust) table; refuses --ariv without --null and a bad value", async () => {
     const t = await capture((io) => runPool({ file, formula: LMER, null: LMER0, method: 'D4', ariv: 'robust', ml: true, quiet: true }, io));
