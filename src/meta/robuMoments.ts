@@ -22,7 +22,7 @@
  * both enter the weights as a sum.) Each sum over studies is formed from the study's column sums
  * t_j = X_jᵀ1 and s_j = X_jᵀW_j1 (X_jᵀJ_jW_jX_j = t_j s_jᵀ, J_jJ_j = k_j J_j), no k_j × k_j matrix.
  */
-import { spdInverse } from '../linalg/dense.js';
+import { matmul, spdInverse } from '../linalg/dense.js';
 
 /** The first-step weighted least-squares fit: β = (XᵀWX)⁻¹XᵀWy, e = y − Xβ, and V = (XᵀWX)⁻¹. */
 export interface WlsFit {
@@ -62,17 +62,6 @@ function trProd(A: Float64Array, B: Float64Array, P: number): number {
   let s = 0;
   for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) s += A[a * P + b] * B[b * P + a];
   return s;
-}
-
-/** A B of P × P row-major matrices */
-function prod(A: Float64Array, B: Float64Array, P: number): Float64Array {
-  const C = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) {
-    let s = 0;
-    for (let b = 0; b < P; b++) s += A[a * P + b] * B[b * P + c];
-    C[a * P + c] = s;
-  }
-  return C;
 }
 
 /** Σ_j coef_j u_j v_jᵀ accumulated into S (P × P row-major) */
@@ -175,8 +164,8 @@ export function hierMoments(X: Float64Array, y: Float64Array, v: Float64Array, c
     sumV += v[i];
     sumW += w[i];
   }
-  const A1 = trJJ - trProd(V, sumXJJWX, P) - trProd(V, sumXWJJX, P) + trProd(prod(V, sumXJX, P), prod(V, sumXWJWX, P), P);
-  const B1 = M - trProd(V, sumXWJX, P) - trProd(V, sumXJWX, P) + trProd(prod(V, sumXJX, P), prod(V, sumXWWX, P), P);
+  const A1 = trJJ - trProd(V, sumXJJWX, P) - trProd(V, sumXWJJX, P) + trProd(matmul(V, sumXJX, P, P, P), matmul(V, sumXWJWX, P, P, P), P);
+  const B1 = M - trProd(V, sumXWJX, P) - trProd(V, sumXJWX, P) + trProd(matmul(V, sumXJX, P, P, P), matmul(V, sumXWWX, P, P, P), P);
   const C1 = sumV - trProd(V, sumXJX, P);
   const A2 = sumW - trProd(V, sumXWJWX, P);
   const B2 = sumW - trProd(V, sumXWWX, P);

@@ -18,6 +18,7 @@
  *     so tr C and ‖C‖²_F = Σd_j² + 2Σd_j(USUᵀ)_jj + tr((SUᵀU)²) cost O(N P²), no M × M matrix.
  *   t = β̂/SE, p = 2(1 − P(T_df ≤ |t|)), 95% CI β̂ ± t_{.975, df} SE.
  */
+import { matmul } from '../linalg/dense.js';
 import { tridiagonalEigen } from '../linalg/tridiagonalEigen.js';
 import { pt, qt } from '../stats/distributions.js';
 import { robuWls } from './robuMoments.js';
@@ -61,10 +62,7 @@ function rowOf(X: Float64Array, M: number, P: number, i: number, out: Float64Arr
 
 /** Q B Q of P × P row-major matrices */
 function sandwich(Q: Float64Array, B: Float64Array, P: number): Float64Array {
-  const T = new Float64Array(P * P), out = new Float64Array(P * P);
-  for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) { let s = 0; for (let b = 0; b < P; b++) s += B[a * P + b] * Q[b * P + c]; T[a * P + c] = s; }
-  for (let a = 0; a < P; a++) for (let c = 0; c < P; c++) { let s = 0; for (let b = 0; b < P; b++) s += Q[a * P + b] * T[b * P + c]; out[a * P + c] = s; }
-  return out;
+  return matmul(Q, matmul(B, Q, P, P, P), P, P, P);
 }
 
 /** A_j (k × k row-major) of study j. */
