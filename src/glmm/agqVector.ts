@@ -33,6 +33,7 @@
  * PIRLS leaves η and the factor here, src/glmm/pirls.ts agqAsync).
  */
 import { ModelError } from '../errors/errors.js';
+import { invertLower } from '../linalg/dense.js';
 import type { PirlsModel } from './pirls.js';
 import type { GHRule } from './rmath.js';
 
@@ -111,22 +112,13 @@ export function agqVectorDeviance(state: AgqVectorState, rule: GHRule): number {
     s0 += d0[i];
   }
   const M = new Float64Array(q * q);
-  const Linv = new Float64Array(q * q);
   const delta = new Float64Array(nodes * q);
   const rowsTerm = new Float64Array(nodes);
   const a = new Float64Array(q);
   let logMult = 0;
   for (let g = 0; g < nl; g++) {
-    // L_g⁻¹ by forward substitution (L_g lower, row-major): columns e_c
-    const Lg = g * q * q;
-    Linv.fill(0);
-    for (let c = 0; c < q; c++) {
-      for (let r = c; r < q; r++) {
-        let v = r === c ? 1 : 0;
-        for (let s = c; s < r; s++) v -= L[Lg + r * q + s] * Linv[s * q + c];
-        Linv[r * q + c] = v / L[Lg + r * q + r];
-      }
-    }
+    // L_g⁻¹ (L_g lower, row-major)
+    const Linv = invertLower(L.subarray(g * q * q, (g + 1) * q * q), q);
     // δ_k = L_g⁻ᵀ z_k  (δ_r = Σ_s (L_g⁻¹)_{sr} z_s)
     for (let k = 0; k < nodes; k++) {
       for (let r = 0; r < q; r++) {
